@@ -1,0 +1,64 @@
+package io.redback.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code redback} command line: one subcommand class per command. Exit codes are the same
+ * everywhere: 0 ok, 1 a problem was found (e.g. a damaged file), 2 usage or environment error.
+ */
+@Command(name = "redback",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = {"Protects the data in Redis and Valkey: checks persistence files, and (coming) "
+                + "snapshot backups, continuous log shipping and point-in-time restore."},
+        subcommands = {CheckCommand.class, InspectCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        footerHeading = "%nExit codes:%n",
+        footer = {"  0  ok (for check: the file is valid)",
+                "  1  a problem was found (for check: the file is damaged)",
+                "  2  usage error, or the command could not run (missing file, unsupported format)"})
+public final class Main implements Runnable {
+    /** Exit code when everything is fine. */
+    public static final int OK = 0;
+    /** Exit code when a problem was found in what was checked. */
+    public static final int PROBLEM = 1;
+    /** Exit code for usage and environment errors. */
+    public static final int USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit code (tests call this instead of main). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExitCodeExceptionMapper(e -> USAGE);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println("redback: " + ex.getMessage());
+            c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
+            return USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parse) -> {
+            c.getErr().println("redback: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            return USAGE;
+        });
+        return cl.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[]{"redback " + (v == null ? "development build" : v)};
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package io.redback.rdb;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One element of a key's value as the reader delivers it: a list item, a set member, a hash
+ * field, a score... It is a reusable view, valid only during the visitor call. Its content is
+ * either bytes (a view into the reader's buffer), an integer (as stored by listpack, ziplist
+ * or intset) or a double (a sorted-set score). A string longer than the reader's chunk size is
+ * delivered in several calls: {@link #isFirstChunk()} and {@link #isLastChunk()} mark them and
+ * {@link #totalLength()} gives the whole length, so no element ever has to sit in memory whole.
+ */
+public final class Element {
+    enum Kind { BYTES, INTEGER, DOUBLE }
+
+    private ElementRole role;
+    private Kind kind;
+    private byte[] array;
+    private int offset;
+    private int length;
+    private long integer;
+    private double dbl;
+    private long totalLength;
+    private boolean first;
+    private boolean last;
+
+    Element() {
+    }
+
+    Element bytes(ElementRole r, byte[] a, int off, int len) {
+        return chunk(r, a, off, len, len, true, true);
+    }
+
+    Element chunk(ElementRole r, byte[] a, int off, int len, long total, boolean isFirst, boolean isLast) {
+        role = r;
+        kind = Kind.BYTES;
+        array = a;
+        offset = off;
+        length = len;
+        totalLength = total;
+        first = isFirst;
+        last = isLast;
+        return this;
+    }
+
+    Element integer(ElementRole r, long v) {
+        role = r;
+        kind = Kind.INTEGER;
+        integer = v;
+        totalLength = decimalLength(v);
+        first = true;
+        last = true;
+        return this;
+    }
+
+    Element dbl(ElementRole r, double v) {
+        role = r;
+        kind = Kind.DOUBLE;
+        dbl = v;
+        totalLength = 8;
+        first = true;
+        last = true;
+        return this;
+    }
+
+    public ElementRole role() {
+        return role;
+    }
+
+    public boolean isInteger() {
+        return kind == Kind.INTEGER;
+    }
+
+    public boolean isDouble() {
+        return kind == Kind.DOUBLE;
+    }
+
+    public boolean isBytes() {
+        return kind == Kind.BYTES;
+    }
+
+    public long integerValue() {
+        return integer;
+    }
+
+    public double doubleValue() {
+        return dbl;
+    }
+
+    /** The buffer holding this chunk's bytes (only for {@link #isBytes()}). */
+    public byte[] array() {
+        return array;
+    }
+
+    public int offset() {
+        return offset;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    /** Length of the whole element in bytes (decimal digits for integers). */
+    public long totalLength() {
+        return totalLength;
+    }
+
+    public boolean isFirstChunk() {
+        return first;
+    }
+
+    public boolean isLastChunk() {
+        return last;
+    }
+
+    /** A copy of this chunk's content; integers as decimal text, doubles as Redis prints them. */
+    public byte[] toBytes() {
+        return switch (kind) {
+            case BYTES -> java.util.Arrays.copyOfRange(array, offset, offset + length);
+            case INTEGER -> Long.toString(integer).getBytes(StandardCharsets.US_ASCII);
+            case DOUBLE -> formatDouble(dbl).getBytes(StandardCharsets.US_ASCII);
+        };
+    }
+
+    @Override
+    public String toString() {
+        return new String(toBytes(), StandardCharsets.UTF_8);
+    }
+
+    /** Formats a score the way Redis replies with it: inf, -inf, integers without a fraction. */
+    public static String formatDouble(double d) {
+        if (Double.isInfinite(d)) {
+            return d > 0 ? "inf" : "-inf";
+        }
+        if (d == Math.rint(d) && Math.abs(d) < 1e17) {
+            return Long.toString((long) d);
+        }
+        return Double.toString(d).replace("E", "e+").replace("e+-", "e-");
+    }
+
+    static int decimalLength(long v) {
+        if (v == Long.MIN_VALUE) {
+            return 20;
+        }
+        int n = v < 0 ? 2 : 1;
+        long a = Math.abs(v);
+        while (a >= 10) {
+            a /= 10;
+            n++;
+        }
+        return n;
+    }
+}

@@ -1,0 +1,112 @@
+package io.redback.rdb;
+
+/**
+ * A set of 64-bit fingerprints of a key's members, to find duplicate members or fields the
+ * way Redis's loader does, in bounded memory: past {@link #CAP} members the check stops (and
+ * says so) instead of growing with the key.
+ */
+final class Fingerprints {
+    static final int CAP = 1 << 19;
+    private static final long M = 0x9E3779B97F4A7C15L;
+
+    private long[] table = new long[64];
+    private boolean[] used = new boolean[64];
+    private int size;
+    private boolean overflow;
+
+    void clear() {
+        if (size > 0) {
+            if (table.length > 4096) {
+                table = new long[64];
+                used = new boolean[64];
+            } else {
+                java.util.Arrays.fill(used, false);
+            }
+        }
+        size = 0;
+        overflow = false;
+    }
+
+    boolean overflowed() {
+        return overflow;
+    }
+
+    /** Adds h; returns false if it was already present (a duplicate). */
+    boolean add(long h) {
+        if (overflow) {
+            return true;
+        }
+        if (size >= CAP) {
+            overflow = true;
+            return true;
+        }
+        if ((size + 1) * 2 > table.length) {
+            rehash();
+        }
+        int mask = table.length - 1;
+        int i = (int) (h ^ (h >>> 32)) & mask;
+        while (used[i]) {
+            if (table[i] == h) {
+                return false;
+            }
+            i = (i + 1) & mask;
+        }
+        used[i] = true;
+        table[i] = h;
+        size++;
+        return true;
+    }
+
+    boolean contains(long h) {
+        int mask = table.length - 1;
+        int i = (int) (h ^ (h >>> 32)) & mask;
+        while (used[i]) {
+            if (table[i] == h) {
+                return true;
+            }
+            i = (i + 1) & mask;
+        }
+        return overflow;
+    }
+
+    private void rehash() {
+        long[] ot = table;
+        boolean[] ou = used;
+        table = new long[ot.length * 2];
+        used = new boolean[ot.length * 2];
+        int mask = table.length - 1;
+        for (int j = 0; j < ot.length; j++) {
+            if (ou[j]) {
+                int i = (int) (ot[j] ^ (ot[j] >>> 32)) & mask;
+                while (used[i]) {
+                    i = (i + 1) & mask;
+                }
+                used[i] = true;
+                table[i] = ot[j];
+            }
+        }
+    }
+
+    static long of(byte[] b, int off, int len) {
+        return update(len * M, b, off, len);
+    }
+
+    /** Continues a fingerprint over more bytes; the result does not depend on how input is split. */
+    static long update(long h, byte[] b, int off, int len) {
+        for (int i = 0; i < len; i++) {
+            h = (h ^ (b[off + i] & 0xFF)) * 0x100000001B3L;
+        }
+        return mix(h);
+    }
+
+    static long ofLong(long v) {
+        return mix(v * M + 0x632BE59BD9B4E019L);
+    }
+
+    static long mix(long h) {
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 33;
+        return h;
+    }
+}

@@ -1,0 +1,172 @@
+package io.redback.rdb;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Checks one RDB file end to end (structure, every embedded blob, CRC64) and gathers what a
+ * user wants to know about it: header, aux fields, keys per database and type, expiries,
+ * functions, modules. A damaged file still yields everything read before the damage.
+ */
+public final class RdbCheck {
+    private final Path file;
+    private final long nowMs;
+    private volatile RdbReader reader;
+
+    /** @param nowMs the "now" against which expired keys are counted (unix ms) */
+    public RdbCheck(Path file, long nowMs) {
+        this.file = file;
+        this.nowMs = nowMs;
+    }
+
+    /** Bytes read so far (for progress); safe from another thread. */
+    public long bytesRead() {
+        RdbReader r = reader;
+        return r == null ? 0 : r.bytesRead();
+    }
+
+    /** Runs the check. Throws IOException only when the file cannot be read at all. */
+    public RdbCheckReport run() throws IOException {
+        long size = Files.size(file);
+        long started = System.nanoTime();
+        Stats stats = new Stats(nowMs);
+        RdbSummary summary = null;
+        RdbException error = null;
+        long trailing = 0;
+        try (InputStream in = Files.newInputStream(file)) {
+            RdbReader r = new RdbReader(in);
+            reader = r;
+            try {
+                summary = r.read(stats);
+                try (InputStream rest = r.rest()) {
+                    trailing = rest.transferTo(OutputStreamSink.INSTANCE);
+                }
+            } catch (RdbException e) {
+                error = e;
+            }
+        }
+        long elapsedNanos = System.nanoTime() - started;
+        return stats.report(file, size, summary, error, trailing, elapsedNanos);
+    }
+
+    /** Discards what it is given (counts trailing bytes without keeping them). */
+    private static final class OutputStreamSink extends java.io.OutputStream {
+        static final OutputStreamSink INSTANCE = new OutputStreamSink();
+
+        @Override
+        public void write(int b) {
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+        }
+    }
+
+    /** The visitor that counts. */
+    private static final class Stats implements RdbVisitor {
+        private final long nowMs;
+        RdbHeader header;
+        final Map<String, String> aux = new LinkedHashMap<>();
+        final TreeMap<Integer, TreeMap<String, Long>> perDb = new TreeMap<>();
+        final TreeMap<String, Long> perEncoding = new TreeMap<>();
+        final List<String> functions = new ArrayList<>();
+        final TreeMap<String, Long> modules = new TreeMap<>();
+        long keys;
+        long expiring;
+        long expired;
+        long elements;
+        int luaScripts;
+
+        Stats(long nowMs) {
+            this.nowMs = nowMs;
+        }
+
+        @Override
+        public void header(RdbHeader h) {
+            header = h;
+        }
+
+        @Override
+        public void aux(byte[] key, byte[] value) {
+            String k = new String(key, StandardCharsets.UTF_8);
+            if (k.equals("lua")) {
+                luaScripts++;
+                return;
+            }
+            aux.put(k, Printable.escape(value, 0, value.length, 120));
+        }
+
+        @Override
+        public void moduleAux(String module, int encodingVersion, int when) {
+            modules.merge(module, 0L, Long::sum);
+        }
+
+        @Override
+        public void function(byte[] code) {
+            functions.add(libraryName(code));
+        }
+
+        @Override
+        public void moduleValue(String module, int encodingVersion) {
+            modules.merge(module, 1L, Long::sum);
+        }
+
+        @Override
+        public void endKey(RdbKey key, long elementCount, long valueBytes) {
+            keys++;
+            elements += elementCount;
+            perDb.computeIfAbsent(key.db(), d -> new TreeMap<>()).merge(key.type().dataType(), 1L, Long::sum);
+            perEncoding.merge(key.type().dataType() + "/" + key.type().encoding(), 1L, Long::sum);
+            if (key.hasExpiry()) {
+                expiring++;
+                if (key.expireAtMs() <= nowMs) {
+                    expired++;
+                }
+            }
+        }
+
+        static String libraryName(byte[] code) {
+            String first = new String(code, 0, Math.min(code.length, 200), StandardCharsets.UTF_8).split("\n", 2)[0];
+            int i = first.indexOf("name=");
+            if (i < 0) {
+                return "(unnamed)";
+            }
+            String rest = first.substring(i + 5);
+            int sp = rest.indexOf(' ');
+            return sp < 0 ? rest.trim() : rest.substring(0, sp);
+        }
+
+        RdbCheckReport report(Path file, long size, RdbSummary summary, RdbException error, long trailing,
+                              long elapsedNanos) {
+            Map<Integer, Map<String, Long>> dbs = new TreeMap<>();
+            perDb.forEach((db, types) -> dbs.put(db, Map.copyOf(types)));
+            List<String> warnings = new ArrayList<>();
+            ChecksumStatus checksum = summary == null ? ChecksumStatus.NOT_REACHED : summary.checksum();
+            if (checksum == ChecksumStatus.DISABLED) {
+                warnings.add("the file was saved with rdbchecksum no: its content could not be verified against a checksum");
+            }
+            if (checksum == ChecksumStatus.ABSENT) {
+                warnings.add("RDB version " + header.version() + " has no checksum footer: content not verified against one");
+            }
+            if (trailing > 0) {
+                warnings.add(trailing + " byte(s) follow the end of the RDB (offset " + summary.endOffset()
+                        + "); Redis ignores them");
+            }
+            if (luaScripts > 0) {
+                aux.put("lua", luaScripts + " cached script(s)");
+            }
+            return new RdbCheckReport(file.toString(), size, header, Map.copyOf(aux), keys, elements, dbs,
+                    Map.copyOf(perEncoding), expiring, expired, List.copyOf(functions), Map.copyOf(modules),
+                    checksum, summary == null ? 0 : summary.storedCrc(), summary == null ? 0 : summary.computedCrc(),
+                    error, List.copyOf(warnings), elapsedNanos);
+        }
+    }
+}

@@ -1,0 +1,1200 @@
+package io.redback.rdb;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Streams an RDB file (Redis RDB 1 to 12, recognising 13 and 14, and Valkey 9's VALKEY080+)
+ * through a {@link RdbVisitor}, validating every structure on the way: lengths, string
+ * encodings, every embedded listpack, ziplist, intset and zipmap (as strictly as Redis's deep
+ * payload sanitizer), stream node layouts, module payloads, and the CRC64 footer. Memory use
+ * does not grow with the file or with any key: elements are delivered one at a time and
+ * strings longer than the chunk size in pieces. The first problem stops the read with an
+ * {@link RdbException} naming the byte offset, the key and what was expected.
+ */
+public final class RdbReader {
+    /** Strings up to this size are delivered whole; longer ones in chunks of this size. */
+    public static final int DEFAULT_CHUNK_SIZE = 4 << 20;
+    /** Redis caps a listpack at 1 GiB; a blob claiming more is damage, not something to allocate. */
+    private static final long MAX_BLOB = 1L << 30;
+    private static final int MAX_DB = 1 << 20;
+    private static final long MAX_FIELD_TTL = (1L << 48) - 1;
+
+    private static final int STR_PLAIN = 0;
+    private static final int STR_INT = 1;
+    private static final int STR_LZF = 2;
+
+    private final RdbInput in;
+    private final int chunkSize;
+    private final Element el = new Element();
+    private final BlobEntries entries = new BlobEntries();
+    private final Fingerprints members = new Fingerprints();
+    private final long[] num = new long[1];
+
+    private RdbVisitor v;
+    private RdbHeader header;
+    private int db;
+    private byte[] keyName;
+    private RdbType keyType;
+    private long elements;
+
+    // State of the string whose header was just read (see readStringHeader).
+    private int strKind;
+    private long strLen;
+    private long strInt;
+    private long strCompressed;
+    private long strOffset;
+
+    // A materialized string or blob: either a view into the input buffer or into 'own'.
+    private byte[] blob;
+    private int blobOff;
+    private int blobLen;
+    private boolean blobInInput;
+    private boolean blobCompressed;
+    private long blobFileOffset;
+    private byte[] own = new byte[1024];
+    private byte[] idText = new byte[48];
+
+    public RdbReader(InputStream in) {
+        this(in, DEFAULT_CHUNK_SIZE);
+    }
+
+    public RdbReader(InputStream in, int chunkSize) {
+        this.in = new RdbInput(in, 1 << 20);
+        this.chunkSize = chunkSize;
+    }
+
+    /** Bytes consumed from the input so far; may be called from another thread (progress bars). */
+    public long bytesRead() {
+        return in.bytesConsumed();
+    }
+
+    /** The bytes after the RDB's end (e.g. the commands of an AOF with an RDB preamble). */
+    public InputStream rest() {
+        return in.rest();
+    }
+
+    /** Reads the whole RDB, delivering it to the visitor, and returns what the footer said. */
+    public RdbSummary read(RdbVisitor visitor) throws IOException, RdbException {
+        this.v = visitor;
+        try {
+            return readFile();
+        } catch (RdbInput.TruncatedInput e) {
+            throw new RdbException(RdbException.Kind.TRUNCATED, e.endOffset, db, keyLabel(),
+                    "the file ends here, " + e.missing + " more byte(s) were needed"
+                            + (keyType != null ? " to finish the " + keyType.dataType() + " value ("
+                            + keyType.encoding() + ")" : "") + "; expected the RDB to continue up to its EOF opcode"
+                            + (header != null && header.hasChecksum() ? " and 8-byte CRC64 footer" : ""));
+        }
+    }
+
+    private String keyLabel() {
+        return keyName == null ? null : Printable.escape(keyName);
+    }
+
+    private RdbException damage(long offset, String detail) {
+        return new RdbException(RdbException.Kind.DAMAGED, offset, db, keyLabel(), detail);
+    }
+
+    private RdbException unsupported(long offset, String detail) {
+        return new RdbException(RdbException.Kind.UNSUPPORTED, offset, db, keyLabel(), detail);
+    }
+
+    // ---------------------------------------------------------------- file structure
+
+    private RdbSummary readFile() throws IOException, RdbException {
+        in.startCrc();
+        header = readHeader();
+        v.header(header);
+        long expire = RdbKey.NO_EXPIRY;
+        long idle = -1;
+        int freq = -1;
+        long keys = 0;
+        long recordStart = -1;
+        while (true) {
+            long off = in.offset();
+            int op = in.u8();
+            switch (op) {
+                case 0xFF -> {
+                    if (recordStart >= 0) {
+                        throw damage(off, "EOF opcode right after an expiry/idle/freq prefix; expected the key it belongs to");
+                    }
+                    return footer(keys);
+                }
+                case 0xFE -> {
+                    long d = readLength();
+                    if (d < 0 || d >= MAX_DB) {
+                        throw damage(off, "SELECTDB " + Long.toUnsignedString(d) + " is not a plausible database index");
+                    }
+                    db = (int) d;
+                    v.selectDb(db);
+                }
+                case 0xFD -> {
+                    recordStart = recordStart < 0 ? off : recordStart;
+                    expire = in.i32le() * 1000L;
+                }
+                case 0xFC -> {
+                    recordStart = recordStart < 0 ? off : recordStart;
+                    expire = in.i64le();
+                }
+                case 0xFB -> v.resizeDb(readLength(), readLength());
+                case 0xFA -> {
+                    byte[] k = readStringBytes();
+                    byte[] val = readStringBytes();
+                    v.aux(k, val);
+                }
+                case 0xF9 -> {
+                    recordStart = recordStart < 0 ? off : recordStart;
+                    freq = in.u8();
+                }
+                case 0xF8 -> {
+                    recordStart = recordStart < 0 ? off : recordStart;
+                    idle = readLength();
+                }
+                case 0xF7 -> readModuleAux(off);
+                case 0xF6 -> readFunctionPreGa();
+                case 0xF5 -> v.function(readStringBytes());
+                case 0xF4 -> v.slotInfo(readLength(), readLength(), readLength());
+                default -> {
+                    RdbType type = RdbType.of(op, header);
+                    if (type == null) {
+                        throw unknownOpcode(off, op);
+                    }
+                    long start = recordStart < 0 ? off : recordStart;
+                    readKey(type, expire, idle, freq, start);
+                    keys++;
+                    expire = RdbKey.NO_EXPIRY;
+                    idle = -1;
+                    freq = -1;
+                    recordStart = -1;
+                }
+            }
+        }
+    }
+
+    private RdbException unknownOpcode(long off, int op) {
+        String hex = String.format("0x%02X (%d)", op, op);
+        if (!header.isValkey() && (op == 26 || op == 27) && header.version() >= 13) {
+            return unsupported(off, "type " + hex + " is a Redis 8.6+ stream encoding (STREAM_LISTPACKS_"
+                    + (op - 22) + "), which this reader does not read yet");
+        }
+        if (op == 243) {
+            return unsupported(off, "opcode " + hex + " is " + (header.isValkey() ? "Valkey's SLOT_IMPORT"
+                    : "Redis 8.6's KEY_META") + ", which this reader does not read yet");
+        }
+        if (header.isValkey() && op == 23) {
+            return unsupported(off, "type " + hex + " is Valkey's PATH_HASH, which this reader does not read yet");
+        }
+        if (op == 101 || op == 102 || op == 107 || op == 121) {
+            return unsupported(off, "byte " + hex + " is a private Redis Enterprise opcode ("
+                    + (op == 107 ? "RAM_LRU" : op == 121 ? "SLOT_NUM" : "GCAS/GFLAGS")
+                    + "); open-source Redis cannot load this file and this reader does not read it");
+        }
+        if (op == 6) {
+            return unsupported(off, "type 6 is the Redis 4.0 pre-release module format, which Redis itself refuses");
+        }
+        return damage(off, "found byte " + hex + " where a record starts; expected an object type (0-25) "
+                + "or an opcode (0xF4-0xFF)");
+    }
+
+    private RdbHeader readHeader() throws IOException, RdbException {
+        try {
+            in.ensure(9);
+        } catch (RdbInput.TruncatedInput e) {
+            throw new RdbException(RdbException.Kind.NOT_RDB, 0, -1, null,
+                    "the file is " + e.endOffset + " bytes long; an RDB starts with a 9-byte header like REDIS0011");
+        }
+        byte[] b = in.buf();
+        int p = in.pos();
+        String first9 = new String(b, p, 9, StandardCharsets.ISO_8859_1);
+        String magic;
+        String digits;
+        if (first9.startsWith("REDIS")) {
+            magic = "REDIS";
+            digits = first9.substring(5);
+        } else if (first9.startsWith("VALKEY")) {
+            magic = "VALKEY";
+            digits = first9.substring(6);
+        } else {
+            throw new RdbException(RdbException.Kind.NOT_RDB, 0, -1, null,
+                    "found \"" + Printable.escape(b, p, 9, 40) + "\"; expected the header REDIS<4 digits> or VALKEY<3 digits>");
+        }
+        for (int i = 0; i < digits.length(); i++) {
+            if (!Character.isDigit(digits.charAt(i))) {
+                throw new RdbException(RdbException.Kind.NOT_RDB, i + magic.length(), -1, null,
+                        "the version in the header \"" + Printable.escape(b, p, 9, 40) + "\" is not a number");
+            }
+        }
+        in.skipInBuffer(9);
+        int version = Integer.parseInt(digits);
+        RdbHeader h = new RdbHeader(magic, version);
+        if (h.isValkey()) {
+            if (version < 80) {
+                throw damage(magic.length(), "VALKEY header with version " + version
+                        + "; Valkey writes the VALKEY magic only for version 80 and up");
+            }
+            if (version > RdbHeader.VALKEY_MAX_RECOGNISED) {
+                throw new RdbException(RdbException.Kind.TOO_NEW, magic.length(), -1, null,
+                        "RDB version " + version + " (" + h.label() + ") is newer than the newest this reader knows ("
+                                + RdbHeader.VALKEY_MAX_RECOGNISED + ", Valkey 9.2)");
+            }
+        } else {
+            if (version < 1) {
+                throw damage(5, "RDB version 0 does not exist; expected 1 or more");
+            }
+            if (version > RdbHeader.REDIS_MAX_RECOGNISED) {
+                throw new RdbException(RdbException.Kind.TOO_NEW, 5, -1, null,
+                        "RDB version " + version + " is newer than the newest this reader knows ("
+                                + RdbHeader.REDIS_MAX_RECOGNISED + ", Redis 8.8); it was written by a newer server release");
+            }
+        }
+        return h;
+    }
+
+    private RdbSummary footer(long keys) throws IOException, RdbException {
+        long computed = in.stopCrc();
+        if (!header.hasChecksum()) {
+            long end = in.offset();
+            v.end(summary(ChecksumStatus.ABSENT, 0, computed, end, keys));
+            return summary(ChecksumStatus.ABSENT, 0, computed, end, keys);
+        }
+        long footerOffset = in.offset();
+        long stored = in.i64le();
+        ChecksumStatus status;
+        if (stored == 0) {
+            status = ChecksumStatus.DISABLED;
+        } else if (stored != computed) {
+            throw new RdbException(RdbException.Kind.CHECKSUM_MISMATCH, footerOffset, -1, null,
+                    String.format("the CRC64 footer says %016x but the file's content gives %016x", stored, computed));
+        } else {
+            status = ChecksumStatus.VERIFIED;
+        }
+        RdbSummary s = summary(status, stored, computed, in.offset(), keys);
+        v.end(s);
+        return s;
+    }
+
+    private RdbSummary summary(ChecksumStatus st, long stored, long computed, long end, long keys) {
+        return new RdbSummary(header, st, stored, computed, end, keys);
+    }
+
+    private void readModuleAux(long off) throws IOException, RdbException {
+        long id = readLength();
+        long opOff = in.offset();
+        long op = readLength();
+        if (op != 2) {
+            throw damage(opOff, "module aux record of " + moduleName(id) + ": expected the UINT sub-opcode 2 before "
+                    + "'when', found " + op);
+        }
+        long when = readLength();
+        if (when != 1 && when != 2) {
+            throw damage(opOff, "module aux record of " + moduleName(id) + ": 'when' is " + when
+                    + "; expected 1 (before keyspace) or 2 (after)");
+        }
+        v.moduleAux(moduleName(id), (int) (id & 1023), (int) when);
+        readModulePayload(false);
+    }
+
+    private void readFunctionPreGa() throws IOException, RdbException {
+        readStringBytes(); // name
+        readStringBytes(); // engine
+        if (readLength() != 0) {
+            readStringBytes(); // description
+        }
+        v.function(readStringBytes());
+    }
+
+    // ---------------------------------------------------------------- keys
+
+    private void readKey(RdbType type, long expire, long idle, int freq, long start)
+            throws IOException, RdbException {
+        keyName = null;
+        keyType = type;
+        keyName = readStringBytes();
+        RdbKey key = new RdbKey(db, keyName, type, expire, idle, freq, start);
+        v.startKey(key);
+        RdbVisitor.RawValueSink sink = v.rawValue(key);
+        long valueStart = in.offset();
+        if (sink != null) {
+            in.startTee(sink);
+        }
+        elements = 0;
+        readValue(type, valueStart);
+        if (sink != null) {
+            in.stopTee();
+        }
+        v.endKey(key, elements, in.offset() - valueStart);
+        keyName = null;
+        keyType = null;
+    }
+
+    private void readValue(RdbType type, long valueStart) throws IOException, RdbException {
+        switch (type) {
+            case STRING -> {
+                readStringHeader();
+                deliverString(ElementRole.STRING_VALUE);
+            }
+            case LIST -> readPlainCollection(ElementRole.LIST_ITEM, null, false, valueStart);
+            case SET -> readPlainCollection(ElementRole.SET_MEMBER, null, true, valueStart);
+            case HASH -> readPlainCollection(ElementRole.HASH_FIELD, ElementRole.HASH_VALUE, true, valueStart);
+            case ZSET, ZSET_2 -> readZset(type == RdbType.ZSET_2, valueStart);
+            case HASH_METADATA, HASH_METADATA_PRE_GA -> readHashWithTtls(type == RdbType.HASH_METADATA, valueStart);
+            case VALKEY_HASH_2 -> readValkeyHash2(valueStart);
+            case HASH_ZIPMAP -> {
+                readBlob("zipmap");
+                walkBlob(Zipmap::walk, "zipmap");
+                deliverPairs(ElementRole.HASH_FIELD, ElementRole.HASH_VALUE, 2, "hash");
+            }
+            case LIST_ZIPLIST -> {
+                readBlob("ziplist");
+                walkBlob(Ziplist::walk, "ziplist");
+                deliverSingles(ElementRole.LIST_ITEM, false, "list");
+            }
+            case SET_INTSET -> {
+                readBlob("intset");
+                walkBlob(Intset::walk, "intset");
+                deliverSingles(ElementRole.SET_MEMBER, false, "set");
+            }
+            case SET_LISTPACK -> {
+                readBlob("listpack");
+                walkBlob(Listpack::walk, "listpack");
+                deliverSingles(ElementRole.SET_MEMBER, true, "set");
+            }
+            case ZSET_ZIPLIST, ZSET_LISTPACK -> {
+                String what = type == RdbType.ZSET_ZIPLIST ? "ziplist" : "listpack";
+                readBlob(what);
+                walkBlob(type == RdbType.ZSET_ZIPLIST ? Ziplist::walk : Listpack::walk, what);
+                deliverZsetPairs();
+            }
+            case HASH_ZIPLIST, HASH_LISTPACK -> {
+                String what = type == RdbType.HASH_ZIPLIST ? "ziplist" : "listpack";
+                readBlob(what);
+                walkBlob(type == RdbType.HASH_ZIPLIST ? Ziplist::walk : Listpack::walk, what);
+                deliverPairs(ElementRole.HASH_FIELD, ElementRole.HASH_VALUE, 2, "hash");
+            }
+            case HASH_LISTPACK_EX, HASH_LISTPACK_EX_PRE_GA -> {
+                if (type == RdbType.HASH_LISTPACK_EX) {
+                    in.i64le(); // min expire: ignored on load, as Redis does
+                }
+                readBlob("listpack");
+                walkBlob(Listpack::walk, "listpack");
+                deliverHashListpackEx();
+            }
+            case LIST_QUICKLIST, LIST_QUICKLIST_2 -> readQuicklist(type == RdbType.LIST_QUICKLIST_2, valueStart);
+            case STREAM_LISTPACKS, STREAM_LISTPACKS_2, STREAM_LISTPACKS_3 -> readStream(type, valueStart);
+            case MODULE_2 -> {
+                long id = readLength();
+                v.moduleValue(moduleName(id), (int) (id & 1023));
+                readModulePayload(true);
+            }
+            case MODULE_PRE_GA -> throw unknownOpcode(valueStart - 1, 6);
+        }
+    }
+
+    private RdbException emptyKey(long offset) {
+        return damage(offset, "the " + keyType.dataType() + " (" + keyType.encoding() + ") has no elements; "
+                + "a healthy server never writes an empty collection (Redis 7+ skips such keys on load, "
+                + "older releases refuse the file)");
+    }
+
+    private void readPlainCollection(ElementRole role, ElementRole valueRole, boolean unique, long start)
+            throws IOException, RdbException {
+        long countOff = in.offset();
+        long n = readLength();
+        if (n == 0) {
+            throw emptyKey(countOff);
+        }
+        if (n < 0) {
+            throw damage(countOff, "element count " + Long.toUnsignedString(n) + " is not plausible");
+        }
+        members.clear();
+        for (long i = 0; i < n; i++) {
+            long off = in.offset();
+            readStringHeader();
+            long fp = deliverString(role);
+            if (unique && !members.add(fp)) {
+                throw damage(off, "duplicate " + (valueRole != null ? "field" : "member") + " (element " + i
+                        + " of " + n + "); Redis refuses to load a " + keyType.dataType() + " with duplicates");
+            }
+            if (valueRole != null) {
+                readStringHeader();
+                deliverString(valueRole);
+            }
+        }
+    }
+
+    private void readZset(boolean binary, long start) throws IOException, RdbException {
+        long countOff = in.offset();
+        long n = readLength();
+        if (n == 0) {
+            throw emptyKey(countOff);
+        }
+        members.clear();
+        for (long i = 0; i < n; i++) {
+            long off = in.offset();
+            readStringHeader();
+            long fp = deliverString(ElementRole.ZSET_MEMBER);
+            if (!members.add(fp)) {
+                throw damage(off, "duplicate member (element " + i + " of " + n + ") in a sorted set");
+            }
+            long scoreOff = in.offset();
+            double score;
+            if (binary) {
+                score = Double.longBitsToDouble(in.i64le());
+            } else {
+                int len = in.u8();
+                if (len == 253) {
+                    score = Double.NaN;
+                } else if (len == 254) {
+                    score = Double.POSITIVE_INFINITY;
+                } else if (len == 255) {
+                    score = Double.NEGATIVE_INFINITY;
+                } else {
+                    in.ensure(len);
+                    score = Numbers.parseScore(in.buf(), in.pos(), len);
+                    in.skipInBuffer(len);
+                }
+            }
+            if (Double.isNaN(score)) {
+                throw damage(scoreOff, "the score of sorted-set element " + i + " is not a number (NaN); "
+                        + "Redis rejects NaN scores");
+            }
+            v.element(el.dbl(ElementRole.ZSET_SCORE, score));
+        }
+    }
+
+    private void readHashWithTtls(boolean ga, long start) throws IOException, RdbException {
+        long minExpire = ga ? in.i64le() : 0;
+        long countOff = in.offset();
+        long n = readLength();
+        if (n == 0) {
+            throw emptyKey(countOff);
+        }
+        members.clear();
+        for (long i = 0; i < n; i++) {
+            long ttlOff = in.offset();
+            long ttl = readLength();
+            long expireAt = ttl == 0 ? 0 : ga ? ttl + minExpire - 1 : ttl;
+            if (ttl != 0 && (expireAt < 0 || expireAt > MAX_FIELD_TTL)) {
+                throw damage(ttlOff, "hash field " + i + " has expiry " + expireAt + "; expected at most 2^48-1 ms");
+            }
+            long off = in.offset();
+            readStringHeader();
+            long fp = deliverString(ElementRole.HASH_FIELD);
+            if (!members.add(fp)) {
+                throw damage(off, "duplicate hash field (element " + i + " of " + n + ")");
+            }
+            readStringHeader();
+            deliverString(ElementRole.HASH_VALUE);
+            if (ttl != 0) {
+                v.element(el.integer(ElementRole.HASH_FIELD_EXPIRY, expireAt));
+            }
+        }
+    }
+
+    private void readValkeyHash2(long start) throws IOException, RdbException {
+        long countOff = in.offset();
+        long n = readLength();
+        if (n == 0) {
+            throw emptyKey(countOff);
+        }
+        members.clear();
+        for (long i = 0; i < n; i++) {
+            long off = in.offset();
+            readStringHeader();
+            long fp = deliverString(ElementRole.HASH_FIELD);
+            if (!members.add(fp)) {
+                throw damage(off, "duplicate hash field (element " + i + " of " + n + ")");
+            }
+            readStringHeader();
+            deliverString(ElementRole.HASH_VALUE);
+            long expireAt = in.i64le();
+            if (expireAt != -1) {
+                v.element(el.integer(ElementRole.HASH_FIELD_EXPIRY, expireAt));
+            }
+        }
+    }
+
+    private void readQuicklist(boolean v2, long start) throws IOException, RdbException {
+        long countOff = in.offset();
+        long nodes = readLength();
+        if (nodes == 0) {
+            throw emptyKey(countOff);
+        }
+        long items = 0;
+        for (long i = 0; i < nodes; i++) {
+            long nodeOff = in.offset();
+            long container = v2 ? readLength() : 2;
+            if (container == 1) {
+                readStringHeader();
+                deliverString(ElementRole.LIST_ITEM);
+                items++;
+            } else if (container == 2) {
+                String what = v2 ? "listpack" : "ziplist";
+                readBlob(what);
+                walkBlob(v2 ? Listpack::walk : Ziplist::walk, what);
+                items += entries.count;
+                deliverSingles(ElementRole.LIST_ITEM, false, null);
+            } else {
+                throw damage(nodeOff, "quicklist node " + i + " has container " + container
+                        + "; expected 1 (plain) or 2 (packed)");
+            }
+        }
+        if (items == 0) {
+            throw emptyKey(countOff);
+        }
+    }
+
+    // ---------------------------------------------------------------- blobs
+
+    @FunctionalInterface
+    private interface BlobWalker {
+        int walk(byte[] buf, int off, int len, EntrySink sink) throws BlobException;
+    }
+
+    private void walkBlob(BlobWalker walker, String what) throws IOException, RdbException {
+        entries.reset(blob);
+        try {
+            walker.walk(blob, blobOff, blobLen, entries);
+        } catch (BlobException e) {
+            throw blobDamage(e.position(), what + ": " + e.getMessage());
+        }
+    }
+
+    private RdbException blobDamage(int position, String detail) {
+        if (blobCompressed) {
+            return damage(blobFileOffset, detail + " (at byte " + position + " of the LZF-decompressed blob)");
+        }
+        return damage(blobFileOffset + position, detail);
+    }
+
+    private int entryPosition(int i) {
+        return entries.isInt[i] ? 0 : entries.offs[i] - blobOff;
+    }
+
+    /** Finishes with the current blob: advances past it if it was a view into the input buffer. */
+    private void releaseBlob() {
+        if (blobInInput) {
+            in.skipInBuffer(blobLen);
+            blobInInput = false;
+        }
+    }
+
+    private void deliverEntry(int i, ElementRole role) {
+        if (entries.isInt[i]) {
+            v.element(el.integer(role, entries.ints[i]));
+        } else {
+            v.element(el.bytes(role, blob, entries.offs[i], entries.lens[i]));
+        }
+    }
+
+    private void deliverSingles(ElementRole role, boolean unique, String emptyWhat) throws RdbException {
+        int n = entries.count;
+        if (n == 0 && emptyWhat != null) {
+            releaseBlob();
+            throw emptyKey(blobFileOffset);
+        }
+        if (unique) {
+            members.clear();
+            for (int i = 0; i < n; i++) {
+                if (!members.add(entries.fingerprint(i))) {
+                    throw blobDamage(entryPosition(i), "duplicate member " + entries.describe(i));
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            deliverEntry(i, role);
+            if (role.startsElement()) {
+                elements++;
+            }
+        }
+        releaseBlob();
+    }
+
+    private void deliverPairs(ElementRole first, ElementRole second, int stride, String what) throws RdbException {
+        int n = entries.count;
+        if (n == 0) {
+            releaseBlob();
+            throw emptyKey(blobFileOffset);
+        }
+        if (n % 2 != 0) {
+            throw blobDamage(0, "the " + what + " blob holds " + n + " entries; expected field/value pairs (an even count)");
+        }
+        members.clear();
+        for (int i = 0; i < n; i += 2) {
+            if (!members.add(entries.fingerprint(i))) {
+                throw blobDamage(entryPosition(i), "duplicate field " + entries.describe(i));
+            }
+        }
+        for (int i = 0; i < n; i += 2) {
+            deliverEntry(i, first);
+            deliverEntry(i + 1, second);
+            elements++;
+        }
+        releaseBlob();
+    }
+
+    private void deliverZsetPairs() throws RdbException {
+        int n = entries.count;
+        if (n == 0) {
+            releaseBlob();
+            throw emptyKey(blobFileOffset);
+        }
+        if (n % 2 != 0) {
+            throw blobDamage(0, "the sorted-set blob holds " + n + " entries; expected member/score pairs (an even count)");
+        }
+        members.clear();
+        for (int i = 0; i < n; i += 2) {
+            if (!members.add(entries.fingerprint(i))) {
+                throw blobDamage(entryPosition(i), "duplicate member " + entries.describe(i));
+            }
+            if (!entries.isInt[i + 1]
+                    && Double.isNaN(Numbers.parseScore(blob, entries.offs[i + 1], entries.lens[i + 1]))) {
+                throw blobDamage(entryPosition(i + 1), "score " + entries.describe(i + 1) + " is not a number");
+            }
+        }
+        for (int i = 0; i < n; i += 2) {
+            deliverEntry(i, ElementRole.ZSET_MEMBER);
+            double score = entries.isInt[i + 1] ? entries.ints[i + 1]
+                    : Numbers.parseScore(blob, entries.offs[i + 1], entries.lens[i + 1]);
+            v.element(el.dbl(ElementRole.ZSET_SCORE, score));
+            elements++;
+        }
+        releaseBlob();
+    }
+
+    private void deliverHashListpackEx() throws RdbException {
+        int n = entries.count;
+        if (n == 0) {
+            releaseBlob();
+            throw emptyKey(blobFileOffset);
+        }
+        if (n % 3 != 0) {
+            throw blobDamage(0, "the hash listpack holds " + n + " entries; expected field/value/ttl triplets");
+        }
+        members.clear();
+        long lastTtl = 0;
+        boolean sawNoTtl = false;
+        for (int i = 0; i < n; i += 3) {
+            if (!members.add(entries.fingerprint(i))) {
+                throw blobDamage(entryPosition(i), "duplicate field " + entries.describe(i));
+            }
+            if (!entries.asLong(i + 2, num) || num[0] < 0 || num[0] > MAX_FIELD_TTL) {
+                throw blobDamage(entryPosition(i + 2), "field ttl " + entries.describe(i + 2)
+                        + " is not an expiry time in [0, 2^48-1] ms");
+            }
+            long ttl = num[0];
+            if (ttl == 0) {
+                sawNoTtl = true;
+            } else if (sawNoTtl || ttl < lastTtl) {
+                throw blobDamage(entryPosition(i + 2), "field ttl " + ttl + " out of order; expected fields with a "
+                        + "ttl first in ascending order, then fields without");
+            } else {
+                lastTtl = ttl;
+            }
+        }
+        for (int i = 0; i < n; i += 3) {
+            deliverEntry(i, ElementRole.HASH_FIELD);
+            deliverEntry(i + 1, ElementRole.HASH_VALUE);
+            entries.asLong(i + 2, num);
+            if (num[0] != 0) {
+                v.element(el.integer(ElementRole.HASH_FIELD_EXPIRY, num[0]));
+            }
+            elements++;
+        }
+        releaseBlob();
+    }
+
+    // ---------------------------------------------------------------- streams
+
+    private void readStream(RdbType type, long start) throws IOException, RdbException {
+        int sv = type == RdbType.STREAM_LISTPACKS ? 1 : type == RdbType.STREAM_LISTPACKS_2 ? 2 : 3;
+        long nodes = readLength();
+        for (long i = 0; i < nodes; i++) {
+            long keyOff = in.offset();
+            readStringHeader();
+            if (strKind != STR_PLAIN || strLen != 16) {
+                throw damage(keyOff, "stream node key is " + (strKind == STR_INT ? "an integer" : strLen + " bytes")
+                        + "; expected the 16-byte master ID");
+            }
+            in.ensure(16);
+            long masterMs = beLong(in.buf(), in.pos());
+            long masterSeq = beLong(in.buf(), in.pos() + 8);
+            in.skipInBuffer(16);
+            readBlob("stream listpack");
+            walkBlob(Listpack::walk, "stream listpack");
+            if (entries.count == 0) {
+                throw blobDamage(0, "empty listpack inside a stream; Redis never writes one");
+            }
+            deliverStreamNode(masterMs, masterSeq);
+            releaseBlob();
+        }
+        long length = readLength();
+        RdbVisitor.StreamId lastId = readStreamId();
+        RdbVisitor.StreamId firstId = null;
+        RdbVisitor.StreamId maxDeleted = null;
+        Long added = null;
+        if (sv >= 2) {
+            firstId = readStreamId();
+            maxDeleted = readStreamId();
+            added = readLength();
+        }
+        v.streamMeta(new RdbVisitor.StreamMeta(length, lastId, firstId, maxDeleted, added));
+        long groups = readLength();
+        for (long g = 0; g < groups; g++) {
+            byte[] name = readStringBytes();
+            RdbVisitor.StreamId groupLast = readStreamId();
+            Long entriesRead = sv >= 2 ? readLength() : null;
+            long pelOff = in.offset();
+            long pel = readLength();
+            v.streamGroup(new RdbVisitor.StreamGroup(name, groupLast, entriesRead, pel));
+            members.clear();
+            for (long p = 0; p < pel; p++) {
+                long idOff = in.offset();
+                RdbVisitor.StreamId id = readRawStreamId();
+                long delivery = in.i64le();
+                long count = readLength();
+                if (!members.add(Fingerprints.ofLong(id.ms() * 31 + id.seq()))) {
+                    throw damage(idOff, "duplicate pending entry " + id + " in group \"" + Printable.escape(name) + "\"");
+                }
+                v.streamPending(new RdbVisitor.StreamPending(name, id, delivery, count));
+            }
+            long consumers = readLength();
+            for (long c = 0; c < consumers; c++) {
+                byte[] cname = readStringBytes();
+                long seen = in.i64le();
+                Long active = sv >= 3 ? in.i64le() : null;
+                long cpel = readLength();
+                for (long p = 0; p < cpel; p++) {
+                    long idOff = in.offset();
+                    RdbVisitor.StreamId id = readRawStreamId();
+                    if (!members.contains(Fingerprints.ofLong(id.ms() * 31 + id.seq()))) {
+                        throw damage(idOff, "consumer \"" + Printable.escape(cname) + "\" has pending entry " + id
+                                + " which is not in the pending list of group \"" + Printable.escape(name)
+                                + "\" (starting at byte " + pelOff + ")");
+                    }
+                }
+                v.streamConsumer(new RdbVisitor.StreamConsumer(name, cname, seen, active, cpel));
+            }
+        }
+    }
+
+    private RdbVisitor.StreamId readStreamId() throws IOException, RdbException {
+        return new RdbVisitor.StreamId(readLength(), readLength());
+    }
+
+    private RdbVisitor.StreamId readRawStreamId() throws IOException {
+        in.ensure(16);
+        long ms = beLong(in.buf(), in.pos());
+        long seq = beLong(in.buf(), in.pos() + 8);
+        in.skipInBuffer(16);
+        return new RdbVisitor.StreamId(ms, seq);
+    }
+
+    private static long beLong(byte[] b, int p) {
+        long r = 0;
+        for (int i = 0; i < 8; i++) {
+            r = (r << 8) | (b[p + i] & 0xFF);
+        }
+        return r;
+    }
+
+    /** Validates a stream node listpack the way Redis's deep sanitizer does, delivering live entries. */
+    private void deliverStreamNode(long masterMs, long masterSeq) throws RdbException {
+        int n = entries.count;
+        int i = 0;
+        if (n < 4) {
+            throw blobDamage(0, "stream node has " + n + " listpack entries; expected at least the master entry");
+        }
+        long count = streamInt(i++, "master entry count");
+        long deleted = streamInt(i++, "master deleted count");
+        long masterFields = streamInt(i++, "master field count");
+        if (count < 0 || deleted < 0 || masterFields < 0 || masterFields > n) {
+            throw blobDamage(0, "stream node master entry has implausible counts (" + count + ", " + deleted + ", "
+                    + masterFields + ")");
+        }
+        int masterFieldStart = i;
+        i += (int) masterFields;
+        if (i >= n || streamInt(i, "master entry terminator") != 0) {
+            throw blobDamage(i < n ? entryPosition(i) : 0, "stream node master entry is not terminated by 0");
+        }
+        i++;
+        long walked = 0;
+        while (i < n) {
+            int entryStart = i;
+            long flags = streamInt(i++, "entry flags");
+            long msDiff = streamInt(i++, "entry ms-diff");
+            long seqDiff = streamInt(i++, "entry seq-diff");
+            boolean sameFields = (flags & 2) != 0;
+            boolean isDeleted = (flags & 1) != 0;
+            long fields = sameFields ? masterFields : streamInt(i++, "entry field count");
+            long needed = sameFields ? fields : fields * 2;
+            if (fields < 0 || i + needed >= n + 0L) {
+                throw blobDamage(entryPosition(entryStart), "stream entry " + walked + " claims " + fields
+                        + " fields, more than the listpack holds");
+            }
+            int valuesStart = i;
+            i += (int) needed;
+            long lpCount = streamInt(i++, "entry lp-count");
+            long expected = sameFields ? fields + 3 : fields * 2 + 4;
+            if (lpCount != expected) {
+                throw blobDamage(entryPosition(i - 1), "stream entry " + walked + " has lp-count " + lpCount
+                        + "; expected " + expected);
+            }
+            walked++;
+            if (!isDeleted) {
+                long ms = masterMs + msDiff;
+                long seq = masterSeq + seqDiff;
+                int len = formatId(ms, seq);
+                v.element(el.bytes(ElementRole.STREAM_ENTRY_ID, idText, 0, len));
+                elements++;
+                for (int f = 0; f < fields; f++) {
+                    if (sameFields) {
+                        deliverEntry(masterFieldStart + f, ElementRole.STREAM_FIELD);
+                        deliverEntry(valuesStart + f, ElementRole.STREAM_VALUE);
+                    } else {
+                        deliverEntry(valuesStart + 2 * f, ElementRole.STREAM_FIELD);
+                        deliverEntry(valuesStart + 2 * f + 1, ElementRole.STREAM_VALUE);
+                    }
+                }
+            }
+        }
+        if (walked != count + deleted) {
+            throw blobDamage(0, "stream node holds " + walked + " entries; its master entry says " + count
+                    + " live + " + deleted + " deleted");
+        }
+    }
+
+    private long streamInt(int i, String what) throws RdbException {
+        if (i >= entries.count) {
+            throw blobDamage(0, "stream node ends where the " + what + " was expected");
+        }
+        if (!entries.asLong(i, num)) {
+            throw blobDamage(entryPosition(i), "stream " + what + " is " + entries.describe(i) + "; expected an integer");
+        }
+        return num[0];
+    }
+
+    private int formatId(long ms, long seq) {
+        String s = Long.toUnsignedString(ms) + "-" + Long.toUnsignedString(seq);
+        for (int i = 0; i < s.length(); i++) {
+            idText[i] = (byte) s.charAt(i);
+        }
+        return s.length();
+    }
+
+    // ---------------------------------------------------------------- modules
+
+    private static final String MODULE_CHARSET =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    static String moduleName(long id) {
+        char[] c = new char[9];
+        long bits = id >>> 10;
+        for (int i = 8; i >= 0; i--) {
+            c[i] = MODULE_CHARSET.charAt((int) (bits & 63));
+            bits >>>= 6;
+        }
+        return new String(c);
+    }
+
+    private void readModulePayload(boolean deliver) throws IOException, RdbException {
+        while (true) {
+            long off = in.offset();
+            long op = readLength();
+            if (op == 0) {
+                return;
+            }
+            switch ((int) op) {
+                case 1, 2 -> {
+                    long x = readLength();
+                    if (deliver) {
+                        v.element(el.integer(ElementRole.MODULE_VALUE, x));
+                    }
+                }
+                case 3 -> {
+                    float f = Float.intBitsToFloat(in.i32le());
+                    if (deliver) {
+                        v.element(el.dbl(ElementRole.MODULE_VALUE, f));
+                    }
+                }
+                case 4 -> {
+                    double d = Double.longBitsToDouble(in.i64le());
+                    if (deliver) {
+                        v.element(el.dbl(ElementRole.MODULE_VALUE, d));
+                    }
+                }
+                case 5 -> {
+                    readStringHeader();
+                    if (deliver) {
+                        deliverString(ElementRole.MODULE_VALUE);
+                    } else {
+                        skipString();
+                    }
+                }
+                default -> throw damage(off, "module payload sub-opcode " + Long.toUnsignedString(op)
+                        + "; expected 0 (end), 1/2 (integer), 3 (float), 4 (double) or 5 (string)");
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- lengths and strings
+
+    /** Reads an RDB length (unsigned; a 64-bit length above 2^63 comes back negative). */
+    private long readLength() throws IOException, RdbException {
+        long off = in.offset();
+        int b = in.u8();
+        switch (b >>> 6) {
+            case 0:
+                return b & 0x3F;
+            case 1:
+                return ((b & 0x3F) << 8) | in.u8();
+            case 2:
+                if (b == 0x80) {
+                    return in.u32be();
+                }
+                if (b == 0x81) {
+                    return in.i64be();
+                }
+                throw damage(off, String.format("length byte 0x%02X is invalid; expected 0x80 (32-bit) or 0x81 (64-bit)", b));
+            default:
+                throw damage(off, String.format("found the special string encoding 0x%02X where a length was expected", b));
+        }
+    }
+
+    /** Reads the header of an RDB string and leaves its body unread (see the str* fields). */
+    private void readStringHeader() throws IOException, RdbException {
+        strOffset = in.offset();
+        int b = in.u8();
+        int kind = b >>> 6;
+        if (kind == 0) {
+            strKind = STR_PLAIN;
+            strLen = b & 0x3F;
+            return;
+        }
+        if (kind == 1) {
+            strKind = STR_PLAIN;
+            strLen = ((b & 0x3F) << 8) | in.u8();
+            return;
+        }
+        if (kind == 2) {
+            strKind = STR_PLAIN;
+            if (b == 0x80) {
+                strLen = in.u32be();
+            } else if (b == 0x81) {
+                strLen = in.i64be();
+                if (strLen < 0) {
+                    throw damage(strOffset, "string length " + Long.toUnsignedString(strLen) + " is not plausible");
+                }
+            } else {
+                throw damage(strOffset, String.format("string length byte 0x%02X is invalid", b));
+            }
+            return;
+        }
+        switch (b & 0x3F) {
+            case 0 -> {
+                strKind = STR_INT;
+                strInt = (byte) in.u8();
+            }
+            case 1 -> {
+                strKind = STR_INT;
+                strInt = in.i16le();
+            }
+            case 2 -> {
+                strKind = STR_INT;
+                strInt = in.i32le();
+            }
+            case 3 -> {
+                strKind = STR_LZF;
+                strCompressed = readLength();
+                long rawOff = in.offset();
+                strLen = readLength();
+                if (strCompressed <= 0 || strLen <= 0) {
+                    throw damage(strOffset, "LZF string with compressed length " + Long.toUnsignedString(strCompressed)
+                            + " and length " + Long.toUnsignedString(strLen) + "; expected both above 0");
+                }
+                // An LZF back-reference of 3 bytes expands to at most 264: more is impossible.
+                if (strLen / 88 > strCompressed + 1) {
+                    throw damage(rawOff, "LZF string claims " + strLen + " bytes from " + strCompressed
+                            + " compressed bytes, more than LZF can expand to");
+                }
+            }
+            default -> throw damage(strOffset, String.format("string encoding 0x%02X is unknown; expected a length, "
+                    + "an integer (0xC0-0xC2) or LZF (0xC3)", b));
+        }
+    }
+
+    /** Reads a whole string (known to be small: key names, aux fields, names) into a new array. */
+    private byte[] readStringBytes() throws IOException, RdbException {
+        readStringHeader();
+        if (strKind == STR_INT) {
+            return Long.toString(strInt).getBytes(StandardCharsets.US_ASCII);
+        }
+        materialize("string");
+        byte[] r = java.util.Arrays.copyOfRange(blob, blobOff, blobOff + blobLen);
+        releaseBlob();
+        return r;
+    }
+
+    private void skipString() throws IOException, RdbException {
+        if (strKind == STR_PLAIN) {
+            in.skip(strLen);
+        } else if (strKind == STR_LZF) {
+            in.skip(strCompressed);
+        }
+    }
+
+    /** Reads a string that holds a blob (listpack, ziplist...) into blob/blobOff/blobLen. */
+    private void readBlob(String what) throws IOException, RdbException {
+        readStringHeader();
+        if (strKind == STR_INT) {
+            throw damage(strOffset, "found an integer-encoded string where a " + what + " blob was expected");
+        }
+        if (strLen > MAX_BLOB) {
+            throw damage(strOffset, what + " of " + strLen + " bytes is larger than Redis's 1 GiB limit");
+        }
+        materialize(what);
+    }
+
+    /**
+     * Makes the string whose header was just read available in blob[blobOff, blobOff+blobLen).
+     * Plain strings that fit the input buffer stay views into it (call releaseBlob after use);
+     * larger ones and LZF ones are copied, growing the array only as bytes actually arrive.
+     */
+    private void materialize(String what) throws IOException, RdbException {
+        blobCompressed = strKind == STR_LZF;
+        if (strKind == STR_PLAIN) {
+            blobFileOffset = in.offset();
+            if (strLen <= in.buf().length) {
+                in.ensure((int) strLen);
+                blob = in.buf();
+                blobOff = in.pos();
+                blobLen = (int) strLen;
+                blobInInput = true;
+                return;
+            }
+            if (strLen > Integer.MAX_VALUE - 16) {
+                throw damage(strOffset, what + " of " + strLen + " bytes is too large to hold in memory");
+            }
+            readInto((int) strLen);
+            return;
+        }
+        // LZF
+        blobFileOffset = strOffset;
+        if (strLen > Integer.MAX_VALUE - 16 || strCompressed > Integer.MAX_VALUE - 16) {
+            throw damage(strOffset, "LZF " + what + " of " + strLen + " bytes is too large to hold in memory");
+        }
+        int clen = (int) strCompressed;
+        int len = (int) strLen;
+        in.ensure(clen);
+        byte[] out = ownCapacity(len);
+        try {
+            Lzf.decompress(in.buf(), in.pos(), clen, out, 0, len);
+        } catch (BlobException e) {
+            throw damage(in.offset() + e.position(), "LZF data of a " + what + ": " + e.getMessage());
+        }
+        in.skipInBuffer(clen);
+        blob = out;
+        blobOff = 0;
+        blobLen = len;
+        blobInInput = false;
+    }
+
+    private byte[] ownCapacity(int len) {
+        if (own.length < len) {
+            own = new byte[Math.max(len, Math.min(Integer.MAX_VALUE - 16, own.length * 2L > len ? own.length * 2 : len))];
+        }
+        return own;
+    }
+
+    private void readInto(int len) throws IOException {
+        byte[] out = own;
+        int have = 0;
+        while (have < len) {
+            int n = in.ensureSome(len - have);
+            if (out.length < have + n) {
+                out = java.util.Arrays.copyOf(out, (int) Math.min(len, Math.max(have + n, out.length * 2L)));
+            }
+            System.arraycopy(in.buf(), in.pos(), out, have, n);
+            in.skipInBuffer(n);
+            have += n;
+        }
+        own = out;
+        blob = out;
+        blobOff = 0;
+        blobLen = len;
+        blobInInput = false;
+    }
+
+    /**
+     * Delivers the string whose header was just read as element(s) of the given role and
+     * returns its fingerprint (for duplicate detection).
+     */
+    private long deliverString(ElementRole role) throws IOException, RdbException {
+        if (role.startsElement()) {
+            elements++;
+        }
+        if (strKind == STR_INT) {
+            v.element(el.integer(role, strInt));
+            return Fingerprints.ofLong(strInt);
+        }
+        if (strLen <= chunkSize) {
+            materialize("string");
+            v.element(el.bytes(role, blob, blobOff, blobLen));
+            long fp = Fingerprints.of(blob, blobOff, blobLen);
+            releaseBlob();
+            return fp;
+        }
+        long total = strLen;
+        long[] fp = {total * 0x9E3779B97F4A7C15L};
+        if (strKind == STR_PLAIN) {
+            long left = total;
+            boolean first = true;
+            while (left > 0) {
+                int n = in.ensureSome((int) Math.min(left, chunkSize));
+                left -= n;
+                v.element(el.chunk(role, in.buf(), in.pos(), n, total, first, left == 0));
+                fp[0] = Fingerprints.update(fp[0], in.buf(), in.pos(), n);
+                in.skipInBuffer(n);
+                first = false;
+            }
+            return fp[0];
+        }
+        long[] delivered = {0};
+        LzfStreamDecoder decoder = new LzfStreamDecoder(new BoundedSource(strCompressed), strCompressed, strLen);
+        try {
+            decoder.decode((b, off, len) -> {
+                boolean first = delivered[0] == 0;
+                delivered[0] += len;
+                v.element(el.chunk(role, b, off, len, total, first, delivered[0] == total));
+                fp[0] = Fingerprints.update(fp[0], b, off, len);
+            });
+        } catch (BlobException e) {
+            throw damage(strOffset, "LZF data of a " + total + "-byte string: " + e.getMessage()
+                    + " (at byte " + e.position() + " of the compressed data)");
+        }
+        return fp[0];
+    }
+
+    /** The next n bytes of the input as a ByteSource, for the streaming LZF decoder. */
+    private final class BoundedSource implements ByteSource {
+        private long left;
+
+        BoundedSource(long n) {
+            left = n;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left == 0) {
+                return -1;
+            }
+            int n = in.ensureSome((int) Math.min(len, left));
+            System.arraycopy(in.buf(), in.pos(), b, off, n);
+            in.skipInBuffer(n);
+            left -= n;
+            return n;
+        }
+    }
+}
