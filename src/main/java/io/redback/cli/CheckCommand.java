@@ -64,7 +64,7 @@ public final class CheckCommand implements Callable<Integer> {
         if (json) {
             out.println(Json.write(toJson(report)));
         } else {
-            printHuman(report, out);
+            printHuman(report, out, quiet);
         }
         out.flush();
         return switch (report.verdict()) {
@@ -124,7 +124,7 @@ public final class CheckCommand implements Callable<Integer> {
         return m;
     }
 
-    private void printHuman(RdbCheckReport r, PrintWriter out) {
+    static void printHuman(RdbCheckReport r, PrintWriter out, boolean quiet) {
         RdbException e = r.error();
         String verdict = switch (r.verdict()) {
             case VALID -> "VALID: every key and structure read" + switch (r.checksum()) {

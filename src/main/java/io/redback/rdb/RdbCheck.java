@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -147,7 +148,7 @@ public final class RdbCheck {
         RdbCheckReport report(Path file, long size, RdbSummary summary, RdbException error, long trailing,
                               long elapsedNanos) {
             Map<Integer, Map<String, Long>> dbs = new TreeMap<>();
-            perDb.forEach((db, types) -> dbs.put(db, Map.copyOf(types)));
+            perDb.forEach((db, types) -> dbs.put(db, Collections.unmodifiableMap(types)));
             List<String> warnings = new ArrayList<>();
             ChecksumStatus checksum = summary == null ? ChecksumStatus.NOT_REACHED : summary.checksum();
             if (checksum == ChecksumStatus.DISABLED) {
@@ -163,8 +164,8 @@ public final class RdbCheck {
             if (luaScripts > 0) {
                 aux.put("lua", luaScripts + " cached script(s)");
             }
-            return new RdbCheckReport(file.toString(), size, header, Map.copyOf(aux), keys, elements, dbs,
-                    Map.copyOf(perEncoding), expiring, expired, List.copyOf(functions), Map.copyOf(modules),
+            return new RdbCheckReport(file.toString(), size, header, Collections.unmodifiableMap(aux), keys, elements, dbs,
+                    Collections.unmodifiableMap(perEncoding), expiring, expired, List.copyOf(functions), Collections.unmodifiableMap(modules),
                     checksum, summary == null ? 0 : summary.storedCrc(), summary == null ? 0 : summary.computedCrc(),
                     error, List.copyOf(warnings), elapsedNanos);
         }
