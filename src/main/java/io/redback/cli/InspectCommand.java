@@ -214,12 +214,14 @@ public final class InspectCommand implements Callable<Integer> {
         if (r.keys() == 0) {
             return;
         }
-        out.println();
-        out.printf("Biggest keys by size (top %d)%n", r.options().top());
-        bigKeysTable(r.biggestByBytes()).print(out);
-        out.println();
-        out.printf("Biggest keys by elements (top %d)%n", r.options().top());
-        bigKeysTable(r.biggestByElements()).print(out);
+        if (r.options().top() > 0) {
+            out.println();
+            out.printf("Biggest keys by size (top %d)%n", r.options().top());
+            bigKeysTable(r.biggestByBytes()).print(out);
+            out.println();
+            out.printf("Biggest keys by elements (top %d)%n", r.options().top());
+            bigKeysTable(r.biggestByElements()).print(out);
+        }
         out.println();
         out.println("Types");
         talliesTable("TYPE", r.types(), r.bytes(), Integer.MAX_VALUE).print(out);

@@ -152,7 +152,7 @@ final class Listpack {
         long decoded = decodeBacklen(buf, last);
         if (decoded != size) {
             throw new BlobException(p + (int) size - off, decoded < 0
-                    ? "listpack entry " + index + ": backlen runs over more than 5 bytes, entry has "
+                    ? "listpack entry " + index + ": backlen does not end within 5 bytes, entry has "
                             + size + " bytes"
                     : "listpack entry " + index + ": backlen says " + decoded + " bytes, entry has " + size);
         }

@@ -72,8 +72,9 @@ final class LzfStreamDecoder {
             if (ip >= iLimit) {
                 break;
             }
-            if (ob.length - op < Lzf.MAX_MATCH) {
-                // Hand on what is pending and slide, keeping the reachable history.
+            if (op - flushed > CHUNK - Lzf.MAX_MATCH) {
+                // Hand on what is pending (at most CHUNK bytes) and slide, keeping the history
+                // that back-references can reach; op > MAX_DISTANCE here.
                 out.chunk(ob, flushed, op - flushed);
                 System.arraycopy(ob, op - Lzf.MAX_DISTANCE, ob, 0, Lzf.MAX_DISTANCE);
                 op = Lzf.MAX_DISTANCE;

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -167,7 +168,7 @@ public final class RdbInspection {
             return new RdbInspectionReport(file, size, header, options, nowMs, total.keys, total.bytes,
                     total.elements, byBytes.biggestFirst(), byElements.biggestFirst(), biggestFirst(types),
                     biggestFirst(encodings), prefixes.biggestFirst(), prefixes.limitReached,
-                    java.util.Collections.unmodifiableMap(dbs), expiry.histogram(), keysWithIdle, keysWithFreq,
+                    Collections.unmodifiableMap(dbs), expiry.histogram(), keysWithIdle, keysWithFreq,
                     error, elapsedNanos);
         }
     }
@@ -181,7 +182,7 @@ public final class RdbInspection {
         for (Map.Entry<String, Counter> e : list) {
             out.put(e.getKey(), e.getValue().tally());
         }
-        return java.util.Collections.unmodifiableMap(out);
+        return Collections.unmodifiableMap(out);
     }
 
     /** A mutable {@link Tally}. */

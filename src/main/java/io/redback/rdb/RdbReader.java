@@ -30,6 +30,7 @@ public final class RdbReader {
     private final Element el = new Element();
     private final BlobEntries entries = new BlobEntries();
     private final Fingerprints members = new Fingerprints();
+    private final Fingerprints names = new Fingerprints();
     private final long[] num = new long[1];
 
     private RdbVisitor v;
@@ -742,8 +743,13 @@ public final class RdbReader {
         }
         v.streamMeta(new RdbVisitor.StreamMeta(length, lastId, firstId, maxDeleted, added));
         long groups = readLength();
+        Fingerprints groupNames = new Fingerprints();
         for (long g = 0; g < groups; g++) {
+            long nameOff = in.offset();
             byte[] name = readStringBytes();
+            if (!groupNames.add(Fingerprints.of(name, 0, name.length))) {
+                throw damage(nameOff, "duplicate consumer group \"" + Printable.escape(name) + "\"");
+            }
             RdbVisitor.StreamId groupLast = readStreamId();
             Long entriesRead = sv >= 2 ? readLength() : null;
             long pelOff = in.offset();
@@ -761,8 +767,14 @@ public final class RdbReader {
                 v.streamPending(new RdbVisitor.StreamPending(name, id, delivery, count));
             }
             long consumers = readLength();
+            names.clear();
             for (long c = 0; c < consumers; c++) {
+                long cnameOff = in.offset();
                 byte[] cname = readStringBytes();
+                if (!names.add(Fingerprints.of(cname, 0, cname.length))) {
+                    throw damage(cnameOff, "duplicate consumer \"" + Printable.escape(cname) + "\" in group \""
+                            + Printable.escape(name) + "\"");
+                }
                 long seen = in.i64le();
                 Long active = sv >= 3 ? in.i64le() : null;
                 long cpel = readLength();
