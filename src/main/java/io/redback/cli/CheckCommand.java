@@ -110,16 +110,7 @@ public final class CheckCommand implements Callable<Integer> {
         m.put("elapsedMs", Math.round(r.elapsedNanos() / 1e6 * 10) / 10.0);
         m.put("mbPerSecond", Math.round(r.megabytesPerSecond() * 10) / 10.0);
         if (r.error() != null) {
-            RdbException e = r.error();
-            Map<String, Object> em = new LinkedHashMap<>();
-            em.put("kind", e.kind().name().toLowerCase().replace('_', '-'));
-            em.put("offset", e.offset());
-            em.put("db", e.db() < 0 ? null : e.db());
-            em.put("key", e.key());
-            em.put("message", e.getMessage());
-            em.put("detail", e.detail());
-            em.put("advice", e.advice());
-            m.put("error", em);
+            m.put("error", Json.error(r.error()));
         }
         return m;
     }

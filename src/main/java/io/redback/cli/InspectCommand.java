@@ -160,7 +160,7 @@ public final class InspectCommand implements Callable<Integer> {
         m.put("elapsedMs", Math.round(r.elapsedNanos() / 1e6 * 10) / 10.0);
         m.put("mbPerSecond", Math.round(r.megabytesPerSecond() * 10) / 10.0);
         if (r.error() != null) {
-            m.put("error", errorJson(r.error()));
+            m.put("error", Json.error(r.error()));
         }
         return m;
     }
@@ -192,18 +192,6 @@ public final class InspectCommand implements Callable<Integer> {
         m.put("keys", t.keys());
         m.put("bytes", t.bytes());
         m.put("elements", t.elements());
-        return m;
-    }
-
-    private static Map<String, Object> errorJson(RdbException e) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("kind", e.kind().name().toLowerCase().replace('_', '-'));
-        m.put("offset", e.offset());
-        m.put("db", e.db() < 0 ? null : e.db());
-        m.put("key", e.key());
-        m.put("message", e.getMessage());
-        m.put("detail", e.detail());
-        m.put("advice", e.advice());
         return m;
     }
 
