@@ -127,15 +127,50 @@ public final class Element {
         return new String(toBytes(), StandardCharsets.UTF_8);
     }
 
-    /** Formats a score the way Redis replies with it: inf, -inf, integers without a fraction. */
+    /**
+     * Formats a score the way Redis 7.2+ replies with it (its fpconv_dtoa: shortest round-trip
+     * digits, plain notation for moderate exponents, integers below 2^53 as integers, inf and
+     * -inf, and -0).
+     */
     public static String formatDouble(double d) {
-        if (Double.isInfinite(d)) {
-            return d > 0 ? "inf" : "-inf";
+        if (Double.isNaN(d)) {
+            return "nan";
         }
-        if (d == Math.rint(d) && Math.abs(d) < 1e17) {
+        boolean neg = (Double.doubleToRawLongBits(d) & Long.MIN_VALUE) != 0;
+        String sign = neg ? "-" : "";
+        if (Double.isInfinite(d)) {
+            return sign + "inf";
+        }
+        if (d == 0) {
+            return sign + "0";
+        }
+        if (d == Math.rint(d) && Math.abs(d) < 0x1p53) {
             return Long.toString((long) d);
         }
-        return Double.toString(d).replace("E", "e+").replace("e+-", "e-");
+        java.math.BigDecimal bd = new java.math.BigDecimal(Double.toString(Math.abs(d))).stripTrailingZeros();
+        String digits = bd.unscaledValue().toString();
+        int nd = digits.length();
+        int k = -bd.scale();
+        int exp = Math.abs(k + nd - 1);
+        StringBuilder sb = new StringBuilder(sign);
+        if (k >= 0 && exp < nd + 7) {
+            sb.append(digits).append("0".repeat(k));
+        } else if (k < 0 && (k > -7 || exp < 4)) {
+            int offset = nd + k;
+            if (offset <= 0) {
+                sb.append("0.").append("0".repeat(-offset)).append(digits);
+            } else {
+                sb.append(digits, 0, offset).append('.').append(digits, offset, nd);
+            }
+        } else {
+            int e = k + nd - 1;
+            sb.append(digits.charAt(0));
+            if (nd > 1) {
+                sb.append('.').append(digits, 1, nd);
+            }
+            sb.append('e').append(e < 0 ? '-' : '+').append(Math.abs(e));
+        }
+        return sb.toString();
     }
 
     static int decimalLength(long v) {

@@ -79,13 +79,62 @@ final class Lzf {
     /** Copies len bytes from distance bytes back; overlapping copies repeat the pattern. */
     static void copyMatch(byte[] buf, int op, int distance, int len) {
         int ref = op - distance;
-        if (distance >= len) {
-            System.arraycopy(buf, ref, buf, op, len);
-        } else {
-            // Overlap: byte by byte, so that bytes written early in this copy are read again.
-            for (int k = 0; k < len; k++) {
-                buf[op + k] = buf[ref + k];
+        int pos = op;
+        int end = op + len;
+        // The bytes from ref repeat with period distance; each copy doubles the span it can take
+        // from, and never overlaps its own source.
+        while (pos < end) {
+            int n = Math.min(pos - ref, end - pos);
+            System.arraycopy(buf, ref, buf, pos, n);
+            pos += n;
+        }
+    }
+
+    /**
+     * Checks that {@code in[inOff, inOff+inLen)} is an LZF stream of exactly {@code outLen} bytes
+     * without producing them: what a check needs for values it does not look at.
+     *
+     * @throws BlobException as {@link #decompress} would
+     */
+    static void validate(byte[] in, int inOff, int inLen, long outLen) throws BlobException {
+        int ip = inOff;
+        int inEnd = inOff + inLen;
+        long op = 0;
+        while (ip < inEnd) {
+            int start = ip;
+            int ctrl = in[ip++] & 0xff;
+            if (ctrl < 32) {
+                int run = ctrl + 1;
+                if (run > outLen - op) {
+                    throw tooLong(start - inOff, "literal", run, op, outLen);
+                }
+                if (run > inEnd - ip) {
+                    throw truncated(start - inOff, "literal", run, inEnd - ip);
+                }
+                ip += run;
+                op += run;
+            } else {
+                int len = ctrl >>> 5;
+                int need = len == 7 ? 2 : 1;
+                if (need > inEnd - ip) {
+                    throw truncated(start - inOff, "back-reference", need, inEnd - ip);
+                }
+                if (len == 7) {
+                    len += in[ip++] & 0xff;
+                }
+                int distance = ((ctrl & 0x1f) << 8) + (in[ip++] & 0xff) + 1;
+                len += 2;
+                if (len > outLen - op) {
+                    throw tooLong(start - inOff, "back-reference", len, op, outLen);
+                }
+                if (distance > op) {
+                    throw tooFar(start - inOff, distance, op);
+                }
+                op += len;
             }
+        }
+        if (op != outLen) {
+            throw short_(inLen, op, outLen);
         }
     }
 

@@ -76,8 +76,10 @@ public final class RdbCheck {
         private final long nowMs;
         RdbHeader header;
         final Map<String, String> aux = new LinkedHashMap<>();
-        final TreeMap<Integer, TreeMap<String, Long>> perDb = new TreeMap<>();
-        final TreeMap<String, Long> perEncoding = new TreeMap<>();
+        /** Keys per database and RdbType ordinal: arrays, because this runs for every key. */
+        final TreeMap<Integer, long[]> perDb = new TreeMap<>();
+        private int lastDb = -1;
+        private long[] lastCounts;
         final List<String> functions = new ArrayList<>();
         final TreeMap<String, Long> modules = new TreeMap<>();
         long keys;
@@ -88,6 +90,11 @@ public final class RdbCheck {
 
         Stats(long nowMs) {
             this.nowMs = nowMs;
+        }
+
+        @Override
+        public boolean wantsValues() {
+            return false;
         }
 
         @Override
@@ -124,8 +131,11 @@ public final class RdbCheck {
         public void endKey(RdbKey key, long elementCount, long valueBytes) {
             keys++;
             elements += elementCount;
-            perDb.computeIfAbsent(key.db(), d -> new TreeMap<>()).merge(key.type().dataType(), 1L, Long::sum);
-            perEncoding.merge(key.type().dataType() + "/" + key.type().encoding(), 1L, Long::sum);
+            if (key.db() != lastDb) {
+                lastDb = key.db();
+                lastCounts = perDb.computeIfAbsent(lastDb, d -> new long[RdbType.values().length]);
+            }
+            lastCounts[key.type().ordinal()]++;
             if (key.hasExpiry()) {
                 expiring++;
                 if (key.expireAtMs() <= nowMs) {
@@ -148,7 +158,18 @@ public final class RdbCheck {
         RdbCheckReport report(Path file, long size, RdbSummary summary, RdbException error, long trailing,
                               long elapsedNanos) {
             Map<Integer, Map<String, Long>> dbs = new TreeMap<>();
-            perDb.forEach((db, types) -> dbs.put(db, Collections.unmodifiableMap(types)));
+            Map<String, Long> perEncoding = new TreeMap<>();
+            perDb.forEach((db, counts) -> {
+                Map<String, Long> types = new TreeMap<>();
+                for (RdbType t : RdbType.values()) {
+                    long n = counts[t.ordinal()];
+                    if (n > 0) {
+                        types.merge(t.dataType(), n, Long::sum);
+                        perEncoding.merge(t.dataType() + "/" + t.encoding(), n, Long::sum);
+                    }
+                }
+                dbs.put(db, Collections.unmodifiableMap(types));
+            });
             List<String> warnings = new ArrayList<>();
             ChecksumStatus checksum = summary == null ? ChecksumStatus.NOT_REACHED : summary.checksum();
             if (checksum == ChecksumStatus.DISABLED) {

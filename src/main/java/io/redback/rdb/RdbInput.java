@@ -21,6 +21,9 @@ final class RdbInput {
     private boolean crcOn;
     private long crc;
     private int crcPos;
+    /** Takes over checksumming once the input is big enough for a second core to pay off. */
+    private CrcWorker crcWorker;
+    private static final long CRC_WORKER_AFTER = 8 << 20;
 
     private RdbVisitor.RawValueSink tee;
     private int teePos;
@@ -67,7 +70,19 @@ final class RdbInput {
     long stopCrc() {
         flushCrc();
         crcOn = false;
+        if (crcWorker != null) {
+            crc = crcWorker.finish();
+            crcWorker = null;
+        }
         return crc;
+    }
+
+    /** Stops background work; safe to call at any point. */
+    void close() {
+        if (crcWorker != null) {
+            crcWorker.close();
+            crcWorker = null;
+        }
     }
 
     void startTee(RdbVisitor.RawValueSink sink) {
@@ -82,7 +97,14 @@ final class RdbInput {
 
     private void flushCrc() {
         if (crcOn && pos > crcPos) {
-            crc = Crc64.update(crc, buf, crcPos, pos - crcPos);
+            if (crcWorker == null && base + pos > CRC_WORKER_AFTER) {
+                crcWorker = new CrcWorker(crc);
+            }
+            if (crcWorker != null) {
+                crcWorker.submit(buf, crcPos, pos - crcPos);
+            } else {
+                crc = Crc64.update(crc, buf, crcPos, pos - crcPos);
+            }
         }
         crcPos = pos;
     }

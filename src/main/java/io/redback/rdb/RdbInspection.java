@@ -124,6 +124,11 @@ public final class RdbInspection {
         }
 
         @Override
+        public boolean wantsValues() {
+            return false;
+        }
+
+        @Override
         public void endKey(RdbKey key, long elements, long valueBytes) {
             // The name as stored may be LZF-compressed or an integer; its decoded length is close
             // enough and is what a user reasons about.

@@ -34,6 +34,7 @@ public final class RdbReader {
     private final long[] num = new long[1];
 
     private RdbVisitor v;
+    private boolean wantValues;
     private RdbHeader header;
     private int db;
     private byte[] keyName;
@@ -79,6 +80,7 @@ public final class RdbReader {
     /** Reads the whole RDB, delivering it to the visitor, and returns what the footer said. */
     public RdbSummary read(RdbVisitor visitor) throws IOException, RdbException {
         this.v = visitor;
+        this.wantValues = visitor.wantsValues();
         try {
             return readFile();
         } catch (RdbInput.TruncatedInput e) {
@@ -87,6 +89,8 @@ public final class RdbReader {
                             + (keyType != null ? " to finish the " + keyType.dataType() + " value ("
                             + keyType.encoding() + ")" : "") + "; expected the RDB to continue up to its EOF opcode"
                             + (header != null && header.hasChecksum() ? " and 8-byte CRC64 footer" : ""));
+        } finally {
+            in.close();
         }
     }
 
@@ -334,7 +338,7 @@ public final class RdbReader {
         switch (type) {
             case STRING -> {
                 readStringHeader();
-                deliverString(ElementRole.STRING_VALUE);
+                deliverString(ElementRole.STRING_VALUE, false);
             }
             case LIST -> readPlainCollection(ElementRole.LIST_ITEM, null, false, valueStart);
             case SET -> readPlainCollection(ElementRole.SET_MEMBER, null, true, valueStart);
@@ -393,6 +397,13 @@ public final class RdbReader {
         }
     }
 
+    /** Delivers an element unless the visitor said it does not look at values. */
+    private void emit(Element e) {
+        if (wantValues) {
+            v.element(e);
+        }
+    }
+
     private RdbException emptyKey(long offset) {
         return damage(offset, "the " + keyType.dataType() + " (" + keyType.encoding() + ") has no elements; "
                 + "a healthy server never writes an empty collection (Redis 7+ skips such keys on load, "
@@ -413,14 +424,14 @@ public final class RdbReader {
         for (long i = 0; i < n; i++) {
             long off = in.offset();
             readStringHeader();
-            long fp = deliverString(role);
+            long fp = deliverString(role, unique);
             if (unique && !members.add(fp)) {
                 throw damage(off, "duplicate " + (valueRole != null ? "field" : "member") + " (element " + i
                         + " of " + n + "); Redis refuses to load a " + keyType.dataType() + " with duplicates");
             }
             if (valueRole != null) {
                 readStringHeader();
-                deliverString(valueRole);
+                deliverString(valueRole, false);
             }
         }
     }
@@ -435,7 +446,7 @@ public final class RdbReader {
         for (long i = 0; i < n; i++) {
             long off = in.offset();
             readStringHeader();
-            long fp = deliverString(ElementRole.ZSET_MEMBER);
+            long fp = deliverString(ElementRole.ZSET_MEMBER, true);
             if (!members.add(fp)) {
                 throw damage(off, "duplicate member (element " + i + " of " + n + ") in a sorted set");
             }
@@ -461,7 +472,7 @@ public final class RdbReader {
                 throw damage(scoreOff, "the score of sorted-set element " + i + " is not a number (NaN); "
                         + "Redis rejects NaN scores");
             }
-            v.element(el.dbl(ElementRole.ZSET_SCORE, score));
+            emit(el.dbl(ElementRole.ZSET_SCORE, score));
         }
     }
 
@@ -482,14 +493,14 @@ public final class RdbReader {
             }
             long off = in.offset();
             readStringHeader();
-            long fp = deliverString(ElementRole.HASH_FIELD);
+            long fp = deliverString(ElementRole.HASH_FIELD, true);
             if (!members.add(fp)) {
                 throw damage(off, "duplicate hash field (element " + i + " of " + n + ")");
             }
             readStringHeader();
-            deliverString(ElementRole.HASH_VALUE);
+            deliverString(ElementRole.HASH_VALUE, false);
             if (ttl != 0) {
-                v.element(el.integer(ElementRole.HASH_FIELD_EXPIRY, expireAt));
+                emit(el.integer(ElementRole.HASH_FIELD_EXPIRY, expireAt));
             }
         }
     }
@@ -504,15 +515,15 @@ public final class RdbReader {
         for (long i = 0; i < n; i++) {
             long off = in.offset();
             readStringHeader();
-            long fp = deliverString(ElementRole.HASH_FIELD);
+            long fp = deliverString(ElementRole.HASH_FIELD, true);
             if (!members.add(fp)) {
                 throw damage(off, "duplicate hash field (element " + i + " of " + n + ")");
             }
             readStringHeader();
-            deliverString(ElementRole.HASH_VALUE);
+            deliverString(ElementRole.HASH_VALUE, false);
             long expireAt = in.i64le();
             if (expireAt != -1) {
-                v.element(el.integer(ElementRole.HASH_FIELD_EXPIRY, expireAt));
+                emit(el.integer(ElementRole.HASH_FIELD_EXPIRY, expireAt));
             }
         }
     }
@@ -529,7 +540,7 @@ public final class RdbReader {
             long container = v2 ? readLength() : 2;
             if (container == 1) {
                 readStringHeader();
-                deliverString(ElementRole.LIST_ITEM);
+                deliverString(ElementRole.LIST_ITEM, false);
                 items++;
             } else if (container == 2) {
                 String what = v2 ? "listpack" : "ziplist";
@@ -583,10 +594,13 @@ public final class RdbReader {
     }
 
     private void deliverEntry(int i, ElementRole role) {
+        if (!wantValues) {
+            return;
+        }
         if (entries.isInt[i]) {
-            v.element(el.integer(role, entries.ints[i]));
+            emit(el.integer(role, entries.ints[i]));
         } else {
-            v.element(el.bytes(role, blob, entries.offs[i], entries.lens[i]));
+            emit(el.bytes(role, blob, entries.offs[i], entries.lens[i]));
         }
     }
 
@@ -659,7 +673,7 @@ public final class RdbReader {
             deliverEntry(i, ElementRole.ZSET_MEMBER);
             double score = entries.isInt[i + 1] ? entries.ints[i + 1]
                     : Numbers.parseScore(blob, entries.offs[i + 1], entries.lens[i + 1]);
-            v.element(el.dbl(ElementRole.ZSET_SCORE, score));
+            emit(el.dbl(ElementRole.ZSET_SCORE, score));
             elements++;
         }
         releaseBlob();
@@ -700,7 +714,7 @@ public final class RdbReader {
             deliverEntry(i + 1, ElementRole.HASH_VALUE);
             entries.asLong(i + 2, num);
             if (num[0] != 0) {
-                v.element(el.integer(ElementRole.HASH_FIELD_EXPIRY, num[0]));
+                emit(el.integer(ElementRole.HASH_FIELD_EXPIRY, num[0]));
             }
             elements++;
         }
@@ -858,9 +872,12 @@ public final class RdbReader {
             if (!isDeleted) {
                 long ms = masterMs + msDiff;
                 long seq = masterSeq + seqDiff;
-                int len = formatId(ms, seq);
-                v.element(el.bytes(ElementRole.STREAM_ENTRY_ID, idText, 0, len));
                 elements++;
+                if (!wantValues) {
+                    continue;
+                }
+                int len = formatId(ms, seq);
+                emit(el.bytes(ElementRole.STREAM_ENTRY_ID, idText, 0, len));
                 for (int f = 0; f < fields; f++) {
                     if (sameFields) {
                         deliverEntry(masterFieldStart + f, ElementRole.STREAM_FIELD);
@@ -922,25 +939,25 @@ public final class RdbReader {
                 case 1, 2 -> {
                     long x = readLength();
                     if (deliver) {
-                        v.element(el.integer(ElementRole.MODULE_VALUE, x));
+                        emit(el.integer(ElementRole.MODULE_VALUE, x));
                     }
                 }
                 case 3 -> {
                     float f = Float.intBitsToFloat(in.i32le());
                     if (deliver) {
-                        v.element(el.dbl(ElementRole.MODULE_VALUE, f));
+                        emit(el.dbl(ElementRole.MODULE_VALUE, f));
                     }
                 }
                 case 4 -> {
                     double d = Double.longBitsToDouble(in.i64le());
                     if (deliver) {
-                        v.element(el.dbl(ElementRole.MODULE_VALUE, d));
+                        emit(el.dbl(ElementRole.MODULE_VALUE, d));
                     }
                 }
                 case 5 -> {
                     readStringHeader();
                     if (deliver) {
-                        deliverString(ElementRole.MODULE_VALUE);
+                        deliverString(ElementRole.MODULE_VALUE, false);
                     } else {
                         skipString();
                     }
@@ -1140,21 +1157,40 @@ public final class RdbReader {
     }
 
     /**
-     * Delivers the string whose header was just read as element(s) of the given role and
-     * returns its fingerprint (for duplicate detection).
+     * Delivers the string whose header was just read as element(s) of the given role and, when
+     * asked (members and fields, for duplicate detection), returns its fingerprint. When the
+     * visitor does not look at values and no fingerprint is needed, plain strings are skipped
+     * and LZF ones validated without being decompressed.
      */
-    private long deliverString(ElementRole role) throws IOException, RdbException {
+    private long deliverString(ElementRole role, boolean fingerprint) throws IOException, RdbException {
         if (role.startsElement()) {
             elements++;
         }
         if (strKind == STR_INT) {
-            v.element(el.integer(role, strInt));
-            return Fingerprints.ofLong(strInt);
+            emit(el.integer(role, strInt));
+            return fingerprint ? Fingerprints.ofLong(strInt) : 0;
+        }
+        if (!wantValues && !fingerprint) {
+            if (strKind == STR_PLAIN) {
+                in.skip(strLen);
+                return 0;
+            }
+            if (strCompressed <= chunkSize) {
+                int clen = (int) strCompressed;
+                in.ensure(clen);
+                try {
+                    Lzf.validate(in.buf(), in.pos(), clen, strLen);
+                } catch (BlobException e) {
+                    throw damage(in.offset() + e.position(), "LZF data of a string: " + e.getMessage());
+                }
+                in.skipInBuffer(clen);
+                return 0;
+            }
         }
         if (strLen <= chunkSize) {
             materialize("string");
-            v.element(el.bytes(role, blob, blobOff, blobLen));
-            long fp = Fingerprints.of(blob, blobOff, blobLen);
+            emit(el.bytes(role, blob, blobOff, blobLen));
+            long fp = fingerprint ? Fingerprints.of(blob, blobOff, blobLen) : 0;
             releaseBlob();
             return fp;
         }
@@ -1166,8 +1202,10 @@ public final class RdbReader {
             while (left > 0) {
                 int n = in.ensureSome((int) Math.min(left, chunkSize));
                 left -= n;
-                v.element(el.chunk(role, in.buf(), in.pos(), n, total, first, left == 0));
-                fp[0] = Fingerprints.update(fp[0], in.buf(), in.pos(), n);
+                emit(el.chunk(role, in.buf(), in.pos(), n, total, first, left == 0));
+                if (fingerprint) {
+                    fp[0] = Fingerprints.update(fp[0], in.buf(), in.pos(), n);
+                }
                 in.skipInBuffer(n);
                 first = false;
             }
@@ -1179,8 +1217,10 @@ public final class RdbReader {
             decoder.decode((b, off, len) -> {
                 boolean first = delivered[0] == 0;
                 delivered[0] += len;
-                v.element(el.chunk(role, b, off, len, total, first, delivered[0] == total));
-                fp[0] = Fingerprints.update(fp[0], b, off, len);
+                emit(el.chunk(role, b, off, len, total, first, delivered[0] == total));
+                if (fingerprint) {
+                    fp[0] = Fingerprints.update(fp[0], b, off, len);
+                }
             });
         } catch (BlobException e) {
             throw damage(strOffset, "LZF data of a " + total + "-byte string: " + e.getMessage()

@@ -7,6 +7,15 @@ package io.redback.rdb;
  * {@link Element}s passed in are only valid during the call.
  */
 public interface RdbVisitor {
+    /**
+     * Whether this visitor looks at the contents of values. When false, {@link #element} is
+     * never called and the reader skips string contents instead of copying or decompressing
+     * them (everything is still validated and counted): what check and inspect need.
+     */
+    default boolean wantsValues() {
+        return true;
+    }
+
     default void header(RdbHeader header) {
     }
 

@@ -3,6 +3,7 @@ package io.redback.bench;
 import io.redback.rdb.Crc64;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -18,10 +19,9 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * Throughput of the RDB checksum. JMH reports operations per second, where one operation is one
- * byte ({@code @OperationsPerInvocation} is not usable with a size parameter, so each invocation
- * hashes the whole array and the score is divided out by {@link #bytes}): read the
- * {@code bytes} secondary result as bytes/s.
+ * Throughput of the RDB checksum over a 1 MiB (cache-resident) and a 64 MiB (memory-bound) array.
+ * The primary score is whole-array checksums per second; the {@code bytes} counter is the rate in
+ * bytes/s ({@code @OperationsPerInvocation} cannot follow a size parameter).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -43,7 +43,7 @@ public class Crc64Bench {
 
     /** Counts processed bytes, so that JMH prints a bytes/s score next to the call rate. */
     @State(Scope.Thread)
-    @org.openjdk.jmh.annotations.AuxCounters(org.openjdk.jmh.annotations.AuxCounters.Type.OPERATIONS)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
     public static class Bytes {
         public long bytes;
     }

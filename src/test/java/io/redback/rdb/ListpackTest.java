@@ -231,10 +231,9 @@ class ListpackTest {
     @Property(tries = 1000)
     void any_single_byte_change_walks_or_is_rejected(@ForAll("smallOpLists") List<Op> ops,
             @ForAll @IntRange(max = 1_000_000) int where, @ForAll byte value) {
-        byte[] lp = Blobs.padded(Blobs.listpack(ops));
-        int len = lp.length - 7;
-        lp[3 + where % len] = value;
-        Blobs.assertWalksOrRejects(Listpack::walk, 1, lp, 3, len);
+        byte[] lp = Blobs.listpack(ops);
+        lp[where % lp.length] = value;
+        Blobs.assertWalksOrRejects(Listpack::walk, 1, lp);
     }
 
     @Property(tries = 1000)
@@ -244,12 +243,13 @@ class ListpackTest {
         int len = cut % (lp.length + 1);
         byte[] t = Arrays.copyOf(lp, len);
         if (fixHeader && len >= 4) {
-            // Keep the size field consistent so the walk gets past the header checks.
+            // Keep the size field and terminator plausible so the walk gets past the header checks.
             for (int i = 0; i < 4; i++) {
                 t[i] = (byte) (len >>> (8 * i));
             }
+            t[len - 1] = (byte) 0xFF;
         }
-        Blobs.assertWalksOrRejects(Listpack::walk, 1, t, 0, len);
+        Blobs.assertWalksOrRejects(Listpack::walk, 1, t);
     }
 
     @Test
@@ -261,6 +261,16 @@ class ListpackTest {
         }
         mixed.add(new Op.Bytes(new byte[70]));
         Blobs.assertEveryByteChangeWalksOrRejects(Listpack::walk, 1, Blobs.listpack(mixed));
+    }
+
+    @Test
+    void every_byte_change_of_each_encoding_first_and_last_walks_or_is_rejected() {
+        // Damage near the end of the array is where a missing bounds check would read past it.
+        for (Op op : Blobs.oneOfEachEncoding()) {
+            Blobs.assertEveryByteChangeWalksOrRejects(Listpack::walk, 1, Blobs.listpack(List.of(op)));
+            Blobs.assertEveryByteChangeWalksOrRejects(Listpack::walk, 1, Blobs.listpack(List.of(op, new Op.Int(1))));
+            Blobs.assertEveryByteChangeWalksOrRejects(Listpack::walk, 1, Blobs.listpack(List.of(new Op.Int(1), op)));
+        }
     }
 
     @Provide
