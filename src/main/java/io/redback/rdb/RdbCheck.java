@@ -54,8 +54,51 @@ public final class RdbCheck {
                 error = e;
             }
         }
+        if (error == null && summary != null && !summary.header().hasChecksum() && trailing == 8) {
+            // What a CRC64 footer looks like: the version digits were probably damaged to below 5,
+            // which would otherwise switch checksum verification off.
+            error = new RdbException(RdbException.Kind.DAMAGED, 5, -1, null, "the header says RDB version "
+                    + summary.header().version() + ", which has no checksum footer, yet exactly 8 bytes follow the "
+                    + "EOF opcode, as a CRC64 footer of version 5 and later would; the version digits are damaged");
+            summary = null;
+            trailing = 0;
+        }
+        if (error != null && error.kind() == RdbException.Kind.UNSUPPORTED && stats.header != null
+                && stats.header.hasChecksum() && !footerMatches(size)) {
+            error = new RdbException(RdbException.Kind.DAMAGED, error.offset(), error.db(), error.key(),
+                    error.detail() + "; and the file's CRC64 footer does not match its content, so this is "
+                            + "damage, not a newer format");
+        }
         long elapsedNanos = System.nanoTime() - started;
         return stats.report(file, size, summary, error, trailing, elapsedNanos);
+    }
+
+    /** Whether the file ends with EOF and a CRC64 footer that matches everything before it. */
+    private boolean footerMatches(long size) throws IOException {
+        if (size < 18) {
+            return false;
+        }
+        long crc = 0;
+        long stored = 0;
+        int last = -1;
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 20];
+            long left = size - 8;
+            while (left > 0) {
+                int n = in.readNBytes(buf, 0, (int) Math.min(buf.length, left));
+                if (n <= 0) {
+                    return false;
+                }
+                crc = Crc64.update(crc, buf, 0, n);
+                last = buf[n - 1] & 0xFF;
+                left -= n;
+            }
+            byte[] footer = in.readNBytes(8);
+            for (int i = 7; i >= 0; i--) {
+                stored = (stored << 8) | (footer[i] & 0xFF);
+            }
+        }
+        return last == 0xFF && stored == crc;
     }
 
     /** Discards what it is given (counts trailing bytes without keeping them). */

@@ -14,7 +14,9 @@ import java.nio.charset.StandardCharsets;
  * {@link RdbException} naming the byte offset, the key and what was expected.
  */
 public final class RdbReader {
-    /** Strings up to this size are delivered whole; longer ones in chunks of this size. */
+    /**
+     * Strings up to this size are delivered whole; longer ones in chunks of at most this size.
+     */
     public static final int DEFAULT_CHUNK_SIZE = 4 << 20;
     /** Redis caps a listpack at 1 GiB; a blob claiming more is damage, not something to allocate. */
     private static final long MAX_BLOB = 1L << 30;
@@ -120,6 +122,9 @@ public final class RdbReader {
         while (true) {
             long off = in.offset();
             int op = in.u8();
+            if (op >= 0xF4 && !header.hasChecksum() && header.version() < opcodeSince(op)) {
+                throw newerThanFile(off, String.format("opcode 0x%02X", op), opcodeSince(op));
+            }
             switch (op) {
                 case 0xFF -> {
                     if (recordStart >= 0) {
@@ -166,6 +171,10 @@ public final class RdbReader {
                     if (type == null) {
                         throw unknownOpcode(off, op);
                     }
+                    if (!header.hasChecksum() && header.version() < type.sinceVersion()) {
+                        throw newerThanFile(off, "type " + op + " (" + type.dataType() + " " + type.encoding() + ")",
+                                type.sinceVersion());
+                    }
                     long start = recordStart < 0 ? off : recordStart;
                     readKey(type, expire, idle, freq, start);
                     keys++;
@@ -176,6 +185,28 @@ public final class RdbReader {
                 }
             }
         }
+    }
+
+    /** The first Redis RDB version with this opcode. */
+    private static int opcodeSince(int op) {
+        return switch (op) {
+            case 0xFC -> 3;
+            case 0xFB, 0xFA -> 7;
+            case 0xF9, 0xF8, 0xF7 -> 9;
+            case 0xF6, 0xF5 -> 10;
+            case 0xF4 -> 12;
+            default -> 1;
+        };
+    }
+
+    /**
+     * Files below version 5 have no CRC, so a damaged version digit would silently turn checking
+     * off: there, a record newer than the version is damage (Redis itself does not gate by version,
+     * and librdb's test files hold AUX records in version 6 files, so newer versions are not gated).
+     */
+    private RdbException newerThanFile(long off, String what, int since) {
+        return damage(off, what + " exists only from RDB version " + since + ", but the header says version "
+                + header.version() + "; the header or this byte is damaged");
     }
 
     private RdbException unknownOpcode(long off, int op) {
@@ -1043,6 +1074,10 @@ public final class RdbReader {
                     throw damage(strOffset, "LZF string with compressed length " + Long.toUnsignedString(strCompressed)
                             + " and length " + Long.toUnsignedString(strLen) + "; expected both above 0");
                 }
+                if (strCompressed >= strLen) {
+                    throw damage(strOffset, "LZF string with compressed length " + strCompressed + " for " + strLen
+                            + " bytes; Redis stores LZF only when it saves space");
+                }
                 // An LZF back-reference of 3 bytes expands to at most 264: more is impossible.
                 if (strLen / 88 > strCompressed + 1) {
                     throw damage(rawOff, "LZF string claims " + strLen + " bytes from " + strCompressed
@@ -1111,11 +1146,17 @@ public final class RdbReader {
         }
         // LZF
         blobFileOffset = strOffset;
-        if (strLen > Integer.MAX_VALUE - 16 || strCompressed > Integer.MAX_VALUE - 16) {
+        if (strLen > Integer.MAX_VALUE - 16) {
             throw damage(strOffset, "LZF " + what + " of " + strLen + " bytes is too large to hold in memory");
         }
         int clen = (int) strCompressed;
         int len = (int) strLen;
+        if (clen > in.buf().length) {
+            // Too big to view in the input buffer: decode as the bytes arrive, so a damaged
+            // length costs a truncation error, not an allocation of what it claims.
+            decodeLzfInto(len, what);
+            return;
+        }
         in.ensure(clen);
         byte[] out = ownCapacity(len);
         try {
@@ -1125,6 +1166,29 @@ public final class RdbReader {
         }
         in.skipInBuffer(clen);
         blob = out;
+        blobOff = 0;
+        blobLen = len;
+        blobInInput = false;
+    }
+
+    private void decodeLzfInto(int len, String what) throws IOException, RdbException {
+        int[] have = {0};
+        LzfStreamDecoder decoder = new LzfStreamDecoder(new BoundedSource(strCompressed), strCompressed, len);
+        try {
+            decoder.decode((b, off, n) -> {
+                if (own.length < have[0] + n) {
+                    own = java.util.Arrays.copyOf(own, (int) Math.min(len, Math.max(have[0] + n, own.length * 2L)));
+                }
+                System.arraycopy(b, off, own, have[0], n);
+                have[0] += n;
+            });
+        } catch (java.io.EOFException e) {
+            throw new RdbInput.TruncatedInput(in.offset(), 1);
+        } catch (BlobException e) {
+            throw damage(strOffset, "LZF data of a " + what + ": " + e.getMessage()
+                    + " (at byte " + e.position() + " of the compressed data)");
+        }
+        blob = own;
         blobOff = 0;
         blobLen = len;
         blobInInput = false;
@@ -1215,13 +1279,19 @@ public final class RdbReader {
         LzfStreamDecoder decoder = new LzfStreamDecoder(new BoundedSource(strCompressed), strCompressed, strLen);
         try {
             decoder.decode((b, off, len) -> {
-                boolean first = delivered[0] == 0;
-                delivered[0] += len;
-                emit(el.chunk(role, b, off, len, total, first, delivered[0] == total));
-                if (fingerprint) {
-                    fp[0] = Fingerprints.update(fp[0], b, off, len);
+                for (int at = off, end = off + len; at < end; ) {
+                    int n = Math.min(end - at, chunkSize);
+                    boolean first = delivered[0] == 0;
+                    delivered[0] += n;
+                    emit(el.chunk(role, b, at, n, total, first, delivered[0] == total));
+                    if (fingerprint) {
+                        fp[0] = Fingerprints.update(fp[0], b, at, n);
+                    }
+                    at += n;
                 }
             });
+        } catch (java.io.EOFException e) {
+            throw new RdbInput.TruncatedInput(in.offset(), 1);
         } catch (BlobException e) {
             throw damage(strOffset, "LZF data of a " + total + "-byte string: " + e.getMessage()
                     + " (at byte " + e.position() + " of the compressed data)");

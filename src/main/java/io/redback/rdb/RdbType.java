@@ -69,6 +69,21 @@ public enum RdbType {
         return encoding;
     }
 
+    /** The first RDB version (of Redis) that can hold this type; a file older than that is damaged. */
+    int sinceVersion() {
+        return switch (code) {
+            case 0, 1, 2, 3, 4 -> 1;
+            case 9, 10, 11, 12 -> 2;
+            case 13 -> 4;
+            case 14 -> 7;
+            case 5, 6, 7 -> 8;
+            case 15 -> 9;
+            case 16, 17, 18, 19 -> 10;
+            case 20, 21 -> 11;
+            default -> 12;
+        };
+    }
+
     /** The type for a type byte in a file with this header, or null if the byte is not a known type. */
     static RdbType of(int code, RdbHeader header) {
         if (header.isValkey()) {
