@@ -49,6 +49,8 @@ public final class RdbReader {
     private long strInt;
     private long strCompressed;
     private long strOffset;
+    /** Set when a string header was read to look at it; the next readStringHeader reuses it. */
+    private boolean unreadStringHeader;
 
     // A materialized string or blob: either a view into the input buffer or into 'own'.
     private byte[] blob;
@@ -575,6 +577,10 @@ public final class RdbReader {
                 items++;
             } else if (container == 2) {
                 String what = v2 ? "listpack" : "ziplist";
+                if (v2 && peekBigPlainBlob()) {
+                    items += streamListpack(ElementRole.LIST_ITEM);
+                    continue;
+                }
                 readBlob(what);
                 walkBlob(v2 ? Listpack::walk : Ziplist::walk, what);
                 items += entries.count;
@@ -590,6 +596,112 @@ public final class RdbReader {
     }
 
     // ---------------------------------------------------------------- blobs
+
+    /**
+     * Reads the next string header and says whether it holds a plain (not LZF) blob bigger than
+     * the input buffer: such a listpack (Redis 7 keeps list elements below 1 GiB in packed nodes)
+     * is walked as it streams by instead of being held whole.
+     */
+    private boolean peekBigPlainBlob() throws IOException, RdbException {
+        readStringHeader();
+        if (strKind == STR_PLAIN && strLen > in.buf().length) {
+            return true;
+        }
+        unreadStringHeader = true;
+        return false;
+    }
+
+    /**
+     * Validates and delivers a listpack straight from the input, entry by entry, with the same
+     * rules as {@link Listpack#walk}; string entries longer than the chunk size arrive in chunks.
+     * Returns the number of entries.
+     */
+    private long streamListpack(ElementRole role) throws IOException, RdbException {
+        long start = in.offset();
+        long end = start + strLen;
+        long total = in.i32le() & 0xFFFFFFFFL;
+        int count = in.u8() | in.u8() << 8;
+        if (total != strLen) {
+            throw damage(start, "listpack header says " + total + " bytes, its string holds " + strLen);
+        }
+        long n = 0;
+        byte[] backlen = new byte[5];
+        while (true) {
+            long p = in.offset();
+            if (p >= end) {
+                throw damage(p, "listpack has no 0xFF terminator before its end");
+            }
+            int b = in.u8();
+            if (b == 0xFF) {
+                if (p != end - 1) {
+                    throw damage(p, "listpack terminator at byte " + (p - start) + " of " + strLen + "; expected it last");
+                }
+                break;
+            }
+            long size;
+            long strLength = -1;
+            long value = 0;
+            if ((b & 0x80) == 0) {
+                size = 1;
+                value = b;
+            } else if ((b & 0xC0) == 0x80) {
+                strLength = b & 0x3F;
+                size = 1 + strLength;
+            } else if ((b & 0xE0) == 0xC0) {
+                int raw = ((b & 0x1F) << 8) | in.u8();
+                value = raw >= 4096 ? raw - 8192 : raw;
+                size = 2;
+            } else if ((b & 0xF0) == 0xE0) {
+                strLength = ((b & 0x0F) << 8) | in.u8();
+                size = 2 + strLength;
+            } else if (b == 0xF0) {
+                strLength = in.i32le() & 0xFFFFFFFFL;
+                size = 5 + strLength;
+            } else if (b >= 0xF1 && b <= 0xF4) {
+                int bytes = b == 0xF1 ? 2 : b == 0xF2 ? 3 : b == 0xF3 ? 4 : 8;
+                in.ensure(bytes);
+                for (int i = bytes - 1; i >= 0; i--) {
+                    value = (value << 8) | (in.buf()[in.pos() + i] & 0xFF);
+                }
+                value = value << (64 - 8 * bytes) >> (64 - 8 * bytes);
+                in.skipInBuffer(bytes);
+                size = 1 + bytes;
+            } else {
+                throw damage(p, String.format("listpack entry %d has the invalid encoding byte 0x%02X", n, b));
+            }
+            int bl = size <= 127 ? 1 : size < 16383 ? 2 : size < 2097151 ? 3 : size < 268435455 ? 4 : 5;
+            if (p + size + bl > end - 1) {
+                throw damage(p, "listpack entry " + n + " of " + size + " bytes runs past the listpack's end");
+            }
+            if (strLength >= 0) {
+                strKind = STR_PLAIN;
+                strLen = strLength;
+                deliverString(role, false);
+            } else {
+                if (role.startsElement()) {
+                    elements++;
+                }
+                emit(el.integer(role, value));
+            }
+            for (int i = bl - 1; i >= 0; i--) {
+                backlen[i] = (byte) ((size >>> (7 * (bl - 1 - i))) & 127);
+                if (i != 0) {
+                    backlen[i] |= (byte) 128;
+                }
+            }
+            long blOff = in.offset();
+            for (int i = 0; i < bl; i++) {
+                if ((byte) in.u8() != backlen[i]) {
+                    throw damage(blOff, "listpack entry " + n + " backlen does not encode its size " + size);
+                }
+            }
+            n++;
+        }
+        if (count != 65535 && count != n) {
+            throw damage(start, "listpack header counts " + count + " entries, it holds " + n);
+        }
+        return n;
+    }
 
     @FunctionalInterface
     private interface BlobWalker {
@@ -1025,6 +1137,10 @@ public final class RdbReader {
 
     /** Reads the header of an RDB string and leaves its body unread (see the str* fields). */
     private void readStringHeader() throws IOException, RdbException {
+        if (unreadStringHeader) {
+            unreadStringHeader = false;
+            return;
+        }
         strOffset = in.offset();
         int b = in.u8();
         int kind = b >>> 6;

@@ -319,6 +319,46 @@ class SyntheticLayoutsTest {
         assertThat(e.getMessage()).contains("0x30");
     }
 
+    @Test
+    void aPackedListNodeBiggerThanTheInputBufferStreamsAndIsStillValidated() throws Exception {
+        byte[] big = new byte[3 << 20];
+        new java.util.Random(1).nextBytes(big);
+        byte[] lp = new ListpackWriter().addBytes(b("head")).addInteger(-5000).addBytes(big).addInteger(7)
+                .toByteArray();
+        byte[] rdb = RdbBuilder.redis(11).selectDb(0).key(18, "l").len(1).len(2).str(lp).end();
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        List<String> small = new ArrayList<>();
+        long[] counted = new long[1];
+        new RdbReader(new ByteArrayInputStream(rdb), 1 << 20).read(new RdbVisitor() {
+            @Override
+            public void element(Element e) {
+                if (e.totalLength() == big.length) {
+                    got.write(e.array(), e.offset(), e.length());
+                } else {
+                    small.add(e.toString());
+                }
+            }
+
+            @Override
+            public void endKey(RdbKey key, long elements, long valueBytes) {
+                counted[0] = elements;
+            }
+        });
+        assertThat(got.toByteArray()).isEqualTo(big);
+        assertThat(small).containsExactly("head", "-5000", "7");
+        assertThat(counted[0]).isEqualTo(4);
+
+        byte[] badBacklen = lp.clone();
+        badBacklen[lp.length - 2] ^= 1; // the backlen of the last entry, just before the terminator
+        byte[] damaged = RdbBuilder.redis(11).selectDb(0).key(18, "l").len(1).len(2).str(badBacklen).end();
+        assertThat(failure(damaged).kind()).isEqualTo(RdbException.Kind.DAMAGED);
+
+        byte[] badCount = lp.clone();
+        badCount[4] = 9;
+        assertThat(failure(RdbBuilder.redis(11).selectDb(0).key(18, "l").len(1).len(2).str(badCount).end())
+                .getMessage()).contains("counts 9 entries, it holds 4");
+    }
+
     private static byte[] b(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
