@@ -25,7 +25,7 @@ final class Lzf {
 
     /**
      * Decompresses {@code in[inOff, inOff+inLen)} into exactly {@code outLen} bytes at
-     * {@code out[outOff]}.
+     * {@code out[outOff]}; with {@code out} null, only checks that it would.
      *
      * @throws BlobException if the input is not an LZF stream of exactly that many output bytes;
      *     the position is the offset of the offending control byte in the compressed input
@@ -47,7 +47,9 @@ final class Lzf {
                 if (run > inEnd - ip) {
                     throw truncated(start - inOff, "literal", run, inEnd - ip);
                 }
-                System.arraycopy(in, ip, out, op, run);
+                if (out != null) {
+                    System.arraycopy(in, ip, out, op, run);
+                }
                 ip += run;
                 op += run;
             } else {
@@ -67,7 +69,9 @@ final class Lzf {
                 if (distance > op - outOff) {
                     throw tooFar(start - inOff, distance, op - outOff);
                 }
-                copyMatch(out, op, distance, len);
+                if (out != null) {
+                    copyMatch(out, op, distance, len);
+                }
                 op += len;
             }
         }
@@ -96,46 +100,8 @@ final class Lzf {
      *
      * @throws BlobException as {@link #decompress} would
      */
-    static void validate(byte[] in, int inOff, int inLen, long outLen) throws BlobException {
-        int ip = inOff;
-        int inEnd = inOff + inLen;
-        long op = 0;
-        while (ip < inEnd) {
-            int start = ip;
-            int ctrl = in[ip++] & 0xff;
-            if (ctrl < 32) {
-                int run = ctrl + 1;
-                if (run > outLen - op) {
-                    throw tooLong(start - inOff, "literal", run, op, outLen);
-                }
-                if (run > inEnd - ip) {
-                    throw truncated(start - inOff, "literal", run, inEnd - ip);
-                }
-                ip += run;
-                op += run;
-            } else {
-                int len = ctrl >>> 5;
-                int need = len == 7 ? 2 : 1;
-                if (need > inEnd - ip) {
-                    throw truncated(start - inOff, "back-reference", need, inEnd - ip);
-                }
-                if (len == 7) {
-                    len += in[ip++] & 0xff;
-                }
-                int distance = ((ctrl & 0x1f) << 8) + (in[ip++] & 0xff) + 1;
-                len += 2;
-                if (len > outLen - op) {
-                    throw tooLong(start - inOff, "back-reference", len, op, outLen);
-                }
-                if (distance > op) {
-                    throw tooFar(start - inOff, distance, op);
-                }
-                op += len;
-            }
-        }
-        if (op != outLen) {
-            throw short_(inLen, op, outLen);
-        }
+    static void validate(byte[] in, int inOff, int inLen, int outLen) throws BlobException {
+        decompress(in, inOff, inLen, null, 0, outLen);
     }
 
     /**

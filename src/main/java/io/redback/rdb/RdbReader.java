@@ -1355,11 +1355,11 @@ public final class RdbReader {
                 in.skip(strLen);
                 return 0;
             }
-            if (strCompressed <= chunkSize) {
+            if (strCompressed <= chunkSize && strLen <= Integer.MAX_VALUE) {
                 int clen = (int) strCompressed;
                 in.ensure(clen);
                 try {
-                    Lzf.validate(in.buf(), in.pos(), clen, strLen);
+                    Lzf.validate(in.buf(), in.pos(), clen, (int) strLen);
                 } catch (BlobException e) {
                     throw damage(in.offset() + e.position(), "LZF data of a string: " + e.getMessage());
                 }
