@@ -34,6 +34,11 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns its exit code (tests call this instead of main). */
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The configured command line: our exit codes and one-line errors (tests set out and err on it). */
+    public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExitCodeExceptionMapper(e -> USAGE);
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -46,7 +51,7 @@ public final class Main implements Runnable {
             c.getErr().println("redback: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
             return USAGE;
         });
-        return cl.execute(args);
+        return cl;
     }
 
     @Override
