@@ -1,0 +1,54 @@
+package io.redback.repo;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where a repository's objects live: a local directory or an S3-compatible bucket. Keys are
+ * '/'-separated relative paths such as {@code sources/cache-1/snapshots/20261122T031500Z-ab12/manifest.json}.
+ * Every method states its contract; nothing outside the backends knows which one is in use.
+ * Commit order is the caller's tool for crash safety: data objects first, the manifest that
+ * makes them visible last (each {@link #put} is atomic on its own).
+ */
+public interface Storage extends AutoCloseable {
+
+    /** One stored object as a listing shows it. */
+    record ObjectInfo(String key, long size, java.time.Instant lastModified) {
+    }
+
+    /**
+     * Stores the stream's bytes under key, replacing any object there. Atomic: a reader sees the
+     * old object, no object, or the whole new one, never a part (a temporary name and rename on
+     * disk; a single or multipart upload completed at the end in object stores). Returns once
+     * the bytes are durable (fsync'd on disk). {@code length} may be -1 when unknown.
+     * Transient failures are retried with backoff inside; an exception means nothing was stored
+     * under key.
+     */
+    void put(String key, InputStream data, long length) throws IOException;
+
+    /** Reads a whole object. Throws {@link java.nio.file.NoSuchFileException} when key does not exist. */
+    InputStream get(String key) throws IOException;
+
+    /**
+     * Reads {@code length} bytes from {@code offset} (fewer at the end of the object). Throws
+     * {@link java.nio.file.NoSuchFileException} when key does not exist.
+     */
+    InputStream getRange(String key, long offset, long length) throws IOException;
+
+    /** The object's size and time, or empty when it does not exist. */
+    Optional<ObjectInfo> stat(String key) throws IOException;
+
+    /** Every object whose key starts with prefix, sorted by key. An empty list when none. */
+    List<ObjectInfo> list(String prefix) throws IOException;
+
+    /** Deletes key. Idempotent: deleting a missing key is not an error. */
+    void delete(String key) throws IOException;
+
+    /** A human-readable location for messages, e.g. {@code file:///backups/redis} or {@code s3://bucket/prefix}. */
+    String describe();
+
+    @Override
+    void close() throws IOException;
+}
