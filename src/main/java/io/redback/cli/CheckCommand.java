@@ -1,8 +1,11 @@
 package io.redback.cli;
 
+import io.redback.aof.AofCheck;
+import io.redback.aof.PersistenceFiles;
 import io.redback.rdb.RdbCheck;
 import io.redback.rdb.RdbCheckReport;
 import io.redback.rdb.RdbException;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +18,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code redback check FILE}: verifies an RDB file byte by byte and says what it holds. */
+/**
+ * {@code redback check FILE}: verifies an RDB file byte by byte and says what it holds; AOF
+ * inputs (a file, a manifest, an appendonlydir) go to {@link AofCheckOutput}, which can also
+ * repair a truncated AOF tail ({@code --fix}).
+ */
 @Command(name = "check",
         description = {"Check an RDB file: header, every key and every embedded listpack/ziplist/intset/zipmap "
                 + "(as strictly as Redis's deep sanitizer), stream layouts, module payloads and the CRC64 footer.",
@@ -23,15 +30,28 @@ import picocli.CommandLine.Parameters;
                 "Prints the verdict, the format version, aux fields, keys per database and type, expiring keys "
                         + "(and how many are already expired), functions, modules, the checksum status and the "
                         + "read speed. On damage it names the byte offset, the key being read, what was expected "
-                        + "and found, and what to do."},
+                        + "and found, and what to do.",
+                "",
+                "Also checks AOFs the way Redis loads them: a single AOF file, an AOF with an RDB preamble, a "
+                        + "multi-part manifest or an appendonlydir (every listed base and incr file read through). "
+                        + "Verdicts: valid, truncated-tail (the last command of the last file is incomplete, or a "
+                        + "MULTI there has no EXEC: what aof-load-truncated drops), damaged. --fix truncates a "
+                        + "truncated tail back to the last complete command outside a MULTI, after copying the file "
+                        + "to <name>.<UTC time>.orig; --fix --force also cuts a damaged last file at its first bad "
+                        + "byte. An RDB is never modified."},
         mixinStandardHelpOptions = true,
         footerHeading = "%nExamples:%n",
         footer = {"  redback check /var/lib/redis/dump.rdb",
                 "  redback check --json dump.rdb | jq .verdict",
+                "  redback check /var/lib/redis/appendonlydir",
+                "  redback check --fix /var/lib/redis/appendonlydir      (stop Redis first)",
                 "",
                 "Exit codes: 0 valid, 1 damaged or truncated, 2 could not run (missing file, unsupported version)."})
 public final class CheckCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "FILE", description = "The RDB file to check.")
+    /** What to treat the input as; {@code auto} looks at it. */
+    enum InputType { auto, rdb, aof, manifest, dir }
+
+    @Parameters(paramLabel = "FILE", description = "The RDB file, AOF file, AOF manifest or appendonlydir to check.")
     Path file;
 
     @Option(names = "--json", description = "Print one JSON document instead of text.")
@@ -41,6 +61,20 @@ public final class CheckCommand implements Callable<Integer> {
             + "and the error.")
     boolean quiet;
 
+    @Option(names = "--type", paramLabel = "TYPE", defaultValue = "auto", description = "What FILE is: ${COMPLETION-CANDIDATES} "
+            + "(default: ${DEFAULT-VALUE}: a directory is an appendonlydir, a file whose first non-comment line starts "
+            + "with 'file' a manifest, a file starting with '*' or '#' or named .aof an AOF, a file starting with REDIS "
+            + "an RDB unless commands follow the RDB).")
+    InputType type;
+
+    @Option(names = "--fix", description = "AOF only: truncate a truncated tail back to the last complete command "
+            + "outside an open MULTI, keeping a copy of the original beside it (<name>.<UTC time>.orig). Stop Redis first.")
+    boolean fix;
+
+    @Option(names = "--force", description = "With --fix: also truncate a damaged last AOF file from its first bad byte "
+            + "(everything after it is dropped, valid or not).")
+    boolean force;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -48,12 +82,44 @@ public final class CheckCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (!Files.isRegularFile(file)) {
-            err.println("redback check: " + file + ": " + (Files.exists(file) ? "not a regular file" : "no such file"));
+        if (!Files.exists(file)) {
+            err.println("redback check: " + file + ": no such file");
             return Main.USAGE;
         }
         if (!Files.isReadable(file)) {
             err.println("redback check: " + file + ": permission denied");
+            return Main.USAGE;
+        }
+        if (force && !fix) {
+            err.println("redback check: --force only goes with --fix");
+            return Main.USAGE;
+        }
+        PersistenceFiles.Kind kind = switch (type) {
+            case auto -> PersistenceFiles.detect(file);
+            case rdb -> PersistenceFiles.Kind.RDB;
+            case aof -> PersistenceFiles.Kind.AOF;
+            case manifest -> PersistenceFiles.Kind.MANIFEST;
+            case dir -> PersistenceFiles.Kind.DIR;
+        };
+        AofCheckOutput aof = new AofCheckOutput(json, quiet, out, err);
+        return switch (kind) {
+            case RDB -> checkRdb(out, err);
+            case RDB_OR_AOF -> aof.run(file, AofCheck.Input.FILE, fix, force, () -> checkRdb(out, err));
+            case AOF -> aof.run(file, AofCheck.Input.FILE, fix, force, null);
+            case MANIFEST -> aof.run(file, AofCheck.Input.MANIFEST, fix, force, null);
+            case DIR -> aof.run(file, AofCheck.Input.DIR, fix, force, null);
+        };
+    }
+
+    private int checkRdb(PrintWriter out, PrintWriter err) throws IOException {
+        if (fix) {
+            err.println("redback check: " + file + " is an RDB file; --fix repairs AOF tails only and never modifies an "
+                    + "RDB (no truncation makes a damaged RDB whole). Run without --fix to see what is wrong, and use "
+                    + "another copy; if it is an AOF with an RDB preamble, add --type aof.");
+            return Main.USAGE;
+        }
+        if (!Files.isRegularFile(file)) {
+            err.println("redback check: " + file + ": not a regular file");
             return Main.USAGE;
         }
         RdbCheck check = new RdbCheck(file, System.currentTimeMillis());
@@ -67,6 +133,10 @@ public final class CheckCommand implements Callable<Integer> {
             printHuman(report, out, quiet);
         }
         out.flush();
+        if (report.warnings().stream().anyMatch(w -> w.contains("follow the end of the RDB"))) {
+            err.println("redback check: bytes follow the RDB in " + file + "; if it is an AOF with an RDB preamble, "
+                    + "check it with --type aof");
+        }
         return switch (report.verdict()) {
             case VALID -> Main.OK;
             case DAMAGED -> Main.PROBLEM;

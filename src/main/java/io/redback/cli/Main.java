@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = {"Protects the data in Redis and Valkey: checks persistence files, and (coming) "
                 + "snapshot backups, continuous log shipping and point-in-time restore."},
-        subcommands = {CheckCommand.class, InspectCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {CheckCommand.class, InspectCommand.class, DemoCommand.class, AofCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  ok (for check: the file is valid)",
                 "  1  a problem was found (for check: the file is damaged)",

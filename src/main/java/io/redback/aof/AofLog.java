@@ -1,0 +1,162 @@
+package io.redback.aof;
+
+import io.redback.resp.RespCommand;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Lists the commands of an AOF (a single file, a manifest or an appendonlydir, in the order
+ * Redis loads them) with where each one is, its database, time and transaction, filtered by
+ * {@link LogFilter}: the tool for "someone ran FLUSHALL some time yesterday". Entries are
+ * handed to a consumer as they are read, so memory does not grow with the log; a damaged file
+ * ends the listing and is reported in the {@link Summary} with what was listed before it.
+ */
+public final class AofLog {
+    /** Arguments kept per entry, and characters per argument, beyond the line shown to people. */
+    static final int MAX_ARGS = 8;
+    static final int MAX_ARG_CHARS = 200;
+    static final int LINE_WIDTH = 100;
+    // Commands that lose data wholesale: the log hints how to cut just before them.
+    private static final List<String> HINTED = List.of("flushall", "flushdb");
+
+    /**
+     * How the listing went: what was read, how many commands were read and listed, whether it
+     * stopped at the limit, and the problem that ended it early (null if none).
+     */
+    public record Summary(String source, String layout, List<String> files, long commandsRead, long listed,
+                          boolean limitReached, AofException damage) {
+    }
+
+    private AofLog() {
+    }
+
+    /**
+     * Lists the commands of {@code source} that pass {@code filter}.
+     *
+     * @throws IOException if the source cannot be read at all (missing file, no manifest)
+     * @throws AofManifestException if its manifest is one Redis would refuse
+     */
+    public static Summary scan(Path source, LogFilter filter, Consumer<LogEntry> sink)
+            throws IOException, AofManifestException {
+        AofSet set = AofSet.open(source);
+        Matcher m = new Matcher(filter);
+        HintTracker hints = new HintTracker();
+        List<String> files = new ArrayList<>();
+        long read = 0;
+        long listed = 0;
+        long time = -1;
+        for (AofSet.Part part : set.parts()) {
+            files.add(part.name());
+            AofReader.Options o = AofReader.Options.defaults().withName(part.name()).withInitialTime(time)
+                    .withRetainLimit(CutScan.RETAIN_LIMIT);
+            try (AofReader r = AofReader.open(part.path(), o)) {
+                while (r.next() != AofReader.Event.END) {
+                    if (r.event() != AofReader.Event.COMMAND) {
+                        continue;
+                    }
+                    AofCommand c = r.command();
+                    read++;
+                    List<String> hint = part.role().cuttable() ? hints.hint(c, part.name()) : null;
+                    if (!m.matches(c)) {
+                        continue;
+                    }
+                    sink.accept(entry(part.name(), c, hint));
+                    if (++listed == filter.limit()) {
+                        return new Summary(String.valueOf(source), set.describe(), files, read, listed, true, null);
+                    }
+                }
+                time = r.time();
+            } catch (AofException e) {
+                return new Summary(String.valueOf(source), set.describe(), files, read, listed, false, e);
+            }
+        }
+        return new Summary(String.valueOf(source), set.describe(), files, read, listed, false, null);
+    }
+
+    private static LogEntry entry(String file, AofCommand c, List<String> hint) {
+        RespCommand r = c.resp();
+        int k = KeyArgs.first(r);
+        return new LogEntry(file, c.offset(), c.length(), c.index(), c.db(), c.time(), c.tx(), CommandText.arg(r, 0, 64),
+                r.argCount(), CommandText.args(r, MAX_ARGS, MAX_ARG_CHARS), k < 0 ? null : CommandText.arg(r, k, MAX_ARG_CHARS),
+                CommandText.line(r, LINE_WIDTH), hint);
+    }
+
+    /** The filter, compiled. */
+    private static final class Matcher {
+        private final List<Glob> names = new ArrayList<>();
+        private final Integer db;
+        private final Glob key;
+        private final long since;
+        private final long until;
+
+        Matcher(LogFilter f) {
+            for (String n : f.commands()) {
+                names.add(new Glob(n.getBytes(StandardCharsets.UTF_8), true));
+            }
+            db = f.db();
+            key = f.key() == null ? null : new Glob(f.key().getBytes(StandardCharsets.UTF_8), false);
+            since = f.since() == null ? -1 : f.since();
+            until = f.until() == null ? -1 : f.until();
+        }
+
+        boolean matches(AofCommand c) {
+            RespCommand r = c.resp();
+            if (!names.isEmpty() && names.stream().noneMatch(g -> r.retained(0)
+                    && g.matches(r.data(), r.dataOffset(0), (int) r.argLength(0)))) {
+                return false;
+            }
+            if (db != null && c.db() != db) {
+                return false;
+            }
+            if ((since >= 0 || until >= 0) && (c.time() < 0 || (since >= 0 && c.time() < since)
+                    || (until >= 0 && c.time() > until))) {
+                return false;
+            }
+            if (key != null) {
+                int k = KeyArgs.first(r);
+                if (k < 0 || !(r.retained(k) ? key.matches(r.data(), r.dataOffset(k), (int) r.argLength(k))
+                        : key.matchesEverything())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /**
+     * The shortest exact {@code aof cut} options for stopping before a FLUSHALL or FLUSHDB: the
+     * name alone for its first occurrence, with {@code --after} its second when no earlier one
+     * shares that second, else its byte position. Sees every command, filtered or not, so the
+     * hint is right whatever the listing shows.
+     */
+    private static final class HintTracker {
+        private final Map<String, Long> lastTime = new HashMap<>();
+
+        List<String> hint(AofCommand c, String file) {
+            String name = null;
+            for (String h : HINTED) {
+                if (c.is(h)) {
+                    name = h.toUpperCase(Locale.ROOT);
+                }
+            }
+            if (name == null) {
+                return null;
+            }
+            Long previous = lastTime.put(name, c.time());
+            if (previous == null) {
+                return List.of("--before", name);
+            }
+            if (c.time() >= 0 && previous < c.time()) {
+                return List.of("--before", name, "--after", AofTime.iso(c.time()));
+            }
+            return List.of("--offset", file + ":" + c.offset());
+        }
+    }
+}
