@@ -22,7 +22,10 @@ import picocli.CommandLine.Option;
 @Command(name = "demo",
         description = {"Run an end-to-end demo against a throwaway local redis-server: write a varied sample "
                 + "dataset (sessions, queues, rate limits, locks, leaderboard, audit stream, functions, three "
-                + "databases), SAVE it, then check and inspect the RDB with redback.",
+                + "databases), SAVE it, check and inspect the RDB; then turn the AOF on, write orders, run "
+                + "FLUSHALL by accident, find it with 'aof log', cut the log just before it with 'aof cut', start "
+                + "redis-server on the cut log to show the keys back, tear the log's last write and repair it "
+                + "with 'check --fix'.",
                 "",
                 "Needs redis-server on PATH or named by REDBACK_REDIS_SERVER. The server listens on 127.0.0.1 "
                         + "only, on a free port, and is stopped at the end."},
@@ -31,7 +34,7 @@ import picocli.CommandLine.Option;
                 + "2 redis-server missing or failed."})
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "redback-demo",
-            description = "Where to keep the demo's RDB file (default: ${DEFAULT-VALUE}).")
+            description = "Where to keep the demo's files: dump.rdb, appendonlydir, restored (default: ${DEFAULT-VALUE}).")
     Path out;
 
     @Option(names = "--scale", paramLabel = "N", defaultValue = "1",
@@ -45,9 +48,13 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
         Path binary = RedisServerBinary.require();
+        Files.createDirectories(out);
+        Path work = out.toAbsolutePath();
         o.printf("== 1. starting a throwaway redis-server (%s)%n", binary);
         o.flush();
-        Path rdb;
+        Path rdb = work.resolve("dump.rdb");
+        Path aofCopy = work.resolve("appendonlydir");
+        long keysBeforeAccident;
         try (LocalRedisServer server = LocalRedisServer.builder().binary(binary).start();
              RedisConnection redis = server.connect()) {
             o.printf("   redis %s listening on %s, data dir %s%n", server.version(), server.uri(), server.dir());
@@ -60,21 +67,93 @@ public final class DemoCommand implements Callable<Integer> {
             o.printf("== 3. SAVE%n");
             redis.call("SELECT", "0");
             redis.call("SAVE");
-            Files.createDirectories(out);
-            rdb = out.resolve("dump.rdb");
             Files.copy(server.rdbFile(), rdb, StandardCopyOption.REPLACE_EXISTING);
-            o.printf("   %s (%,d bytes), server stopped after this step%n", rdb, Files.size(rdb));
+            o.printf("   %s (%,d bytes)%n", rdb, Files.size(rdb));
+
+            o.printf("== 4. turning the AOF on (with #TS timestamps), more writes, then FLUSHALL by accident%n");
+            redis.call("CONFIG", "SET", "aof-timestamp-enabled", "yes");
+            redis.call("CONFIG", "SET", "appendfsync", "always");
+            redis.call("CONFIG", "SET", "appendonly", "yes");
+            waitForRewrite(redis);
+            SampleData.writeOrders(redis);
+            keysBeforeAccident = redis.callLong("DBSIZE");
+            redis.call("FLUSHALL");
+            redis.call("SET", "after:the:accident", "1");
+            o.printf("   db0 had %,d keys before FLUSHALL, %s after%n", keysBeforeAccident, dbsize(redis, 0));
+            copyDir(server.dir().resolve("appendonlydir"), aofCopy);
         }
-        o.printf("== 4. redback check %s%n", rdb);
+        o.printf("== 5. redback check %s%n", rdb);
         RdbCheckReport report = new RdbCheck(rdb, System.currentTimeMillis()).run();
         CheckCommand.printHuman(report, o, false);
-        o.printf("== 5. redback inspect %s --top 5%n", rdb);
+        int failures = report.verdict() == RdbCheckReport.Verdict.VALID ? 0 : 1;
+        failures += step(o, "6", "redback inspect --top 5 " + rdb, "inspect", "--top", "5", "--quiet", rdb.toString());
+        failures += step(o, "7", "redback aof log --grep FLUSHALL " + aofCopy, "aof", "log", "--grep", "FLUSHALL",
+                aofCopy.toString());
+        Path restored = work.resolve("restored");
+        failures += step(o, "8", "redback aof cut --before FLUSHALL --out " + restored + " " + aofCopy,
+                "aof", "cut", "--before", "FLUSHALL", "--force", "--out", restored.toString(), aofCopy.toString());
+        o.printf("== 9. starting redis-server on the cut log: the keys are back%n");
+        try (LocalRedisServer back = LocalRedisServer.builder().binary(binary).dir(work)
+                .config("appendonly", "yes").config("appenddirname", "restored").start();
+             RedisConnection redis = back.connect()) {
+            long n = redis.callLong("DBSIZE");
+            o.printf("   db0 holds %,d keys (it had %,d before the FLUSHALL)%n", n, keysBeforeAccident);
+            failures += n == keysBeforeAccident ? 0 : 1;
+        }
+        Path incr = lastIncr(restored);
+        long size = Files.size(incr);
+        try (var ch = java.nio.channels.FileChannel.open(incr, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(size - 7);
+        }
+        o.printf("== 10. a crash tore the last write: %s lost its last 7 bytes%n", incr.getFileName());
+        int torn = step(o, "11", "redback check " + restored, "check", restored.toString());
+        failures += torn == Main.PROBLEM ? 0 : 1;
+        failures += step(o, "12", "redback check --fix " + restored, "check", "--fix", restored.toString());
+        o.printf("%nTry it on your own files: bin/redback check /var/lib/redis/dump.rdb (add --json for scripts),%n"
+                + "bin/redback check /var/lib/redis/appendonlydir, bin/redback aof log --grep FLUSHALL <dir>.%n");
         o.flush();
-        int inspect = new CommandLine(new InspectCommand()).setOut(o).setErr(spec.commandLine().getErr())
-                .execute("--top", "5", "--quiet", rdb.toString());
-        o.printf("%nTry it on your own files: bin/redback check /var/lib/redis/dump.rdb (add --json for scripts).%n");
+        return failures == 0 ? Main.OK : Main.PROBLEM;
+    }
+
+    /** Runs one redback command as a demo step, printing its output; returns its exit code (0 ok). */
+    private int step(PrintWriter o, String number, String title, String... args) {
+        o.printf("== %s. %s%n", number, title);
         o.flush();
-        return report.verdict() == RdbCheckReport.Verdict.VALID && inspect == Main.OK ? Main.OK : Main.PROBLEM;
+        return Main.commandLine().setOut(o).setErr(spec.commandLine().getErr()).execute(args);
+    }
+
+    private static void waitForRewrite(RedisConnection redis) throws java.io.IOException, InterruptedException {
+        for (int i = 0; i < 300; i++) {
+            java.util.Map<String, String> info = redis.info("persistence");
+            if ("0".equals(info.get("aof_rewrite_in_progress")) && "0".equals(info.get("aof_rewrite_scheduled"))) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the AOF rewrite did not finish within 30 s");
+    }
+
+    private static Path lastIncr(Path dir) throws java.io.IOException {
+        try (var files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".incr.aof")).sorted()
+                    .reduce((a, b) -> b).orElseThrow(() -> new IllegalStateException("no incr file in " + dir));
+        }
+    }
+
+    private static void copyDir(Path from, Path to) throws java.io.IOException {
+        if (Files.exists(to)) {
+            try (var old = Files.walk(to)) {
+                for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        Files.createDirectories(to);
+        try (var files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
     }
 
     private static String dbsize(RedisConnection redis, int db) throws java.io.IOException {

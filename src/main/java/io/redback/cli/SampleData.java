@@ -12,6 +12,23 @@ final class SampleData {
     private SampleData() {
     }
 
+    /** Orders written over two seconds (so the log carries #TS times), some in transactions. */
+    static void writeOrders(RedisConnection r) throws IOException, InterruptedException {
+        r.call("SELECT", "0");
+        for (int i = 0; i < 100; i++) {
+            r.call("HSET", "order:" + i, "item", "sku-" + (i * 7 % 31), "qty", Integer.toString(1 + i % 5));
+            if (i == 50) {
+                Thread.sleep(1100);
+            }
+            if (i % 10 == 0) {
+                r.call("MULTI");
+                r.call("INCR", "orders:count");
+                r.call("RPUSH", "queue:emails", "{\"order\":" + i + "}");
+                r.call("EXEC");
+            }
+        }
+    }
+
     static void write(RedisConnection r, int scale) throws IOException {
         Random rnd = new Random(42);
         long now = System.currentTimeMillis();
