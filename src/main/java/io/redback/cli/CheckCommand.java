@@ -133,7 +133,7 @@ public final class CheckCommand implements Callable<Integer> {
             printHuman(report, out, quiet);
         }
         out.flush();
-        if (report.warnings().stream().anyMatch(w -> w.contains("follow the end of the RDB"))) {
+        if (report.trailingBytes() > 0) {
             err.println("redback check: bytes follow the RDB in " + file + "; if it is an AOF with an RDB preamble, "
                     + "check it with --type aof");
         }

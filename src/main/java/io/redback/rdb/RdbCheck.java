@@ -231,7 +231,7 @@ public final class RdbCheck {
             return new RdbCheckReport(file.toString(), size, header, Collections.unmodifiableMap(aux), keys, elements, dbs,
                     Collections.unmodifiableMap(perEncoding), expiring, expired, List.copyOf(functions), Collections.unmodifiableMap(modules),
                     checksum, summary == null ? 0 : summary.storedCrc(), summary == null ? 0 : summary.computedCrc(),
-                    error, List.copyOf(warnings), elapsedNanos);
+                    error, List.copyOf(warnings), trailing, elapsedNanos);
         }
     }
 }

@@ -6,6 +6,8 @@ import java.util.Map;
 /**
  * The outcome of {@link RdbCheck}: the verdict and everything learned about the file. When the
  * file is damaged, {@link #error()} says where and the counts cover the keys read before it.
+ * {@code trailingBytes} counts bytes after the RDB's end (an AOF with an RDB preamble has its
+ * commands there).
  */
 public record RdbCheckReport(
         String file,
@@ -25,6 +27,7 @@ public record RdbCheckReport(
         long computedCrc,
         RdbException error,
         List<String> warnings,
+        long trailingBytes,
         long elapsedNanos) {
 
     /** What a user does next depends on this. */
