@@ -13,12 +13,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small synchronous RESP2 client: one plain TCP socket, one command at a time. Replies come
- * back as {@code String} (simple string), {@code byte[]} (bulk string), {@code Long},
- * {@code List<Object>} or {@code null}; an error reply is thrown as {@link RedisErrorReply}
- * (inside an array, as from EXEC, it is an element of the list instead). No AUTH, TLS or
- * pooling: it exists to drive throwaway servers and tests; ordinary application traffic uses
- * Jedis. Not thread-safe.
+ * A small synchronous RESP2 client: one socket (TCP, or TLS from RedisConnector), one command
+ * at a time. Replies come back as {@code String} (simple string), {@code byte[]} (bulk string),
+ * {@code Long}, {@code List<Object>} or {@code null}; an error reply is thrown as {@link RedisErrorReply}
+ * (inside an array, as from EXEC, it is an element of the list instead). It does no AUTH, TLS
+ * or pooling itself: {@link RedisConnector} opens authenticated and TLS connections to sources;
+ * ordinary application traffic uses Jedis. Not thread-safe.
  */
 public final class RedisConnection implements AutoCloseable {
     /** Connect and read timeout unless one is given. */
@@ -52,6 +52,23 @@ public final class RedisConnection implements AutoCloseable {
             throw new IOException("cannot connect to Redis at " + address + ": " + e.getMessage(), e);
         }
         this.socket = s;
+    }
+
+    /**
+     * Wraps a socket that is already connected (and, for TLS, handshaken): what
+     * {@link RedisConnector} hands over. {@code timeout} bounds each wait for a reply.
+     */
+    RedisConnection(Socket connected, String address, Duration timeout) throws IOException {
+        this.address = address;
+        this.socket = connected;
+        connected.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
+        this.out = new BufferedOutputStream(connected.getOutputStream(), 16 * 1024);
+        this.reader = new Resp.Reader(connected.getInputStream());
+    }
+
+    /** Changes how long each wait for a reply may take. */
+    void readTimeout(Duration timeout) throws IOException {
+        socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
     }
 
     /**

@@ -1,0 +1,110 @@
+package io.redback.repo;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * The snapshots in a repository, known only from their manifests: a data object without a
+ * manifest is garbage from an interrupted backup or prune, never a snapshot. Lists are newest
+ * first. Every manifest read is checked against where it lies (its source and id must match its
+ * key), so a misplaced or damaged manifest is reported by key instead of being trusted.
+ */
+public final class Catalog {
+    private static final Comparator<SnapshotManifest> NEWEST_FIRST =
+            Comparator.comparing(SnapshotManifest::id).reversed().thenComparing(SnapshotManifest::source);
+
+    private final Storage storage;
+
+    Catalog(Storage storage) {
+        this.storage = storage;
+    }
+
+    /** The names of the sources that have at least one snapshot, sorted. */
+    public List<String> sources() throws IOException {
+        TreeSet<String> names = new TreeSet<>();
+        for (Storage.ObjectInfo o : storage.list(Layout.SOURCES)) {
+            Layout.parseSnapshotKey(o.key()).filter(Layout.SnapshotKey::isManifest).ifPresent(k -> names.add(k.source()));
+        }
+        return List.copyOf(names);
+    }
+
+    /** The snapshots of source, newest first. */
+    public List<SnapshotManifest> snapshots(String source) throws IOException {
+        return load(Layout.snapshotsPrefix(source));
+    }
+
+    /** The snapshots of every source, newest first. */
+    public List<SnapshotManifest> snapshots() throws IOException {
+        return load(Layout.SOURCES);
+    }
+
+    /** The newest snapshot of source, if any. */
+    public Optional<SnapshotManifest> latest(String source) throws IOException {
+        return snapshots(source).stream().findFirst();
+    }
+
+    /**
+     * The snapshot whose id is idOrPrefix or starts with it, among source's snapshots (or all
+     * sources' when source is null). Throws RepositoryException when none or several match.
+     */
+    public SnapshotManifest find(String source, String idOrPrefix) throws IOException {
+        if (idOrPrefix == null || idOrPrefix.isEmpty()) {
+            throw new IllegalArgumentException("give a snapshot id or the start of one");
+        }
+        List<SnapshotManifest> all = source == null ? snapshots() : snapshots(source);
+        List<SnapshotManifest> exact = all.stream().filter(m -> m.id().toString().equals(idOrPrefix)).toList();
+        return exactlyOne(source, idOrPrefix, !exact.isEmpty() ? exact
+                : all.stream().filter(m -> m.id().toString().startsWith(idOrPrefix)).toList());
+    }
+
+    private SnapshotManifest exactlyOne(String source, String idOrPrefix, List<SnapshotManifest> matches)
+            throws RepositoryException {
+        String scope = source == null ? "" : " of source " + source;
+        if (matches.isEmpty()) {
+            throw new RepositoryException("no snapshot" + scope + " has an id starting with '" + idOrPrefix + "' in "
+                    + storage.describe() + ": list the snapshots to see the ids");
+        }
+        if (matches.size() > 1) {
+            StringBuilder ids = new StringBuilder();
+            matches.stream().limit(5).forEach(m -> ids.append(ids.length() == 0 ? "" : ", ").append(m.source())
+                    .append('/').append(m.id()));
+            throw new RepositoryException("'" + idOrPrefix + "' matches " + matches.size() + " snapshots" + scope
+                    + " (" + ids + (matches.size() > 5 ? ", ..." : "") + "): give more of the id"
+                    + (source == null ? " or name the source" : ""));
+        }
+        return matches.get(0);
+    }
+
+    private List<SnapshotManifest> load(String prefix) throws IOException {
+        List<SnapshotManifest> found = new ArrayList<>();
+        for (Storage.ObjectInfo o : storage.list(prefix)) {
+            Optional<Layout.SnapshotKey> key = Layout.parseSnapshotKey(o.key()).filter(Layout.SnapshotKey::isManifest);
+            if (key.isPresent()) {
+                read(o.key(), key.get()).ifPresent(found::add);
+            }
+        }
+        found.sort(NEWEST_FIRST);
+        return found;
+    }
+
+    private Optional<SnapshotManifest> read(String key, Layout.SnapshotKey where) throws IOException {
+        SnapshotManifest m;
+        try {
+            m = RepoJson.read(storage, key, SnapshotManifest.class, SnapshotManifest.FORMAT_VERSION);
+        } catch (java.nio.file.NoSuchFileException e) {
+            // Deleted between the listing and the read (a concurrent prune): it is gone, not damaged.
+            return Optional.empty();
+        }
+        String expected = Layout.dataKey(where.source(), where.id(), m.compression());
+        if (!m.source().equals(where.source()) || !m.id().equals(where.id()) || !m.object().equals(expected)) {
+            throw new RepositoryException(key + " in " + storage.describe() + " describes snapshot " + m.source() + "/"
+                    + m.id() + " with object " + m.object() + ", but lies where " + where.source() + "/" + where.id()
+                    + " belongs (object " + expected + "): it was moved or damaged; put it back or remove it");
+        }
+        return Optional.of(m);
+    }
+}

@@ -1,0 +1,142 @@
+package io.redback.repo;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * A redback repository on some {@link Storage}: its {@code config.json} (format version, id),
+ * its layout, and the commit of snapshots (data object first, verified to be there with its
+ * size, then the manifest that makes it a snapshot). {@link #open} refuses a location without a
+ * repository or with a newer format; {@link #openOrInit} lets a first backup create one. The
+ * caller owns the storage and closes it.
+ */
+public final class Repository {
+    /** The repository format this release writes and the newest it opens. */
+    public static final int FORMAT_VERSION = 1;
+
+    private final Storage storage;
+    private final RepositoryConfig config;
+    private final SecureRandom random = new SecureRandom();
+
+    private Repository(Storage storage, RepositoryConfig config) {
+        this.storage = storage;
+        this.config = config;
+    }
+
+    /**
+     * Creates a repository: writes config.json with a new random id. Refuses a location that
+     * already has a config.json, or other objects (it is someone else's folder or bucket prefix).
+     */
+    public static Repository init(Storage storage, Clock clock) throws IOException {
+        if (storage.stat(Layout.CONFIG).isPresent()) {
+            throw new RepositoryException("a repository already exists at " + storage.describe()
+                    + " (config.json is there): use it, or choose another location");
+        }
+        if (!storage.list("").isEmpty()) {
+            throw new RepositoryException(storage.describe() + " is not empty and has no config.json: refusing to "
+                    + "create a repository among other files; choose an empty folder or prefix");
+        }
+        byte[] id = new byte[16];
+        new SecureRandom().nextBytes(id);
+        RepositoryConfig config = new RepositoryConfig(FORMAT_VERSION, HexFormat.of().formatHex(id),
+                clock.instant().truncatedTo(ChronoUnit.SECONDS));
+        byte[] json = RepoJson.write(config);
+        storage.put(Layout.CONFIG, new ByteArrayInputStream(json), json.length);
+        return new Repository(storage, config);
+    }
+
+    /** Opens the repository at storage; refuses a missing one and one of a newer format. */
+    public static Repository open(Storage storage) throws IOException {
+        try {
+            return new Repository(storage, RepoJson.read(storage, Layout.CONFIG, RepositoryConfig.class, FORMAT_VERSION));
+        } catch (NoSuchFileException e) {
+            throw new RepositoryException("no redback repository at " + storage.describe()
+                    + " (no config.json): check the repository URL, or create one with `redback init`", e);
+        }
+    }
+
+    /**
+     * Opens the repository at storage, creating it first when there is none (for a first
+     * backup); says so through notice, because a typo in a URL would otherwise pass unnoticed.
+     */
+    public static Repository openOrInit(Storage storage, Clock clock, Consumer<String> notice) throws IOException {
+        if (storage.stat(Layout.CONFIG).isPresent()) {
+            return open(storage);
+        }
+        Repository created = init(storage, clock);
+        notice.accept("created a new repository at " + storage.describe() + " (id " + created.config.id()
+                + ", format " + FORMAT_VERSION + ")");
+        return created;
+    }
+
+    /** The source name if it is valid, else IllegalArgumentException saying what a name may hold. */
+    public static String checkSourceName(String name) {
+        return Layout.requireSourceName(name);
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    public RepositoryConfig config() {
+        return config;
+    }
+
+    /** Where the repository is, for messages. */
+    public String describe() {
+        return storage.describe();
+    }
+
+    /** Reads snapshots: lists, latest, lookup by id prefix. */
+    public Catalog catalog() {
+        return new Catalog(storage);
+    }
+
+    /** A new id for a snapshot of any source started at the clock's instant. */
+    public SnapshotId newSnapshotId(Clock clock) {
+        return SnapshotId.at(clock.instant(), random);
+    }
+
+    /** The key a snapshot's data object is written under, before {@link #commit}. */
+    public String dataKey(String source, SnapshotId id, Compression compression) {
+        return Layout.dataKey(source, id, compression);
+    }
+
+    /** A key under tmp/ for scratch objects; prune removes those older than a day. */
+    public String tmpKey(String name) {
+        return StorageKeys.requireKey(Layout.TMP + name);
+    }
+
+    /**
+     * Makes a snapshot visible: checks that its data object is where the layout puts it and has
+     * storedSize bytes, then writes its manifest. Until this returns, the data object is garbage
+     * to every reader; a crash before or during the write leaves the repository valid.
+     */
+    public void commit(SnapshotManifest manifest) throws IOException {
+        Objects.requireNonNull(manifest, "manifest");
+        String expected = Layout.dataKey(manifest.source(), manifest.id(), manifest.compression());
+        if (!manifest.object().equals(expected)) {
+            throw new IllegalArgumentException("manifest object " + manifest.object() + " is not where the layout puts it ("
+                    + expected + ")");
+        }
+        Optional<Storage.ObjectInfo> data = storage.stat(manifest.object());
+        if (data.isEmpty()) {
+            throw new RepositoryException("refusing to commit snapshot " + manifest.id() + ": its data object "
+                    + manifest.object() + " is not in " + describe());
+        }
+        if (data.get().size() != manifest.storedSize()) {
+            throw new RepositoryException("refusing to commit snapshot " + manifest.id() + ": its data object "
+                    + manifest.object() + " has " + data.get().size() + " bytes, the manifest says " + manifest.storedSize());
+        }
+        byte[] json = RepoJson.write(manifest);
+        storage.put(Layout.manifestKey(manifest.source(), manifest.id()), new ByteArrayInputStream(json), json.length);
+    }
+}

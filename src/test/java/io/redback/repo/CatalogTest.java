@@ -1,0 +1,87 @@
+package io.redback.repo;
+
+import static io.redback.repo.TestBytes.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.redback.repo.file.FileStorage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CatalogTest {
+    @TempDir
+    Path temp;
+    private FileStorage storage;
+    private Repository repo;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        storage = new FileStorage(temp.resolve("repo"));
+        repo = Repository.init(storage, Clock.systemUTC());
+    }
+
+    private void putText(String key, String text) throws IOException {
+        byte[] b = utf8(text);
+        storage.put(key, new ByteArrayInputStream(b), b.length);
+    }
+
+    @Test
+    void snapshotsAreListedNewestFirstFromTheirManifestsOnly() throws IOException {
+        SnapshotManifest older = TestSnapshots.commit(repo, "cache-1", "20261121T031500Z-aaaaaa");
+        SnapshotManifest newer = TestSnapshots.commit(repo, "cache-1", "20261122T031500Z-bbbbbb");
+        SnapshotManifest other = TestSnapshots.commit(repo, "sessions", "20261122T040000Z-cccccc");
+        // A backup that stopped before its manifest: data only. Garbage, not a snapshot.
+        putText("sources/cache-1/snapshots/20261123T000000Z-dddddd/dump.rdb.zst", "half an upload");
+        putText("sources/half/snapshots/20261123T000000Z-eeeeee/dump.rdb.zst", "another");
+        putText("sources/cache-1/notes.txt", "not in the layout");
+
+        Catalog catalog = repo.catalog();
+        assertThat(catalog.snapshots("cache-1")).containsExactly(newer, older);
+        assertThat(catalog.snapshots()).containsExactly(other, newer, older);
+        assertThat(catalog.latest("cache-1")).contains(newer);
+        assertThat(catalog.latest("half")).isEmpty();
+        assertThat(catalog.sources()).containsExactly("cache-1", "sessions");
+    }
+
+    @Test
+    void aSnapshotIsFoundByItsIdOrAUniquePrefix() throws IOException {
+        SnapshotManifest a = TestSnapshots.commit(repo, "cache-1", "20261121T031500Z-aaaaaa");
+        SnapshotManifest b = TestSnapshots.commit(repo, "cache-1", "20261122T031500Z-bbbbbb");
+        TestSnapshots.commit(repo, "sessions", "20261122T031500Z-bbbbbb");
+        Catalog catalog = repo.catalog();
+
+        assertThat(catalog.find("cache-1", "20261122T031500Z-bbbbbb")).isEqualTo(b);
+        assertThat(catalog.find("cache-1", "20261121")).isEqualTo(a);
+        assertThat(catalog.find(null, "20261121T")).isEqualTo(a);
+        assertThatThrownBy(() -> catalog.find(null, "20261122T031500Z-bbbbbb")).isInstanceOf(RepositoryException.class)
+                .hasMessage("'20261122T031500Z-bbbbbb' matches 2 snapshots (cache-1/20261122T031500Z-bbbbbb, "
+                        + "sessions/20261122T031500Z-bbbbbb): give more of the id or name the source");
+        assertThatThrownBy(() -> catalog.find("cache-1", "2026112")).hasMessageStartingWith("'2026112' matches 2 snapshots of source cache-1");
+        assertThatThrownBy(() -> catalog.find("cache-1", "2027")).hasMessageStartingWith(
+                "no snapshot of source cache-1 has an id starting with '2027' in " + storage.describe());
+    }
+
+    @Test
+    void aMisplacedOrDamagedManifestIsReportedByKey() throws IOException {
+        SnapshotManifest m = TestSnapshots.commit(repo, "cache-1", "20261122T031500Z-bbbbbb");
+        String elsewhere = "sources/cache-1/snapshots/20261122T031500Z-cccccc/manifest.json";
+        storage.put(elsewhere, storage.get(Layout.manifestKey("cache-1", m.id())), -1);
+        assertThatThrownBy(() -> repo.catalog().snapshots("cache-1")).isInstanceOf(RepositoryException.class)
+                .hasMessageStartingWith(elsewhere + " in " + storage.describe() + " describes snapshot cache-1/20261122T031500Z-bbbbbb");
+        putText(elsewhere, "{ not json");
+        assertThatThrownBy(() -> repo.catalog().snapshots()).hasMessageStartingWith(elsewhere + " in " + storage.describe()
+                + " is not valid JSON");
+    }
+
+    @Test
+    void aManifestOfANewerFormatIsRefused() throws IOException {
+        putText("sources/cache-1/snapshots/20261122T031500Z-bbbbbb/manifest.json", "{\"formatVersion\": 2}");
+        assertThatThrownBy(() -> repo.catalog().snapshots("cache-1")).hasMessageEndingWith(
+                "has format version 2 but this redback reads versions up to 1: upgrade redback");
+    }
+}

@@ -1,0 +1,59 @@
+package io.redback.repo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.redback.repo.s3.TestS3;
+import java.time.Clock;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The repository layer on an S3 API server: what works on a folder works on a bucket. */
+class RepositoryOnS3Test {
+    private static TestS3 s3;
+
+    @BeforeAll
+    static void startS3() throws Exception {
+        s3 = TestS3.start();
+        s3.createBucket("backups");
+    }
+
+    @AfterAll
+    static void stopS3() throws Exception {
+        if (s3 != null) {
+            s3.close();
+        }
+    }
+
+    @Test
+    void initCommitListAndPruneOnABucketPrefix() throws Exception {
+        try (Storage storage = s3.url("backups", "redis/prod").open()) {
+            Repository repo = Repository.openOrInit(storage, Clock.systemUTC(), notice -> { });
+            SnapshotManifest a = TestSnapshots.commit(repo, "cache-1", "20261122T010000Z-00000a");
+            SnapshotManifest b = TestSnapshots.commit(repo, "cache-1", "20261122T020000Z-00000b");
+            SnapshotManifest c = TestSnapshots.commit(repo, "cache-1", "20261122T030000Z-00000c");
+
+            Repository reopened = Repository.open(storage);
+            assertThat(reopened.config()).isEqualTo(repo.config());
+            assertThat(reopened.catalog().snapshots("cache-1")).containsExactly(c, b, a);
+            assertThat(reopened.catalog().find("cache-1", "20261122T02")).isEqualTo(b);
+
+            Pruner.Report report = new Pruner(reopened, Clock.systemUTC()).prune(RetentionPolicy.parse("--keep-last 1"), null, false);
+            assertThat(report.forgotten()).extracting(Pruner.SnapshotDecision::id).containsExactly(b.id(), a.id());
+            assertThat(storage.list("").stream().map(Storage.ObjectInfo::key).toList()).isEqualTo(List.of("config.json",
+                    c.object(), Layout.manifestKey("cache-1", c.id())));
+        }
+    }
+
+    @Test
+    void aRepositoryInAMissingBucketSaysSoInOneLine() throws Exception {
+        try (Storage storage = s3.url("nonexistent-bucket", "redis").open()) {
+            assertThatThrownBy(() -> Repository.open(storage)).hasMessage("bucket 'nonexistent-bucket' does not exist at "
+                    + s3.endpoint() + ": create it or fix the repository URL");
+            assertThatThrownBy(() -> Repository.openOrInit(storage, Clock.systemUTC(), n -> { }))
+                    .hasMessageStartingWith("bucket 'nonexistent-bucket' does not exist");
+        }
+    }
+}
