@@ -2,12 +2,10 @@ package io.redback.backup;
 
 import io.redback.rdb.RdbHeader;
 import io.redback.rdb.RdbKey;
-import io.redback.rdb.RdbType;
+import io.redback.rdb.KeyCounts;
 import io.redback.rdb.RdbVisitor;
 import java.nio.charset.StandardCharsets;
-import java.util.Collections;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Counts what a snapshot manifest tells about the RDB (keys per database and type, keys with an
@@ -22,10 +20,7 @@ final class SnapshotCounter implements RdbVisitor {
     Long replicationOffset;
     long keys;
     long keysWithExpiry;
-    /** Per database, keys per RdbType ordinal: an array, because this runs for every key. */
-    private final TreeMap<Integer, long[]> perDb = new TreeMap<>();
-    private int lastDb = -1;
-    private long[] lastCounts;
+    private final KeyCounts counts = new KeyCounts();
 
     @Override
     public boolean wantsValues() {
@@ -59,11 +54,7 @@ final class SnapshotCounter implements RdbVisitor {
     @Override
     public void endKey(RdbKey key, long elements, long valueBytes) {
         keys++;
-        if (key.db() != lastDb) {
-            lastDb = key.db();
-            lastCounts = perDb.computeIfAbsent(lastDb, d -> new long[RdbType.values().length]);
-        }
-        lastCounts[key.type().ordinal()]++;
+        counts.add(key);
         if (key.hasExpiry()) {
             keysWithExpiry++;
         }
@@ -71,17 +62,7 @@ final class SnapshotCounter implements RdbVisitor {
 
     /** Database number to data type ("string", "hash", ...) to keys, sorted. */
     Map<Integer, Map<String, Long>> keysPerDbAndType() {
-        Map<Integer, Map<String, Long>> out = new TreeMap<>();
-        perDb.forEach((db, counts) -> {
-            Map<String, Long> types = new TreeMap<>();
-            for (RdbType t : RdbType.values()) {
-                if (counts[t.ordinal()] > 0) {
-                    types.merge(t.dataType(), counts[t.ordinal()], Long::sum);
-                }
-            }
-            out.put(db, Collections.unmodifiableMap(types));
-        });
-        return Collections.unmodifiableMap(out);
+        return counts.perDbAndType();
     }
 
     private static String text(byte[] value) {

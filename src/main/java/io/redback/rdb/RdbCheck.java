@@ -119,10 +119,7 @@ public final class RdbCheck {
         private final long nowMs;
         RdbHeader header;
         final Map<String, String> aux = new LinkedHashMap<>();
-        /** Keys per database and RdbType ordinal: arrays, because this runs for every key. */
-        final TreeMap<Integer, long[]> perDb = new TreeMap<>();
-        private int lastDb = -1;
-        private long[] lastCounts;
+        final KeyCounts counts = new KeyCounts();
         final List<String> functions = new ArrayList<>();
         final TreeMap<String, Long> modules = new TreeMap<>();
         long keys;
@@ -174,11 +171,7 @@ public final class RdbCheck {
         public void endKey(RdbKey key, long elementCount, long valueBytes) {
             keys++;
             elements += elementCount;
-            if (key.db() != lastDb) {
-                lastDb = key.db();
-                lastCounts = perDb.computeIfAbsent(lastDb, d -> new long[RdbType.values().length]);
-            }
-            lastCounts[key.type().ordinal()]++;
+            counts.add(key);
             if (key.hasExpiry()) {
                 expiring++;
                 if (key.expireAtMs() <= nowMs) {
@@ -200,19 +193,6 @@ public final class RdbCheck {
 
         RdbCheckReport report(Path file, long size, RdbSummary summary, RdbException error, long trailing,
                               long elapsedNanos) {
-            Map<Integer, Map<String, Long>> dbs = new TreeMap<>();
-            Map<String, Long> perEncoding = new TreeMap<>();
-            perDb.forEach((db, counts) -> {
-                Map<String, Long> types = new TreeMap<>();
-                for (RdbType t : RdbType.values()) {
-                    long n = counts[t.ordinal()];
-                    if (n > 0) {
-                        types.merge(t.dataType(), n, Long::sum);
-                        perEncoding.merge(t.dataType() + "/" + t.encoding(), n, Long::sum);
-                    }
-                }
-                dbs.put(db, Collections.unmodifiableMap(types));
-            });
             List<String> warnings = new ArrayList<>();
             ChecksumStatus checksum = summary == null ? ChecksumStatus.NOT_REACHED : summary.checksum();
             if (checksum == ChecksumStatus.DISABLED) {
@@ -228,8 +208,8 @@ public final class RdbCheck {
             if (luaScripts > 0) {
                 aux.put("lua", luaScripts + " cached script(s)");
             }
-            return new RdbCheckReport(file.toString(), size, header, Collections.unmodifiableMap(aux), keys, elements, dbs,
-                    Collections.unmodifiableMap(perEncoding), expiring, expired, List.copyOf(functions), Collections.unmodifiableMap(modules),
+            return new RdbCheckReport(file.toString(), size, header, Collections.unmodifiableMap(aux), keys, elements, counts.perDbAndType(),
+                    counts.perEncoding(), expiring, expired, List.copyOf(functions), Collections.unmodifiableMap(modules),
                     checksum, summary == null ? 0 : summary.storedCrc(), summary == null ? 0 : summary.computedCrc(),
                     error, List.copyOf(warnings), trailing, elapsedNanos);
         }
