@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
 @Command(name = "demo",
         description = {"Run an end-to-end demo against a throwaway local redis-server: write a varied sample "
                 + "dataset (sessions, queues, rate limits, locks, leaderboard, audit stream, functions, three "
-                + "databases), SAVE it, check and inspect the RDB; then turn the AOF on, write orders, run "
+                + "databases), SAVE it, back it up to a local repository, list and restore it, check and "
+                + "inspect the RDB; then turn the AOF on, write orders, run "
                 + "FLUSHALL by accident, find it with 'aof log', cut the log just before it with 'aof cut', start "
                 + "redis-server on the cut log to show the keys back, tear the log's last write and repair it "
                 + "with 'check --fix'.",
@@ -34,7 +35,8 @@ import picocli.CommandLine.Option;
                 + "2 redis-server missing or failed."})
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "redback-demo",
-            description = "Where to keep the demo's files: dump.rdb, appendonlydir, restored (default: ${DEFAULT-VALUE}).")
+            description = "Where to keep the demo's files: dump.rdb, repo, restored-rdb, appendonlydir, restored "
+                    + "(default: ${DEFAULT-VALUE}).")
     Path out;
 
     @Option(names = "--scale", paramLabel = "N", defaultValue = "1",
@@ -55,7 +57,10 @@ public final class DemoCommand implements Callable<Integer> {
         Path rdb = work.resolve("dump.rdb");
         Path aofCopy = work.resolve("appendonlydir");
         long keysBeforeAccident;
-        try (LocalRedisServer server = LocalRedisServer.builder().binary(binary).start();
+        int backupFailures = 0;
+        // No 5-second wait for more replicas before the diskless transfer of the backup.
+        try (LocalRedisServer server = LocalRedisServer.builder().binary(binary)
+                .config("repl-diskless-sync-delay", "0").start();
              RedisConnection redis = server.connect()) {
             o.printf("   redis %s listening on %s, data dir %s%n", server.version(), server.uri(), server.dir());
             o.printf("== 2. writing a sample dataset%n");
@@ -69,6 +74,15 @@ public final class DemoCommand implements Callable<Integer> {
             redis.call("SAVE");
             Files.copy(server.rdbFile(), rdb, StandardCopyOption.REPLACE_EXISTING);
             o.printf("   %s (%,d bytes)%n", rdb, Files.size(rdb));
+            Path repo = work.resolve("repo");
+            deleteDir(repo);
+            backupFailures += step(o, "3a", "redback backup --redis " + server.uri() + " --repo " + repo,
+                    "backup", "--redis", server.uri().toString(), "--name", "demo", "--repo", repo.toString());
+            backupFailures += step(o, "3b", "redback list --repo " + repo, "list", "--repo", repo.toString());
+            Path restoredRdb = work.resolve("restored-rdb");
+            backupFailures += step(o, "3c", "redback restore --snapshot latest --to-dir " + restoredRdb,
+                    "restore", "--snapshot", "latest", "--name", "demo", "--force", "--to-dir", restoredRdb.toString(),
+                    "--repo", repo.toString());
 
             o.printf("== 4. turning the AOF on (with #TS timestamps), more writes, then FLUSHALL by accident%n");
             redis.call("CONFIG", "SET", "aof-timestamp-enabled", "yes");
@@ -85,7 +99,7 @@ public final class DemoCommand implements Callable<Integer> {
         o.printf("== 5. redback check %s%n", rdb);
         RdbCheckReport report = new RdbCheck(rdb, System.currentTimeMillis()).run();
         CheckCommand.printHuman(report, o, false);
-        int failures = report.verdict() == RdbCheckReport.Verdict.VALID ? 0 : 1;
+        int failures = (report.verdict() == RdbCheckReport.Verdict.VALID ? 0 : 1) + backupFailures;
         failures += step(o, "6", "redback inspect --top 5 " + rdb, "inspect", "--top", "5", "--quiet", rdb.toString());
         failures += step(o, "7", "redback aof log --grep FLUSHALL " + aofCopy, "aof", "log", "--grep", "FLUSHALL",
                 aofCopy.toString());
@@ -140,14 +154,18 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static void copyDir(Path from, Path to) throws java.io.IOException {
-        if (Files.exists(to)) {
-            try (var old = Files.walk(to)) {
+    private static void deleteDir(Path dir) throws java.io.IOException {
+        if (Files.exists(dir)) {
+            try (var old = Files.walk(dir)) {
                 for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
                     Files.delete(p);
                 }
             }
         }
+    }
+
+    private static void copyDir(Path from, Path to) throws java.io.IOException {
+        deleteDir(to);
         Files.createDirectories(to);
         try (var files = Files.list(from)) {
             for (Path f : files.toList()) {

@@ -10,9 +10,13 @@ import picocli.CommandLine.Command;
 @Command(name = "redback",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = {"Protects the data in Redis and Valkey: checks persistence files, and (coming) "
-                + "snapshot backups, continuous log shipping and point-in-time restore."},
-        subcommands = {CheckCommand.class, InspectCommand.class, DemoCommand.class, AofCommand.class, CommandLine.HelpCommand.class},
+        description = {"Protects the data in Redis and Valkey: checks and repairs persistence files (RDB, AOF), "
+                + "finds and cuts the moment before a bad command in an AOF, takes verified snapshot backups "
+                + "to a local or S3 repository and restores them. Coming: continuous log shipping and "
+                + "point-in-time restore."},
+        subcommands = {CheckCommand.class, InspectCommand.class, DemoCommand.class, AofCommand.class,
+                InitCommand.class, BackupCommand.class, ListCommand.class, ShowCommand.class, RestoreCommand.class,
+                PruneCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  ok (for check: the file is valid)",
                 "  1  a problem was found (for check: the file is damaged)",

@@ -35,10 +35,12 @@ final class Progress implements AutoCloseable {
                     .setUpdateIntervalMillis(200).continuousUpdate().setConsumer(
                             new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
                 while (!done) {
-                    bar.stepTo(Math.min(total, current.getAsLong()));
+                    bar.stepTo(total < 0 ? current.getAsLong() : Math.min(total, current.getAsLong()));
                     Thread.sleep(200);
                 }
-                bar.stepTo(total);
+                if (total >= 0) {
+                    bar.stepTo(total);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

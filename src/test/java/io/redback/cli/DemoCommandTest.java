@@ -18,7 +18,8 @@ class DemoCommandTest {
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("VALID: every key and structure read, CRC64 verified")
                 .contains("functions  1: ratelimit").contains("Biggest keys by size")
-                .contains("FIXED: appendonly.aof.1.incr.aof truncated");
+                .contains("FIXED: appendonly.aof.1.incr.aof truncated")
+                .contains("1 snapshot(s)").contains("restored snapshot");
         java.util.regex.Matcher m = java.util.regex.Pattern
                 .compile("db0 holds ([0-9,]+) keys \\(it had ([0-9,]+) before the FLUSHALL\\)").matcher(r.out());
         assertThat(m.find()).as(r.out()).isTrue();

@@ -1,0 +1,170 @@
+package io.redback.cli;
+
+import io.redback.backup.BgsaveSnapshot;
+import io.redback.backup.SnapshotResult;
+import io.redback.backup.SnapshotWriter;
+import io.redback.rdb.RdbException;
+import io.redback.redis.RedisAccessException;
+import io.redback.redis.RedisUri;
+import io.redback.redis.ReplicaSync;
+import io.redback.redis.TransferProgress;
+import io.redback.repo.Compression;
+import io.redback.repo.Repository;
+import io.redback.repo.SnapshotId;
+import io.redback.repo.SnapshotManifest;
+import io.redback.repo.Storage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code redback backup}: one snapshot of a source into the repository. The RDB is taken by a
+ * full sync as a replica (or BGSAVE), read and verified whole while it streams into storage,
+ * and only then is the manifest written that makes it a snapshot.
+ */
+@Command(name = "backup", mixinStandardHelpOptions = true,
+        description = {"Take a snapshot of a Redis or Valkey server into the repository.",
+                "",
+                "--method sync (default) takes the RDB the way a replica does (PSYNC; the user needs +psync "
+                        + "+replconf); --method bgsave runs BGSAVE and reads the file it writes, so redback must run "
+                        + "on the Redis host (or see its disk; --rdb-file names the file when CONFIG GET is not "
+                        + "allowed). Either way every key and the CRC64 are verified while the RDB streams into "
+                        + "storage, compressed (zstd:3 unless --compress says otherwise), and the manifest is "
+                        + "written last: an interrupted backup leaves no snapshot, only garbage prune removes. A "
+                        + "first backup creates the repository (and says so on stderr)."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  redback backup --redis redis://10.0.0.5:6379 --password-env REDIS_PASSWORD --repo /backups/redis",
+                "  redback backup --redis redis://127.0.0.1 --method bgsave --name cache-1 --json",
+                "",
+                "Exit codes: 0 stored, 1 the source's RDB is damaged (nothing stored), 2 could not run "
+                        + "(unreachable, wrong password, no permission, repository problem)."})
+public final class BackupCommand implements Callable<Integer> {
+    enum BackupMethod { sync, bgsave }
+
+    @Mixin
+    SourceOptions source;
+
+    @Mixin
+    RepoOptions repo;
+
+    @Option(names = "--method", paramLabel = "METHOD", defaultValue = "sync",
+            description = "How to take the RDB: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    BackupMethod method;
+
+    @Option(names = "--rdb-file", paramLabel = "PATH", description = "With --method bgsave: the RDB file as this "
+            + "host sees it (default: asked of the server with CONFIG GET dir/dbfilename).")
+    Path rdbFile;
+
+    @Option(names = "--compress", paramLabel = "zstd:N|none", defaultValue = "zstd:3",
+            description = "How to store the RDB: zstd:<level> (-7..22) or none (default: ${DEFAULT-VALUE}).")
+    String compress;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "The source's name in the repository "
+            + "(default: host-port, e.g. 127.0.0.1-6379).")
+    String name;
+
+    @Option(names = "--json", description = "Print the new snapshot's manifest as JSON instead of text.")
+    boolean json;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
+    boolean quiet;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        RedisUri uri;
+        String sourceName;
+        Compression compression;
+        try {
+            uri = source.uri();
+            sourceName = Repository.checkSourceName(name != null ? name : SourceOptions.defaultName(uri));
+            compression = Compression.parse(compress);
+            if (rdbFile != null && method != BackupMethod.bgsave) {
+                throw new IllegalArgumentException("--rdb-file goes with --method bgsave");
+            }
+        } catch (IOException | RuntimeException e) {
+            err.println("redback backup: " + BackupCli.message(e));
+            return Main.USAGE;
+        }
+        Clock clock = Clock.systemUTC();
+        try (Storage storage = repo.openStorage()) {
+            Repository repository = Repository.openOrInit(storage, clock, notice -> {
+                err.println("redback backup: " + notice);
+                err.flush();
+            });
+            SnapshotId id = repository.newSnapshotId(clock);
+            String key = repository.dataKey(sourceName, id, compression);
+            AtomicLong bytes = new AtomicLong();
+            TransferProgress listener = (done, total, mbs) -> bytes.set(done);
+            SnapshotWriter writer = new SnapshotWriter(storage, compression, listener);
+            SnapshotResult r;
+            if (method == BackupMethod.bgsave) {
+                BgsaveSnapshot saved = BgsaveSnapshot.take(uri, rdbFile);
+                try (Progress p = Progress.start("backup", saved.size(), bytes::get, !quiet && !json)) {
+                    r = writer.write(key, saved);
+                }
+            } else {
+                ReplicaSync sync = ReplicaSync.start(uri);
+                try (Progress p = Progress.start("backup", sync.rdbLength(), bytes::get, !quiet && !json)) {
+                    r = writer.write(key, sync);
+                }
+            }
+            SnapshotManifest m = new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, id, sourceName, uri.address(),
+                    r.redisVersion() != null ? r.redisVersion() : r.serverVersion(), r.rdbVersion(), r.replicationId(),
+                    r.replicationOffset(), r.method(), r.startedAt().isBefore(id.time()) ? id.time() : r.startedAt(),
+                    r.finishedAt(), r.rawSize(), r.storedSize(), r.compression(), r.sha256Stored(), r.sha256Raw(),
+                    r.keysPerDbAndType(), r.keysWithExpiry(), SnapshotManifest.VALID, key);
+            repository.commit(m);
+            if (json) {
+                Map<String, Object> o = new LinkedHashMap<>(BackupCli.manifest(m));
+                o.put("repository", repository.describe());
+                o.put("seconds", r.elapsed().toMillis() / 1000.0);
+                o.put("mbPerSecond", Math.round(r.mbPerSecond() * 10) / 10.0);
+                out.println(Json.write(o));
+            } else {
+                printHuman(out, repository, m, r);
+            }
+            out.flush();
+            return Main.OK;
+        } catch (RdbException e) {
+            err.println("redback backup: the RDB from " + uri.address() + " is damaged, nothing was stored: "
+                    + BackupCli.message(e));
+            return Main.PROBLEM;
+        } catch (RedisAccessException e) {
+            err.println("redback backup: " + BackupCli.message(e));
+            return Main.USAGE;
+        } catch (IOException | RuntimeException e) {
+            err.println("redback backup: " + BackupCli.message(e));
+            return Main.USAGE;
+        }
+    }
+
+    private static void printHuman(PrintWriter out, Repository repository, SnapshotManifest m, SnapshotResult r) {
+        double ratio = m.storedSize() == 0 ? 0 : (double) m.rawSize() / m.storedSize();
+        out.println("snapshot " + m.id() + " of " + m.source() + " (" + m.sourceAddress() + ") stored in "
+                + repository.describe());
+        out.println("  method     " + m.method().jsonName() + (m.redisVersion() == null ? "" : ", Redis " + m.redisVersion())
+                + ", RDB version " + m.rdbVersion()
+                + (m.replicationId() == null ? "" : ", replication " + m.replicationId() + ":" + m.replicationOffset()));
+        out.println("  keys       " + BackupCli.count(m.totalKeys()) + " in " + m.keys().size() + " database(s), "
+                + BackupCli.count(m.keysWithExpiry()) + " with an expiry; every key and the CRC64 verified");
+        out.println("  size       " + BackupCli.size(m.rawSize()) + " RDB, " + BackupCli.size(m.storedSize()) + " stored ("
+                + m.compression() + String.format(Locale.ROOT, ", ratio %.2f)", ratio));
+        out.println("  time       " + String.format(Locale.ROOT, "%.1f s, %.1f MB/s", r.elapsed().toMillis() / 1000.0,
+                r.mbPerSecond()));
+    }
+}

@@ -1,0 +1,48 @@
+package io.redback.cli;
+
+import io.redback.repo.Repository;
+import io.redback.repo.RepositoryException;
+import io.redback.repo.Storage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code redback init}: creates an empty repository. */
+@Command(name = "init", mixinStandardHelpOptions = true,
+        description = {"Create a repository (a local folder or an S3 bucket prefix) for snapshots.",
+                "",
+                "A first `redback backup` creates one too; init makes a typo in the URL show up early."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  redback init --repo /backups/redis",
+                "  redback init --repo 's3://my-bucket/redis?region=eu-west-1'",
+                "",
+                "Exit codes: 0 created, 2 a repository (or other files) is already there, or it could not be created."})
+public final class InitCommand implements Callable<Integer> {
+    @Mixin
+    RepoOptions repo;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (Storage storage = repo.openStorage()) {
+            Repository r = Repository.init(storage, Clock.systemUTC());
+            out.println("created repository " + r.describe() + " (id " + r.config().id() + ", format "
+                    + Repository.FORMAT_VERSION + ")");
+            return Main.OK;
+        } catch (RepositoryException e) {
+            err.println("redback init: " + BackupCli.message(e));
+            return Main.USAGE;
+        } catch (IOException | RuntimeException e) {
+            err.println("redback init: " + BackupCli.message(e));
+            return Main.USAGE;
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.redback.cli;
+
+import io.redback.repo.Repository;
+import io.redback.repo.RepositoryUrl;
+import io.redback.repo.Storage;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** The repository option every backup command shares: {@code --repo URL}, or REDBACK_REPO. */
+final class RepoOptions {
+    @Option(names = "--repo", paramLabel = "URL", defaultValue = "${env:REDBACK_REPO:-./redback-repo}",
+            description = "The repository: a path, file:///abs/path or s3://bucket/prefix[?endpoint=...&region=...] "
+                    + "(default: $REDBACK_REPO, else ./redback-repo). S3 keys come from AWS_ACCESS_KEY_ID/"
+                    + "AWS_SECRET_ACCESS_KEY or the AWS credential chain.")
+    String repo;
+
+    /** Tests set variables here (S3 keys of a test server) on top of the process environment. */
+    static volatile Map<String, String> extraEnv = Map.of();
+
+    /** The environment repository URLs read their S3 settings and keys from. */
+    static Map<String, String> env() {
+        Map<String, String> extra = extraEnv;
+        if (extra.isEmpty()) {
+            return System.getenv();
+        }
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.putAll(extra);
+        return env;
+    }
+
+    /** The parsed URL; IllegalArgumentException with a message fit for the user. */
+    RepositoryUrl url() {
+        return RepositoryUrl.parse(repo, env());
+    }
+
+    /** Opens the storage; the caller closes it. */
+    Storage openStorage() throws IOException {
+        return url().open();
+    }
+
+    /** Opens the existing repository on storage (RepositoryException when there is none). */
+    static Repository open(Storage storage) throws IOException {
+        return Repository.open(storage);
+    }
+}

@@ -1,0 +1,77 @@
+package io.redback.cli;
+
+import io.redback.repo.Repository;
+import io.redback.repo.SnapshotManifest;
+import io.redback.repo.Storage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code redback show ID|latest}: one snapshot's whole manifest. */
+@Command(name = "show", mixinStandardHelpOptions = true,
+        description = {"Show one snapshot's whole manifest.",
+                "",
+                "Everything a snapshot's manifest records: source, Redis and RDB version, replication "
+                + "id and offset, method, times, sizes, compression, SHA-256 of the stored object and of the RDB, "
+                + "keys per database and type, verdict and the data object's key."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  redback show latest",
+                "  redback show 20261122T0315 --json",
+                "",
+                "Exit codes: 0 shown, 2 no such snapshot, or the repository could not be read."})
+public final class ShowCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "ID|latest", description = "A snapshot id, the start of one, or 'latest'.")
+    String snapshot;
+
+    @Mixin
+    RepoOptions repo;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "The source (needed for 'latest' when the "
+            + "repository holds several).")
+    String name;
+
+    @Option(names = "--json", description = "Print the manifest as JSON.")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (Storage storage = repo.openStorage()) {
+            Repository repository = Repository.open(storage);
+            SnapshotManifest m = BackupCli.find(repository.catalog(),
+                    name == null ? null : Repository.checkSourceName(name), snapshot);
+            Map<String, Object> o = BackupCli.manifest(m);
+            if (json) {
+                out.println(Json.write(o));
+            } else {
+                o.forEach((k, v) -> {
+                    if (!k.equals("keys")) {
+                        out.printf("%-18s %s%n", k, v);
+                    }
+                });
+                out.printf("%-18s %s%n", "keys", BackupCli.count(m.totalKeys()));
+                m.keys().forEach((db, types) -> {
+                    StringBuilder s = new StringBuilder();
+                    types.forEach((t, n) -> s.append(s.length() == 0 ? "" : ", ").append(t).append(' ').append(n));
+                    out.printf("  db %-14d %s: %s%n", db, BackupCli.count(types.values().stream()
+                            .mapToLong(Long::longValue).sum()), s);
+                });
+            }
+            out.flush();
+            return Main.OK;
+        } catch (IOException | RuntimeException e) {
+            err.println("redback show: " + BackupCli.message(e));
+            return Main.USAGE;
+        }
+    }
+}
