@@ -14,12 +14,8 @@ import java.util.TreeSet;
  * key), so a misplaced or damaged manifest is reported by key instead of being trusted.
  */
 public final class Catalog {
-    // Ids have second resolution; two snapshots in one second are ordered by when they started.
     private static final Comparator<SnapshotManifest> NEWEST_FIRST =
-            Comparator.comparing(SnapshotManifest::id, Comparator.comparing(SnapshotId::time))
-                    .thenComparing(SnapshotManifest::startedAt)
-                    .thenComparing(SnapshotManifest::id).reversed()
-                    .thenComparing(SnapshotManifest::source);
+            Comparator.comparing(SnapshotManifest::id).reversed().thenComparing(SnapshotManifest::source);
 
     private final Storage storage;
 
