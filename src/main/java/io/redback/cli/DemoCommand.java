@@ -49,7 +49,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
-        Path binary = RedisServerBinary.require();
+        Path binary = RedisServerBinary.require(Main.env(spec));
         Files.createDirectories(out);
         Path work = out.toAbsolutePath();
         o.printf("== 1. starting a throwaway redis-server (%s)%n", binary);

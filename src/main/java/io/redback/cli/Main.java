@@ -32,6 +32,18 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The environment commands read (REDBACK_REDIS_SERVER, S3 settings): a value, so tests pass their own. */
+    private final java.util.Map<String, String> env;
+
+    Main(java.util.Map<String, String> env) {
+        this.env = env;
+    }
+
+    /** The environment of the command line that is running {@code spec}'s command. */
+    static java.util.Map<String, String> env(CommandLine.Model.CommandSpec spec) {
+        return ((Main) spec.root().userObject()).env;
+    }
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
@@ -43,7 +55,12 @@ public final class Main implements Runnable {
 
     /** The configured command line: our exit codes and one-line errors (tests set out and err on it). */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
+        return commandLine(System.getenv());
+    }
+
+    /** {@link #commandLine()} reading the given environment instead of the process's. */
+    public static CommandLine commandLine(java.util.Map<String, String> env) {
+        CommandLine cl = new CommandLine(new Main(env));
         cl.setExitCodeExceptionMapper(e -> USAGE);
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();

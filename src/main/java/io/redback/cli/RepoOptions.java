@@ -4,9 +4,10 @@ import io.redback.repo.Repository;
 import io.redback.repo.RepositoryUrl;
 import io.redback.repo.Storage;
 import java.io.IOException;
-import java.util.HashMap;
 import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The repository option every backup command shares: {@code --repo URL}, or REDBACK_REPO. */
 final class RepoOptions {
@@ -16,18 +17,12 @@ final class RepoOptions {
                     + "AWS_SECRET_ACCESS_KEY or the AWS credential chain.")
     String repo;
 
-    /** Tests set variables here (S3 keys of a test server) on top of the process environment. */
-    static volatile Map<String, String> extraEnv = Map.of();
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     /** The environment repository URLs read their S3 settings and keys from. */
-    static Map<String, String> env() {
-        Map<String, String> extra = extraEnv;
-        if (extra.isEmpty()) {
-            return System.getenv();
-        }
-        Map<String, String> env = new HashMap<>(System.getenv());
-        env.putAll(extra);
-        return env;
+    Map<String, String> env() {
+        return Main.env(command);
     }
 
     /** The parsed URL; IllegalArgumentException with a message fit for the user. */

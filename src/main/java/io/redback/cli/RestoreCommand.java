@@ -9,6 +9,7 @@ import io.redback.rdb.RdbReader;
 import io.redback.rdb.RdbVisitor;
 import io.redback.redis.LocalRedisServer;
 import io.redback.redis.RedisConnection;
+import io.redback.redis.RedisServerBinary;
 import io.redback.repo.Repository;
 import io.redback.repo.RepositoryUrl;
 import io.redback.repo.SnapshotManifest;
@@ -60,9 +61,6 @@ import picocli.CommandLine.Option;
                 "Exit codes: 0 restored (and, with --start, the keys match), 1 the snapshot is damaged or the keys "
                         + "differ (nothing put in place), 2 could not run (no such snapshot, dump.rdb exists, ...)."})
 public final class RestoreCommand implements Callable<Integer> {
-    /** Tests point this at their redis-server; null means REDBACK_REDIS_SERVER, else PATH. */
-    static volatile Path serverBinary;
-
     static final class What {
         @Option(names = "--snapshot", paramLabel = "ID|latest", required = true,
                 description = "The snapshot: an id, the start of one, or 'latest'.")
@@ -228,7 +226,7 @@ public final class RestoreCommand implements Callable<Integer> {
             if (slash < "s3://".length() || slash == path.length() - 1) {
                 throw new IllegalArgumentException("--from-rdb " + from + " names no object: use s3://bucket/path/dump.rdb");
             }
-            RepositoryUrl url = RepositoryUrl.parse(path.substring(0, slash) + query, RepoOptions.env());
+            RepositoryUrl url = RepositoryUrl.parse(path.substring(0, slash) + query, repo.env());
             String key = path.substring(slash + 1);
             try (Storage storage = url.open(); InputStream in = storage.get(key);
                  FileOutputStream file = new FileOutputStream(tmp.toFile())) {
@@ -280,11 +278,8 @@ public final class RestoreCommand implements Callable<Integer> {
     /** --start: a throwaway server on dir, DBSIZE per db against the RDB's counts less expired keys, then stopped. */
     private int startAndCompare(Path dir, Path rdb) throws IOException {
         long before = System.currentTimeMillis();
-        LocalRedisServer.Builder builder = LocalRedisServer.builder().dir(dir).config("appendonly", "no");
-        Path binary = serverBinary;
-        if (binary != null) {
-            builder.binary(binary);
-        }
+        LocalRedisServer.Builder builder = LocalRedisServer.builder().dir(dir).config("appendonly", "no")
+                .binary(RedisServerBinary.require(repo.env()));
         Map<Integer, Long> loaded = new TreeMap<>();
         long after;
         try (LocalRedisServer server = builder.start()) {

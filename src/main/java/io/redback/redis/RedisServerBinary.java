@@ -46,11 +46,16 @@ public final class RedisServerBinary {
 
     /** {@link #find()} or an exception saying how to install or configure redis-server. */
     public static Path require() {
-        return find().orElseThrow(() -> new IllegalStateException(NOT_FOUND));
+        return require(System.getenv());
+    }
+
+    /** {@link #require()} against a given environment. */
+    public static Path require(Map<String, String> env) {
+        return find(env).orElseThrow(() -> new IllegalStateException(NOT_FOUND));
     }
 
     /** {@link #find()} against a given environment, so tests need not change the real one. */
-    static Optional<Path> find(Map<String, String> env) {
+    public static Optional<Path> find(Map<String, String> env) {
         String configured = env.get(ENV_VAR);
         if (configured != null && !configured.isBlank()) {
             return Optional.of(checkConfigured(configured));

@@ -1,29 +1,26 @@
 package io.redback.cli;
 
+import static io.redback.cli.Cli.redback;
+import io.redback.cli.Cli.Run;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.redback.redis.LocalRedisServer;
 import io.redback.repo.Storage;
 import io.redback.repo.s3.TestS3;
 import io.redback.testsupport.Datasets;
 import io.redback.testsupport.TestRedis;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -32,36 +29,8 @@ import redis.clients.jedis.Jedis;
  * DEBUG DIGEST, refusals, damage detection, prune dry run, and one-line connection errors.
  */
 class BackupCommandsTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void useTestServer() {
-        RestoreCommand.serverBinary = TestRedis.binary();
-    }
-
-    @AfterAll
-    static void reset() {
-        RestoreCommand.serverBinary = null;
-    }
-
-    record Run(int exit, String out, String err) {
-        JsonNode json() throws IOException {
-            return JSON.readTree(out);
-        }
-    }
-
-    private static Run redback(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     private static String[] args(String... a) {
         return a;
@@ -244,17 +213,17 @@ class BackupCommandsTest {
              LocalRedisServer source = Datasets.server().config("repl-diskless-sync-delay", "0").start();
              Jedis j = Datasets.jedis(source)) {
             s3.createBucket("backups");
-            RepoOptions.extraEnv = s3.env();
-            try {
+            Map<String, String> s3env = s3.env();
+            {
                 Datasets.everyType(j, 300);
                 String digest = Datasets.digest(source);
                 String repo = "s3://backups/redis?endpoint=" + s3.endpoint();
-                Run b = redback("backup", "--redis", "redis://127.0.0.1:" + source.port(), "--repo", repo, "-q");
+                Run b = redback(s3env, "backup", "--redis", "redis://127.0.0.1:" + source.port(), "--repo", repo, "-q");
                 assertThat(b.exit()).as(b.err()).isZero();
                 assertThat(b.err()).contains("created a new repository at s3://backups/redis");
-                assertThat(redback("list", "--repo", repo, "--json").json()).hasSize(1);
+                assertThat(redback(s3env, "list", "--repo", repo, "--json").json()).hasSize(1);
                 Path dir = tmp.resolve("from-s3");
-                Run r = redback("restore", "--snapshot", "latest", "--to-dir", dir.toString(), "--repo", repo, "-q");
+                Run r = redback(s3env, "restore", "--snapshot", "latest", "--to-dir", dir.toString(), "--repo", repo, "-q");
                 assertThat(r.exit()).as(r.err()).isZero();
                 try (LocalRedisServer restored = Datasets.server().rdb(dir.resolve("dump.rdb")).start()) {
                     assertThat(Datasets.digest(restored)).isEqualTo(digest);
@@ -264,12 +233,10 @@ class BackupCommandsTest {
                     plain.put("dump.rdb", new ByteArrayInputStream(rdb), rdb.length);
                 }
                 Path fromRdb = tmp.resolve("plain-from-s3");
-                Run p = redback("restore", "--from-rdb", "s3://backups/plain/dump.rdb?endpoint=" + s3.endpoint(),
+                Run p = redback(s3env, "restore", "--from-rdb", "s3://backups/plain/dump.rdb?endpoint=" + s3.endpoint(),
                         "--to-dir", fromRdb.toString());
                 assertThat(p.exit()).as(p.err()).isZero();
                 assertThat(Files.mismatch(dir.resolve("dump.rdb"), fromRdb.resolve("dump.rdb"))).isEqualTo(-1);
-            } finally {
-                RepoOptions.extraEnv = java.util.Map.of();
             }
         }
     }

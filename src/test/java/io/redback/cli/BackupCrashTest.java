@@ -1,9 +1,11 @@
 package io.redback.cli;
 
+import static io.redback.cli.Cli.redback;
+import io.redback.cli.Cli.Run;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.redback.redis.LocalRedisServer;
 import io.redback.testsupport.Datasets;
 import io.redback.testsupport.TestRedis;
@@ -11,8 +13,6 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,11 +22,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -36,37 +33,10 @@ import redis.clients.jedis.Jedis;
  * replica, and after all of them a normal backup succeeds, restores and prune works.
  */
 class BackupCrashTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int BULK_KEYS = 600_000;
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void useTestServer() {
-        RestoreCommand.serverBinary = TestRedis.binary();
-    }
-
-    @AfterAll
-    static void reset() {
-        RestoreCommand.serverBinary = null;
-    }
-
-    record Run(int exit, String out, String err) {
-        JsonNode json() throws IOException {
-            return JSON.readTree(out);
-        }
-    }
-
-    private static Run redback(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     /** What one child backup did: its exit (-1 if killed), whether it was killed, its output. */
     record Child(int exit, boolean killed, long aliveMs, String out, String err) {

@@ -1,11 +1,11 @@
 package io.redback.cli;
 
-import static io.redback.cli.CheckCommandTest.fixture;
-import static io.redback.cli.CheckCommandTest.redback;
+import static io.redback.cli.Cli.fixture;
+import static io.redback.cli.Cli.redback;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.redback.cli.CheckCommandTest.Run;
+import io.redback.cli.Cli.Run;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

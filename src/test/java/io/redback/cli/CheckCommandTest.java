@@ -1,46 +1,22 @@
 package io.redback.cli;
 
+import static io.redback.cli.Cli.fixture;
+
+import static io.redback.cli.Cli.redback;
+import io.redback.cli.Cli.Run;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** What an operator sees from {@code redback check}: verdicts, JSON fields, exit codes. */
 class CheckCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    record Run(int exit, String out, String err) {
-        JsonNode json() throws IOException {
-            return JSON.readTree(out);
-        }
-    }
-
-    static Run redback(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
-    static Path fixture(String resource) {
-        try {
-            return Path.of(CheckCommandTest.class.getResource(resource).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @Test
     void aValidFileExitsZeroAndTheJsonSaysWhatItHolds() throws Exception {

@@ -1,9 +1,7 @@
 package io.redback.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.redback.redis.RedisServerBinary;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -13,8 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DemoCommandTest {
     @Test
     void theDemoWritesSavesChecksAndInspectsARealDataset(@TempDir Path tmp) throws Exception {
-        assumeTrue(RedisServerBinary.find().isPresent(), "the demo needs redis-server on PATH");
-        CheckCommandTest.Run r = CheckCommandTest.redback("demo", "--out", tmp.toString());
+        Cli.Run r = Cli.redback("demo", "--out", tmp.toString());
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("VALID: every key and structure read, CRC64 verified")
                 .contains("functions  1: ratelimit").contains("Biggest keys by size")
