@@ -1,6 +1,8 @@
 package io.redback.backup;
 
 import io.redback.repo.Compression;
+import io.redback.repo.SnapshotId;
+import io.redback.repo.SnapshotManifest;
 import io.redback.repo.SnapshotManifest.Method;
 
 import java.time.Duration;
@@ -57,5 +59,16 @@ public record SnapshotResult(String key, Method method, Compression compression,
     public double mbPerSecond() {
         long nanos = Math.max(1, elapsed().toNanos());
         return rawSize / 1e6 / (nanos / 1e9);
+    }
+
+    /**
+     * The manifest that commits this snapshot as id of source (read from sourceAddress, host:port).
+     * Its start is never before the id's time, so that the id and startedAt agree.
+     */
+    public SnapshotManifest manifest(SnapshotId id, String source, String sourceAddress) {
+        return new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, id, source, sourceAddress,
+                redisVersion != null ? redisVersion : serverVersion, rdbVersion, replicationId, replicationOffset,
+                method, startedAt.isBefore(id.time()) ? id.time() : startedAt, finishedAt, rawSize, storedSize,
+                compression, sha256Stored, sha256Raw, keysPerDbAndType, keysWithExpiry, SnapshotManifest.VALID, key);
     }
 }

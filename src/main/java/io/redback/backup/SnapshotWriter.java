@@ -72,6 +72,16 @@ public final class SnapshotWriter {
     }
 
     /**
+     * Stores the RDB of a full sync on a link that stays open (a stream's base snapshot): rdb
+     * must end with the RDB; it is not closed.
+     */
+    public SnapshotResult writeFullSync(String key, InputStream rdb, long length, ServerIdentity server,
+                                        String replicationId, long replicationOffset, Instant startedAt)
+            throws IOException, RdbException {
+        return write(key, rdb, length, new Origin(Method.SYNC, server, replicationId, replicationOffset, startedAt));
+    }
+
+    /**
      * Stores an RDB from any stream (e.g. a file brought in with {@link Method#IMPORT});
      * {@code length} is -1 when unknown. The stream is not closed.
      */

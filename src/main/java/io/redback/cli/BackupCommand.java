@@ -123,11 +123,7 @@ public final class BackupCommand implements Callable<Integer> {
                     r = writer.write(key, sync);
                 }
             }
-            SnapshotManifest m = new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, id, sourceName, uri.address(),
-                    r.redisVersion() != null ? r.redisVersion() : r.serverVersion(), r.rdbVersion(), r.replicationId(),
-                    r.replicationOffset(), r.method(), r.startedAt().isBefore(id.time()) ? id.time() : r.startedAt(),
-                    r.finishedAt(), r.rawSize(), r.storedSize(), r.compression(), r.sha256Stored(), r.sha256Raw(),
-                    r.keysPerDbAndType(), r.keysWithExpiry(), SnapshotManifest.VALID, key);
+            SnapshotManifest m = r.manifest(id, sourceName, uri.address());
             repository.commit(m);
             if (json) {
                 Map<String, Object> o = new LinkedHashMap<>(BackupCli.manifest(m));

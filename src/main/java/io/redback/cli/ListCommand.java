@@ -1,10 +1,13 @@
 package io.redback.cli;
 
+import io.redback.repo.Catalog;
 import io.redback.repo.Repository;
 import io.redback.repo.SnapshotManifest;
 import io.redback.repo.Storage;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,13 +23,17 @@ import picocli.CommandLine.Option;
 @Command(name = "list", mixinStandardHelpOptions = true,
         description = {"List the snapshots in the repository, newest first.",
                 "",
-                "Shows id, time (UTC), source, stored size, keys, verdict and method."},
+                "Shows id, time (UTC, to the millisecond), source, stored size, keys, verdict and method, and "
+                        + "notes objects that interrupted backups left in snapshot folders without a manifest."},
         footerHeading = "%nExamples:%n",
         footer = {"  redback list --repo /backups/redis",
                 "  redback list --name cache-1 --json | jq '.[0].id'",
                 "",
                 "Exit codes: 0 listed, 2 no repository there or it could not be read."})
 public final class ListCommand implements Callable<Integer> {
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
     @Mixin
     RepoOptions repo;
 
@@ -45,8 +52,8 @@ public final class ListCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (Storage storage = repo.openStorage()) {
             Repository repository = Repository.open(storage);
-            List<SnapshotManifest> all = name == null ? repository.catalog().snapshots()
-                    : repository.catalog().snapshots(Repository.checkSourceName(name));
+            Catalog.Listing listing = repository.catalog().listing(name == null ? null : Repository.checkSourceName(name));
+            List<SnapshotManifest> all = listing.snapshots();
             if (json) {
                 List<Map<String, Object>> list = new ArrayList<>();
                 for (SnapshotManifest m : all) {
@@ -58,16 +65,19 @@ public final class ListCommand implements Callable<Integer> {
             } else if (all.isEmpty()) {
                 out.println("no snapshots" + (name == null ? "" : " of " + name) + " in " + repository.describe());
             } else {
-                String format = "%-23s  %-20s  %-20s  %10s  %12s  %-7s  %s%n";
+                String format = "%-27s  %-24s  %-20s  %10s  %12s  %-7s  %s%n";
                 out.printf(Locale.ROOT, format, "ID", "TIME (UTC)", "SOURCE", "SIZE", "KEYS", "VERDICT", "METHOD");
                 long stored = 0;
                 for (SnapshotManifest m : all) {
                     stored += m.storedSize();
-                    out.printf(Locale.ROOT, format, m.id(), m.id().time().toString(), m.source(),
+                    out.printf(Locale.ROOT, format, m.id(), TIME.format(m.id().time()), m.source(),
                             BackupCli.size(m.storedSize()), BackupCli.count(m.totalKeys()), m.verdict(),
                             m.method().jsonName());
                 }
                 out.println(all.size() + " snapshot(s), " + BackupCli.size(stored) + " stored");
+            }
+            if (!json && !listing.leftovers().isEmpty()) {
+                out.println(leftoverNote(listing.leftovers()));
             }
             out.flush();
             return Main.OK;
@@ -75,5 +85,14 @@ public final class ListCommand implements Callable<Integer> {
             err.println("redback list: " + BackupCli.message(e));
             return Main.USAGE;
         }
+    }
+
+    /** One line on what interrupted backups left, and what removes it. */
+    static String leftoverNote(List<Storage.ObjectInfo> leftovers) {
+        long bytes = leftovers.stream().mapToLong(Storage.ObjectInfo::size).sum();
+        int n = leftovers.size();
+        return "note: " + n + " leftover object" + (n == 1 ? "" : "s") + " (" + BackupCli.size(bytes)
+                + ") in snapshot folders without a manifest, from interrupted backups (or one still running); "
+                + "`redback prune` removes them once they are a day old";
     }
 }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
                 + "point-in-time restore."},
         subcommands = {CheckCommand.class, InspectCommand.class, DemoCommand.class, AofCommand.class,
                 InitCommand.class, BackupCommand.class, ListCommand.class, ShowCommand.class, RestoreCommand.class,
-                PruneCommand.class, CommandLine.HelpCommand.class},
+                PruneCommand.class, StreamCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  ok (for check: the file is valid)",
                 "  1  a problem was found (for check: the file is damaged)",

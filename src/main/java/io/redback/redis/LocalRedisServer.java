@@ -334,6 +334,18 @@ public final class LocalRedisServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Listens on this port (e.g. to start a server again where its clients expect it);
+         * starting fails if the port is taken. Default: a free port.
+         */
+        public Builder port(int port) {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port " + port + " is not between 1 and 65535");
+            }
+            this.ports = () -> port;
+            return this;
+        }
+
         /** Where ports come from; tests use it to hand out a taken port. */
         Builder ports(IntSupplier portSource) {
             this.ports = Objects.requireNonNull(portSource);

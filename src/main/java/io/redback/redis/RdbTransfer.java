@@ -11,8 +11,9 @@ import java.util.Arrays;
  * master chose: {@code $<len>} (disk-based: that many bytes follow) or {@code $EOF:<40 chars>}
  * (diskless: the bytes follow, then the same 40 chars, and no length is known). It never reads
  * past the payload, so the link can carry on with the command stream, and it reports progress
- * once per read. At the end of the payload it runs {@code onEnd} (ReplicaSync closes the link
- * there, so that no replica lingers on the source).
+ * once per read. At the end of the payload, or when closed before it, it runs {@code onEnd}
+ * (ReplicaSync closes the link there, so that no replica lingers on the source; ReplicationLink
+ * carries on with the command stream).
  */
 abstract class RdbTransfer extends InputStream {
     private final TransferProgress progress;
@@ -43,6 +44,12 @@ abstract class RdbTransfer extends InputStream {
     final long delivered() {
         return delivered;
     }
+
+    /**
+     * Whether every payload byte has been handed out, so that the next read returns -1 without
+     * touching the link (a reader that stopped at the RDB's last byte need not wait for more).
+     */
+    abstract boolean exhausted();
 
     /** Reads up to len payload bytes; -1 once the payload is complete. */
     abstract int readPayload(byte[] b, int off, int len) throws IOException;
@@ -109,6 +116,11 @@ abstract class RdbTransfer extends InputStream {
         }
 
         @Override
+        boolean exhausted() {
+            return left == 0;
+        }
+
+        @Override
         int readPayload(byte[] b, int off, int len) throws IOException {
             if (left == 0) {
                 return -1;
@@ -150,6 +162,11 @@ abstract class RdbTransfer extends InputStream {
         @Override
         long length() {
             return -1;
+        }
+
+        @Override
+        boolean exhausted() {
+            return markSeen && lim - MARK_LENGTH - pos <= 0;
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.redback.redis;
 
+import io.redback.resp.Resp;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

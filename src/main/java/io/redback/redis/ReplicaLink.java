@@ -1,5 +1,6 @@
 package io.redback.redis;
 
+import io.redback.resp.Resp;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -14,7 +15,8 @@ import java.util.Arrays;
  * One connection speaking the replica side of the replication protocol: commands out, then
  * the simple replies of the handshake, then raw bytes (the RDB, later the command stream).
  * Its input is one buffer shared by both phases, so bytes that arrived together with the last
- * handshake line are not lost: {@link #input()} serves them first.
+ * handshake line are not lost: {@link #input()} serves them first. Reading is for one thread;
+ * {@link #send} may be called from another at the same time.
  */
 final class ReplicaLink implements AutoCloseable {
     private static final int MAX_LINE = 64 * 1024;
@@ -40,9 +42,16 @@ final class ReplicaLink implements AutoCloseable {
         return readReply();
     }
 
+    /**
+     * Sends a command without reading anything. Safe to call from another thread while one
+     * reads (a replica's ACKs go out while the command stream comes in): only writers take
+     * the lock, so a reader never waits for it.
+     */
     void send(Object... args) throws IOException {
-        Resp.writeCommand(out, args);
-        out.flush();
+        synchronized (out) {
+            Resp.writeCommand(out, args);
+            out.flush();
+        }
     }
 
     /**

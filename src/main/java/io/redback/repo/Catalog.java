@@ -3,15 +3,18 @@ package io.redback.repo;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
  * The snapshots in a repository, known only from their manifests: a data object without a
  * manifest is garbage from an interrupted backup or prune, never a snapshot. Lists are newest
- * first. Every manifest read is checked against where it lies (its source and id must match its
- * key), so a misplaced or damaged manifest is reported by key instead of being trusted.
+ * first (ids hold the start time to the millisecond, so two backups a few milliseconds apart keep
+ * their order). Every manifest read is checked against where it lies (its source and id must
+ * match its key), so a misplaced or damaged manifest is reported by key instead of being trusted.
  */
 public final class Catalog {
     private static final Comparator<SnapshotManifest> NEWEST_FIRST =
@@ -32,14 +35,31 @@ public final class Catalog {
         return List.copyOf(names);
     }
 
+    /**
+     * The snapshots found by one listing, newest first, and the leftovers seen on the way: objects
+     * in snapshot folders that have no manifest, from an interrupted backup (or one still running;
+     * prune removes them once they are a day old).
+     */
+    public record Listing(List<SnapshotManifest> snapshots, List<Storage.ObjectInfo> leftovers) {
+        public Listing {
+            snapshots = List.copyOf(snapshots);
+            leftovers = List.copyOf(leftovers);
+        }
+    }
+
     /** The snapshots of source, newest first. */
     public List<SnapshotManifest> snapshots(String source) throws IOException {
-        return load(Layout.snapshotsPrefix(source));
+        return listing(source).snapshots();
     }
 
     /** The snapshots of every source, newest first. */
     public List<SnapshotManifest> snapshots() throws IOException {
-        return load(Layout.SOURCES);
+        return listing(null).snapshots();
+    }
+
+    /** The snapshots of source (every source when null) and the leftovers beside them, from one listing. */
+    public Listing listing(String source) throws IOException {
+        return load(source == null ? Layout.SOURCES : Layout.snapshotsPrefix(source));
     }
 
     /** The newest snapshot of source, if any. */
@@ -79,16 +99,23 @@ public final class Catalog {
         return matches.get(0);
     }
 
-    private List<SnapshotManifest> load(String prefix) throws IOException {
+    private Listing load(String prefix) throws IOException {
         List<SnapshotManifest> found = new ArrayList<>();
+        Set<String> withManifest = new HashSet<>();
+        List<Storage.ObjectInfo> others = new ArrayList<>();
         for (Storage.ObjectInfo o : storage.list(prefix)) {
-            Optional<Layout.SnapshotKey> key = Layout.parseSnapshotKey(o.key()).filter(Layout.SnapshotKey::isManifest);
-            if (key.isPresent()) {
+            Optional<Layout.SnapshotKey> key = Layout.parseSnapshotKey(o.key());
+            if (key.isPresent() && key.get().isManifest()) {
+                withManifest.add(key.get().folder());
                 read(o.key(), key.get()).ifPresent(found::add);
+            } else if (key.isPresent()) {
+                others.add(o);
             }
         }
         found.sort(NEWEST_FIRST);
-        return found;
+        List<Storage.ObjectInfo> leftovers = others.stream()
+                .filter(o -> !withManifest.contains(Layout.parseSnapshotKey(o.key()).orElseThrow().folder())).toList();
+        return new Listing(found, leftovers);
     }
 
     private Optional<SnapshotManifest> read(String key, Layout.SnapshotKey where) throws IOException {

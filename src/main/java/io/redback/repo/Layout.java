@@ -9,6 +9,10 @@ import java.util.regex.Pattern;
  * config.json
  * sources/&lt;source&gt;/snapshots/&lt;id&gt;/dump.rdb.zst   (or dump.rdb)
  * sources/&lt;source&gt;/snapshots/&lt;id&gt;/manifest.json  (written last)
+ * sources/&lt;source&gt;/timelines/&lt;timeline&gt;/timeline.json
+ * sources/&lt;source&gt;/timelines/&lt;timeline&gt;/segments/&lt;start&gt;-&lt;end&gt;.aof.zst  (or .aof)
+ * sources/&lt;source&gt;/timelines/&lt;timeline&gt;/segments/&lt;start&gt;-&lt;end&gt;.json  (written last)
+ * sources/&lt;source&gt;/stream.json  (the running stream's status, rewritten)
  * tmp/...
  * </pre>
  */
@@ -17,6 +21,9 @@ final class Layout {
     static final String SOURCES = "sources/";
     static final String TMP = "tmp/";
     static final String MANIFEST = "manifest.json";
+    static final String TIMELINE = "timeline.json";
+    static final String STREAM_STATUS = "stream.json";
+    private static final Pattern SEGMENT_MANIFEST = Pattern.compile("segments/\\d{20}-\\d{20}\\.json");
 
     private static final Pattern SOURCE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
@@ -57,6 +64,57 @@ final class Layout {
         boolean isManifest() {
             return file.equals(MANIFEST);
         }
+    }
+
+    static String timelinesPrefix(String source) {
+        return SOURCES + requireSourceName(source) + "/timelines/";
+    }
+
+    static String timelineKey(String source, SnapshotId timeline) {
+        return timelinesPrefix(source) + timeline + "/" + TIMELINE;
+    }
+
+    static String segmentsPrefix(String source, SnapshotId timeline) {
+        return timelinesPrefix(source) + timeline + "/segments/";
+    }
+
+    /** Offsets are zero-padded to 20 digits so that segment keys sort in stream order. */
+    static String segmentName(long startOffset, long endOffset) {
+        return String.format("%020d-%020d", startOffset, endOffset);
+    }
+
+    static String segmentManifestKey(String source, SnapshotId timeline, long startOffset, long endOffset) {
+        return segmentsPrefix(source, timeline) + segmentName(startOffset, endOffset) + ".json";
+    }
+
+    static String segmentDataKey(String source, SnapshotId timeline, long startOffset, long endOffset,
+                                 Compression compression) {
+        return segmentsPrefix(source, timeline) + segmentName(startOffset, endOffset)
+                + (compression.equals(Compression.NONE) ? ".aof" : ".aof.zst");
+    }
+
+    static String streamStatusKey(String source) {
+        return SOURCES + requireSourceName(source) + "/" + STREAM_STATUS;
+    }
+
+    /** The parts of {@code sources/<source>/timelines/<timeline>/...}, or empty for any other key. */
+    record TimelineKey(String source, SnapshotId timeline, String rest) {
+        boolean isTimeline() {
+            return rest.equals(TIMELINE);
+        }
+
+        boolean isSegmentManifest() {
+            return SEGMENT_MANIFEST.matcher(rest).matches();
+        }
+    }
+
+    static Optional<TimelineKey> parseTimelineKey(String key) {
+        String[] parts = key.split("/", 5);
+        if (parts.length != 5 || !parts[0].equals("sources") || !parts[2].equals("timelines")
+                || !SOURCE_NAME.matcher(parts[1]).matches() || !SnapshotId.isId(parts[3]) || parts[4].isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new TimelineKey(parts[1], SnapshotId.parse(parts[3]), parts[4]));
     }
 
     /** The parts of {@code sources/<source>/snapshots/<id>/<file>}, or empty for any other key. */

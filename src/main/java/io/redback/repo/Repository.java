@@ -139,4 +139,57 @@ public final class Repository {
         byte[] json = RepoJson.write(manifest);
         storage.put(Layout.manifestKey(manifest.source(), manifest.id()), new ByteArrayInputStream(json), json.length);
     }
+
+    /** Reads timelines, their segments and the stream status. */
+    public Timelines timelines() {
+        return new Timelines(storage);
+    }
+
+    /** The key a segment's data object is written under, before {@link #commit(SegmentManifest)}. */
+    public String segmentDataKey(String source, SnapshotId timeline, long startOffset, long endOffset,
+                                 Compression compression) {
+        return Layout.segmentDataKey(source, timeline, startOffset, endOffset, compression);
+    }
+
+    /**
+     * Starts a timeline: writes its timeline.json. Its base snapshot (same id) must be committed
+     * first, so that every timeline a reader sees has somewhere to start.
+     */
+    public void commit(TimelineManifest timeline) throws IOException {
+        Objects.requireNonNull(timeline, "timeline");
+        if (storage.stat(Layout.manifestKey(timeline.source(), timeline.id())).isEmpty()) {
+            throw new RepositoryException("refusing to start timeline " + timeline.id() + ": its base snapshot "
+                    + timeline.source() + "/" + timeline.id() + " is not committed in " + describe());
+        }
+        byte[] json = RepoJson.write(timeline);
+        storage.put(Layout.timelineKey(timeline.source(), timeline.id()), new ByteArrayInputStream(json), json.length);
+    }
+
+    /**
+     * Makes a segment visible: checks that its data object is where the layout puts it with
+     * storedSize bytes, then writes its manifest.
+     */
+    public void commit(SegmentManifest segment) throws IOException {
+        Objects.requireNonNull(segment, "segment");
+        String expected = Layout.segmentDataKey(segment.source(), segment.timeline(), segment.startOffset(),
+                segment.endOffset(), segment.compression());
+        if (!segment.object().equals(expected)) {
+            throw new IllegalArgumentException("segment object " + segment.object() + " is not where the layout puts it ("
+                    + expected + ")");
+        }
+        Optional<Storage.ObjectInfo> data = storage.stat(segment.object());
+        if (data.isEmpty() || data.get().size() != segment.storedSize()) {
+            throw new RepositoryException("refusing to commit segment " + segment.object() + ": its data object is "
+                    + (data.isEmpty() ? "missing" : data.get().size() + " bytes, the manifest says " + segment.storedSize()));
+        }
+        byte[] json = RepoJson.write(segment);
+        storage.put(Layout.segmentManifestKey(segment.source(), segment.timeline(), segment.startOffset(),
+                segment.endOffset()), new ByteArrayInputStream(json), json.length);
+    }
+
+    /** Rewrites the source's stream.json. */
+    public void write(StreamStatus status) throws IOException {
+        byte[] json = RepoJson.write(status);
+        storage.put(Layout.streamStatusKey(status.source()), new ByteArrayInputStream(json), json.length);
+    }
 }

@@ -16,8 +16,8 @@ import java.util.function.BiFunction;
  * it opens a period the rule has not seen yet (an hour, a day, an ISO week, a month, a year, or
  * for {@code last} every snapshot), until it has kept its count. As in restic since 0.15, a rule
  * that still has counts left when it reaches the oldest snapshot keeps that one too, so that a
- * short history is kept whole rather than cut. Periods are UTC. Ties (same second) are broken
- * by id, so the result never depends on listing order.
+ * short history is kept whole rather than cut. Periods are UTC. Snapshots are ordered by id
+ * (time to the millisecond, then the random suffix), so the result never depends on listing order.
  */
 public final class Retention {
 

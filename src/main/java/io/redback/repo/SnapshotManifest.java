@@ -17,6 +17,8 @@ import java.util.TreeMap;
  * docs/repository-format.md); {@code sourceAddress} is host:port and never carries a password.
  * Nullable: {@code redisVersion}, {@code replicationId} and {@code replicationOffset} (an
  * imported file may not say); {@code keys} maps db number to type name to count.
+ * {@code startedAt} is when taking the snapshot started: the id carries that time to the
+ * millisecond (the id's time is at or just before {@code startedAt}).
  */
 @JsonPropertyOrder({"formatVersion", "id", "source", "sourceAddress", "redisVersion", "rdbVersion", "replicationId",
         "replicationOffset", "method", "startedAt", "finishedAt", "rawSize", "storedSize", "compression",

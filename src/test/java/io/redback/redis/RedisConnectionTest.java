@@ -3,6 +3,7 @@ package io.redback.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.redback.resp.Resp;
 import io.redback.testsupport.TestRedis;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

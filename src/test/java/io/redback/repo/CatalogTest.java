@@ -9,6 +9,12 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,12 +38,12 @@ class CatalogTest {
 
     @Test
     void snapshotsAreListedNewestFirstFromTheirManifestsOnly() throws IOException {
-        SnapshotManifest older = TestSnapshots.commit(repo, "cache-1", "20261121T031500Z-aaaaaa");
-        SnapshotManifest newer = TestSnapshots.commit(repo, "cache-1", "20261122T031500Z-bbbbbb");
-        SnapshotManifest other = TestSnapshots.commit(repo, "sessions", "20261122T040000Z-cccccc");
+        SnapshotManifest older = TestSnapshots.commit(repo, "cache-1", "20261121T031500.000Z-aaaaaa");
+        SnapshotManifest newer = TestSnapshots.commit(repo, "cache-1", "20261122T031500.000Z-bbbbbb");
+        SnapshotManifest other = TestSnapshots.commit(repo, "sessions", "20261122T040000.000Z-cccccc");
         // A backup that stopped before its manifest: data only. Garbage, not a snapshot.
-        putText("sources/cache-1/snapshots/20261123T000000Z-dddddd/dump.rdb.zst", "half an upload");
-        putText("sources/half/snapshots/20261123T000000Z-eeeeee/dump.rdb.zst", "another");
+        putText("sources/cache-1/snapshots/20261123T000000.000Z-dddddd/dump.rdb.zst", "half an upload");
+        putText("sources/half/snapshots/20261123T000000.000Z-eeeeee/dump.rdb.zst", "another");
         putText("sources/cache-1/notes.txt", "not in the layout");
 
         Catalog catalog = repo.catalog();
@@ -46,21 +52,75 @@ class CatalogTest {
         assertThat(catalog.latest("cache-1")).contains(newer);
         assertThat(catalog.latest("half")).isEmpty();
         assertThat(catalog.sources()).containsExactly("cache-1", "sessions");
+        assertThat(catalog.listing("cache-1").leftovers()).extracting(Storage.ObjectInfo::key)
+                .containsExactly("sources/cache-1/snapshots/20261123T000000.000Z-dddddd/dump.rdb.zst");
+        assertThat(catalog.listing(null).leftovers()).extracting(Storage.ObjectInfo::key).containsExactly(
+                "sources/cache-1/snapshots/20261123T000000.000Z-dddddd/dump.rdb.zst",
+                "sources/half/snapshots/20261123T000000.000Z-eeeeee/dump.rdb.zst");
+        assertThat(catalog.listing(null).snapshots()).containsExactly(other, newer, older);
+    }
+
+    @Test
+    void snapshotsTakenMillisecondsApartInOneSecondComeOutInOrderAndLatestIsTheNewest() throws IOException {
+        Clock clock = new SteppingClock(Instant.parse("2026-11-22T03:15:00.100Z"), Duration.ofMillis(3));
+        List<SnapshotManifest> taken = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            SnapshotId id = repo.newSnapshotId(clock);
+            taken.add(TestSnapshots.commit(repo, "cache-1", id, utf8("rdb " + i)));
+        }
+        assertThat(taken).allSatisfy(m -> assertThat(m.id().toString()).startsWith("20261122T031500."));
+        List<SnapshotManifest> newestFirst = new ArrayList<>(taken);
+        java.util.Collections.reverse(newestFirst);
+
+        Catalog catalog = repo.catalog();
+        assertThat(catalog.snapshots("cache-1")).containsExactlyElementsOf(newestFirst);
+        assertThat(catalog.latest("cache-1")).contains(taken.get(taken.size() - 1));
+        assertThat(Retention.apply(taken.stream().map(SnapshotManifest::id).toList(), RetentionPolicy.parse("--keep-last 1")))
+                .filteredOn(Retention.Decision::keep).extracting(Retention.Decision::id)
+                .containsExactly(taken.get(taken.size() - 1).id());
+    }
+
+    /** A clock that moves on by step each time it is read. */
+    private static final class SteppingClock extends Clock {
+        private Instant next;
+        private final Duration step;
+
+        SteppingClock(Instant first, Duration step) {
+            this.next = first;
+            this.step = step;
+        }
+
+        @Override
+        public Instant instant() {
+            Instant now = next;
+            next = next.plus(step);
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new UnsupportedOperationException("UTC only");
+        }
     }
 
     @Test
     void aSnapshotIsFoundByItsIdOrAUniquePrefix() throws IOException {
-        SnapshotManifest a = TestSnapshots.commit(repo, "cache-1", "20261121T031500Z-aaaaaa");
-        SnapshotManifest b = TestSnapshots.commit(repo, "cache-1", "20261122T031500Z-bbbbbb");
-        TestSnapshots.commit(repo, "sessions", "20261122T031500Z-bbbbbb");
+        SnapshotManifest a = TestSnapshots.commit(repo, "cache-1", "20261121T031500.000Z-aaaaaa");
+        SnapshotManifest b = TestSnapshots.commit(repo, "cache-1", "20261122T031500.000Z-bbbbbb");
+        TestSnapshots.commit(repo, "sessions", "20261122T031500.000Z-bbbbbb");
         Catalog catalog = repo.catalog();
 
-        assertThat(catalog.find("cache-1", "20261122T031500Z-bbbbbb")).isEqualTo(b);
+        assertThat(catalog.find("cache-1", "20261122T031500.000Z-bbbbbb")).isEqualTo(b);
         assertThat(catalog.find("cache-1", "20261121")).isEqualTo(a);
         assertThat(catalog.find(null, "20261121T")).isEqualTo(a);
-        assertThatThrownBy(() -> catalog.find(null, "20261122T031500Z-bbbbbb")).isInstanceOf(RepositoryException.class)
-                .hasMessage("'20261122T031500Z-bbbbbb' matches 2 snapshots (cache-1/20261122T031500Z-bbbbbb, "
-                        + "sessions/20261122T031500Z-bbbbbb): give more of the id or name the source");
+        assertThatThrownBy(() -> catalog.find(null, "20261122T031500.000Z-bbbbbb")).isInstanceOf(RepositoryException.class)
+                .hasMessage("'20261122T031500.000Z-bbbbbb' matches 2 snapshots (cache-1/20261122T031500.000Z-bbbbbb, "
+                        + "sessions/20261122T031500.000Z-bbbbbb): give more of the id or name the source");
         assertThatThrownBy(() -> catalog.find("cache-1", "2026112")).hasMessageStartingWith("'2026112' matches 2 snapshots of source cache-1");
         assertThatThrownBy(() -> catalog.find("cache-1", "2027")).hasMessageStartingWith(
                 "no snapshot of source cache-1 has an id starting with '2027' in " + storage.describe());
@@ -68,11 +128,11 @@ class CatalogTest {
 
     @Test
     void aMisplacedOrDamagedManifestIsReportedByKey() throws IOException {
-        SnapshotManifest m = TestSnapshots.commit(repo, "cache-1", "20261122T031500Z-bbbbbb");
-        String elsewhere = "sources/cache-1/snapshots/20261122T031500Z-cccccc/manifest.json";
+        SnapshotManifest m = TestSnapshots.commit(repo, "cache-1", "20261122T031500.000Z-bbbbbb");
+        String elsewhere = "sources/cache-1/snapshots/20261122T031500.000Z-cccccc/manifest.json";
         storage.put(elsewhere, storage.get(Layout.manifestKey("cache-1", m.id())), -1);
         assertThatThrownBy(() -> repo.catalog().snapshots("cache-1")).isInstanceOf(RepositoryException.class)
-                .hasMessageStartingWith(elsewhere + " in " + storage.describe() + " describes snapshot cache-1/20261122T031500Z-bbbbbb");
+                .hasMessageStartingWith(elsewhere + " in " + storage.describe() + " describes snapshot cache-1/20261122T031500.000Z-bbbbbb");
         putText(elsewhere, "{ not json");
         assertThatThrownBy(() -> repo.catalog().snapshots()).hasMessageStartingWith(elsewhere + " in " + storage.describe()
                 + " is not valid JSON");
@@ -80,7 +140,7 @@ class CatalogTest {
 
     @Test
     void aManifestOfANewerFormatIsRefused() throws IOException {
-        putText("sources/cache-1/snapshots/20261122T031500Z-bbbbbb/manifest.json", "{\"formatVersion\": 2}");
+        putText("sources/cache-1/snapshots/20261122T031500.000Z-bbbbbb/manifest.json", "{\"formatVersion\": 2}");
         assertThatThrownBy(() -> repo.catalog().snapshots("cache-1")).hasMessageEndingWith(
                 "has format version 2 but this redback reads versions up to 1: upgrade redback");
     }

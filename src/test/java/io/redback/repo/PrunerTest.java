@@ -43,7 +43,7 @@ class PrunerTest {
     private List<SnapshotManifest> hourly(String source, int count) throws IOException {
         List<SnapshotManifest> made = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            made.add(TestSnapshots.commit(repo, source, String.format("20261122T%02d0000Z-0000%02x", i, i)));
+            made.add(TestSnapshots.commit(repo, source, String.format("20261122T%02d0000.000Z-0000%02x", i, i)));
         }
         return made;
     }
@@ -130,8 +130,8 @@ class PrunerTest {
         SnapshotManifest kept = hourly("cache-1", 1).get(0);
         String oldTmp = repo.tmpKey("upload-1");
         String newTmp = repo.tmpKey("upload-2");
-        String oldOrphan = "sources/cache-1/snapshots/20261120T000000Z-0000aa/dump.rdb.zst";
-        String runningBackup = "sources/cache-1/snapshots/20261122T100000Z-0000bb/dump.rdb.zst";
+        String oldOrphan = "sources/cache-1/snapshots/20261120T000000.000Z-0000aa/dump.rdb.zst";
+        String runningBackup = "sources/cache-1/snapshots/20261122T100000.000Z-0000bb/dump.rdb.zst";
         String foreign = "sources/cache-1/README";
         for (String k : List.of(oldTmp, newTmp, oldOrphan, runningBackup, foreign)) {
             storage.put(k, new ByteArrayInputStream(utf8(k)), -1);

@@ -31,9 +31,9 @@ class RepositoryOnS3Test {
     void initCommitListAndPruneOnABucketPrefix() throws Exception {
         try (Storage storage = s3.url("backups", "redis/prod").open()) {
             Repository repo = Repository.openOrInit(storage, Clock.systemUTC(), notice -> { });
-            SnapshotManifest a = TestSnapshots.commit(repo, "cache-1", "20261122T010000Z-00000a");
-            SnapshotManifest b = TestSnapshots.commit(repo, "cache-1", "20261122T020000Z-00000b");
-            SnapshotManifest c = TestSnapshots.commit(repo, "cache-1", "20261122T030000Z-00000c");
+            SnapshotManifest a = TestSnapshots.commit(repo, "cache-1", "20261122T010000.000Z-00000a");
+            SnapshotManifest b = TestSnapshots.commit(repo, "cache-1", "20261122T020000.000Z-00000b");
+            SnapshotManifest c = TestSnapshots.commit(repo, "cache-1", "20261122T030000.000Z-00000c");
 
             Repository reopened = Repository.open(storage);
             assertThat(reopened.config()).isEqualTo(repo.config());

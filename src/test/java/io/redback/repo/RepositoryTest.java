@@ -104,7 +104,7 @@ class RepositoryTest {
     void aCommitWritesTheManifestOnlyAfterCheckingTheDataObject() throws IOException {
         Repository repo = Repository.init(storage, CLOCK);
         SnapshotId id = repo.newSnapshotId(CLOCK);
-        assertThat(id.toString()).matches("20261122T031500Z-[0-9a-f]{6}");
+        assertThat(id.toString()).matches("20261122T031500.250Z-[0-9a-f]{6}");
         byte[] data = utf8("compressed rdb");
         SnapshotManifest manifest = TestSnapshots.manifest("cache-1", id, data);
 
@@ -121,10 +121,10 @@ class RepositoryTest {
 
     @Test
     void theLayoutPutsEverySourceInItsOwnFolder() {
-        SnapshotId id = SnapshotId.parse("20261122T031500Z-ab12cd");
-        assertThat(Layout.dataKey("cache-1", id, Compression.DEFAULT)).isEqualTo("sources/cache-1/snapshots/20261122T031500Z-ab12cd/dump.rdb.zst");
-        assertThat(Layout.dataKey("cache-1", id, Compression.NONE)).isEqualTo("sources/cache-1/snapshots/20261122T031500Z-ab12cd/dump.rdb");
-        assertThat(Layout.manifestKey("cache-1", id)).isEqualTo("sources/cache-1/snapshots/20261122T031500Z-ab12cd/manifest.json");
+        SnapshotId id = SnapshotId.parse("20261122T031500.000Z-ab12cd");
+        assertThat(Layout.dataKey("cache-1", id, Compression.DEFAULT)).isEqualTo("sources/cache-1/snapshots/20261122T031500.000Z-ab12cd/dump.rdb.zst");
+        assertThat(Layout.dataKey("cache-1", id, Compression.NONE)).isEqualTo("sources/cache-1/snapshots/20261122T031500.000Z-ab12cd/dump.rdb");
+        assertThat(Layout.manifestKey("cache-1", id)).isEqualTo("sources/cache-1/snapshots/20261122T031500.000Z-ab12cd/manifest.json");
         for (String bad : new String[] {"", "a/b", "..", ".hidden", "-x", "with space", "x".repeat(65)}) {
             assertThatThrownBy(() -> Repository.checkSourceName(bad)).as(bad).hasMessageContaining("is not valid");
         }

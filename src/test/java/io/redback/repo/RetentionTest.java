@@ -142,10 +142,10 @@ class RetentionTest {
     }
 
     @Test
-    void snapshotsOfTheSameSecondAreOrderedByIdWhateverTheInputOrder() {
-        SnapshotId low = SnapshotId.parse("20261122T031500Z-000001");
-        SnapshotId high = SnapshotId.parse("20261122T031500Z-ffffff");
-        SnapshotId earlier = SnapshotId.parse("20261122T021500Z-abcdef");
+    void snapshotsOfTheSameMillisecondAreOrderedByIdWhateverTheInputOrder() {
+        SnapshotId low = SnapshotId.parse("20261122T031500.000Z-000001");
+        SnapshotId high = SnapshotId.parse("20261122T031500.000Z-ffffff");
+        SnapshotId earlier = SnapshotId.parse("20261122T021500.000Z-abcdef");
         for (List<SnapshotId> order : List.of(List.of(low, high, earlier), List.of(earlier, high, low, high))) {
             List<Retention.Decision> d = Retention.apply(order, RetentionPolicy.parse("--keep-hourly 1"));
             assertThat(d).extracting(Retention.Decision::id).containsExactly(high, low, earlier);

@@ -14,7 +14,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class SnapshotManifestTest {
-    private static final SnapshotId ID = SnapshotId.parse("20261122T031500Z-ab12cd");
+    private static final SnapshotId ID = SnapshotId.parse("20261122T031500.412Z-ab12cd");
 
     @Test
     void theJsonHasStableFieldNamesInAStableOrder() throws IOException {
@@ -25,13 +25,13 @@ class SnapshotManifestTest {
         assertThat(fields).containsExactly("formatVersion", "id", "source", "sourceAddress", "redisVersion", "rdbVersion",
                 "replicationId", "replicationOffset", "method", "startedAt", "finishedAt", "rawSize", "storedSize",
                 "compression", "sha256Stored", "sha256Raw", "keys", "keysWithExpiry", "verdict", "object");
-        assertThat(json.get("id").textValue()).isEqualTo("20261122T031500Z-ab12cd");
+        assertThat(json.get("id").textValue()).isEqualTo("20261122T031500.412Z-ab12cd");
         assertThat(json.get("method").textValue()).isEqualTo("sync");
         assertThat(json.get("compression").textValue()).isEqualTo("zstd:3");
-        assertThat(json.get("startedAt").textValue()).isEqualTo("2026-11-22T03:15:00Z");
+        assertThat(json.get("startedAt").textValue()).isEqualTo("2026-11-22T03:15:00.412Z");
         assertThat(json.get("keys").toString()).isEqualTo("{\"0\":{\"hash\":1001,\"string\":7002},\"1\":{\"string\":200}}");
         assertThat(json.get("verdict").textValue()).isEqualTo("valid");
-        assertThat(json.get("object").textValue()).isEqualTo("sources/cache-1/snapshots/20261122T031500Z-ab12cd/dump.rdb.zst");
+        assertThat(json.get("object").textValue()).isEqualTo("sources/cache-1/snapshots/20261122T031500.412Z-ab12cd/dump.rdb.zst");
         assertThat(m.totalKeys()).isEqualTo(8203);
     }
 
@@ -40,7 +40,7 @@ class SnapshotManifestTest {
         SnapshotManifest m = new SnapshotManifest(1, ID, "legacy", "file", null, 9, null, null,
                 SnapshotManifest.Method.IMPORT, Instant.parse("2026-11-22T03:15:00Z"), Instant.parse("2026-11-22T03:15:01Z"),
                 10, 10, Compression.NONE, "0".repeat(64), "0".repeat(64), Map.of(), 0, "valid",
-                "sources/legacy/snapshots/20261122T031500Z-ab12cd/dump.rdb");
+                "sources/legacy/snapshots/20261122T031500.412Z-ab12cd/dump.rdb");
         String json = new String(RepoJson.write(m), java.nio.charset.StandardCharsets.UTF_8);
         assertThat(json).contains("\"replicationOffset\" : null", "\"method\" : \"import\"", "\"compression\" : \"none\"");
         assertThat(new ObjectMapper().readTree(json).size()).isEqualTo(20);
@@ -64,15 +64,19 @@ class SnapshotManifestTest {
     }
 
     @Test
-    void snapshotIdsAreUtcSecondsWithARandomSuffixAndSortInTimeOrder() {
-        SnapshotId id = SnapshotId.at(Instant.parse("2026-11-22T03:15:00.999Z"), new Random(1));
-        assertThat(id.toString()).matches("20261122T031500Z-[0-9a-f]{6}");
+    void snapshotIdsAreUtcMillisecondsWithARandomSuffixAndSortInTimeOrder() {
+        SnapshotId id = SnapshotId.at(Instant.parse("2026-11-22T03:15:00.412999Z"), new Random(1));
+        assertThat(id.toString()).matches("20261122T031500\\.412Z-[0-9a-f]{6}");
         assertThat(SnapshotId.parse(id.toString())).isEqualTo(id);
-        assertThat(id.time()).isEqualTo(Instant.parse("2026-11-22T03:15:00Z"));
-        assertThat(SnapshotId.parse("20261122T031500Z-ffffff")).isGreaterThan(SnapshotId.parse("20261122T031500Z-000000"))
-                .isLessThan(SnapshotId.parse("20261122T031501Z-000000"));
-        for (String bad : new String[] {"20261122T031500Z", "20261122T031500Z-ABCDEF", "20261322T031500Z-abcdef",
-                "2026-11-22T03:15:00Z-abcdef", "20261122T031500Z-abcdef/x"}) {
+        assertThat(id.time()).isEqualTo(Instant.parse("2026-11-22T03:15:00.412Z"));
+        assertThat(SnapshotId.at(Instant.parse("2026-11-22T03:15:00Z"), new Random(1)).toString())
+                .as("always 3 digits of milliseconds").startsWith("20261122T031500.000Z-");
+        assertThat(SnapshotId.parse("20261122T031500.412Z-ffffff")).isGreaterThan(SnapshotId.parse("20261122T031500.412Z-000000"))
+                .isLessThan(SnapshotId.parse("20261122T031500.413Z-000000"));
+        assertThat(SnapshotId.parse("20261122T031500.999Z-ffffff")).isLessThan(SnapshotId.parse("20261122T031501.000Z-000000"));
+        for (String bad : new String[] {"20261122T031500.412Z", "20261122T031500.412Z-ABCDEF", "20261322T031500.412Z-abcdef",
+                "20260230T031500.412Z-abcdef", "2026-11-22T03:15:00.412Z-abcdef", "20261122T031500.412Z-abcdef/x",
+                "20261122T031500Z-abcdef", "20261122T031500.41Z-abcdef", "20261122T031500.4120Z-abcdef"}) {
             assertThat(SnapshotId.isId(bad)).as(bad).isFalse();
         }
     }

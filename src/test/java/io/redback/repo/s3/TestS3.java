@@ -18,7 +18,7 @@ public final class TestS3 implements AutoCloseable {
     public static final String SECRET_KEY = "redback-test-secret";
 
     private final BlobStoreContext context;
-    private final S3Proxy proxy;
+    private S3Proxy proxy;
     private final URI endpoint;
 
     private TestS3(BlobStoreContext context, S3Proxy proxy, URI endpoint) {
@@ -36,6 +36,11 @@ public final class TestS3 implements AutoCloseable {
             port = s.getLocalPort();
         }
         URI endpoint = URI.create("http://127.0.0.1:" + port);
+        S3Proxy proxy = launch(context, endpoint);
+        return new TestS3(context, proxy, endpoint);
+    }
+
+    private static S3Proxy launch(BlobStoreContext context, URI endpoint) throws Exception {
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(context.getBlobStore())
                 .endpoint(endpoint)
@@ -53,7 +58,17 @@ public final class TestS3 implements AutoCloseable {
             }
             Thread.sleep(10);
         }
-        return new TestS3(context, proxy, endpoint);
+        return proxy;
+    }
+
+    /** Stops answering (an outage); the stored objects stay for {@link #resume()}. */
+    public synchronized void pause() throws Exception {
+        proxy.stop();
+    }
+
+    /** Answers again on the same endpoint with the same objects. */
+    public synchronized void resume() throws Exception {
+        proxy = launch(context, endpoint);
     }
 
     public URI endpoint() {

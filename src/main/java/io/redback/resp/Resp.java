@@ -1,4 +1,4 @@
-package io.redback.redis;
+package io.redback.resp;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -10,19 +10,19 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * RESP2 on a byte stream: commands out as arrays of bulk strings, replies in as plain Java
- * objects. Self-contained (it knows nothing of sockets or of the rest of this package) so that it
- * can move to io.redback.resp when the replica link needs it.
+ * RESP2 on a byte stream, the client side: commands out as arrays of bulk strings, replies in as
+ * plain Java objects. It knows nothing of sockets; io.redback.redis's connections use it. (The
+ * server side, commands in, is {@link RespReader}: it reads AOF files and replication streams.)
  *
  * <p>Replies map to: simple string {@code String}, error {@link Error}, integer {@code Long},
  * bulk string {@code byte[]}, array {@code List<Object>}, null bulk and null array {@code null}.
  */
-final class Resp {
+public final class Resp {
     /** An error reply ("-ERR ..."); a value, not an exception, so arrays (EXEC) can hold one. */
-    record Error(String message) {}
+    public record Error(String message) {}
 
     /** Redis refuses bulk strings above proto-max-bulk-len (512 MB by default). */
-    static final long MAX_BULK_LENGTH = 512L * 1024 * 1024;
+    public static final long MAX_BULK_LENGTH = 512L * 1024 * 1024;
 
     // A status or error line longer than this means we are not talking to Redis.
     private static final int MAX_LINE_LENGTH = 1024 * 1024;
@@ -36,7 +36,7 @@ final class Resp {
      * {@code byte[]} (sent as is), {@code String} (UTF-8) or {@code Long}/{@code Integer}
      * (decimal). Does not flush.
      */
-    static void writeCommand(OutputStream out, Object... args) throws IOException {
+    public static void writeCommand(OutputStream out, Object... args) throws IOException {
         if (args.length == 0) {
             throw new IllegalArgumentException("a command needs at least its name");
         }
@@ -73,19 +73,19 @@ final class Resp {
      * Reads replies one at a time from a stream. Keeps its own buffer, so nothing else may read
      * from the stream. Counts bytes so that protocol errors can say where they happened.
      */
-    static final class Reader {
+    public static final class Reader {
         private final InputStream in;
         private final byte[] buf = new byte[16 * 1024];
         private int pos;
         private int lim;
         private long bufStart; // stream offset of buf[0]
 
-        Reader(InputStream in) {
+        public Reader(InputStream in) {
             this.in = in;
         }
 
         /** Bytes consumed from the stream so far. */
-        long position() {
+        public long position() {
             return bufStart + pos;
         }
 
@@ -93,7 +93,7 @@ final class Resp {
          * Reads one complete reply. Throws {@link EOFException} if the stream ends, before or
          * inside a reply, and {@link IOException} if the bytes are not RESP2.
          */
-        Object read() throws IOException {
+        public Object read() throws IOException {
             if (pos == lim && !fill()) {
                 throw new EOFException("connection closed by the server (after " + position() + " bytes)");
             }

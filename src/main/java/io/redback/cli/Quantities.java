@@ -1,0 +1,51 @@
+package io.redback.cli;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses the durations ({@code 500ms}, {@code 1s}, {@code 15m}, {@code 6h}, {@code 1d}) and sizes ({@code 16MiB}) options take. */
+final class Quantities {
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+    private static final Pattern SIZE = Pattern.compile("(\\d+)([kmgt]i?b?|b)?");
+
+    private Quantities() {
+    }
+
+    static Duration duration(String option, String text) {
+        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException(option + " '" + text + "' is not a duration: use e.g. 500ms, 1s, 15m, 6h, 1d");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+    }
+
+    /** Bytes; K/M/G/T are binary (1024) units, with or without "iB"/"B". */
+    static long size(String option, String text) {
+        Matcher m = SIZE.matcher(text.trim().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException(option + " '" + text + "' is not a size: use e.g. 16MiB, 1GiB, 65536");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "b" : m.group(2);
+        int shift = switch (unit.charAt(0)) {
+            case 'k' -> 10;
+            case 'm' -> 20;
+            case 'g' -> 30;
+            case 't' -> 40;
+            default -> 0;
+        };
+        if (n > (Long.MAX_VALUE >> shift)) {
+            throw new IllegalArgumentException(option + " '" + text + "' is too large");
+        }
+        return n << shift;
+    }
+}

@@ -1,0 +1,244 @@
+package io.redback.cli;
+
+import io.redback.redis.RedisUri;
+import io.redback.redis.ReplicationLink;
+import io.redback.repo.Compression;
+import io.redback.repo.Repository;
+import io.redback.repo.Storage;
+import io.redback.stream.StreamEvent;
+import io.redback.stream.Streamer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code redback stream}: continuous log shipping. Runs until SIGINT/SIGTERM, printing one line
+ * per event (timeline started, continued, disconnected, repository failing/back, spool filling),
+ * and stops cleanly: the open segment is spooled and the spool drained before it exits.
+ */
+@Command(name = "stream", mixinStandardHelpOptions = true,
+        description = {"Ship every write of a Redis or Valkey server to the repository, continuously.",
+                "",
+                "redback connects as a replica (PSYNC; the user needs +psync +replconf +sync). The first full sync "
+                        + "is stored as a snapshot and starts a timeline; every command after it is acknowledged "
+                        + "(REPLCONF ACK, so WAIT counts redback), written to a local spool (fsync'd) at least every "
+                        + "--flush-interval, and shipped to the repository in order as segments. A broken link is "
+                        + "resumed where it stopped (PSYNC replid offset); if the source cannot continue, a new "
+                        + "full sync starts a new timeline, and the break is reported, never hidden. If the "
+                        + "repository is unreachable, segments wait in the spool (up to --max-spool) and drain when "
+                        + "it is back. Restore any second with `redback restore --at`."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  redback stream --redis redis://10.0.0.5:6379 --password-env REDIS_PASSWORD --repo s3://backups/redis",
+                "  redback stream --redis redis://127.0.0.1 --name sessions --spool /var/lib/redback/spool "
+                        + "--snapshot-every 6h",
+                "",
+                "Stop it with Ctrl-C or SIGTERM; it flushes before exiting. Keep the spool on a durable disk: it "
+                        + "holds what the repository does not have yet, and a restarted stream resumes from it.",
+                "Exit codes: 0 stopped cleanly, 2 could not start (bad options, spool in use, repository problem)."})
+public final class StreamCommand implements Callable<Integer> {
+    @Mixin
+    SourceOptions source;
+
+    @Mixin
+    RepoOptions repo;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "The source's name in the repository "
+            + "(default: host-port, e.g. 127.0.0.1-6379).")
+    String name;
+
+    @Option(names = "--spool", paramLabel = "DIR", description = "Local folder for segments not yet in the repository "
+            + "(default: ./redback-spool/<name>).")
+    Path spool;
+
+    @Option(names = "--flush-interval", paramLabel = "DURATION", defaultValue = "1s",
+            description = "Close a segment at least this often: the most writes a crash of redback can lose "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String flushInterval;
+
+    @Option(names = "--segment-size", paramLabel = "SIZE", defaultValue = "16MiB",
+            description = "Close a segment when it reaches this size (default: ${DEFAULT-VALUE}).")
+    String segmentSize;
+
+    @Option(names = "--max-spool", paramLabel = "SIZE", defaultValue = "1GiB",
+            description = "The most the spool may hold while the repository is unreachable; at 80% a warning, at "
+                    + "100% reading from the source pauses (default: ${DEFAULT-VALUE}).")
+    String maxSpool;
+
+    @Option(names = "--snapshot-every", paramLabel = "DURATION",
+            description = "Also take a snapshot this often (e.g. 6h), so that a restore replays less log (default: never).")
+    String snapshotEvery;
+
+    @Option(names = "--compress", paramLabel = "zstd:N|none", defaultValue = "zstd:3",
+            description = "How to store snapshots and segments (default: ${DEFAULT-VALUE}).")
+    String compress;
+
+    @Option(names = "--json", description = "Print events as JSON lines instead of text.")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        RedisUri uri;
+        Streamer.Options options;
+        try {
+            uri = source.uri();
+            String sourceName = Repository.checkSourceName(name != null ? name : SourceOptions.defaultName(uri));
+            options = new Streamer.Options(sourceName,
+                    spool != null ? spool : Path.of("redback-spool", sourceName),
+                    Quantities.duration("--flush-interval", flushInterval),
+                    Quantities.size("--segment-size", segmentSize), Quantities.size("--max-spool", maxSpool),
+                    snapshotEvery == null ? null : Quantities.duration("--snapshot-every", snapshotEvery),
+                    Compression.parse(compress), Duration.ofSeconds(30), ReplicationLink.Options.defaults());
+        } catch (IOException | RuntimeException e) {
+            err.println("redback stream: " + BackupCli.message(e));
+            return Main.USAGE;
+        }
+        Clock clock = Clock.systemUTC();
+        try (Storage storage = repo.openStorage()) {
+            Repository repository = Repository.openOrInit(storage, clock, notice -> {
+                err.println("redback stream: " + notice);
+                err.flush();
+            });
+            Streamer streamer = new Streamer(uri, repository, options, event -> print(out, event), clock);
+            // SIGINT/SIGTERM ask the stream to stop; run() then flushes, drains and returns, and we exit 0.
+            // A shutdown hook is the fallback (e.g. System.exit elsewhere): it waits for the same clean stop.
+            StopSignals.onInterruptOrTerminate(streamer::stop);
+            Thread hook = new Thread(() -> {
+                streamer.stop();
+                try {
+                    streamer.awaitStopped(Duration.ofSeconds(60));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "redback-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            println(out, "streaming " + uri.address() + " as " + options.source() + " into " + repository.describe()
+                    + " (spool " + options.spool() + ")", Map.of("event", "started", "source", options.source(),
+                    "address", uri.address(), "repository", repository.describe(), "spool", options.spool().toString()));
+            try {
+                streamer.run();
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // The hook is what stopped us; it is running now.
+                }
+            }
+            return Main.OK;
+        } catch (IOException | RuntimeException e) {
+            err.println("redback stream: " + BackupCli.message(e));
+            return Main.USAGE;
+        }
+    }
+
+    private void print(PrintWriter out, StreamEvent event) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        String text;
+        if (event instanceof StreamEvent.TimelineStarted t) {
+            o.put("event", "timeline-started");
+            o.put("timeline", t.base().id().toString());
+            o.put("replicationId", t.base().replicationId());
+            o.put("offset", t.base().replicationOffset());
+            o.put("keys", t.base().totalKeys());
+            o.put("previousTimeline", t.previous() == null ? null : t.previous().toString());
+            text = "timeline " + t.base().id() + " started: base snapshot of " + BackupCli.count(t.base().totalKeys())
+                    + " keys (" + BackupCli.size(t.base().rawSize()) + "), replication " + t.base().replicationId()
+                    + ":" + t.base().replicationOffset()
+                    + (t.previous() == null ? "" : "; the source could not continue timeline " + t.previous()
+                    + " after offset " + t.previousEnd() + ", so restores cannot cross from one to the other");
+        } else if (event instanceof StreamEvent.Continued c) {
+            o.put("event", "continued");
+            o.put("timeline", c.timeline().toString());
+            o.put("offset", c.offset());
+            o.put("replicationId", c.replicationId());
+            o.put("newReplicationId", c.newReplicationId());
+            text = "continuing timeline " + c.timeline() + " from offset " + c.offset()
+                    + (c.newReplicationId() ? " under the new replication id " + c.replicationId()
+                    + " (a failover or restart of the source)" : "");
+        } else if (event instanceof StreamEvent.Disconnected d) {
+            o.put("event", "disconnected");
+            o.put("reason", d.reason());
+            o.put("offset", d.offset());
+            o.put("retryInMs", d.retryIn().toMillis());
+            text = "link lost at offset " + d.offset() + ": " + d.reason() + "; retrying in "
+                    + d.retryIn().toMillis() + " ms";
+        } else if (event instanceof StreamEvent.RepositoryFailing f) {
+            o.put("event", "repository-failing");
+            o.put("reason", f.reason());
+            o.put("spoolBytes", f.spoolBytes());
+            text = "WARNING: the repository refuses writes (" + f.reason() + "); segments wait in the spool ("
+                    + BackupCli.size(f.spoolBytes()) + ") and are retried";
+        } else if (event instanceof StreamEvent.RepositoryBack b) {
+            o.put("event", "repository-back");
+            o.put("spoolBytes", b.spoolBytes());
+            text = "the repository accepts writes again; spool draining (" + BackupCli.size(b.spoolBytes()) + " left)";
+        } else if (event instanceof StreamEvent.SpoolFilling f) {
+            o.put("event", "spool-filling");
+            o.put("bytes", f.bytes());
+            o.put("max", f.max());
+            text = "WARNING: the spool holds " + BackupCli.size(f.bytes()) + " of --max-spool " + BackupCli.size(f.max())
+                    + "; when full, reading from the source pauses and the source may drop the link";
+        } else if (event instanceof StreamEvent.SpoolFull f) {
+            o.put("event", "spool-full");
+            o.put("bytes", f.bytes());
+            o.put("max", f.max());
+            text = "WARNING: the spool is full (" + BackupCli.size(f.bytes()) + "): reading from the source paused "
+                    + "until the repository takes segments again";
+        } else if (event instanceof StreamEvent.SpoolFailed f) {
+            o.put("event", "spool-failed");
+            o.put("reason", f.reason());
+            text = "ERROR: cannot write the spool (" + f.reason() + "); reconnecting from the last durable offset";
+        } else if (event instanceof StreamEvent.SnapshotTaken s) {
+            o.put("event", "snapshot");
+            o.put("snapshot", s.snapshot().id().toString());
+            o.put("offset", s.snapshot().replicationOffset());
+            text = "snapshot " + s.snapshot().id() + " stored (" + BackupCli.count(s.snapshot().totalKeys())
+                    + " keys, offset " + s.snapshot().replicationOffset() + ")";
+        } else if (event instanceof StreamEvent.SnapshotFailed s) {
+            o.put("event", "snapshot-failed");
+            o.put("reason", s.reason());
+            text = "WARNING: periodic snapshot failed: " + s.reason();
+        } else if (event instanceof StreamEvent.Stopped s) {
+            o.put("event", "stopped");
+            o.put("receivedOffset", s.receivedOffset());
+            o.put("committedOffset", s.committedOffset());
+            o.put("spooledSegments", s.spooledSegments());
+            o.put("spoolBytes", s.spoolBytes());
+            text = "stopped: received up to offset " + s.receivedOffset() + ", repository holds up to "
+                    + s.committedOffset() + (s.spooledSegments() == 0 ? ""
+                    : "; " + s.spooledSegments() + " segment(s) (" + BackupCli.size(s.spoolBytes())
+                    + ") wait in the spool for the next start");
+        } else {
+            throw new IllegalStateException("unknown event " + event);
+        }
+        println(out, text, o);
+    }
+
+    private void println(PrintWriter out, String text, Map<String, ?> o) {
+        synchronized (out) {
+            if (json) {
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("time", Instant.now().toString());
+                line.putAll(o);
+                out.println(Json.write(line));
+            } else {
+                out.println(Instant.now().toString().replaceFirst("\\.\\d+Z$", "Z") + " " + text);
+            }
+            out.flush();
+        }
+    }
+}

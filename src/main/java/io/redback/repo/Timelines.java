@@ -1,0 +1,117 @@
+package io.redback.repo;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * The timelines in a repository, known from their {@code timeline.json} and their segments'
+ * manifests (a segment data object without a manifest is garbage from an interrupted upload).
+ * Timelines are listed oldest first, segments in offset order. Every document is checked
+ * against where it lies, like snapshot manifests are.
+ */
+public final class Timelines {
+    private final Storage storage;
+
+    Timelines(Storage storage) {
+        this.storage = storage;
+    }
+
+    /** The names of the sources that have at least one timeline, sorted. */
+    public List<String> sources() throws IOException {
+        TreeSet<String> names = new TreeSet<>();
+        for (Storage.ObjectInfo o : storage.list(Layout.SOURCES)) {
+            Layout.parseTimelineKey(o.key()).filter(Layout.TimelineKey::isTimeline).ifPresent(k -> names.add(k.source()));
+        }
+        return List.copyOf(names);
+    }
+
+    /** The timelines of source, oldest first, each with its segments. */
+    public List<Timeline> of(String source) throws IOException {
+        List<TimelineManifest> manifests = new ArrayList<>();
+        List<SegmentManifest> segments = new ArrayList<>();
+        for (Storage.ObjectInfo o : storage.list(Layout.timelinesPrefix(source))) {
+            Optional<Layout.TimelineKey> key = Layout.parseTimelineKey(o.key());
+            if (key.isEmpty()) {
+                continue;
+            }
+            if (key.get().isTimeline()) {
+                readTimeline(o.key(), key.get()).ifPresent(manifests::add);
+            } else if (key.get().isSegmentManifest()) {
+                readSegment(o.key(), key.get()).ifPresent(segments::add);
+            }
+        }
+        manifests.sort(Comparator.comparing(TimelineManifest::id));
+        List<Timeline> out = new ArrayList<>();
+        for (TimelineManifest t : manifests) {
+            out.add(Timeline.of(t, segments.stream().filter(s -> s.timeline().equals(t.id()))
+                    .sorted(Comparator.comparingLong(SegmentManifest::startOffset)).toList()));
+        }
+        return out;
+    }
+
+    /** The timeline of source named id (or the only one starting with it); RepositoryException otherwise. */
+    public Timeline find(String source, String idOrPrefix) throws IOException {
+        List<Timeline> all = of(source);
+        List<Timeline> matches = all.stream().filter(t -> t.id().toString().equals(idOrPrefix)).toList();
+        if (matches.isEmpty()) {
+            matches = all.stream().filter(t -> t.id().toString().startsWith(idOrPrefix)).toList();
+        }
+        if (matches.size() != 1) {
+            throw new RepositoryException((matches.isEmpty() ? "no timeline" : matches.size() + " timelines")
+                    + " of source " + source + " match '" + idOrPrefix + "' in " + storage.describe()
+                    + ": `redback status` lists them");
+        }
+        return matches.get(0);
+    }
+
+    /** The source's stream.json, if a stream ever ran for it. */
+    public Optional<StreamStatus> status(String source) throws IOException {
+        try {
+            return Optional.of(RepoJson.read(storage, Layout.streamStatusKey(source), StreamStatus.class,
+                    StreamStatus.FORMAT_VERSION));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    private Optional<TimelineManifest> readTimeline(String key, Layout.TimelineKey where) throws IOException {
+        TimelineManifest t;
+        try {
+            t = RepoJson.read(storage, key, TimelineManifest.class, TimelineManifest.FORMAT_VERSION);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        if (!t.source().equals(where.source()) || !t.id().equals(where.timeline())) {
+            throw misplaced(key, t.source() + "/" + t.id(), where);
+        }
+        return Optional.of(t);
+    }
+
+    private Optional<SegmentManifest> readSegment(String key, Layout.TimelineKey where) throws IOException {
+        SegmentManifest s;
+        try {
+            s = RepoJson.read(storage, key, SegmentManifest.class, SegmentManifest.FORMAT_VERSION);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        String expected = Layout.segmentManifestKey(where.source(), where.timeline(), s.startOffset(), s.endOffset());
+        String expectedData = Layout.segmentDataKey(where.source(), where.timeline(), s.startOffset(), s.endOffset(),
+                s.compression());
+        if (!s.source().equals(where.source()) || !s.timeline().equals(where.timeline()) || !key.equals(expected)
+                || !s.object().equals(expectedData)) {
+            throw misplaced(key, s.source() + "/" + s.timeline() + " offsets " + s.startOffset() + ".." + s.endOffset(),
+                    where);
+        }
+        return Optional.of(s);
+    }
+
+    private RepositoryException misplaced(String key, String says, Layout.TimelineKey where) {
+        return new RepositoryException(key + " in " + storage.describe() + " describes " + says + " but lies in "
+                + where.source() + "/" + where.timeline() + ": it was moved or damaged; put it back or remove it");
+    }
+}

@@ -1,0 +1,61 @@
+package io.redback.stream;
+
+import io.redback.repo.SnapshotId;
+import io.redback.repo.SnapshotManifest;
+import java.time.Duration;
+
+/**
+ * What a running stream has to tell its operator: the closed set of things that happen to it.
+ * The command line prints them as lines (or JSON); tests wait for them.
+ */
+public sealed interface StreamEvent {
+
+    /**
+     * A full sync started a timeline; {@code previous} is the timeline it replaces (null for the
+     * first), which ended at {@code previousEnd}.
+     */
+    record TimelineStarted(SnapshotManifest base, SnapshotId previous, long previousEnd) implements StreamEvent {
+    }
+
+    /** The source continued the timeline after a reconnect ({@code +CONTINUE}); a new replication id means a failover. */
+    record Continued(SnapshotId timeline, long offset, String replicationId, boolean newReplicationId)
+            implements StreamEvent {
+    }
+
+    /** The link to the source broke (or could not be made); the stream retries after {@code retryIn}. */
+    record Disconnected(String reason, long offset, Duration retryIn) implements StreamEvent {
+    }
+
+    /** The repository refuses writes; segments wait in the spool. */
+    record RepositoryFailing(String reason, long spoolBytes) implements StreamEvent {
+    }
+
+    /** The repository accepts writes again; the spool drains. */
+    record RepositoryBack(long spoolBytes) implements StreamEvent {
+    }
+
+    /** The spool passed 80% of --max-spool. */
+    record SpoolFilling(long bytes, long max) implements StreamEvent {
+    }
+
+    /** The spool reached --max-spool: reading from the source pauses until it drains. */
+    record SpoolFull(long bytes, long max) implements StreamEvent {
+    }
+
+    /** Writing to the spool failed: the stream reconnects from the last durable offset. */
+    record SpoolFailed(String reason) implements StreamEvent {
+    }
+
+    /** A periodic snapshot (--snapshot-every) was committed. */
+    record SnapshotTaken(SnapshotManifest snapshot) implements StreamEvent {
+    }
+
+    /** A periodic snapshot failed; the stream goes on and tries again at the next period. */
+    record SnapshotFailed(String reason) implements StreamEvent {
+    }
+
+    /** The stream stopped: what it received, what the repository holds, what waits in the spool. */
+    record Stopped(long receivedOffset, long committedOffset, int spooledSegments, long spoolBytes)
+            implements StreamEvent {
+    }
+}

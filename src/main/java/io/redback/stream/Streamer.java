@@ -1,0 +1,445 @@
+package io.redback.stream;
+
+import io.redback.backup.SnapshotResult;
+import io.redback.backup.SnapshotWriter;
+import io.redback.rdb.RdbException;
+import io.redback.redis.RedisUri;
+import io.redback.redis.ReplicaSync;
+import io.redback.redis.ReplicationLink;
+import io.redback.redis.TransferProgress;
+import io.redback.repo.Compression;
+import io.redback.repo.Repository;
+import io.redback.repo.SnapshotId;
+import io.redback.repo.SnapshotManifest;
+import io.redback.repo.StreamStatus;
+import io.redback.repo.TimelineManifest;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Continuous log shipping for one source: a replica link that never ends. A full sync becomes
+ * a timeline's base snapshot (stored like a backup); the command stream after it is acked every
+ * second, cut into segments at least every flush interval and at the segment size, written to
+ * the spool (fsync'd) and shipped to the repository in order by a second thread. A broken link
+ * is resumed with {@code PSYNC <replid> <offset+1>} from the last durable offset; a source that
+ * cannot continue starts a new timeline. {@link #run()} returns after {@link #stop()}, once the
+ * open segment is spooled and the spool drained (or the drain timeout passed).
+ */
+public final class Streamer {
+    private static final long FIRST_BACKOFF_MS = 200;
+    private static final long MAX_BACKOFF_MS = 30_000;
+    private static final long ACK_EVERY_MS = 1000;
+    private static final long STATUS_EVERY_MS = 5000;
+    private static final int READ_CHUNK = 64 * 1024;
+
+    /**
+     * @param snapshotEvery  take a snapshot this often while streaming, or null for never
+     * @param drainFor       how long a stop waits for the spool to reach the repository
+     */
+    public record Options(String source, Path spool, Duration flushInterval, long segmentSize, long maxSpool,
+                          Duration snapshotEvery, Compression compression, Duration drainFor,
+                          ReplicationLink.Options link) {
+        public Options {
+            Repository.checkSourceName(source);
+            Objects.requireNonNull(spool, "spool");
+            if (flushInterval.isNegative() || flushInterval.isZero()) {
+                throw new IllegalArgumentException("--flush-interval must be positive");
+            }
+            if (segmentSize < 1024) {
+                throw new IllegalArgumentException("--segment-size must be at least 1 KiB");
+            }
+            if (maxSpool < segmentSize) {
+                throw new IllegalArgumentException("--max-spool must be at least --segment-size");
+            }
+            Objects.requireNonNull(compression, "compression");
+            Objects.requireNonNull(drainFor, "drainFor");
+            Objects.requireNonNull(link, "link");
+        }
+    }
+
+    private final RedisUri uri;
+    private final Repository repository;
+    private final Options options;
+    private final Consumer<StreamEvent> events;
+    private final Clock clock;
+    private final Object lock = new Object();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private volatile boolean stopping;
+    private volatile ReplicationLink link;
+    private volatile long received = -1;
+    private volatile Thread runner;
+    private Spool spool;
+    private Shipper shipper;
+    private OpenSegment current; // guarded by lock
+    private boolean spoolWarned;
+
+    public Streamer(RedisUri uri, Repository repository, Options options, Consumer<StreamEvent> events, Clock clock) {
+        this.uri = Objects.requireNonNull(uri, "uri");
+        this.repository = Objects.requireNonNull(repository, "repository");
+        this.options = Objects.requireNonNull(options, "options");
+        this.events = Objects.requireNonNull(events, "events");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** Streams until {@link #stop()}; throws only when it cannot start (the spool is unusable). */
+    public void run() throws IOException {
+        runner = Thread.currentThread();
+        try (Spool opened = Spool.open(options.spool())) {
+            spool = opened;
+            Spool.State state = spool.state().orElse(null);
+            if (state != null && state.source() != null && !state.source().equals(options.source())) {
+                throw new IOException("the spool " + options.spool() + " belongs to source " + state.source()
+                        + ", not " + options.source() + ": give each source its own --spool");
+            }
+            shipper = new Shipper(repository, spool, options.source(), options.compression(), events);
+            Thread shipping = daemon("redback-ship", this::shipLoop);
+            Thread ticking = daemon("redback-tick", this::tickLoop);
+            Thread snapshots = options.snapshotEvery() == null ? null : daemon("redback-snapshots", this::snapshotLoop);
+            try {
+                linkLoop();
+            } finally {
+                stopping = true;
+                flush();
+                ticking.interrupt();
+                if (snapshots != null) {
+                    snapshots.interrupt();
+                }
+                try {
+                    spool.awaitEmpty(options.drainFor().toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                shipping.interrupt();
+                join(shipping);
+                join(ticking);
+                if (snapshots != null) {
+                    join(snapshots);
+                }
+                writeStatus("stopped", null);
+                events.accept(new StreamEvent.Stopped(received, committedOffset(), spool.segments(), spool.bytes()));
+            }
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    /** Asks a running stream to stop; {@link #awaitStopped} waits for it. Safe from any thread (a signal handler). */
+    public void stop() {
+        stopping = true;
+        ReplicationLink l = link;
+        if (l != null) {
+            l.close();
+        }
+        Thread r = runner;
+        if (r != null && l == null) {
+            r.interrupt(); // it may be sleeping before a retry
+        }
+    }
+
+    public boolean awaitStopped(Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The offset after the last whole command received, or -1 before the first link. */
+    public long receivedOffset() {
+        return received;
+    }
+
+    /**
+     * The offset up to which the repository holds the stream: the start of the oldest spooled
+     * segment, or (with nothing spooled) the spool's durable offset; -1 before any timeline.
+     */
+    public long committedOffset() {
+        Spool sp = spool;
+        if (sp == null) {
+            return -1;
+        }
+        long oldest = sp.oldestStartOffset();
+        return oldest >= 0 ? oldest : sp.state().map(Spool.State::offset).orElse(-1L);
+    }
+
+    private void linkLoop() {
+        long backoff = FIRST_BACKOFF_MS;
+        while (!stopping) {
+            Spool.State before = spool.state().orElse(null);
+            try (ReplicationLink l = ReplicationLink.open(uri, before == null ? null : before.replicationId(),
+                    before == null ? -1 : before.offset(), options.link())) {
+                link = l;
+                if (stopping) {
+                    break;
+                }
+                Spool.State state = begin(l, before);
+                backoff = FIRST_BACKOFF_MS;
+                receive(l, state);
+            } catch (IOException | RdbException | RuntimeException e) {
+                if (stopping) {
+                    break;
+                }
+                flush();
+                Spool.State now = spool.state().orElse(null);
+                events.accept(new StreamEvent.Disconnected(message(e), now == null ? -1 : now.offset(),
+                        Duration.ofMillis(backoff)));
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    if (stopping) {
+                        break;
+                    }
+                }
+                backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+            } finally {
+                link = null;
+            }
+        }
+    }
+
+    /** Handles the answer to PSYNC: stores a new timeline's base, or notes the continuation. */
+    private Spool.State begin(ReplicationLink l, Spool.State before) throws IOException, RdbException {
+        ReplicationLink.Start start = l.start();
+        if (start instanceof ReplicationLink.FullResync full) {
+            SnapshotManifest base = storeBase(l, full);
+            TimelineManifest timeline = new TimelineManifest(TimelineManifest.FORMAT_VERSION, base.id(),
+                    options.source(), uri.address(), full.replicationId(), full.offset(), base.startedAt());
+            repository.commit(timeline);
+            Spool.State state = new Spool.State(options.source(), base.id(), full.replicationId(), full.offset(), -1);
+            spool.saveState(state);
+            received = full.offset();
+            events.accept(new StreamEvent.TimelineStarted(base, before == null ? null : before.timeline(),
+                    before == null ? -1 : before.offset()));
+            return state;
+        }
+        ReplicationLink.Continue cont = (ReplicationLink.Continue) start;
+        if (before == null) {
+            throw new IOException(uri.address() + " answered +CONTINUE to PSYNC ? -1: not a Redis server?");
+        }
+        boolean newId = !cont.replicationId().equals(before.replicationId());
+        Spool.State state = new Spool.State(options.source(), before.timeline(), cont.replicationId(), before.offset(),
+                before.selectedDb());
+        if (newId) {
+            spool.saveState(state);
+        }
+        received = state.offset();
+        events.accept(new StreamEvent.Continued(state.timeline(), state.offset(), cont.replicationId(), newId));
+        return state;
+    }
+
+    private SnapshotManifest storeBase(ReplicationLink l, ReplicationLink.FullResync full)
+            throws IOException, RdbException {
+        Instant startedAt = clock.instant();
+        SnapshotId id = repository.newSnapshotId(clock);
+        String key = repository.dataKey(options.source(), id, options.compression());
+        SnapshotResult r = new SnapshotWriter(repository.storage(), options.compression(), TransferProgress.NONE)
+                .writeFullSync(key, l.rdb(), l.rdbLength(), l.server(), full.replicationId(), full.offset(), startedAt);
+        SnapshotManifest m = r.manifest(id, options.source(), uri.address());
+        repository.commit(m);
+        return m;
+    }
+
+    /** Reads the command stream into segments until the link breaks or the stream stops. */
+    private void receive(ReplicationLink l, Spool.State state) throws IOException {
+        CommandScanner scanner = new CommandScanner(state.offset());
+        synchronized (lock) {
+            current = new OpenSegment(state.timeline(), state.offset(), state.replicationId(), state.selectedDb());
+        }
+        InputStream in = l.commands();
+        while (!stopping) {
+            waitForSpoolRoom();
+            scanner.ensureWritable(READ_CHUNK);
+            int n = in.read(scanner.buffer(), scanner.writeIndex(), scanner.writable());
+            if (n < 0) {
+                throw new EOFException(uri.address() + " closed the replication link");
+            }
+            scanner.received(n);
+            long now = clock.millis();
+            boolean getack = false;
+            synchronized (lock) {
+                CommandScanner.Command c;
+                while ((c = scanner.next()) != null) {
+                    if (current == null) {
+                        throw new IOException("the spool could not be written; resuming from the last durable offset");
+                    }
+                    if (c.nameIs("REPLCONF") && c.firstArgIs("GETACK")) {
+                        getack = true;
+                    }
+                    current.append(c, now);
+                    if (current.size() >= options.segmentSize()) {
+                        closeCurrent();
+                    }
+                }
+                received = scanner.offset();
+            }
+            if (getack) {
+                l.ack(received);
+            }
+        }
+    }
+
+    private void waitForSpoolRoom() {
+        long max = options.maxSpool();
+        long bytes = spool.bytes();
+        if (bytes >= max * 8 / 10 && !spoolWarned) {
+            spoolWarned = true;
+            events.accept(new StreamEvent.SpoolFilling(bytes, max));
+        } else if (bytes < max / 2) {
+            spoolWarned = false;
+        }
+        if (bytes < max) {
+            return;
+        }
+        events.accept(new StreamEvent.SpoolFull(bytes, max));
+        while (!stopping && spool.bytes() >= max) {
+            try {
+                Thread.sleep(100); // the source buffers for us meanwhile; acks keep the link alive
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** Spools the open segment if it holds anything. */
+    private void flush() {
+        synchronized (lock) {
+            if (current != null && !current.isEmpty()) {
+                closeCurrent();
+            }
+        }
+    }
+
+    private void closeCurrent() {
+        OpenSegment closing = current;
+        current = new OpenSegment(closing.timeline(), closing.endOffset(), closing.replicationId(),
+                closing.selectedDb());
+        try {
+            spool.add(closing.close(), closing.selectedDb(), options.source());
+        } catch (IOException | RuntimeException e) {
+            // Not durable, so not kept: the link is dropped and PSYNC asks again from the spool's offset.
+            current = null;
+            events.accept(new StreamEvent.SpoolFailed(spool.dir() + ": " + message(e)));
+            ReplicationLink l = link;
+            if (l != null) {
+                l.close();
+            }
+        }
+    }
+
+    private void shipLoop() {
+        long lastStatus = 0;
+        while (true) {
+            try {
+                shipper.shipSome(200);
+                if (System.currentTimeMillis() - lastStatus >= STATUS_EVERY_MS) {
+                    lastStatus = System.currentTimeMillis();
+                    writeStatus(link == null ? "connecting" : "streaming", null);
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (stopping && spool.segments() == 0) {
+                return;
+            }
+        }
+    }
+
+    private void tickLoop() {
+        long flushMs = options.flushInterval().toMillis();
+        long lastFlush = System.currentTimeMillis();
+        long lastAck = 0;
+        while (!stopping) {
+            try {
+                Thread.sleep(Math.min(flushMs, ACK_EVERY_MS) / 2 + 1);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.currentTimeMillis();
+            if (now - lastFlush >= flushMs) {
+                lastFlush = now;
+                flush();
+            }
+            ReplicationLink l = link;
+            if (l != null && received >= 0 && now - lastAck >= ACK_EVERY_MS) {
+                lastAck = now;
+                try {
+                    l.ack(received);
+                } catch (IOException e) {
+                    // The reader sees the broken link too and reconnects.
+                }
+            }
+        }
+    }
+
+    private void snapshotLoop() {
+        long every = options.snapshotEvery().toMillis();
+        while (!stopping) {
+            try {
+                Thread.sleep(every);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (stopping) {
+                return;
+            }
+            try {
+                SnapshotId id = repository.newSnapshotId(clock);
+                String key = repository.dataKey(options.source(), id, options.compression());
+                SnapshotResult r = new SnapshotWriter(repository.storage(), options.compression(), TransferProgress.NONE)
+                        .write(key, ReplicaSync.start(uri));
+                SnapshotManifest m = r.manifest(id, options.source(), uri.address());
+                repository.commit(m);
+                events.accept(new StreamEvent.SnapshotTaken(m));
+            } catch (IOException | RdbException | RuntimeException e) {
+                events.accept(new StreamEvent.SnapshotFailed(message(e)));
+            }
+        }
+    }
+
+    private void writeStatus(String state, String message) {
+        Spool.State s = spool.state().orElse(null);
+        long committed = committedOffset();
+        long now = clock.millis();
+        long oldest = spool.oldestArrivalMillis();
+        synchronized (lock) {
+            if (oldest < 0 && current != null && !current.isEmpty()) {
+                oldest = current.firstArrivalMillis();
+            }
+        }
+        long lagBytes = received >= 0 && committed >= 0 ? Math.max(0, received - committed) : 0;
+        try {
+            repository.write(new StreamStatus(StreamStatus.FORMAT_VERSION, options.source(), uri.address(), state,
+                    Instant.ofEpochMilli(now), s == null ? null : s.timeline(), s == null ? null : s.replicationId(),
+                    received, committed, null, spool.bytes(), lagBytes,
+                    oldest < 0 ? 0.0 : (now - oldest) / 1000.0, message));
+        } catch (IOException | RuntimeException e) {
+            // The shipper reports repository trouble; a missed status is only a stale one.
+        }
+    }
+
+    private static Thread daemon(String name, Runnable body) {
+        Thread t = new Thread(body, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static String message(Throwable e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+    }
+}
