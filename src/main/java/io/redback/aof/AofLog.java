@@ -1,8 +1,6 @@
 package io.redback.aof;
 
-import io.redback.resp.RespCommand;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,7 +44,7 @@ public final class AofLog {
     public static Summary scan(Path source, LogFilter filter, Consumer<LogEntry> sink)
             throws IOException, AofManifestException {
         AofSet set = AofSet.open(source);
-        Matcher m = new Matcher(filter);
+        LogFilter.Matcher m = filter.matcher();
         HintTracker hints = new HintTracker();
         List<String> files = new ArrayList<>();
         long read = 0;
@@ -64,7 +62,7 @@ public final class AofLog {
                     AofCommand c = r.command();
                     read++;
                     List<String> hint = part.role().cuttable() ? hints.hint(c, part.name()) : null;
-                    if (!m.matches(c)) {
+                    if (!m.matches(c.resp(), c.db(), c.time())) {
                         continue;
                     }
                     sink.accept(entry(part.name(), c, hint));
@@ -81,53 +79,7 @@ public final class AofLog {
     }
 
     private static LogEntry entry(String file, AofCommand c, List<String> hint) {
-        RespCommand r = c.resp();
-        int k = KeyArgs.first(r);
-        return new LogEntry(file, c.offset(), c.length(), c.index(), c.db(), c.time(), c.tx(), CommandText.arg(r, 0, 64),
-                r.argCount(), CommandText.args(r, MAX_ARGS, MAX_ARG_CHARS), k < 0 ? null : CommandText.arg(r, k, MAX_ARG_CHARS),
-                CommandText.line(r, LINE_WIDTH), hint);
-    }
-
-    /** The filter, compiled. */
-    private static final class Matcher {
-        private final List<Glob> names = new ArrayList<>();
-        private final Integer db;
-        private final Glob key;
-        private final long since;
-        private final long until;
-
-        Matcher(LogFilter f) {
-            for (String n : f.commands()) {
-                names.add(new Glob(n.getBytes(StandardCharsets.UTF_8), true));
-            }
-            db = f.db();
-            key = f.key() == null ? null : new Glob(f.key().getBytes(StandardCharsets.UTF_8), false);
-            since = f.since() == null ? -1 : f.since();
-            until = f.until() == null ? -1 : f.until();
-        }
-
-        boolean matches(AofCommand c) {
-            RespCommand r = c.resp();
-            if (!names.isEmpty() && names.stream().noneMatch(g -> r.retained(0)
-                    && g.matches(r.data(), r.dataOffset(0), (int) r.argLength(0)))) {
-                return false;
-            }
-            if (db != null && c.db() != db) {
-                return false;
-            }
-            if ((since >= 0 || until >= 0) && (c.time() < 0 || (since >= 0 && c.time() < since)
-                    || (until >= 0 && c.time() > until))) {
-                return false;
-            }
-            if (key != null) {
-                int k = KeyArgs.first(r);
-                if (k < 0 || !(r.retained(k) ? key.matches(r.data(), r.dataOffset(k), (int) r.argLength(k))
-                        : key.matchesEverything())) {
-                    return false;
-                }
-            }
-            return true;
-        }
+        return LogEntry.of(file, c.offset(), c.index(), c.db(), c.time(), c.tx(), c.resp(), hint);
     }
 
     /**

@@ -51,7 +51,8 @@ public final class CommandPattern {
         return matches(c.resp());
     }
 
-    boolean matches(RespCommand c) {
+    /** Whether {@code c} is such a command (a command read by a {@link io.redback.resp.RespReader}). */
+    public boolean matches(RespCommand c) {
         if (c.argCount() < 1 + args.size() || !matchesArg(name, c, 0)) {
             return false;
         }

@@ -10,7 +10,7 @@ import java.util.List;
  * few dozen characters, an argument the reader did not keep shown as {@code <N bytes>}. Used by
  * {@code aof log} and by the cut report, so that a command looks the same in both.
  */
-final class CommandText {
+public final class CommandText {
     private CommandText() {
     }
 
@@ -32,7 +32,7 @@ final class CommandText {
     }
 
     /** {@code SET "user:1" "alice"}: the name as written, then quoted arguments, within about {@code width} characters. */
-    static String line(RespCommand c, int width) {
+    public static String line(RespCommand c, int width) {
         StringBuilder sb = new StringBuilder(arg(c, 0, 40));
         for (int i = 1; i < c.argCount(); i++) {
             String a = '"' + arg(c, i, 40) + '"';

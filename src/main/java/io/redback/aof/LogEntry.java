@@ -1,5 +1,6 @@
 package io.redback.aof;
 
+import io.redback.resp.RespCommand;
 import java.util.List;
 
 /**
@@ -24,6 +25,19 @@ public record LogEntry(
         String key,
         String text,
         List<String> cutHint) {
+
+    /**
+     * The entry for command {@code r} (which starts at {@code offset} of {@code file}): its
+     * name, first arguments and first key escaped and shortened the way every log shows them.
+     */
+    public static LogEntry of(String file, long offset, long index, int db, long time, AofCommand.Tx tx,
+                              RespCommand r, List<String> cutHint) {
+        int k = KeyArgs.first(r);
+        return new LogEntry(file, offset, r.length(), index, db, time, tx, CommandText.arg(r, 0, 64), r.argCount(),
+                CommandText.args(r, AofLog.MAX_ARGS, AofLog.MAX_ARG_CHARS),
+                k < 0 ? null : CommandText.arg(r, k, AofLog.MAX_ARG_CHARS), CommandText.line(r, AofLog.LINE_WIDTH),
+                cutHint);
+    }
 
     /** Whether it runs inside a MULTI/EXEC block (MULTI and EXEC included). */
     public boolean inTransaction() {

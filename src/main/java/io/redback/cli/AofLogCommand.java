@@ -1,7 +1,5 @@
 package io.redback.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.redback.aof.AofException;
 import io.redback.aof.AofLog;
 import io.redback.aof.AofManifestException;
@@ -52,9 +50,7 @@ import picocli.CommandLine.Parameters;
                 "  1  a damaged file ended the listing early (what came before it is listed)",
                 "  2  usage error, or the source could not be read"})
 public final class AofLogCommand implements Callable<Integer> {
-    private static final ObjectMapper LINES = new ObjectMapper(); // one object per line, no indentation
-    private static final String HEADER = String.format(Locale.ROOT, "%-34s %3s %-20s %-5s %s", "FILE:OFFSET", "DB",
-            "TIME", "TX", "COMMAND");
+    private static final String HEADER = LogLines.header(String.format(Locale.ROOT, "%-34s", "FILE:OFFSET"));
 
     @Parameters(paramLabel = "SOURCE", description = "An AOF file, a manifest, or an appendonlydir.")
     Path source;
@@ -130,8 +126,7 @@ public final class AofLogCommand implements Callable<Integer> {
 
     private Consumer<LogEntry> human(PrintWriter out) {
         return e -> {
-            out.println(String.format(Locale.ROOT, "%-34s %3d %-20s %-5s %s", e.position(), e.db(), AofTime.iso(e.time()),
-                    tx(e), e.text()));
+            out.println(LogLines.row(String.format(Locale.ROOT, "%-34s", e.position()), e));
             if (e.cutHint() != null) {
                 out.println("  -> the data just before it: " + cutCommand(e.cutHint()));
             }
@@ -140,12 +135,7 @@ public final class AofLogCommand implements Callable<Integer> {
 
     /** The full command line, with an output directory that does not exist yet in a typical cwd. */
     String cutCommand(List<String> hint) {
-        StringBuilder sb = new StringBuilder("redback aof cut");
-        for (int i = 0; i < hint.size(); i++) {
-            String w = hint.get(i);
-            boolean pattern = i > 0 && "--before".equals(hint.get(i - 1));
-            sb.append(' ').append(pattern ? ShellQuote.quoteAlways(w) : ShellQuote.quote(w));
-        }
+        StringBuilder sb = new StringBuilder(LogLines.commandLine("redback aof cut", hint));
         sb.append(" --out ").append(ShellQuote.quote(suggestedOut(hint))).append(' ')
                 .append(ShellQuote.quote(source.toString()));
         return sb.toString();
@@ -156,35 +146,14 @@ public final class AofLogCommand implements Callable<Integer> {
                 ? hint.get(1).toLowerCase(Locale.ROOT) : "cut") + "/appendonlydir";
     }
 
-    private static String tx(LogEntry e) {
-        return switch (e.tx()) {
-            case NONE -> "-";
-            case MULTI -> "multi";
-            case QUEUED -> "tx";
-            case EXEC -> "exec";
-        };
-    }
-
     private String jsonLine(LogEntry e) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("file", e.file());
         m.put("offset", e.offset());
         m.put("length", e.length());
         m.put("index", e.index());
-        m.put("db", e.db());
-        m.put("time", e.time() < 0 ? null : AofTime.iso(e.time()));
-        m.put("unixTime", e.time() < 0 ? null : e.time());
-        m.put("tx", e.tx().name().toLowerCase(Locale.ROOT));
-        m.put("inMulti", e.inTransaction());
-        m.put("command", e.command());
-        m.put("argc", e.argc());
-        m.put("args", e.args());
-        m.put("key", e.key());
+        LogLines.putCommand(m, e);
         m.put("cut", e.cutHint() == null ? null : cutCommand(e.cutHint()));
-        try {
-            return LINES.writeValueAsString(m);
-        } catch (JsonProcessingException ex) {
-            throw new IllegalStateException("cannot render JSON: " + ex.getMessage(), ex);
-        }
+        return LogLines.json(m);
     }
 }

@@ -5,6 +5,9 @@ import io.redback.aof.PersistenceFiles;
 import io.redback.rdb.RdbCheck;
 import io.redback.rdb.RdbCheckReport;
 import io.redback.rdb.RdbException;
+import io.redback.repo.Repository;
+import io.redback.repo.RepositoryUrl;
+import io.redback.repo.Storage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -38,21 +41,42 @@ import picocli.CommandLine.Parameters;
                         + "MULTI there has no EXEC: what aof-load-truncated drops), damaged. --fix truncates a "
                         + "truncated tail back to the last complete command outside a MULTI, after copying the file "
                         + "to <name>.<UTC time>.orig; --fix --force also cuts a damaged last file at its first bad "
-                        + "byte. An RDB is never modified."},
+                        + "byte. An RDB is never modified.",
+                "",
+                "With --repo URL instead of FILE it checks a repository: for every source (or --name), each "
+                        + "snapshot's data object is there with its stored size, and each timeline has its base "
+                        + "snapshot and segments that continue each other from its start offset (every gap is "
+                        + "reported with its offsets and the arrival times around it), each present with its size. "
+                        + "--read-data also reads every object: SHA-256s against the manifests, each RDB read whole, "
+                        + "each segment parsed with its command bytes adding up to its offsets."},
         mixinStandardHelpOptions = true,
         footerHeading = "%nExamples:%n",
         footer = {"  redback check /var/lib/redis/dump.rdb",
                 "  redback check --json dump.rdb | jq .verdict",
                 "  redback check /var/lib/redis/appendonlydir",
                 "  redback check --fix /var/lib/redis/appendonlydir      (stop Redis first)",
+                "  redback check --repo s3://backups/redis --read-data",
                 "",
-                "Exit codes: 0 valid, 1 damaged or truncated, 2 could not run (missing file, unsupported version)."})
+                "Exit codes: 0 valid, 1 damaged or truncated, 2 could not run (missing file, unsupported version).",
+                "With --repo: 0 clean, 1 a gap or damage found, 2 the repository could not be read."})
 public final class CheckCommand implements Callable<Integer> {
     /** What to treat the input as; {@code auto} looks at it. */
     enum InputType { auto, rdb, aof, manifest, dir }
 
-    @Parameters(paramLabel = "FILE", description = "The RDB file, AOF file, AOF manifest or appendonlydir to check.")
+    @Parameters(paramLabel = "FILE", arity = "0..1",
+            description = "The RDB file, AOF file, AOF manifest or appendonlydir to check (or --repo).")
     Path file;
+
+    @Option(names = "--repo", paramLabel = "URL", description = "Check this repository instead of a file: a path, "
+            + "file:///abs/path or s3://bucket/prefix[?endpoint=...].")
+    String repo;
+
+    @Option(names = "--name", paramLabel = "SOURCE", description = "With --repo: only this source.")
+    String name;
+
+    @Option(names = "--read-data", description = "With --repo: read every object too (SHA-256s, RDBs read whole, "
+            + "segments parsed), not only its presence and size.")
+    boolean readData;
 
     @Option(names = "--json", description = "Print one JSON document instead of text.")
     boolean json;
@@ -82,6 +106,13 @@ public final class CheckCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (repo != null || file == null) {
+            return checkRepository(out, err);
+        }
+        if (name != null || readData) {
+            err.println("redback check: --name and --read-data go with --repo");
+            return Main.USAGE;
+        }
         if (!Files.exists(file)) {
             err.println("redback check: " + file + ": no such file");
             return Main.USAGE;
@@ -109,6 +140,31 @@ public final class CheckCommand implements Callable<Integer> {
             case MANIFEST -> aof.run(file, AofCheck.Input.MANIFEST, fix, force, null);
             case DIR -> aof.run(file, AofCheck.Input.DIR, fix, force, null);
         };
+    }
+
+    private int checkRepository(PrintWriter out, PrintWriter err) {
+        if (repo == null) {
+            err.println("redback check: give a FILE to check, or --repo URL for a repository");
+            return Main.USAGE;
+        }
+        if (file != null || fix || force || type != InputType.auto) {
+            err.println("redback check: --repo checks a repository; FILE, --fix, --force and --type are for files");
+            return Main.USAGE;
+        }
+        RepoCheckReport report;
+        try (Storage storage = RepositoryUrl.parse(repo, Main.env(spec)).open()) {
+            report = new RepoCheck(Repository.open(storage), readData).run(name);
+        } catch (IOException | RuntimeException e) {
+            err.println("redback check: " + BackupCli.message(e));
+            return Main.USAGE;
+        }
+        if (json) {
+            out.println(Json.write(report.toJson()));
+        } else {
+            report.print(out);
+        }
+        out.flush();
+        return report.clean() ? Main.OK : Main.PROBLEM;
     }
 
     private int checkRdb(PrintWriter out, PrintWriter err) throws IOException {

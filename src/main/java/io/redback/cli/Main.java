@@ -12,11 +12,12 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = {"Protects the data in Redis and Valkey: checks and repairs persistence files (RDB, AOF), "
                 + "finds and cuts the moment before a bad command in an AOF, takes verified snapshot backups "
-                + "to a local or S3 repository and restores them. Coming: continuous log shipping and "
-                + "point-in-time restore."},
+                + "to a local or S3 repository, ships every write continuously (stream) and restores to any "
+                + "second of the shipped history (restore --at)."},
         subcommands = {CheckCommand.class, InspectCommand.class, DemoCommand.class, AofCommand.class,
                 InitCommand.class, BackupCommand.class, ListCommand.class, ShowCommand.class, RestoreCommand.class,
-                PruneCommand.class, StreamCommand.class, CommandLine.HelpCommand.class},
+                PruneCommand.class, StreamCommand.class, RepoLogCommand.class, StatusCommand.class,
+                CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  ok (for check: the file is valid)",
                 "  1  a problem was found (for check: the file is damaged)",

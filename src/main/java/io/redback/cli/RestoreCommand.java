@@ -1,7 +1,7 @@
 package io.redback.cli;
 
-import com.github.luben.zstd.ZstdInputStream;
-import io.redback.rdb.RdbCheck;
+import io.redback.pitr.RestoreException;
+import io.redback.pitr.SnapshotFiles;
 import io.redback.rdb.RdbCheckReport;
 import io.redback.rdb.RdbException;
 import io.redback.rdb.RdbKey;
@@ -16,7 +16,6 @@ import io.redback.repo.SnapshotManifest;
 import io.redback.repo.Storage;
 import java.io.BufferedInputStream;
 import java.io.FileOutputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,8 +23,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -40,10 +37,13 @@ import picocli.CommandLine.Option;
 /**
  * {@code redback restore}: writes a snapshot (or a plain RDB) as DIR/dump.rdb, verified before
  * it is put in place: the stored object's and the RDB's SHA-256 against the manifest, and a full
- * RDB check. It is written as DIR/dump.rdb.tmp and renamed only when everything holds.
+ * RDB check. It is written as DIR/dump.rdb.tmp and renamed only when everything holds. With
+ * {@code --at}, {@code --offset} or {@code --before} it restores a point in time from the log
+ * instead ({@link PointInTimeRestore}).
  */
 @Command(name = "restore", mixinStandardHelpOptions = true,
-        description = {"Restore a snapshot as DIR/dump.rdb, ready for redis-server to load.",
+        description = {"Restore a snapshot as DIR/dump.rdb, ready for redis-server to load; or, from the log that "
+                + "`redback stream` ships, the data as it was at any second or command of the recovery window.",
                 "",
                 "The data object is downloaded to DIR/dump.rdb.tmp and decompressed on the way; the SHA-256 of the "
                         + "stored bytes and of the RDB are compared with the manifest, and the RDB is read whole "
@@ -52,14 +52,50 @@ import picocli.CommandLine.Option;
                 "",
                 "--from-rdb restores a plain RDB file (a path or s3://bucket/key) the same way, checked in full. "
                         + "--start loads the result into a throwaway redis-server, compares its keys per database "
-                        + "with the snapshot (less the keys whose TTL has passed), then stops it."},
+                        + "with the snapshot (less the keys whose TTL has passed), then stops it.",
+                "",
+                "Point in time (--at, --offset, --before): redback picks the timeline whose recovery window holds "
+                        + "the point (the newest; --timeline names one), the newest snapshot of it at or before the "
+                        + "cut, and the log segments from the snapshot to the cut, and prints that plan. Then it writes "
+                        + "DIR/appendonlydir, a Redis 7 multi-part AOF: the snapshot as its base RDB and the commands "
+                        + "up to the cut as its incr file (#TS lines kept, PING/REPLCONF left out), every object "
+                        + "verified (sizes, SHA-256, the RDB read whole); or with --format rdb one DIR/dump.rdb, made by "
+                        + "loading that directory in a throwaway redis-server and saving. A cut never splits a "
+                        + "MULTI/EXEC: a point inside one moves to before its MULTI. Keys whose deadline has passed "
+                        + "stay dead; the restore says how many. A point outside the window is refused with the "
+                        + "restorable ones."},
         footerHeading = "%nExamples:%n",
         footer = {"  redback restore --snapshot latest --to-dir /var/lib/redis-restore",
                 "  redback restore --snapshot 20261122T0315 --to-dir ./restore --force --start",
                 "  redback restore --from-rdb /mnt/old/dump.rdb --to-dir ./restore",
                 "",
-                "Exit codes: 0 restored (and, with --start, the keys match), 1 the snapshot is damaged or the keys "
-                        + "differ (nothing put in place), 2 could not run (no such snapshot, dump.rdb exists, ...)."})
+                "  # someone ran FLUSHALL: the data just before it (the plan, then for real)",
+                "  redback restore --before FLUSHALL --to-dir ./restore --dry-run",
+                "  redback restore --before FLUSHALL --to-dir ./restore",
+                "  redis-server --dir ./restore --appendonly yes --appenddirname appendonlydir",
+                "",
+                "  # the end of a second; 15 minutes ago as one dump.rdb",
+                "  redback restore --at 2026-11-22T10:15:00Z --to-dir ./restore",
+                "  redback restore --at -15m --format rdb --to-dir ./restore --name cache-1",
+                "",
+                "  # just before the first DEL of a user key at or after 09:00 UTC",
+                "  redback restore --before 'DEL user:*' --after 2026-11-22T09:00:00Z \\",
+                "      --to-dir ./restore",
+                "",
+                "  # at a replication offset of a given timeline, as JSON",
+                "  redback restore --offset 123456 --timeline 20261122T0300 \\",
+                "      --to-dir ./restore --json",
+                "",
+                "Times: ISO-8601 with a zone (Z, +01:00), unix seconds, now, or a time ago",
+                "(-30s, -15m, -2h, -1d, -1h30m). The log's times are whole seconds (#TS):",
+                "--at T keeps everything up to the end of second T.",
+                "",
+                "Exit codes:",
+                "  0  restored (with --start: the keys match; with --dry-run: planned)",
+                "  1  a problem in the data: a damaged snapshot or segment, a gap in the log,",
+                "     keys that differ, no command matching --before; nothing put in place",
+                "  2  could not run: no such snapshot, the target exists, a point outside the",
+                "     recovery window, ..."})
 public final class RestoreCommand implements Callable<Integer> {
     static final class What {
         @Option(names = "--snapshot", paramLabel = "ID|latest", required = true,
@@ -69,24 +105,60 @@ public final class RestoreCommand implements Callable<Integer> {
         @Option(names = "--from-rdb", paramLabel = "PATH|s3://bucket/key", required = true,
                 description = "Restore this plain RDB instead of a snapshot.")
         String fromRdb;
+
+        @Option(names = "--at", paramLabel = "TIME", required = true,
+                description = "Restore the data as it was at the end of second TIME: every command whose #TS second "
+                        + "is at or before it (where redis-check-aof --truncate-to-timestamp cuts).")
+        String at;
+
+        @Option(names = "--offset", paramLabel = "N", required = true,
+                description = "Restore the data up to replication offset N (inside a command: rounded down to its "
+                        + "start, and said so).")
+        String offset;
+
+        @Option(names = "--before", paramLabel = "PATTERN", required = true,
+                description = "Restore the data just before the first command matching PATTERN: a command name "
+                        + "(case-insensitive), optionally followed by globs its arguments must match in order, e.g. "
+                        + "FLUSHALL, 'DEL user:*', 'FLUSH*' (as `redback aof cut --before`).")
+        String before;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     What what;
 
     @Option(names = "--to-dir", paramLabel = "DIR", required = true, description = "Where to write dump.rdb "
-            + "(created if missing).")
+            + "(or, for a point in time, appendonlydir); created if missing.")
     Path toDir;
 
-    @Option(names = "--force", description = "Replace an existing DIR/dump.rdb.")
+    @Option(names = "--force", description = "Replace an existing DIR/dump.rdb (or DIR/appendonlydir).")
     boolean force;
+
+    @Option(names = "--after", paramLabel = "TIME", description = "With --before: only a command at or after TIME "
+            + "(its #TS second) counts.")
+    String after;
+
+    @Option(names = "--timeline", paramLabel = "ID", description = "With a point in time: the timeline to restore "
+            + "from (an id or its start, as `redback status` lists them). Default: the newest whose window holds "
+            + "the point.")
+    String timeline;
+
+    @Option(names = "--format", paramLabel = "aof|rdb", defaultValue = "aof", description = "With a point in time: "
+            + "aof writes DIR/appendonlydir (the default), rdb one DIR/dump.rdb (needs redis-server, as --start).")
+    String format;
+
+    @Option(names = "--dry-run", description = "With a point in time: print the plan and write nothing.")
+    boolean dryRun;
+
+    @Option(names = "--json", description = "With a point in time: print the plan and the result as one JSON "
+            + "document.")
+    boolean json;
 
     @Option(names = "--start", description = "Load the restored RDB into a throwaway redis-server, compare its keys "
             + "per database with the snapshot, then stop it.")
     boolean start;
 
-    @Option(names = "--name", paramLabel = "NAME", description = "The source (needed for 'latest' when the "
-            + "repository holds several).")
+    @Option(names = "--name", paramLabel = "NAME", description = "The source (needed for 'latest', or for a point "
+            + "in time, when the repository holds several).")
     String name;
 
     @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
@@ -114,6 +186,14 @@ public final class RestoreCommand implements Callable<Integer> {
     public Integer call() {
         out = spec.commandLine().getOut();
         err = spec.commandLine().getErr();
+        if (PointInTimeRestore.asked(what)) {
+            return new PointInTimeRestore(this, out, err).run();
+        }
+        if (after != null || timeline != null || dryRun || json || !"aof".equals(format)) {
+            err.println("redback restore: --after, --timeline, --format, --dry-run and --json go with a point in time "
+                    + "(--at, --offset or --before)");
+            return Main.USAGE;
+        }
         Path dir = toDir.toAbsolutePath().normalize();
         Path target = dir.resolve("dump.rdb");
         Path tmp = dir.resolve("dump.rdb.tmp");
@@ -180,39 +260,11 @@ public final class RestoreCommand implements Callable<Integer> {
 
     /** Downloads and decompresses m's object into tmp, hashing both; throws Damaged on any mismatch. */
     private void download(Storage storage, SnapshotManifest m, Path tmp) throws IOException, Damaged {
-        MessageDigest storedSha = sha256();
-        MessageDigest rawSha = sha256();
         AtomicLong rawBytes = new AtomicLong();
-        IOException decompression = null;
-        try (Progress p = Progress.start("restore", m.rawSize(), rawBytes::get, !quiet);
-             StorageRead stored = new StorageRead(storage.get(m.object()));
-             DigestInputStream storedIn = new DigestInputStream(stored, storedSha);
-             FileOutputStream file = new FileOutputStream(tmp.toFile())) {
-            InputStream raw = m.compression().algorithm().equals("none") ? storedIn : new ZstdInputStream(storedIn);
-            try {
-                copy(new DigestInputStream(raw, rawSha), file, rawBytes);
-            } catch (IOException | RuntimeException e) {
-                if (stored.failed) {
-                    throw e;
-                }
-                decompression = e instanceof IOException io ? io : new IOException(BackupCli.message(e), e);
-            }
-            storedIn.transferTo(OutputStream.nullOutputStream()); // whatever the decompressor left unread
-            file.getFD().sync();
-        }
-        String storedHex = java.util.HexFormat.of().formatHex(storedSha.digest());
-        if (!storedHex.equals(m.sha256Stored())) {
-            throw new Damaged("the stored object " + m.object() + " is damaged: its SHA-256 is " + storedHex
-                    + ", the manifest says " + m.sha256Stored());
-        }
-        if (decompression != null) {
-            throw new Damaged("the stored object " + m.object() + " does not decompress (" + m.compression() + "): "
-                    + BackupCli.message(decompression));
-        }
-        String rawHex = java.util.HexFormat.of().formatHex(rawSha.digest());
-        if (rawBytes.get() != m.rawSize() || !rawHex.equals(m.sha256Raw())) {
-            throw new Damaged("the RDB in " + m.object() + " is not the one backed up: " + rawBytes.get()
-                    + " bytes with SHA-256 " + rawHex + ", the manifest says " + m.rawSize() + " bytes with " + m.sha256Raw());
+        try (Progress p = Progress.start("restore", m.rawSize(), rawBytes::get, !quiet)) {
+            SnapshotFiles.download(storage, m, tmp, rawBytes);
+        } catch (RestoreException e) {
+            throw new Damaged(e.getMessage());
         }
     }
 
@@ -261,18 +313,11 @@ public final class RestoreCommand implements Callable<Integer> {
 
     /** The full RDB check of tmp; for a snapshot, its key counts must also be the manifest's. */
     private RdbCheckReport check(Path tmp, SnapshotManifest m) throws IOException, Damaged {
-        RdbCheckReport report = new RdbCheck(tmp, System.currentTimeMillis()).run();
-        if (report.error() != null) {
-            throw new Damaged("the RDB does not pass the check: " + report.error().getMessage()
-                    + (report.error().detail() == null ? "" : " (" + report.error().detail() + ")"));
+        try {
+            return SnapshotFiles.check(tmp, m, System.currentTimeMillis());
+        } catch (RestoreException e) {
+            throw new Damaged(e.getMessage());
         }
-        if (report.trailingBytes() > 0) {
-            throw new Damaged(report.trailingBytes() + " byte(s) follow the end of the RDB");
-        }
-        if (m != null && !report.keysPerDbAndType().equals(m.keys())) {
-            throw new Damaged("the RDB holds keys " + report.keysPerDbAndType() + ", the manifest says " + m.keys());
-        }
-        return report;
     }
 
     /** --start: a throwaway server on dir, DBSIZE per db against the RDB's counts less expired keys, then stopped. */
@@ -358,43 +403,6 @@ public final class RestoreCommand implements Callable<Integer> {
                 if (key.expireAtMs() <= t1) {
                     expiredAfter.merge(key.db(), 1L, Long::sum);
                 }
-            }
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JVM has no SHA-256", e);
-        }
-    }
-
-    /** The storage's stream, remembering whether reading it failed (as opposed to decompressing it). */
-    private static final class StorageRead extends FilterInputStream {
-        volatile boolean failed;
-
-        StorageRead(InputStream in) {
-            super(new BufferedInputStream(in, 1 << 16));
-        }
-
-        @Override
-        public int read() throws IOException {
-            try {
-                return super.read();
-            } catch (IOException | RuntimeException e) {
-                failed = true;
-                throw e;
-            }
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                return super.read(b, off, len);
-            } catch (IOException | RuntimeException e) {
-                failed = true;
-                throw e;
             }
         }
     }

@@ -21,6 +21,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -100,6 +101,13 @@ public final class Streamer {
             if (state != null && state.source() != null && !state.source().equals(options.source())) {
                 throw new IOException("the spool " + options.spool() + " belongs to source " + state.source()
                         + ", not " + options.source() + ": give each source its own --spool");
+            }
+            if (state == null) {
+                // No spool (first run, or a new host): continue the repository's newest timeline if the source can.
+                Optional<Spool.State> resume = RepositoryResume.find(repository, options.source());
+                if (resume.isPresent()) {
+                    spool.saveState(resume.get());
+                }
             }
             shipper = new Shipper(repository, spool, options.source(), options.compression(), events);
             Thread shipping = daemon("redback-ship", this::shipLoop);

@@ -24,7 +24,11 @@ final class RunningStream implements AutoCloseable {
     private volatile Throwable failure;
 
     RunningStream(LocalRedisServer source, Repository repo, Path spool, Duration snapshotEvery) {
-        Streamer.Options options = new Streamer.Options("src", spool, Duration.ofMillis(200), 64 * 1024, 64L << 20,
+        this(source, repo, spool, snapshotEvery, 64L << 20);
+    }
+
+    RunningStream(LocalRedisServer source, Repository repo, Path spool, Duration snapshotEvery, long maxSpool) {
+        Streamer.Options options = new Streamer.Options("src", spool, Duration.ofMillis(200), 64 * 1024, maxSpool,
                 snapshotEvery, Compression.DEFAULT, Duration.ofSeconds(20),
                 ReplicationLink.Options.defaults().withRetryFor(Duration.ofSeconds(5)));
         streamer = new Streamer(RedisUri.parse("redis://" + source.host() + ":" + source.port()), repo, options,

@@ -37,7 +37,9 @@ class StreamResilienceTest {
             s3.createBucket("backups");
             try (Storage storage = s3.url("backups", "redis").open()) {
                 Repository repo = Repository.init(storage, Clock.systemUTC());
-                try (RunningStream s = new RunningStream(source, repo, temp.resolve("spool"), Duration.ofSeconds(2))) {
+                // A spool of 256 KiB fills during the outage: reading pauses, the source buffers, nothing is lost.
+                try (RunningStream s = new RunningStream(source, repo, temp.resolve("spool"), Duration.ofSeconds(2),
+                        256 * 1024)) {
                     RunningStream.await("a timeline", () -> s.saw(StreamEvent.TimelineStarted.class));
                     StreamerTest.writeSome(j, 0);
                     s.awaitShipped(source);
@@ -48,6 +50,8 @@ class StreamResilienceTest {
                     assertThat(j.waitReplicas(1, 5000)).as("the link still receives and acks").isEqualTo(1);
                     RunningStream.await("segments spooled", () -> spooled(temp.resolve("spool")) > 0);
                     StreamerTest.writeSome(j, 2);
+                    RunningStream.await("the spool full", () -> s.saw(StreamEvent.SpoolFull.class));
+                    assertThat(s.saw(StreamEvent.SpoolFilling.class)).isTrue();
 
                     s3.resume();
                     RunningStream.await("the repository back", () -> s.saw(StreamEvent.RepositoryBack.class));

@@ -59,6 +59,33 @@ class StreamerTest {
         }
     }
 
+    @Test
+    void withoutItsSpoolAStreamContinuesTheRepositorysTimeline() throws Exception {
+        try (LocalRedisServer source = Datasets.server().config("repl-diskless-sync-delay", "0").start();
+             Jedis j = Datasets.jedis(source);
+             FileStorage storage = new FileStorage(temp.resolve("repo"))) {
+            Repository repo = Repository.init(storage, Clock.systemUTC());
+            try (RunningStream s = new RunningStream(source, repo, temp.resolve("spool-1"), null)) {
+                RunningStream.await("a timeline", () -> s.saw(StreamEvent.TimelineStarted.class));
+                writeSome(j, 0);
+                j.select(5); // the db in force at the end of the last segment must be found again
+                j.set("in-db-5", "x");
+                s.awaitShipped(source);
+            }
+            j.set("while-stopped", "y");
+            try (RunningStream s = new RunningStream(source, repo, temp.resolve("spool-2"), null)) {
+                RunningStream.await("a continuation", () -> s.saw(StreamEvent.Continued.class));
+                j.set("after", "z");
+                s.awaitShipped(source);
+                assertThat(s.saw(StreamEvent.TimelineStarted.class)).isFalse();
+            }
+            List<Timeline> timelines = repo.timelines().of("src");
+            assertThat(timelines).hasSize(1);
+            assertThat(timelines.get(0).gaps()).isEmpty();
+            assertThat(Replay.digest(repo, timelines.get(0), temp)).isEqualTo(Datasets.digest(source));
+        }
+    }
+
     static void writeSome(Jedis j, int round) {
         for (int db : new int[] {0, 3}) {
             j.select(db);

@@ -1,0 +1,293 @@
+package io.redback.cli;
+
+import io.redback.aof.AofTime;
+import io.redback.aof.CommandPattern;
+import io.redback.aof.CutPoint;
+import io.redback.aof.CutReport;
+import io.redback.pitr.Plan;
+import io.redback.pitr.Planner;
+import io.redback.pitr.RestoreException;
+import io.redback.pitr.RestoreResult;
+import io.redback.pitr.RestoreWriter;
+import io.redback.pitr.Window;
+import io.redback.redis.RedisServerBinary;
+import io.redback.repo.Repository;
+import io.redback.repo.SegmentManifest;
+import io.redback.repo.Storage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code redback restore --at | --offset | --before}: plans a point-in-time restore (timeline,
+ * snapshot, segments, cut), prints the plan, and unless {@code --dry-run} writes it with
+ * {@link RestoreWriter} as {@code DIR/appendonlydir} or {@code DIR/dump.rdb}. The options are
+ * {@link RestoreCommand}'s; this class is the part of the command that needs the log.
+ */
+final class PointInTimeRestore {
+    private final RestoreCommand command;
+    private final PrintWriter out;
+    private final PrintWriter err;
+
+    PointInTimeRestore(RestoreCommand command, PrintWriter out, PrintWriter err) {
+        this.command = command;
+        this.out = out;
+        this.err = err;
+    }
+
+    /** Whether the command asks for a point in time rather than a snapshot or a file. */
+    static boolean asked(RestoreCommand.What what) {
+        return what.at != null || what.offset != null || what.before != null;
+    }
+
+    int run() {
+        Instant now = Instant.now();
+        CutPoint point;
+        RestoreWriter.Format format;
+        try {
+            point = point(now);
+            format = format(command.format);
+            if (command.start) {
+                throw new IllegalArgumentException("--start goes with --snapshot and --from-rdb; a point-in-time "
+                        + "restore prints the redis-server command that starts on its result");
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("redback restore: " + e.getMessage());
+            return Main.USAGE;
+        }
+        Path target = RestoreWriter.target(command.toDir, format);
+        boolean targetExists = java.nio.file.Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (targetExists && !command.force && !command.dryRun) {
+            err.println("redback restore: " + target + " already exists: add --force to replace it, or choose another "
+                    + "--to-dir");
+            return Main.USAGE;
+        }
+        try (Storage storage = command.repo.openStorage()) {
+            Repository repository = Repository.open(storage);
+            Planner planner = new Planner(repository);
+            String source = planner.source(command.name);
+            Plan plan = planner.plan(source, point, command.timeline);
+            if (!command.json) {
+                printPlan(plan);
+            }
+            if (command.dryRun) {
+                if (command.json) {
+                    out.println(Json.write(json(plan, null)));
+                } else {
+                    if (targetExists && !command.force) {
+                        out.println("  note       " + target + " exists: the restore needs --force to replace it");
+                    }
+                    out.println("dry run: nothing was written");
+                }
+                return Main.OK;
+            }
+            Path redisServer = format == RestoreWriter.Format.RDB ? RedisServerBinary.require(command.repo.env()) : null;
+            AtomicLong bytes = new AtomicLong();
+            long total = plan.snapshot().rawSize() + plan.segments().stream().mapToLong(SegmentManifest::rawSize).sum();
+            RestoreResult result;
+            try (Progress p = Progress.start("restore", total, bytes::get, !command.quiet && !command.json)) {
+                result = new RestoreWriter(storage, bytes).write(plan, command.toDir,
+                        new RestoreWriter.Options(format, command.force, redisServer, now));
+            }
+            if (command.json) {
+                out.println(Json.write(json(plan, result)));
+            } else {
+                printResult(plan, result);
+            }
+            return Main.OK;
+        } catch (RestoreException e) {
+            if (command.json) {
+                out.println(Json.write(Map.of("error", error(e))));
+            }
+            err.println("redback restore: " + e.getMessage());
+            if (!e.windows().isEmpty() && !command.json) {
+                err.println("restorable windows of the source:");
+                for (Window w : e.windows()) {
+                    err.println("  timeline " + w.timeline() + "  " + w.describe());
+                }
+            }
+            return e.dataProblem() ? Main.PROBLEM : Main.USAGE;
+        } catch (IOException | RuntimeException e) {
+            err.println("redback restore: " + BackupCli.message(e));
+            return Main.USAGE;
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    private CutPoint point(Instant now) {
+        RestoreCommand.What what = command.what;
+        if (command.after != null && what.before == null) {
+            throw new IllegalArgumentException("--after goes with --before");
+        }
+        if (what.at != null) {
+            return new CutPoint.At(Planner.parseTime(what.at, now));
+        }
+        if (what.offset != null) {
+            return Planner.parseOffset(what.offset);
+        }
+        long after = command.after == null ? -1 : Planner.parseTime(command.after, now);
+        return new CutPoint.Before(CommandPattern.parse(what.before), after);
+    }
+
+    static RestoreWriter.Format format(String text) {
+        return switch (text.toLowerCase(Locale.ROOT)) {
+            case "aof" -> RestoreWriter.Format.AOF;
+            case "rdb" -> RestoreWriter.Format.RDB;
+            default -> throw new IllegalArgumentException("--format " + text + ": expected aof (a Redis 7 appendonlydir: "
+                    + "the snapshot as base, the log as incr) or rdb (one dump.rdb)");
+        };
+    }
+
+    // ------------------------------------------------------------------ text
+
+    private void printPlan(Plan p) {
+        out.println("restore plan for source " + p.source() + " (" + p.point().describe() + ")");
+        out.println("  timeline   " + p.timeline() + "  (window " + p.window().describe() + ")");
+        out.println("  snapshot   " + p.snapshot().id() + " at offset " + p.fromOffset() + " (taken "
+                + p.snapshot().startedAt() + "), "
+                + BackupCli.count(p.snapshot().totalKeys()) + " keys, " + BackupCli.size(p.snapshot().rawSize()) + " RDB");
+        if (p.segments().isEmpty()) {
+            out.println("  log        none to replay");
+        } else {
+            out.println("  log        " + p.segments().size() + " segment(s), " + BackupCli.size(p.storedBytes())
+                    + " stored, offsets " + p.fromOffset() + ".." + p.cutOffset() + " ("
+                    + BackupCli.count(p.replayBytes()) + " bytes of commands)");
+        }
+        out.println("  cut        at offset " + p.cutOffset() + "; the last byte kept arrived " + p.cutTime()
+                + adjustment(p.adjustment()));
+        if (p.matched() != null) {
+            Plan.Matched m = p.matched();
+            out.println("  before     " + m.command() + "  (offset " + m.offset() + ", db " + m.db()
+                    + (m.time() >= 0 ? ", " + AofTime.iso(m.time()) : "") + ")");
+        }
+        out.println("  replay     " + BackupCli.count(p.commands()) + " command(s), starting on db " + p.startDb()
+                + (p.dropped() > 0 ? " (" + BackupCli.count(p.dropped()) + " PING/REPLCONF of the stream left out)" : ""));
+        for (String note : p.notes()) {
+            out.println("  note       " + note);
+        }
+        out.flush();
+    }
+
+    private static String adjustment(CutReport.Adjustment a) {
+        return switch (a) {
+            case NONE -> "";
+            case ROUNDED_DOWN -> " (rounded down to a command boundary)";
+            case BEFORE_MULTI -> " (moved before a MULTI)";
+        };
+    }
+
+    private void printResult(Plan p, RestoreResult r) {
+        out.println("restored source " + p.source() + " as of offset " + p.cutOffset() + " (" + p.cutTime() + ") to "
+                + r.target());
+        out.println("  base       " + (r.format() == RestoreWriter.Format.AOF ? "appendonly.aof.1.base.rdb: " : "")
+                + "snapshot " + p.snapshot().id() + ", " + BackupCli.count(r.baseKeys()) + " keys; sizes and SHA-256 "
+                + "match the manifest, every key read, CRC64 verified");
+        out.println("  log        " + (r.format() == RestoreWriter.Format.AOF ? "appendonly.aof.1.incr.aof: " : "")
+                + BackupCli.count(r.commands()) + " command(s) from " + r.segments() + " segment(s), "
+                + BackupCli.size(r.incrBytes()) + (r.segments() > 0 ? "; sizes and SHA-256 of every segment match" : ""));
+        if (r.format() == RestoreWriter.Format.RDB) {
+            out.println("  result     dump.rdb: " + BackupCli.count(r.resultKeys()) + " keys, saved by redis-server from "
+                    + "the snapshot and the log, then checked");
+        }
+        out.println("  expired    " + BackupCli.count(r.expired()) + " keys had expired by now and stay dead ("
+                + BackupCli.count(r.expiredInSnapshot()) + " in the snapshot, " + BackupCli.count(r.expiredByLog())
+                + " given a past deadline by the log)");
+        out.println("start Redis on it with:");
+        out.println("  " + ShellQuote.join(r.serverCommand()));
+    }
+
+    // ------------------------------------------------------------------ JSON
+
+    private static Map<String, Object> json(Plan p, RestoreResult r) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("plan", plan(p));
+        o.put("dryRun", r == null);
+        if (r != null) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("format", r.format().name().toLowerCase(Locale.ROOT));
+            m.put("target", r.target().toString());
+            m.put("baseKeys", r.baseKeys());
+            m.put("commands", r.commands());
+            m.put("dropped", r.dropped());
+            m.put("segments", r.segments());
+            m.put("incrBytes", r.incrBytes());
+            m.put("resultKeys", r.resultKeys() < 0 ? null : r.resultKeys());
+            m.put("expired", r.expired());
+            m.put("expiredInSnapshot", r.expiredInSnapshot());
+            m.put("expiredByLog", r.expiredByLog());
+            m.put("serverCommand", ShellQuote.join(r.serverCommand()));
+            o.put("result", m);
+        }
+        return o;
+    }
+
+    private static Map<String, Object> plan(Plan p) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("source", p.source());
+        o.put("point", p.point().describe());
+        o.put("timeline", p.timeline().toString());
+        o.put("window", window(p.window()));
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("id", p.snapshot().id().toString());
+        s.put("offset", p.fromOffset());
+        s.put("startedAt", p.snapshot().startedAt().toString());
+        s.put("keys", p.snapshot().totalKeys());
+        o.put("snapshot", s);
+        Map<String, Object> log = new LinkedHashMap<>();
+        log.put("segments", p.segments().size());
+        log.put("storedBytes", p.storedBytes());
+        log.put("fromOffset", p.fromOffset());
+        log.put("toOffset", p.cutOffset());
+        log.put("bytes", p.replayBytes());
+        List<String> objects = new ArrayList<>();
+        p.segments().forEach(seg -> objects.add(seg.object()));
+        log.put("objects", objects);
+        o.put("log", log);
+        Map<String, Object> cut = new LinkedHashMap<>();
+        cut.put("offset", p.cutOffset());
+        cut.put("time", p.cutTime().toString());
+        cut.put("adjustment", p.adjustment().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        if (p.matched() != null) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("command", p.matched().command());
+            m.put("offset", p.matched().offset());
+            m.put("db", p.matched().db());
+            m.put("time", p.matched().time() < 0 ? null : AofTime.iso(p.matched().time()));
+            cut.put("matched", m);
+        }
+        o.put("cut", cut);
+        o.put("startDb", p.startDb());
+        o.put("commands", p.commands());
+        o.put("dropped", p.dropped());
+        o.put("notes", p.notes());
+        return o;
+    }
+
+    private static Map<String, Object> window(Window w) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("timeline", w.timeline().toString());
+        o.put("snapshot", w.snapshot().toString());
+        o.put("fromOffset", w.fromOffset());
+        o.put("fromTime", w.fromTime().toString());
+        o.put("toOffset", w.toOffset());
+        o.put("toTime", w.toTime().toString());
+        return o;
+    }
+
+    private static Map<String, Object> error(RestoreException e) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("kind", e.kind().jsonName());
+        o.put("message", e.getMessage());
+        o.put("windows", e.windows().stream().map(PointInTimeRestore::window).toList());
+        return o;
+    }
+}

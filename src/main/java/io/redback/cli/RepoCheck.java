@@ -1,0 +1,281 @@
+package io.redback.cli;
+
+import io.redback.rdb.RdbException;
+import io.redback.rdb.RdbReader;
+import io.redback.rdb.RdbVisitor;
+import io.redback.repo.Repository;
+import io.redback.repo.RepositoryException;
+import io.redback.repo.SegmentManifest;
+import io.redback.repo.SnapshotManifest;
+import io.redback.repo.Storage;
+import io.redback.repo.Timeline;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a repository the way a restore would use it, source by source: every snapshot's data
+ * object is there with its stored size; every timeline has its base snapshot and segments that
+ * continue each other from its start offset, each present with its size. With {@code readData},
+ * every object is also read: SHA-256s and sizes against the manifests, each RDB read whole
+ * (every structure, CRC64), each segment parsed as a command log whose command bytes add up to
+ * its offsets. Problems are collected, never thrown; an {@link IOException} means the repository
+ * itself could not be read.
+ */
+final class RepoCheck {
+    private static final Pattern TIMELINE_KEY = Pattern.compile(
+            "sources/[^/]+/timelines/([^/]+)/(timeline\\.json|segments/(\\d{20})-(\\d{20})\\.(json|aof|aof\\.zst))");
+
+    private final Repository repository;
+    private final Storage storage;
+    private final boolean readData;
+    private long bytesRead;
+    private Map<String, Long> objects; // key -> size, from one listing of the source being checked
+
+    RepoCheck(Repository repository, boolean readData) {
+        this.repository = repository;
+        this.storage = repository.storage();
+        this.readData = readData;
+    }
+
+    /** Checks the sources ({@code name}, or all of them). */
+    RepoCheckReport run(String name) throws IOException {
+        long started = System.nanoTime();
+        List<String> sources = RepoSources.all(repository, name);
+        List<RepoCheckReport.SourceResult> results = new ArrayList<>();
+        for (String source : sources) {
+            results.add(checkSource(source));
+        }
+        if (name != null && results.get(0).snapshots() == 0 && results.get(0).timelines().isEmpty()
+                && results.get(0).problems().isEmpty()) {
+            throw new RepositoryException("source " + name + " has no snapshots and no timelines in "
+                    + repository.describe() + " (sources there: " + String.join(", ", RepoSources.all(repository, null))
+                    + ")");
+        }
+        return new RepoCheckReport(repository.describe(), readData, results, bytesRead,
+                (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private RepoCheckReport.SourceResult checkSource(String source) throws IOException {
+        Problems p = new Problems(source);
+        objects = new HashMap<>();
+        for (Storage.ObjectInfo o : storage.list("sources/" + source + "/")) {
+            objects.put(o.key(), o.size());
+        }
+        List<SnapshotManifest> snapshots = List.of();
+        try {
+            snapshots = repository.catalog().snapshots(source);
+        } catch (RepositoryException e) {
+            p.add("manifest", null, null, e.getMessage());
+        }
+        for (SnapshotManifest m : snapshots) {
+            checkSnapshot(m, p);
+        }
+        List<Timeline> timelines = null;
+        try {
+            timelines = repository.timelines().of(source);
+        } catch (RepositoryException e) {
+            p.add("manifest", null, null, e.getMessage());
+        }
+        Set<String> snapshotIds = new HashSet<>();
+        snapshots.forEach(m -> snapshotIds.add(m.id().toString()));
+        int segments = 0;
+        List<String> notes = new ArrayList<>();
+        if (timelines != null) {
+            for (Timeline t : timelines) {
+                segments += t.segments().size();
+                checkTimeline(t, snapshotIds.contains(t.id().toString()), p);
+            }
+            checkLeftovers(source, timelines, p, notes);
+        } else {
+            timelines = List.of();
+        }
+        return new RepoCheckReport.SourceResult(source, snapshots.size(), timelines, segments, p.list, notes);
+    }
+
+    // ------------------------------------------------------------------------------ snapshots
+
+    private void checkSnapshot(SnapshotManifest m, Problems p) throws IOException {
+        String where = "snapshot " + m.id();
+        if (!present(m.object(), m.storedSize(), where, null, p)) {
+            return;
+        }
+        if (!readData) {
+            return;
+        }
+        RdbException rdbError = null;
+        String problem;
+        try (VerifiedRead r = VerifiedRead.open(storage, VerifiedRead.Expected.of(m))) {
+            try {
+                new RdbReader(r.raw()).read(new RdbVisitor() {
+                    @Override
+                    public boolean wantsValues() {
+                        return false;
+                    }
+                });
+            } catch (RdbException e) {
+                rdbError = e;
+            }
+            problem = r.problem();
+            bytesRead += r.storedBytes();
+        } catch (NoSuchFileException e) {
+            p.add("missing", m.object(), null, m.object() + " (" + where + ") disappeared while being checked");
+            return;
+        }
+        if (problem != null) {
+            p.add("damaged", m.object(), null, problem);
+        } else if (rdbError != null) {
+            p.add("damaged", m.object(), null, "the RDB in " + m.object() + " (" + where + ") matches its SHA-256 but "
+                    + "does not read: " + rdbError.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------------------ timelines
+
+    private void checkTimeline(Timeline t, boolean hasBase, Problems p) throws IOException {
+        String id = t.id().toString();
+        if (!hasBase) {
+            p.add("missing", null, id, "timeline " + id + ": its base snapshot " + id + " is not in the repository "
+                    + "(no manifest): nothing of this timeline can be restored");
+        }
+        for (Timeline.Gap g : t.gaps()) {
+            p.add(g.bytes() == 0 ? "overlap" : "gap", null, id, "timeline " + id + ": " + TimelineText.gap(t, g)
+                    + (g.bytes() == 0 ? "" : "; restores of this timeline stop at offset " + t.restorableOffset()));
+        }
+        long expected = t.manifest().startOffset();
+        SegmentCommands.Carry carry = SegmentCommands.Carry.NONE;
+        for (SegmentManifest s : t.segments()) {
+            if (s.startOffset() != expected) {
+                carry = SegmentCommands.Carry.NONE;
+            }
+            expected = s.endOffset();
+            String where = "timeline " + id + " offsets " + s.startOffset() + ".." + s.endOffset();
+            if (!present(s.object(), s.storedSize(), where, id, p)) {
+                carry = SegmentCommands.Carry.NONE;
+                continue;
+            }
+            if (readData) {
+                carry = readSegment(s, carry, id, p);
+            }
+        }
+    }
+
+    /** Reads and verifies one segment; the transaction open at its end (NONE when it could not be read). */
+    private SegmentCommands.Carry readSegment(SegmentManifest s, SegmentCommands.Carry carry, String timeline,
+                                              Problems p) throws IOException {
+        byte[] raw;
+        String problem;
+        try (VerifiedRead r = VerifiedRead.open(storage, VerifiedRead.Expected.of(s))) {
+            raw = r.raw().readNBytes((int) Math.min(Integer.MAX_VALUE - 16, s.rawSize() + 1));
+            problem = r.problem();
+            bytesRead += r.storedBytes();
+        } catch (NoSuchFileException e) {
+            p.add("missing", s.object(), timeline, s.object() + " disappeared while being checked");
+            return SegmentCommands.Carry.NONE;
+        }
+        if (problem != null) {
+            p.add("damaged", s.object(), timeline, problem);
+            return SegmentCommands.Carry.NONE;
+        }
+        SegmentCommands c = new SegmentCommands(raw, s, carry);
+        long first = s.firstArrival().getEpochSecond();
+        long last = s.lastArrival().getEpochSecond();
+        try {
+            while (c.next()) {
+                if (c.time() < 0) {
+                    p.add("damaged", s.object(), timeline, s.object() + ": the command ending at offset " + c.end()
+                            + " has no #TS line before it (a segment starts with one)");
+                    return SegmentCommands.Carry.NONE;
+                }
+                if (c.time() < first || c.time() > last) {
+                    p.add("damaged", s.object(), timeline, s.object() + ": the command ending at offset " + c.end()
+                            + " is annotated #TS:" + c.time() + ", outside the segment's arrival times "
+                            + TimelineText.second(s.firstArrival()) + ".." + TimelineText.second(s.lastArrival()));
+                    return SegmentCommands.Carry.NONE;
+                }
+            }
+            return c.carry();
+        } catch (SegmentCommands.Damage e) {
+            p.add("damaged", s.object(), timeline, e.getMessage());
+            return SegmentCommands.Carry.NONE;
+        }
+    }
+
+    /** Whether the object is there with the size its manifest says; a problem noted when not. */
+    private boolean present(String key, long size, String where, String timeline, Problems p) throws IOException {
+        Long found = objects.get(key);
+        if (found == null) {
+            // Listings can lag behind writes on some object stores: ask for the object itself before reporting it.
+            found = storage.stat(key).map(Storage.ObjectInfo::size).orElse(null);
+        }
+        if (found == null) {
+            p.add("missing", key, timeline, key + " (" + where + ") is missing although its manifest names it");
+            return false;
+        }
+        if (found != size) {
+            p.add("damaged", key, timeline, key + " (" + where + ") is " + found + " bytes, its manifest says "
+                    + size + ": it was cut short or overwritten");
+            return false;
+        }
+        return true;
+    }
+
+    // ------------------------------------------------------------------------------ leftovers
+
+    /**
+     * Segment manifests in a timeline folder without {@code timeline.json} (no reader uses them:
+     * a problem), and segment data without a manifest (an interrupted upload, or one under way: a note).
+     */
+    private void checkLeftovers(String source, List<Timeline> timelines, Problems p, List<String> notes) {
+        Set<String> known = new HashSet<>();
+        timelines.forEach(t -> known.add(t.id().toString()));
+        TreeMap<String, Integer> orphanManifests = new TreeMap<>();
+        Set<String> segmentManifests = new HashSet<>();
+        List<String> data = new ArrayList<>();
+        for (String key : objects.keySet()) {
+            Matcher m = TIMELINE_KEY.matcher(key);
+            if (!m.matches() || m.group(3) == null) {
+                continue;
+            }
+            if (m.group(5).equals("json")) {
+                segmentManifests.add(key.substring(0, key.length() - ".json".length()));
+                if (!known.contains(m.group(1))) {
+                    orphanManifests.merge(m.group(1), 1, Integer::sum);
+                }
+            } else {
+                data.add(key);
+            }
+        }
+        orphanManifests.forEach((timeline, n) -> p.add("orphan", null, timeline, n + " segment manifest(s) under "
+                + "sources/" + source + "/timelines/" + timeline + "/segments/ but no usable timeline.json there: "
+                + "no restore can use them (restore timeline.json from a copy of the repository)"));
+        long leftovers = data.stream().filter(k -> !segmentManifests.contains(k.replaceFirst("\\.aof(\\.zst)?$", "")))
+                .count();
+        if (leftovers > 0) {
+            notes.add(leftovers + " segment data object(s) without a manifest: an interrupted upload, or one under way "
+                    + "(no reader uses them)");
+        }
+    }
+
+    /** The problems found in one source. */
+    private static final class Problems {
+        private final String source;
+        final List<RepoCheckReport.Problem> list = new ArrayList<>();
+
+        Problems(String source) {
+            this.source = source;
+        }
+
+        void add(String kind, String object, String timeline, String message) {
+            list.add(new RepoCheckReport.Problem(source, kind, object, timeline, message));
+        }
+    }
+}

@@ -1,0 +1,237 @@
+package io.redback.cli;
+
+import io.redback.aof.AofTime;
+import io.redback.aof.LogEntry;
+import io.redback.aof.LogFilter;
+import io.redback.repo.Repository;
+import io.redback.repo.Storage;
+import io.redback.repo.Timeline;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code redback log}: the shipped commands of a source, from the repository, with their offsets and times. */
+@Command(name = "log", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"List the commands `redback stream` shipped to the repository: the replication offset at the "
+                + "end of each (what `redback restore --offset` takes), its database, when it arrived (the #TS second "
+                + "of its segment), whether it ran inside MULTI/EXEC, and its first arguments (escaped, shortened).",
+                "",
+                "Only the segments whose arrival times overlap --from/--to are read; each is verified against its "
+                        + "manifest (size, SHA-256) before its commands are listed. PING and REPLCONF, which every "
+                        + "replication stream carries, are left out unless --all (or --grep PING/REPLCONF) asks for "
+                        + "them. For each FLUSHALL and FLUSHDB it prints the `redback restore` command that restores "
+                        + "the data as it was just before it.",
+                ""},
+        footerHeading = "%nExamples:%n",
+        footer = {"  # who flushed what, and when",
+                "  redback log --name cache-1 --grep FLUSHALL,FLUSHDB --repo /backups/redis",
+                "",
+                "  # every change to user:42 in db 0 during the incident",
+                "  redback log --name cache-1 --db 0 --key user:42 --from 2026-11-22T09:00:00Z \\",
+                "      --to 2026-11-22T10:00:00Z",
+                "",
+                "  # JSON Lines for scripts",
+                "  redback log --json --grep DEL | jq -r '[.offset, .key] | @tsv'",
+                "",
+                "Times: unix seconds, or ISO-8601 with a zone (Z, +01:00).",
+                "",
+                "Exit codes:",
+                "  0  listed",
+                "  1  a segment in the range is damaged or missing, or offsets are missing",
+                "     (each is named on stderr; the rest is listed)",
+                "  2  usage error, or the repository could not be read"})
+public final class RepoLogCommand implements Callable<Integer> {
+    private static final String HEADER = LogLines.header(String.format(Locale.ROOT, "%14s", "OFFSET"));
+
+    @Mixin
+    RepoOptions repo;
+
+    @Option(names = "--name", paramLabel = "SOURCE",
+            description = "The source (needed when the repository holds the logs of several).")
+    String name;
+
+    @Option(names = "--timeline", paramLabel = "ID", description = "Only this timeline (an id or the start of one; "
+            + "default: all, oldest first; `redback status` lists them).")
+    String timeline;
+
+    @Option(names = "--grep", paramLabel = "CMD", split = ",",
+            description = "Only these commands (names, case-insensitive; globs such as 'FLUSH*' work). Repeatable.")
+    List<String> grep = new ArrayList<>();
+
+    @Option(names = {"--from", "--since"}, paramLabel = "TIME",
+            description = "Only commands that arrived at or after TIME (their #TS second).")
+    String from;
+
+    @Option(names = {"--to", "--until"}, paramLabel = "TIME",
+            description = "Only commands that arrived at or before TIME (their #TS second).")
+    String to;
+
+    @Option(names = "--db", paramLabel = "N", description = "Only commands applied to database N.")
+    Integer db;
+
+    @Option(names = "--key", paramLabel = "GLOB",
+            description = "Only commands whose first key matches this glob (case-sensitive, Redis glob syntax).")
+    String key;
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
+            description = "Stop after listing N commands (default: all).")
+    long limit;
+
+    @Option(names = "--all", description = "Also list PING and REPLCONF (the replication stream's own traffic).")
+    boolean all;
+
+    @Option(names = "--json", description = "One JSON object per command and line (JSON Lines), nothing else on "
+            + "stdout.")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        LogFilter filter = filter();
+        RepoLog.Summary s;
+        String source;
+        List<Timeline> timelines;
+        int timelinesOfSource;
+        try (Storage storage = repo.openStorage()) {
+            Repository repository = Repository.open(storage);
+            source = RepoSources.withTimelines(repository, name);
+            List<Timeline> every = repository.timelines().of(source);
+            timelinesOfSource = every.size();
+            timelines = timeline == null ? every : List.of(repository.timelines().find(source, timeline));
+            if (timelines.isEmpty()) {
+                err.println("redback log: source " + source + " has no shipped log in " + repository.describe()
+                        + ": `redback stream --name " + source + "` ships one");
+                return Main.USAGE;
+            }
+            Printer printer = new Printer(out, source, timelines.size() > 1, timelinesOfSource > 1);
+            if (!json) {
+                out.println(HEADER);
+            }
+            s = new RepoLog(storage, filter, all || RepoLog.namesReplication(grep)).scan(timelines, printer::print);
+        } catch (IOException | RuntimeException e) {
+            out.flush();
+            err.println("redback log: " + BackupCli.message(e));
+            return Main.USAGE;
+        }
+        if (!json) {
+            out.println(String.format(Locale.ROOT, "%,d listed of %,d commands read%s from %,d segment(s) of %s%s%s",
+                    s.listed(), s.read(), s.limitReached() ? " (stopped at --limit)" : "", s.segmentsRead(),
+                    source, timelines.size() == 1 ? " timeline " + timelines.get(0).id() : " (" + timelines.size()
+                            + " timelines)",
+                    note(s)));
+        }
+        out.flush();
+        for (String p : s.problems()) {
+            err.println("redback log: " + p);
+        }
+        if (!s.problems().isEmpty()) {
+            err.println("  `redback check --repo " + ShellQuote.quote(repo.repo) + " --name " + source
+                    + "` checks the whole log");
+            return Main.PROBLEM;
+        }
+        return Main.OK;
+    }
+
+    private static String note(RepoLog.Summary s) {
+        List<String> notes = new ArrayList<>();
+        if (s.segmentsOutside() > 0) {
+            notes.add(String.format(Locale.ROOT, "%,d segment(s) outside --from/--to not read", s.segmentsOutside()));
+        }
+        if (s.hidden() > 0) {
+            notes.add(String.format(Locale.ROOT, "%,d PING/REPLCONF not shown (--all shows them)", s.hidden()));
+        }
+        return notes.isEmpty() ? "" : "; " + String.join("; ", notes);
+    }
+
+    private LogFilter filter() {
+        try {
+            Long since = from == null ? null : AofTime.parse(from);
+            Long until = to == null ? null : AofTime.parse(to);
+            if (since != null && until != null && since > until) {
+                throw new IllegalArgumentException("--from " + AofTime.iso(since) + " is after --to " + AofTime.iso(until));
+            }
+            return new LogFilter(grep, db, key, since, until, limit);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** Prints entries as they come: a line (or a JSON line) each, a heading per timeline when there are several. */
+    private final class Printer {
+        private final PrintWriter out;
+        private final String source;
+        private final boolean headings;
+        private final boolean nameTimeline;
+        private Timeline current;
+
+        /**
+         * @param headings     whether to print a line when the listing enters a timeline
+         * @param nameTimeline whether restore hints must name the timeline (the source has several)
+         */
+        Printer(PrintWriter out, String source, boolean headings, boolean nameTimeline) {
+            this.out = out;
+            this.source = source;
+            this.headings = headings;
+            this.nameTimeline = nameTimeline;
+        }
+
+        void print(Timeline t, LogEntry e) {
+            String restore = e.cutHint() == null ? null : restoreCommand(t, e.cutHint());
+            long end = e.offset() + e.length();
+            if (json) {
+                out.println(LogLines.json(jsonLine(t, e, end, restore)));
+                return;
+            }
+            if (headings && t != current) {
+                out.println("-- timeline " + t.id() + " (from offset " + t.manifest().startOffset() + ", "
+                        + TimelineText.second(t.manifest().startedAt()) + ")");
+            }
+            current = t;
+            out.println(LogLines.row(String.format(Locale.ROOT, "%14d", end), e));
+            if (restore != null) {
+                out.println("  -> the data just before it: " + restore);
+            }
+        }
+
+        private Map<String, Object> jsonLine(Timeline t, LogEntry e, long end, String restore) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("source", source);
+            m.put("timeline", t.id().toString());
+            m.put("offset", end);
+            m.put("startOffset", e.offset());
+            m.put("length", e.length());
+            m.put("segment", e.file());
+            LogLines.putCommand(m, e);
+            m.put("restore", restore);
+            return m;
+        }
+
+        /** {@code redback restore --name S [--timeline T] --before 'FLUSHALL' --to-dir before-flushall --repo URL}. */
+        private String restoreCommand(Timeline t, List<String> hint) {
+            List<String> words = new ArrayList<>(List.of("--name", source));
+            if (nameTimeline) {
+                words.addAll(List.of("--timeline", t.id().toString()));
+            }
+            words.addAll(hint);
+            String what = hint.get(0).equals("--before") ? hint.get(1).toLowerCase(Locale.ROOT) : "offset-" + hint.get(1);
+            if (hint.contains("--after")) {
+                what += "-" + hint.get(hint.size() - 1).replace(":", "").replace("-", "");
+            }
+            words.addAll(List.of("--to-dir", "before-" + what, "--repo", repo.repo));
+            return LogLines.commandLine("redback restore", words);
+        }
+    }
+}

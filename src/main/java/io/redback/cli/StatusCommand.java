@@ -1,0 +1,258 @@
+package io.redback.cli;
+
+import io.redback.repo.Repository;
+import io.redback.repo.SegmentManifest;
+import io.redback.repo.SnapshotManifest;
+import io.redback.repo.Storage;
+import io.redback.repo.StreamStatus;
+import io.redback.repo.Timeline;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code redback status}: per source, its timelines and recovery windows, whether its stream is
+ * running and how far behind it is, and its last snapshot.
+ */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = {"Show, for each source in the repository: its timelines (id, start, recovery window from the "
+                + "base snapshot to the newest restorable write, segments, and any GAP in the offsets), the state "
+                + "of its `redback stream` (from the stream.json it rewrites every few seconds: running, or not "
+                + "running since when; lag in bytes and seconds; spool), and its newest snapshot."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  redback status --repo /backups/redis",
+                "  redback status --name cache-1 --json | jq '.sources[0].stream.lagSeconds'",
+                "",
+                "A stream whose stream.json is older than 30 s is reported as not running.",
+                "Exit codes: 0 shown, 1 a timeline has a gap (or lost its base snapshot), 2 the repository could "
+                        + "not be read."})
+public final class StatusCommand implements Callable<Integer> {
+    /** A stream.json older than this means the stream is not running. */
+    static final Duration STALE = Duration.ofSeconds(30);
+
+    @Mixin
+    RepoOptions repo;
+
+    @Option(names = "--name", paramLabel = "SOURCE", description = "Only this source.")
+    String name;
+
+    @Option(names = "--json", description = "Print one JSON document instead of text.")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private final Clock clock = Clock.systemUTC();
+
+    /** What is known about one source. */
+    record SourceStatus(String source, Optional<StreamStatus> stream, List<Timeline> timelines,
+                        List<SnapshotManifest> snapshots) {
+        boolean hasBase(Timeline t) {
+            return snapshots.stream().anyMatch(m -> m.id().equals(t.id()));
+        }
+
+        boolean healthy() {
+            return timelines.stream().allMatch(t -> t.gaps().isEmpty() && hasBase(t));
+        }
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<SourceStatus> all = new ArrayList<>();
+        String where;
+        try (Storage storage = repo.openStorage()) {
+            Repository repository = Repository.open(storage);
+            where = repository.describe();
+            for (String source : RepoSources.all(repository, name)) {
+                all.add(new SourceStatus(source, repository.timelines().status(source),
+                        repository.timelines().of(source), repository.catalog().snapshots(source)));
+            }
+            if (name != null && all.get(0).stream().isEmpty() && all.get(0).timelines().isEmpty()
+                    && all.get(0).snapshots().isEmpty()) {
+                err.println("redback status: source " + name + " has no snapshots, timelines or stream in " + where
+                        + " (sources there: " + String.join(", ", RepoSources.all(repository, null)) + ")");
+                return Main.USAGE;
+            }
+        } catch (IOException | RuntimeException e) {
+            err.println("redback status: " + BackupCli.message(e));
+            return Main.USAGE;
+        }
+        Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        if (json) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("repository", where);
+            doc.put("time", now.toString());
+            List<Map<String, Object>> sources = new ArrayList<>();
+            all.forEach(s -> sources.add(sourceJson(s, now)));
+            doc.put("sources", sources);
+            out.println(Json.write(doc));
+        } else if (all.isEmpty()) {
+            out.println("no sources in " + where + " yet: `redback backup` takes a snapshot, `redback stream` ships "
+                    + "the log");
+        } else {
+            for (SourceStatus s : all) {
+                printSource(out, s, now);
+            }
+        }
+        out.flush();
+        return all.stream().allMatch(SourceStatus::healthy) ? Main.OK : Main.PROBLEM;
+    }
+
+    // ------------------------------------------------------------------------------------ text
+
+    private void printSource(PrintWriter out, SourceStatus s, Instant now) {
+        out.println(s.source() + s.stream().map(st -> " (" + st.sourceAddress() + ")").orElse(""));
+        out.println("  stream      " + s.stream().map(st -> streamLine(st, now)).orElse(
+                "never ran for this source (no stream.json); `redback stream` ships the log"));
+        if (s.timelines().isEmpty()) {
+            out.println("  timelines   none: no log shipped, so only snapshots can be restored");
+        }
+        String current = s.stream().map(st -> st.timeline() == null ? null : st.timeline().toString()).orElse(null);
+        for (Timeline t : s.timelines()) {
+            printTimeline(out, s, t, t.id().toString().equals(current));
+        }
+        if (s.snapshots().isEmpty()) {
+            out.println("  snapshot    none");
+        } else {
+            SnapshotManifest last = s.snapshots().get(0);
+            out.println("  snapshot    " + last.id() + ", " + TimelineText.ago(last.finishedAt(), now) + " ("
+                    + BackupCli.size(last.storedSize()) + "; " + s.snapshots().size() + " in all)");
+        }
+    }
+
+    private static String streamLine(StreamStatus st, Instant now) {
+        Instant updated = st.updatedAt();
+        String ago = TimelineText.ago(updated, now);
+        String state;
+        boolean stale = Duration.between(updated, now).compareTo(STALE) > 0;
+        boolean stopped = st.state().equals("stopped");
+        if (stale) {
+            state = "not running (last seen " + ago + (stopped ? ", stopped cleanly"
+                    : ", " + st.state() + " then: it did not stop cleanly (killed? host down?)") + ")";
+        } else if (stopped) {
+            state = "not running (stopped cleanly " + ago + ")";
+        } else {
+            state = st.state() + " (updated " + ago + ")";
+        }
+        StringBuilder sb = new StringBuilder(state);
+        sb.append(String.format(Locale.ROOT, "%n              received %,d, committed %,d; lag %s, %s; spool %s",
+                st.receivedOffset(), st.committedOffset(), BackupCli.size(st.lagBytes()),
+                st.lagSeconds() == null ? "? s" : String.format(Locale.ROOT, "%.1f s", st.lagSeconds()),
+                BackupCli.size(st.spoolBytes())));
+        if (st.message() != null && !st.message().isBlank()) {
+            sb.append(String.format("%n              message  %s", st.message()));
+        }
+        return sb.toString();
+    }
+
+    private static void printTimeline(PrintWriter out, SourceStatus s, Timeline t, boolean current) {
+        out.println("  timeline    " + t.id() + (current ? " (the stream's)" : "") + ": started "
+                + TimelineText.second(t.manifest().startedAt()) + " at offset " + t.manifest().startOffset());
+        out.println("    window    " + TimelineText.second(t.manifest().startedAt()) + " .. "
+                + TimelineText.second(t.restorableUntil()) + " (" + TimelineText.span(Duration.between(
+                t.manifest().startedAt(), t.restorableUntil())) + "), offsets " + t.manifest().startOffset() + ".."
+                + t.restorableOffset());
+        long stored = t.segments().stream().mapToLong(SegmentManifest::storedSize).sum();
+        long raw = t.segments().stream().mapToLong(SegmentManifest::rawSize).sum();
+        out.println(String.format(Locale.ROOT, "    segments  %,d, %s stored (%s of log)", t.segments().size(),
+                BackupCli.size(stored), BackupCli.size(raw)));
+        if (!s.hasBase(t)) {
+            out.println("    MISSING   the base snapshot " + t.id() + " is not in the repository: this timeline "
+                    + "cannot be restored");
+        }
+        for (Timeline.Gap g : t.gaps()) {
+            out.println("    GAP       " + TimelineText.gap(t, g) + "; restores stop at offset " + t.restorableOffset());
+        }
+    }
+
+    private static boolean running(StreamStatus st, Instant now) {
+        return !st.state().equals("stopped") && Duration.between(st.updatedAt(), now).compareTo(STALE) <= 0;
+    }
+
+    // ------------------------------------------------------------------------------------ JSON
+
+    private static Map<String, Object> sourceJson(SourceStatus s, Instant now) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("source", s.source());
+        m.put("stream", s.stream().map(st -> streamJson(st, now)).orElse(null));
+        List<Map<String, Object>> timelines = new ArrayList<>();
+        String current = s.stream().map(st -> st.timeline() == null ? null : st.timeline().toString()).orElse(null);
+        for (Timeline t : s.timelines()) {
+            timelines.add(timelineJson(s, t, t.id().toString().equals(current)));
+        }
+        m.put("timelines", timelines);
+        m.put("snapshots", s.snapshots().size());
+        if (s.snapshots().isEmpty()) {
+            m.put("lastSnapshot", null);
+        } else {
+            SnapshotManifest last = s.snapshots().get(0);
+            Map<String, Object> l = new LinkedHashMap<>();
+            l.put("id", last.id().toString());
+            l.put("finishedAt", last.finishedAt().toString());
+            l.put("ageSeconds", Duration.between(last.finishedAt(), now).toSeconds());
+            l.put("storedSize", last.storedSize());
+            l.put("replicationOffset", last.replicationOffset());
+            m.put("lastSnapshot", l);
+        }
+        m.put("healthy", s.healthy());
+        return m;
+    }
+
+    private static Map<String, Object> streamJson(StreamStatus st, Instant now) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("state", st.state());
+        m.put("running", running(st, now));
+        m.put("updatedAt", st.updatedAt().toString());
+        m.put("ageSeconds", Duration.between(st.updatedAt(), now).toMillis() / 1000.0);
+        m.put("sourceAddress", st.sourceAddress());
+        m.put("timeline", st.timeline() == null ? null : st.timeline().toString());
+        m.put("replicationId", st.replicationId());
+        m.put("receivedOffset", st.receivedOffset());
+        m.put("committedOffset", st.committedOffset());
+        m.put("lagBytes", st.lagBytes());
+        m.put("lagSeconds", st.lagSeconds());
+        m.put("spoolBytes", st.spoolBytes());
+        m.put("message", st.message());
+        return m;
+    }
+
+    private static Map<String, Object> timelineJson(SourceStatus s, Timeline t, boolean current) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", t.id().toString());
+        m.put("current", current);
+        m.put("replicationId", t.manifest().replicationId());
+        m.put("startedAt", t.manifest().startedAt().toString());
+        m.put("startOffset", t.manifest().startOffset());
+        Map<String, Object> w = new LinkedHashMap<>();
+        w.put("from", t.manifest().startedAt().toString());
+        w.put("to", t.restorableUntil().toString());
+        w.put("fromOffset", t.manifest().startOffset());
+        w.put("toOffset", t.restorableOffset());
+        w.put("seconds", Duration.between(t.manifest().startedAt(), t.restorableUntil()).toMillis() / 1000.0);
+        m.put("window", w);
+        m.put("segments", t.segments().size());
+        m.put("storedBytes", t.segments().stream().mapToLong(SegmentManifest::storedSize).sum());
+        m.put("rawBytes", t.segments().stream().mapToLong(SegmentManifest::rawSize).sum());
+        m.put("endOffset", t.endOffset());
+        m.put("baseSnapshot", s.hasBase(t));
+        List<Map<String, Object>> gaps = new ArrayList<>();
+        t.gaps().forEach(g -> gaps.add(TimelineText.gapJson(t, g)));
+        m.put("gaps", gaps);
+        return m;
+    }
+}

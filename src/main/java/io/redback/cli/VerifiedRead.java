@@ -1,0 +1,224 @@
+package io.redback.cli;
+
+import com.github.luben.zstd.ZstdInputStream;
+import io.redback.repo.Compression;
+import io.redback.repo.SegmentManifest;
+import io.redback.repo.SnapshotManifest;
+import io.redback.repo.Storage;
+import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * One data object of the repository (a snapshot's RDB or a segment's AOF) read as its manifest
+ * describes it: the stored bytes are counted and hashed, decompressed when stored with zstd,
+ * and the raw bytes counted and hashed again. A decompression error ends {@link #raw()} early
+ * and is remembered; a failing storage read is thrown (an environment problem, not damage).
+ * {@link #problem()} reads what is left and says what differs from the manifest, naming the
+ * object; nothing read from {@link #raw()} is to be trusted before it returned null.
+ */
+final class VerifiedRead implements AutoCloseable {
+    /** What a manifest promises about its data object. */
+    record Expected(String key, Compression compression, long storedSize, String sha256Stored, long rawSize,
+                    String sha256Raw) {
+        static Expected of(SnapshotManifest m) {
+            return new Expected(m.object(), m.compression(), m.storedSize(), m.sha256Stored(), m.rawSize(),
+                    m.sha256Raw());
+        }
+
+        static Expected of(SegmentManifest m) {
+            return new Expected(m.object(), m.compression(), m.storedSize(), m.sha256Stored(), m.rawSize(),
+                    m.sha256Raw());
+        }
+    }
+
+    private final Expected expected;
+    private final StorageStream stored;
+    private final Counting storedIn;
+    private final Counting rawIn;
+    private final Guarded raw;
+
+    private VerifiedRead(Expected expected, InputStream in) {
+        this.expected = expected;
+        this.stored = new StorageStream(in);
+        this.storedIn = new Counting(stored);
+        this.raw = new Guarded(stored);
+        this.rawIn = new Counting(raw);
+        raw.source = expected.compression().algorithm().equals("none") ? storedIn : null;
+    }
+
+    /**
+     * Opens the object.
+     *
+     * @throws java.nio.file.NoSuchFileException when it is missing (which its manifest makes damage)
+     */
+    static VerifiedRead open(Storage storage, Expected expected) throws IOException {
+        return new VerifiedRead(expected, storage.get(expected.key()));
+    }
+
+    /** The raw (decompressed) bytes. */
+    InputStream raw() {
+        return rawIn;
+    }
+
+    /** Stored bytes read so far. */
+    long storedBytes() {
+        return storedIn.count;
+    }
+
+    /**
+     * Reads the rest and compares sizes and SHA-256s with the manifest: null when everything
+     * matches, else what differs (the object's key, expected and found).
+     */
+    String problem() throws IOException {
+        rawIn.transferTo(OutputStream.nullOutputStream());
+        storedIn.transferTo(OutputStream.nullOutputStream()); // whatever the decompressor left unread
+        String key = expected.key();
+        String storedHex = HexFormat.of().formatHex(storedIn.sha.digest());
+        if (storedIn.count != expected.storedSize() || !storedHex.equals(expected.sha256Stored())) {
+            return key + " is damaged: " + storedIn.count + " bytes with SHA-256 " + storedHex + ", the manifest says "
+                    + expected.storedSize() + " bytes with SHA-256 " + expected.sha256Stored();
+        }
+        if (raw.failure != null) {
+            return key + " does not decompress (" + expected.compression() + "): " + BackupCli.message(raw.failure);
+        }
+        String rawHex = HexFormat.of().formatHex(rawIn.sha.digest());
+        if (rawIn.count != expected.rawSize() || !rawHex.equals(expected.sha256Raw())) {
+            return key + " holds other content than was stored: " + rawIn.count + " bytes with SHA-256 " + rawHex
+                    + " once decompressed, the manifest says " + expected.rawSize() + " bytes with SHA-256 "
+                    + expected.sha256Raw();
+        }
+        return null;
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            if (raw.source != null && raw.source != storedIn) {
+                raw.source.close(); // frees zstd's native memory
+            }
+        } finally {
+            stored.close();
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
+        }
+    }
+
+    /** Counts and hashes what passes through. */
+    private static final class Counting extends FilterInputStream {
+        final MessageDigest sha = sha256();
+        long count;
+
+        Counting(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n <= 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                sha.update(b, off, n);
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            int r = read(new byte[(int) Math.min(Math.max(n, 0), 8192)]);
+            return Math.max(r, 0);
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+    }
+
+    /**
+     * The decompressed bytes (created lazily, so that opening the decompressor counts as
+     * reading): a content error ends them and is kept; a storage error is thrown.
+     */
+    private final class Guarded extends InputStream {
+        private final StorageStream storage;
+        InputStream source;
+        IOException failure;
+
+        Guarded(StorageStream storage) {
+            this.storage = storage;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n <= 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (failure != null) {
+                return -1;
+            }
+            try {
+                if (source == null) {
+                    source = new ZstdInputStream(storedIn);
+                }
+                return source.read(b, off, len);
+            } catch (IOException | RuntimeException e) {
+                if (storage.failed) {
+                    throw e;
+                }
+                failure = e instanceof IOException io ? io : new IOException(BackupCli.message(e), e);
+                return -1;
+            }
+        }
+    }
+
+    /** The storage's stream, remembering whether reading it failed (as opposed to decompressing it). */
+    private static final class StorageStream extends FilterInputStream {
+        volatile boolean failed;
+
+        StorageStream(InputStream in) {
+            super(new BufferedInputStream(in, 1 << 16));
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException | RuntimeException e) {
+                failed = true;
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException | RuntimeException e) {
+                failed = true;
+                throw e;
+            }
+        }
+    }
+}

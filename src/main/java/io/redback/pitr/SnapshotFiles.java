@@ -1,0 +1,74 @@
+package io.redback.pitr;
+
+import io.redback.rdb.RdbCheck;
+import io.redback.rdb.RdbCheckReport;
+import io.redback.repo.SnapshotManifest;
+import io.redback.repo.Storage;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A snapshot's RDB brought out of the repository and proven before anyone trusts it: the data
+ * object is downloaded and decompressed into a file, its stored and raw sizes and SHA-256s are
+ * compared with the manifest, and the RDB is read whole (every key and structure, CRC64) with
+ * its key counts compared with the manifest's. Shared by {@code redback restore --snapshot} and
+ * the base file of a point-in-time restore.
+ */
+public final class SnapshotFiles {
+    private SnapshotFiles() {
+    }
+
+    /**
+     * Downloads m's data object into file (created or replaced, fsynced), decompressing it.
+     *
+     * @param rawBytes advanced as RDB bytes are written (for a progress bar)
+     * @throws RestoreException DAMAGED when the object is missing or a size or SHA-256 differs
+     * @throws IOException when the storage or the file cannot be read or written
+     */
+    public static void download(Storage storage, SnapshotManifest m, Path file, AtomicLong rawBytes)
+            throws IOException, RestoreException {
+        VerifiedObject.Expected expected = new VerifiedObject.Expected(m.object(), m.compression(), m.storedSize(),
+                m.sha256Stored(), m.rawSize(), m.sha256Raw());
+        try (VerifiedObject object = VerifiedObject.open(storage, expected);
+             FileOutputStream out = new FileOutputStream(file.toFile())) {
+            InputStream raw = object.raw();
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = raw.read(buf)) >= 0) {
+                out.write(buf, 0, n);
+                rawBytes.addAndGet(n);
+            }
+            out.getFD().sync();
+            object.verify();
+        }
+    }
+
+    /**
+     * The full check of an RDB file; with a manifest, its key counts must be the manifest's.
+     *
+     * @param nowMs the instant against which keys already expired are counted (unix ms)
+     * @throws RestoreException DAMAGED when the RDB does not pass, has bytes after its end, or
+     *     holds other keys than the manifest says
+     */
+    public static RdbCheckReport check(Path rdb, SnapshotManifest m, long nowMs) throws IOException, RestoreException {
+        RdbCheckReport report = new RdbCheck(rdb, nowMs).run();
+        String what = m == null ? rdb.toString() : "the RDB of snapshot " + m.id() + " (" + m.object() + ")";
+        if (report.error() != null) {
+            throw new RestoreException(RestoreException.Kind.DAMAGED, what + " does not pass the check: "
+                    + report.error().getMessage() + (report.error().detail() == null ? "" : " (" + report.error().detail()
+                    + ")"));
+        }
+        if (report.trailingBytes() > 0) {
+            throw new RestoreException(RestoreException.Kind.DAMAGED, report.trailingBytes() + " byte(s) follow the end of "
+                    + what);
+        }
+        if (m != null && !report.keysPerDbAndType().equals(m.keys())) {
+            throw new RestoreException(RestoreException.Kind.DAMAGED, what + " holds keys " + report.keysPerDbAndType()
+                    + ", the manifest says " + m.keys());
+        }
+        return report;
+    }
+}
