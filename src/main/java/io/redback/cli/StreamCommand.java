@@ -70,8 +70,8 @@ public final class StreamCommand implements Callable<Integer> {
     String segmentSize;
 
     @Option(names = "--max-spool", paramLabel = "SIZE", defaultValue = "1GiB",
-            description = "The most the spool may hold while the repository is unreachable; at 80% a warning, at "
-                    + "100% reading from the source pauses (default: ${DEFAULT-VALUE}).")
+            description = "The most the spool may hold while the repository is unreachable; at 80%% a warning, at "
+                    + "100%% reading from the source pauses (default: ${DEFAULT-VALUE}).")
     String maxSpool;
 
     @Option(names = "--snapshot-every", paramLabel = "DURATION",
