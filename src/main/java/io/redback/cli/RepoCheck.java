@@ -9,6 +9,7 @@ import io.redback.repo.SegmentManifest;
 import io.redback.repo.SnapshotManifest;
 import io.redback.repo.Storage;
 import io.redback.repo.Timeline;
+import io.redback.repo.VerifiedObject;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
@@ -113,7 +114,7 @@ final class RepoCheck {
         }
         RdbException rdbError = null;
         String problem;
-        try (VerifiedRead r = VerifiedRead.open(storage, VerifiedRead.Expected.of(m))) {
+        try (VerifiedObject r = VerifiedObject.open(storage, VerifiedObject.Expected.of(m))) {
             try {
                 new RdbReader(r.raw()).read(new RdbVisitor() {
                     @Override
@@ -173,7 +174,7 @@ final class RepoCheck {
                                               Problems p) throws IOException {
         byte[] raw;
         String problem;
-        try (VerifiedRead r = VerifiedRead.open(storage, VerifiedRead.Expected.of(s))) {
+        try (VerifiedObject r = VerifiedObject.open(storage, VerifiedObject.Expected.of(s))) {
             raw = r.raw().readNBytes((int) Math.min(Integer.MAX_VALUE - 16, s.rawSize() + 1));
             problem = r.problem();
             bytesRead += r.storedBytes();

@@ -6,6 +6,7 @@ import io.redback.aof.LogFilter;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.Storage;
 import io.redback.repo.Timeline;
+import io.redback.repo.VerifiedObject;
 import io.redback.resp.RespCommand;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
@@ -130,7 +131,7 @@ final class RepoLog {
 
     /** The segment's raw AOF, verified against its manifest; null (and a problem noted) when missing or damaged. */
     private byte[] verified(SegmentManifest s) throws IOException {
-        try (VerifiedRead r = VerifiedRead.open(storage, VerifiedRead.Expected.of(s))) {
+        try (VerifiedObject r = VerifiedObject.open(storage, VerifiedObject.Expected.of(s))) {
             byte[] raw = r.raw().readNBytes((int) Math.min(Integer.MAX_VALUE - 16, s.rawSize() + 1));
             String problem = r.problem();
             if (problem != null) {

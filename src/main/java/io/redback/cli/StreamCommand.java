@@ -1,7 +1,7 @@
 package io.redback.cli;
 
 import io.redback.redis.RedisUri;
-import io.redback.redis.ReplicationLink;
+import io.redback.redis.ReplicaOptions;
 import io.redback.repo.Compression;
 import io.redback.repo.Repository;
 import io.redback.repo.Storage;
@@ -102,7 +102,7 @@ public final class StreamCommand implements Callable<Integer> {
                     Quantities.duration("--flush-interval", flushInterval),
                     Quantities.size("--segment-size", segmentSize), Quantities.size("--max-spool", maxSpool),
                     snapshotEvery == null ? null : Quantities.duration("--snapshot-every", snapshotEvery),
-                    Compression.parse(compress), Duration.ofSeconds(30), ReplicationLink.Options.defaults());
+                    Compression.parse(compress), Duration.ofSeconds(30), ReplicaOptions.defaults());
         } catch (IOException | RuntimeException e) {
             err.println("redback stream: " + BackupCli.message(e));
             return Main.USAGE;

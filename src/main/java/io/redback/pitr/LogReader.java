@@ -14,13 +14,15 @@ import java.io.InputStream;
  * counted) and positions in the data, and its {@code #TS} lines. Only the layout is checked
  * here (RESP, line ends, and at the end that the bytes and commands add up to the manifest's);
  * what the commands mean (databases, transactions) is for the caller, which may begin reading
- * in the middle of a transaction that started in an earlier segment.
+ * in the middle of a transaction that started in an earlier segment. Restore, {@code redback
+ * log}, {@code check --repo} and a stream resuming from the repository all read segments with it.
  */
-final class LogReader {
+public final class LogReader {
     /** Argument bytes kept per command: enough for names, keys and options; values are skipped. */
     static final int RETAIN_LIMIT = 64 * 1024;
 
-    enum Event { COMMAND, TIMESTAMP, LINE, END }
+    /** What {@link #next()} found: a command, a {@code #TS} line, another {@code #} line, or the end. */
+    public enum Event { COMMAND, TIMESTAMP, LINE, END }
 
     private final SegmentManifest segment;
     private final RespReader resp;
@@ -33,13 +35,13 @@ final class LogReader {
     private long timestamp = -1;
     private long commands;
 
-    LogReader(InputStream raw, SegmentManifest segment) {
+    public LogReader(InputStream raw, SegmentManifest segment) {
         this.segment = segment;
         this.resp = new RespReader(raw, 0, RespReader.DEFAULT_BUFFER_SIZE, RETAIN_LIMIT);
     }
 
     /** Reads the next item. */
-    Event next() throws IOException, RestoreException {
+    public Event next() throws IOException, RestoreException {
         int b = resp.peek();
         fileStart = resp.position();
         if (b == '*') {
@@ -89,36 +91,36 @@ final class LogReader {
     }
 
     /** The command just read (reused). */
-    RespCommand command() {
+    public RespCommand command() {
         return cmd;
     }
 
     /** The replication offset before the item just read (for END: the segment's end). */
-    long start() {
+    public long start() {
         return start;
     }
 
     /** The replication offset after the item just read (the same as start() for a line). */
-    long end() {
+    public long end() {
         return end;
     }
 
     /** Where the item just read starts in the segment's data. */
-    long fileStart() {
+    public long fileStart() {
         return fileStart;
     }
 
     /** Where the item just read ends in the segment's data. */
-    long fileEnd() {
+    public long fileEnd() {
         return fileEnd;
     }
 
     /** The value of the {@code #TS} line just read. */
-    long timestamp() {
+    public long timestamp() {
         return timestamp;
     }
 
-    SegmentManifest segment() {
+    public SegmentManifest segment() {
         return segment;
     }
 

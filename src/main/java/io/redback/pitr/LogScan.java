@@ -7,6 +7,7 @@ import io.redback.aof.CutReport.Adjustment;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.SnapshotManifest;
 import io.redback.repo.Storage;
+import io.redback.repo.VerifiedObject;
 import io.redback.resp.RespCommand;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -122,7 +123,7 @@ final class LogScan {
     }
 
     private void read(SegmentManifest s) throws IOException, RestoreException {
-        try (VerifiedObject object = VerifiedObject.open(storage, expected(s))) {
+        try (VerifiedObject object = DataObjects.open(storage, VerifiedObject.Expected.of(s))) {
             LogReader r = new LogReader(object.raw(), s);
             try {
                 LogReader.Event ev;
@@ -132,16 +133,11 @@ final class LogScan {
                     }
                 }
             } catch (RestoreException e) {
-                object.verify(); // a damaged object is the better explanation
+                DataObjects.verify(object); // a damaged object is the better explanation
                 throw e;
             }
-            object.verify();
+            DataObjects.verify(object);
         }
-    }
-
-    static VerifiedObject.Expected expected(SegmentManifest s) {
-        return new VerifiedObject.Expected(s.object(), s.compression(), s.storedSize(), s.sha256Stored(), s.rawSize(),
-                s.sha256Raw());
     }
 
     private void item(LogReader.Event ev, LogReader r) throws RestoreException {

@@ -7,6 +7,7 @@ import io.redback.redis.LocalRedisServer;
 import io.redback.redis.RedisConnection;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.Storage;
+import io.redback.repo.VerifiedObject;
 import io.redback.resp.RespCommand;
 import io.redback.resp.RespWriter;
 import java.io.BufferedInputStream;
@@ -155,6 +156,7 @@ public final class RestoreWriter {
                 try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
                      InputStream stream = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
                     LogReader r = new LogReader(stream, s);
+                    Ranges kept = new Ranges(in, out);
                     LogReader.Event ev;
                     while ((ev = r.next()) != LogReader.Event.END) {
                         long b = r.start();
@@ -176,13 +178,14 @@ public final class RestoreWriter {
                                 db = n >= 0 && n <= Integer.MAX_VALUE ? (int) n : db;
                             }
                             expiry.observe(c, db);
-                            copy(in, r.fileStart(), r.fileEnd(), out);
+                            kept.add(r.fileStart(), r.fileEnd());
                             commands++;
                         } else if (ev == LogReader.Event.TIMESTAMP && b >= from && b < cut && r.timestamp() != lastTs) {
-                            copy(in, r.fileStart(), r.fileEnd(), out);
+                            kept.add(r.fileStart(), r.fileEnd());
                             lastTs = r.timestamp();
                         }
                     }
+                    kept.flush();
                 }
                 Files.delete(file);
             }
@@ -197,7 +200,7 @@ public final class RestoreWriter {
 
     /** The segment's AOF bytes into file, verified against its manifest. */
     private void fetch(SegmentManifest s, Path file) throws IOException, RestoreException {
-        try (VerifiedObject object = VerifiedObject.open(storage, LogScan.expected(s));
+        try (VerifiedObject object = DataObjects.open(storage, VerifiedObject.Expected.of(s));
              FileOutputStream out = new FileOutputStream(file.toFile())) {
             InputStream raw = object.raw();
             byte[] buf = new byte[1 << 16];
@@ -206,7 +209,39 @@ public final class RestoreWriter {
                 out.write(buf, 0, n);
                 progress.addAndGet(n);
             }
-            object.verify();
+            DataObjects.verify(object);
+        }
+    }
+
+    /**
+     * The byte ranges of a segment file kept for the incr file, copied as few long runs rather
+     * than one transfer per command (a million commands were a million sendfile calls).
+     */
+    private static final class Ranges {
+        private final FileChannel in;
+        private final FileChannel out;
+        private long start = -1;
+        private long end = -1;
+
+        Ranges(FileChannel in, FileChannel out) {
+            this.in = in;
+            this.out = out;
+        }
+
+        void add(long from, long to) throws IOException {
+            if (from != end) {
+                flush();
+                start = from;
+            }
+            end = to;
+        }
+
+        void flush() throws IOException {
+            if (start >= 0 && end > start) {
+                copy(in, start, end, out);
+            }
+            start = -1;
+            end = -1;
         }
     }
 

@@ -4,6 +4,7 @@ import io.redback.rdb.RdbCheck;
 import io.redback.rdb.RdbCheckReport;
 import io.redback.repo.SnapshotManifest;
 import io.redback.repo.Storage;
+import io.redback.repo.VerifiedObject;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,9 +31,7 @@ public final class SnapshotFiles {
      */
     public static void download(Storage storage, SnapshotManifest m, Path file, AtomicLong rawBytes)
             throws IOException, RestoreException {
-        VerifiedObject.Expected expected = new VerifiedObject.Expected(m.object(), m.compression(), m.storedSize(),
-                m.sha256Stored(), m.rawSize(), m.sha256Raw());
-        try (VerifiedObject object = VerifiedObject.open(storage, expected);
+        try (VerifiedObject object = DataObjects.open(storage, VerifiedObject.Expected.of(m));
              FileOutputStream out = new FileOutputStream(file.toFile())) {
             InputStream raw = object.raw();
             byte[] buf = new byte[1 << 16];
@@ -42,7 +41,7 @@ public final class SnapshotFiles {
                 rawBytes.addAndGet(n);
             }
             out.getFD().sync();
-            object.verify();
+            DataObjects.verify(object);
         }
     }
 

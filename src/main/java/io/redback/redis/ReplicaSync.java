@@ -3,9 +3,7 @@ package io.redback.redis;
 import io.redback.redis.ReplicationLink.FullResync;
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.Objects;
 
 /**
  * One full sync from a source server, taken the way a replica takes it: PING and AUTH,
@@ -15,43 +13,11 @@ import java.util.Objects;
  * RDB in either framing. {@link #rdb()} returns exactly the RDB's bytes; when they are consumed
  * (or on {@link #close()}) the connection is closed, so no replica lingers on the source. A
  * source that is loading or is a replica without its master link ({@code -LOADING},
- * {@code -NOMASTERLINK}) is retried with backoff for {@link Options#retryFor()}; every other
+ * {@code -NOMASTERLINK}) is retried with backoff for {@link ReplicaOptions#retryFor()}; every other
  * refusal is one {@link RedisAccessException} line, e.g. a user without replication rights:
  * "grant +psync +replconf +sync or use --method bgsave".
  */
 public final class ReplicaSync implements AutoCloseable {
-    /**
-     * @param readTimeout longest silence tolerated once logged in (a master sends a keepalive
-     *                    newline every second while it prepares the RDB, so this only trips on
-     *                    a dead link)
-     * @param retryFor    how long to keep retrying a source that is loading or has no master link
-     * @param progress    told about the RDB transfer
-     */
-    public record Options(Duration readTimeout, Duration retryFor, TransferProgress progress) {
-        public Options {
-            Objects.requireNonNull(readTimeout, "readTimeout");
-            Objects.requireNonNull(retryFor, "retryFor");
-            Objects.requireNonNull(progress, "progress");
-        }
-
-        /** 60 s read timeout (Redis's repl-timeout), 30 s of retries, no progress. */
-        public static Options defaults() {
-            return new Options(Duration.ofSeconds(60), Duration.ofSeconds(30), TransferProgress.NONE);
-        }
-
-        public Options withReadTimeout(Duration timeout) {
-            return new Options(timeout, retryFor, progress);
-        }
-
-        public Options withRetryFor(Duration duration) {
-            return new Options(readTimeout, duration, progress);
-        }
-
-        public Options withProgress(TransferProgress listener) {
-            return new Options(readTimeout, retryFor, listener);
-        }
-    }
-
     private final RedisUri uri;
     private final ReplicaLink link;
     private final RdbTransfer rdb;
@@ -74,9 +40,9 @@ public final class ReplicaSync implements AutoCloseable {
         this.startedAt = startedAt;
     }
 
-    /** {@link #start(RedisUri, Options)} with {@link Options#defaults()}. */
+    /** {@link #start(RedisUri, ReplicaOptions)} with {@link ReplicaOptions#defaults()}. */
     public static ReplicaSync start(RedisUri uri) throws IOException {
-        return start(uri, Options.defaults());
+        return start(uri, ReplicaOptions.defaults());
     }
 
     /**
@@ -85,14 +51,14 @@ public final class ReplicaSync implements AutoCloseable {
      *
      * @throws RedisAccessException one line naming the source and what to do
      */
-    public static ReplicaSync start(RedisUri uri, Options options) throws IOException {
+    public static ReplicaSync start(RedisUri uri, ReplicaOptions options) throws IOException {
         RedisConnector connector = RedisConnector.of(uri);
         Instant startedAt = Instant.now();
         return ReplicaHandshake.withRetries(connector, options.retryFor(), "a full sync",
                 link -> handshake(connector, link, options, startedAt));
     }
 
-    private static ReplicaSync handshake(RedisConnector connector, ReplicaLink link, Options options,
+    private static ReplicaSync handshake(RedisConnector connector, ReplicaLink link, ReplicaOptions options,
                                          Instant startedAt) throws IOException {
         RedisUri uri = connector.uri();
         ServerIdentity server = ReplicaHandshake.announce(connector, link);

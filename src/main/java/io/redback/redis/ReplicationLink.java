@@ -24,39 +24,6 @@ public final class ReplicationLink implements AutoCloseable {
     // A source reaps its fork on a serverCron tick (10 a second by default): resend the first ACK that often.
     private static final Duration FIRST_ACK_RESEND = Duration.ofMillis(100);
 
-    /**
-     * @param readTimeout longest silence tolerated once logged in. A master PINGs its replicas
-     *                    every {@code repl-ping-replica-period} (10 s) and sends a keepalive
-     *                    newline every second while it prepares an RDB, so this only trips on a
-     *                    dead link
-     * @param retryFor    how long to keep retrying a source that is loading or has no master link
-     * @param progress    told about the RDB transfer of a full resync
-     */
-    public record Options(Duration readTimeout, Duration retryFor, TransferProgress progress) {
-        public Options {
-            Objects.requireNonNull(readTimeout, "readTimeout");
-            Objects.requireNonNull(retryFor, "retryFor");
-            Objects.requireNonNull(progress, "progress");
-        }
-
-        /** 60 s read timeout (Redis's repl-timeout), 30 s of retries, no progress. */
-        public static Options defaults() {
-            return new Options(Duration.ofSeconds(60), Duration.ofSeconds(30), TransferProgress.NONE);
-        }
-
-        public Options withReadTimeout(Duration timeout) {
-            return new Options(timeout, retryFor, progress);
-        }
-
-        public Options withRetryFor(Duration duration) {
-            return new Options(readTimeout, duration, progress);
-        }
-
-        public Options withProgress(TransferProgress listener) {
-            return new Options(readTimeout, retryFor, listener);
-        }
-    }
-
     /** How the source answered PSYNC. */
     public sealed interface Start permits FullResync, Continue {
         /** The history the stream belongs to from now on. */
@@ -115,9 +82,9 @@ public final class ReplicationLink implements AutoCloseable {
      *                        Ignored when replicationId is null
      * @throws RedisAccessException one line naming the source and what to do; a source that is
      *                              loading or has no master link is retried for
-     *                              {@link Options#retryFor()} first
+     *                              {@link ReplicaOptions#retryFor()} first
      */
-    public static ReplicationLink open(RedisUri uri, String replicationId, long processedOffset, Options options)
+    public static ReplicationLink open(RedisUri uri, String replicationId, long processedOffset, ReplicaOptions options)
             throws IOException {
         Objects.requireNonNull(uri, "uri");
         Objects.requireNonNull(options, "options");

@@ -73,8 +73,8 @@ public record SegmentManifest(
                     + (endOffset - startOffset) + " stream bytes, commands " + commands);
         }
         Objects.requireNonNull(compression, "compression");
-        requireSha256("sha256Stored", sha256Stored);
-        requireSha256("sha256Raw", sha256Raw);
+        SnapshotManifest.requireSha256("sha256Stored", sha256Stored);
+        SnapshotManifest.requireSha256("sha256Raw", sha256Raw);
         index = List.copyOf(Objects.requireNonNull(index, "index"));
         long previous = startOffset;
         for (IndexEntry e : index) {
@@ -95,21 +95,6 @@ public record SegmentManifest(
         return endOffset - startOffset;
     }
 
-    /**
-     * The newest offset whose bytes had all arrived at or before time, per the index; startOffset
-     * when none had.
-     */
-    public long offsetAt(Instant time) {
-        long millis = time.toEpochMilli();
-        long found = startOffset;
-        for (IndexEntry e : index) {
-            if (e.time() <= millis) {
-                found = e.offset();
-            }
-        }
-        return found;
-    }
-
     /** When the byte at offset (startOffset &lt; offset &lt;= endOffset) had arrived, per the index. */
     public Instant arrivalOf(long offset) {
         for (IndexEntry e : index) {
@@ -123,13 +108,6 @@ public record SegmentManifest(
     static void requireReplicationId(String id) {
         if (id == null || id.length() != 40 || !id.chars().allMatch(HexFormat::isHexDigit)) {
             throw new IllegalArgumentException("replicationId must be 40 hex digits, not '" + id + "'");
-        }
-    }
-
-    static void requireSha256(String field, String hex) {
-        if (hex == null || hex.length() != 64 || !hex.chars().allMatch(HexFormat::isHexDigit)
-                || !hex.equals(hex.toLowerCase(java.util.Locale.ROOT))) {
-            throw new IllegalArgumentException(field + " must be 64 lowercase hex digits, not '" + hex + "'");
         }
     }
 }

@@ -113,7 +113,8 @@ public record SnapshotManifest(
         return keys.values().stream().flatMap(m -> m.values().stream()).mapToLong(Long::longValue).sum();
     }
 
-    private static void requireSha256(String field, String hex) {
+    /** 64 lowercase hex digits, as every manifest writes its SHA-256s; IllegalArgumentException otherwise. */
+    static void requireSha256(String field, String hex) {
         if (hex == null || hex.length() != 64 || !hex.chars().allMatch(HexFormat::isHexDigit)
                 || !hex.equals(hex.toLowerCase(java.util.Locale.ROOT))) {
             throw new IllegalArgumentException(field + " must be 64 lowercase hex digits, not '" + hex + "'");

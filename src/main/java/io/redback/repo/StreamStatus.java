@@ -9,10 +9,10 @@ import java.util.Objects;
  * {@code sources/<source>/stream.json} every few seconds: its state, the timeline it extends,
  * how far it has received and committed, and how far behind the source the repository is.
  * A status whose {@code updatedAt} is old means the stream is not running. Nullable:
- * {@code timeline}, {@code replicationId}, {@code sourceOffset}, {@code lagSeconds}.
+ * {@code timeline}, {@code replicationId}, {@code lagSeconds}.
  */
 @JsonPropertyOrder({"formatVersion", "source", "sourceAddress", "state", "updatedAt", "timeline", "replicationId",
-        "receivedOffset", "committedOffset", "sourceOffset", "spoolBytes", "lagBytes", "lagSeconds", "message"})
+        "receivedOffset", "committedOffset", "spoolBytes", "lagBytes", "lagSeconds", "message"})
 public record StreamStatus(
         int formatVersion,
         String source,
@@ -23,7 +23,6 @@ public record StreamStatus(
         String replicationId,
         long receivedOffset,
         long committedOffset,
-        Long sourceOffset,
         long spoolBytes,
         long lagBytes,
         Double lagSeconds,

@@ -3,7 +3,6 @@ package io.redback.repo;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * A timeline as the repository holds it: its start, its committed segments in offset order,
@@ -71,10 +70,5 @@ public record Timeline(TimelineManifest manifest, List<SegmentManifest> segments
     /** The last committed offset, gaps or not. */
     public long endOffset() {
         return segments.isEmpty() ? manifest.startOffset() : segments.get(segments.size() - 1).endOffset();
-    }
-
-    /** The segment holding the byte at offset, if committed. */
-    public Optional<SegmentManifest> segmentHolding(long offset) {
-        return segments.stream().filter(s -> s.startOffset() < offset && offset <= s.endOffset()).findFirst();
     }
 }

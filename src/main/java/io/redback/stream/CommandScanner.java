@@ -130,11 +130,6 @@ final class CommandScanner {
         return offset;
     }
 
-    /** Bytes received beyond the last whole command. */
-    int pending() {
-        return end - start;
-    }
-
     /** Parses {@code <type><digits>\r\n} at pos; Long.MIN_VALUE when the line is not all here. */
     private long header(char type) throws IOException {
         int p = pos;

@@ -212,10 +212,6 @@ final class Spool implements AutoCloseable {
         return true;
     }
 
-    synchronized void wakeUp() {
-        notifyAll();
-    }
-
     Path dir() {
         return dir;
     }

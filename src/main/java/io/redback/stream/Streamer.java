@@ -4,6 +4,7 @@ import io.redback.backup.SnapshotResult;
 import io.redback.backup.SnapshotWriter;
 import io.redback.rdb.RdbException;
 import io.redback.redis.RedisUri;
+import io.redback.redis.ReplicaOptions;
 import io.redback.redis.ReplicaSync;
 import io.redback.redis.ReplicationLink;
 import io.redback.redis.TransferProgress;
@@ -48,7 +49,7 @@ public final class Streamer {
      */
     public record Options(String source, Path spool, Duration flushInterval, long segmentSize, long maxSpool,
                           Duration snapshotEvery, Compression compression, Duration drainFor,
-                          ReplicationLink.Options link) {
+                          ReplicaOptions link) {
         public Options {
             Repository.checkSourceName(source);
             Objects.requireNonNull(spool, "spool");
@@ -424,7 +425,7 @@ public final class Streamer {
         try {
             repository.write(new StreamStatus(StreamStatus.FORMAT_VERSION, options.source(), uri.address(), state,
                     Instant.ofEpochMilli(now), s == null ? null : s.timeline(), s == null ? null : s.replicationId(),
-                    received, committed, null, spool.bytes(), lagBytes,
+                    received, committed, spool.bytes(), lagBytes,
                     oldest < 0 ? 0.0 : (now - oldest) / 1000.0, message));
         } catch (IOException | RuntimeException e) {
             // The shipper reports repository trouble; a missed status is only a stale one.

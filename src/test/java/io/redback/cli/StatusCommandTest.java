@@ -59,7 +59,7 @@ class StatusCommandTest {
             StreamStatus last = s.repository().timelines().status("src").orElseThrow();
             s.repository().write(new StreamStatus(last.formatVersion(), last.source(), last.sourceAddress(), "streaming",
                     Instant.now().minus(Duration.ofHours(3)), last.timeline(), last.replicationId(),
-                    last.receivedOffset(), last.committedOffset(), last.sourceOffset(), last.spoolBytes(),
+                    last.receivedOffset(), last.committedOffset(), last.spoolBytes(),
                     last.lagBytes(), last.lagSeconds(), null));
             Cli.Run stale = ok(Cli.redback("status", "--repo", repo));
             assertThat(stale.out()).contains("not running (last seen 3h ago, streaming then: it did not stop cleanly");

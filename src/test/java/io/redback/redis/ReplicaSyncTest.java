@@ -32,7 +32,7 @@ class ReplicaSyncTest {
              Jedis j = Datasets.jedis(source)) {
             Datasets.everyType(j, 20_000);
             List<long[]> updates = new ArrayList<>();
-            ReplicaSync.Options options = ReplicaSync.Options.defaults()
+            ReplicaOptions options = ReplicaOptions.defaults()
                     .withProgress((bytes, total, mbs) -> updates.add(new long[] {bytes, total}));
             byte[] rdb;
             try (ReplicaSync sync = ReplicaSync.start(uri(source), options)) {
@@ -153,13 +153,13 @@ class ReplicaSyncTest {
              RedisConnection admin = source.connect()) {
             admin.call("SET", "k", "v");
             admin.call("REPLICAOF", "127.0.0.1", Integer.toString(TestTls.freePort())); // a master that is not there
-            ReplicaSync.Options brief = ReplicaSync.Options.defaults().withRetryFor(Duration.ofMillis(500));
+            ReplicaOptions brief = ReplicaOptions.defaults().withRetryFor(Duration.ofMillis(500));
             assertOneLine(() -> ReplicaSync.start(uri(source), brief), Reason.NOT_READY,
                     "NOMASTERLINK Can't SYNC while not connected with my master");
 
             CompletableFuture<byte[]> rdb = CompletableFuture.supplyAsync(() -> {
                 try (ReplicaSync sync = ReplicaSync.start(uri(source),
-                        ReplicaSync.Options.defaults().withRetryFor(Duration.ofSeconds(20)))) {
+                        ReplicaOptions.defaults().withRetryFor(Duration.ofSeconds(20)))) {
                     return sync.rdb().readAllBytes();
                 } catch (IOException e) {
                     throw new RuntimeException(e);

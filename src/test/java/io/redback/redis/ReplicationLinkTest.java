@@ -33,8 +33,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class ReplicationLinkTest {
     // Bounds a test that waits for a command that never comes; real links use the 60 s default.
-    private static final ReplicationLink.Options OPTIONS =
-            ReplicationLink.Options.defaults().withReadTimeout(Duration.ofSeconds(10));
+    private static final ReplicaOptions OPTIONS =
+            ReplicaOptions.defaults().withReadTimeout(Duration.ofSeconds(10));
 
     @Test
     void aFullSyncInEitherFramingGivesTheRdbThenTheWritesWithOffsetsThatAddUp() throws Exception {

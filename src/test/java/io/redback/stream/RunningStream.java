@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.redback.redis.LocalRedisServer;
 import io.redback.redis.RedisConnection;
 import io.redback.redis.RedisUri;
-import io.redback.redis.ReplicationLink;
+import io.redback.redis.ReplicaOptions;
 import io.redback.repo.Compression;
 import io.redback.repo.Repository;
 import java.io.IOException;
@@ -30,7 +30,7 @@ final class RunningStream implements AutoCloseable {
     RunningStream(LocalRedisServer source, Repository repo, Path spool, Duration snapshotEvery, long maxSpool) {
         Streamer.Options options = new Streamer.Options("src", spool, Duration.ofMillis(200), 64 * 1024, maxSpool,
                 snapshotEvery, Compression.DEFAULT, Duration.ofSeconds(20),
-                ReplicationLink.Options.defaults().withRetryFor(Duration.ofSeconds(5)));
+                ReplicaOptions.defaults().withRetryFor(Duration.ofSeconds(5)));
         streamer = new Streamer(RedisUri.parse("redis://" + source.host() + ":" + source.port()), repo, options,
                 events::add, Clock.systemUTC());
         thread = new Thread(() -> {

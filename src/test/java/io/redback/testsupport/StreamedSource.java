@@ -3,7 +3,7 @@ package io.redback.testsupport;
 import io.redback.redis.LocalRedisServer;
 import io.redback.redis.RedisConnection;
 import io.redback.redis.RedisUri;
-import io.redback.redis.ReplicationLink;
+import io.redback.redis.ReplicaOptions;
 import io.redback.repo.Compression;
 import io.redback.repo.Repository;
 import io.redback.repo.file.FileStorage;
@@ -55,7 +55,7 @@ public final class StreamedSource implements AutoCloseable {
         this.storage = new FileStorage(repoDir);
         this.repository = Repository.init(storage, Clock.systemUTC());
         Streamer.Options options = new Streamer.Options(source, spool, Duration.ofMillis(200), 64 * 1024, 64L << 20,
-                null, Compression.DEFAULT, Duration.ofSeconds(10), ReplicationLink.Options.defaults());
+                null, Compression.DEFAULT, Duration.ofSeconds(10), ReplicaOptions.defaults());
         this.streamer = new Streamer(RedisUri.parse("redis://" + redis.host() + ":" + redis.port()), repository,
                 options, events::add, Clock.systemUTC());
         this.thread = new Thread(() -> {

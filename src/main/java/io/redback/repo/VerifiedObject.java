@@ -1,10 +1,6 @@
-package io.redback.cli;
+package io.redback.repo;
 
 import com.github.luben.zstd.ZstdInputStream;
-import io.redback.repo.Compression;
-import io.redback.repo.SegmentManifest;
-import io.redback.repo.SnapshotManifest;
-import io.redback.repo.Storage;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -20,18 +16,19 @@ import java.util.HexFormat;
  * and the raw bytes counted and hashed again. A decompression error ends {@link #raw()} early
  * and is remembered; a failing storage read is thrown (an environment problem, not damage).
  * {@link #problem()} reads what is left and says what differs from the manifest, naming the
- * object; nothing read from {@link #raw()} is to be trusted before it returned null.
+ * object; nothing read from {@link #raw()} is to be trusted before it returned null. Restore,
+ * log and check all read data objects through this one class.
  */
-final class VerifiedRead implements AutoCloseable {
+public final class VerifiedObject implements AutoCloseable {
     /** What a manifest promises about its data object. */
-    record Expected(String key, Compression compression, long storedSize, String sha256Stored, long rawSize,
+    public record Expected(String key, Compression compression, long storedSize, String sha256Stored, long rawSize,
                     String sha256Raw) {
-        static Expected of(SnapshotManifest m) {
+        public static Expected of(SnapshotManifest m) {
             return new Expected(m.object(), m.compression(), m.storedSize(), m.sha256Stored(), m.rawSize(),
                     m.sha256Raw());
         }
 
-        static Expected of(SegmentManifest m) {
+        public static Expected of(SegmentManifest m) {
             return new Expected(m.object(), m.compression(), m.storedSize(), m.sha256Stored(), m.rawSize(),
                     m.sha256Raw());
         }
@@ -43,7 +40,7 @@ final class VerifiedRead implements AutoCloseable {
     private final Counting rawIn;
     private final Guarded raw;
 
-    private VerifiedRead(Expected expected, InputStream in) {
+    private VerifiedObject(Expected expected, InputStream in) {
         this.expected = expected;
         this.stored = new StorageStream(in);
         this.storedIn = new Counting(stored);
@@ -57,17 +54,17 @@ final class VerifiedRead implements AutoCloseable {
      *
      * @throws java.nio.file.NoSuchFileException when it is missing (which its manifest makes damage)
      */
-    static VerifiedRead open(Storage storage, Expected expected) throws IOException {
-        return new VerifiedRead(expected, storage.get(expected.key()));
+    public static VerifiedObject open(Storage storage, Expected expected) throws IOException {
+        return new VerifiedObject(expected, storage.get(expected.key()));
     }
 
     /** The raw (decompressed) bytes. */
-    InputStream raw() {
+    public InputStream raw() {
         return rawIn;
     }
 
     /** Stored bytes read so far. */
-    long storedBytes() {
+    public long storedBytes() {
         return storedIn.count;
     }
 
@@ -75,7 +72,7 @@ final class VerifiedRead implements AutoCloseable {
      * Reads the rest and compares sizes and SHA-256s with the manifest: null when everything
      * matches, else what differs (the object's key, expected and found).
      */
-    String problem() throws IOException {
+    public String problem() throws IOException {
         rawIn.transferTo(OutputStream.nullOutputStream());
         storedIn.transferTo(OutputStream.nullOutputStream()); // whatever the decompressor left unread
         String key = expected.key();
@@ -85,7 +82,7 @@ final class VerifiedRead implements AutoCloseable {
                     + expected.storedSize() + " bytes with SHA-256 " + expected.sha256Stored();
         }
         if (raw.failure != null) {
-            return key + " does not decompress (" + expected.compression() + "): " + BackupCli.message(raw.failure);
+            return key + " does not decompress (" + expected.compression() + "): " + message(raw.failure);
         }
         String rawHex = HexFormat.of().formatHex(rawIn.sha.digest());
         if (rawIn.count != expected.rawSize() || !rawHex.equals(expected.sha256Raw())) {
@@ -105,6 +102,10 @@ final class VerifiedRead implements AutoCloseable {
         } finally {
             stored.close();
         }
+    }
+
+    private static String message(Throwable e) {
+        return e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();
     }
 
     private static MessageDigest sha256() {
@@ -187,7 +188,7 @@ final class VerifiedRead implements AutoCloseable {
                 if (storage.failed) {
                     throw e;
                 }
-                failure = e instanceof IOException io ? io : new IOException(BackupCli.message(e), e);
+                failure = e instanceof IOException io ? io : new IOException(message(e), e);
                 return -1;
             }
         }
