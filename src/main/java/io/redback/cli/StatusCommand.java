@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Show, for each source in the repository: its timelines (id, start, recovery window from the "
                 + "base snapshot to the newest restorable write, segments, and any GAP in the offsets), the state "
-                + "of its `redback stream` (from the stream.json it rewrites every few seconds: running, or not "
+                + "of its `redback stream` (from the stream.json it rewrites about once a second: running, or not "
                 + "running since when; lag in bytes and seconds; spool), and its newest snapshot."},
         footerHeading = "%nExamples:%n",
         footer = {"  redback status --repo /backups/redis",

@@ -5,6 +5,7 @@ import io.redback.aof.CutPoint;
 import io.redback.repo.Repository;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.SnapshotManifest;
+import io.redback.repo.StreamStatus;
 import io.redback.repo.Timeline;
 import java.io.IOException;
 import java.time.Instant;
@@ -115,8 +116,9 @@ public final class Planner {
     public List<Window> windows(String source) throws IOException {
         List<Window> out = new ArrayList<>();
         List<SnapshotManifest> snapshots = repository.catalog().snapshots(source);
+        Optional<StreamStatus> status = repository.timelines().status(source);
         for (Timeline t : repository.timelines().of(source)) {
-            for (Run r : Run.of(t, snapshots)) {
+            for (Run r : Run.of(t, snapshots, status.flatMap(st -> st.caughtUpUntil(t)))) {
                 if (r.window != null) {
                     out.add(r.window);
                 }
@@ -142,9 +144,10 @@ public final class Planner {
                     + "--snapshot");
         }
         List<SnapshotManifest> snapshots = repository.catalog().snapshots(source);
+        Optional<StreamStatus> status = repository.timelines().status(source);
         List<List<Run>> runs = new ArrayList<>();
         for (Timeline t : timelines) {
-            runs.add(Run.of(t, snapshots));
+            runs.add(Run.of(t, snapshots, status.flatMap(st -> st.caughtUpUntil(t))));
         }
         Candidates c = new Candidates(source, point, timelines, runs);
         if (point instanceof CutPoint.At at) {

@@ -25,19 +25,26 @@ final class Run {
     /** Member snapshots by offset, then id. */
     final List<SnapshotManifest> snapshots;
     final Window window;
+    /** Until when the source is known to have sent nothing after the run's end (empty: its last byte's arrival). */
+    private final Optional<Instant> quietUntil;
 
     private Run(Timeline timeline, long start, long end, List<SegmentManifest> segments,
-                List<SnapshotManifest> snapshots) {
+                List<SnapshotManifest> snapshots, Optional<Instant> quietUntil) {
         this.timeline = timeline;
         this.start = start;
         this.end = end;
         this.segments = List.copyOf(segments);
         this.snapshots = List.copyOf(snapshots);
+        this.quietUntil = quietUntil;
         this.window = snapshots.isEmpty() ? null : windowFrom(snapshots.get(0));
     }
 
-    /** The runs of a timeline, oldest first; snapshots are the source's (non-members are ignored). */
-    static List<Run> of(Timeline timeline, List<SnapshotManifest> snapshots) {
+    /**
+     * The runs of a timeline, oldest first; snapshots are the source's (non-members are ignored).
+     * caughtUpUntil, from the stream's status, extends the last run's window up to that time
+     * when nothing arrived after the timeline's last committed byte.
+     */
+    static List<Run> of(Timeline timeline, List<SnapshotManifest> snapshots, Optional<Instant> caughtUpUntil) {
         List<List<SegmentManifest>> groups = new ArrayList<>();
         List<Long> starts = new ArrayList<>();
         List<SegmentManifest> current = new ArrayList<>();
@@ -68,7 +75,8 @@ final class Run {
             }
             members.sort(Comparator.comparingLong((SnapshotManifest m) -> m.replicationOffset())
                     .thenComparing(SnapshotManifest::id));
-            runs.add(new Run(timeline, start, end, segs, members));
+            boolean last = i == groups.size() - 1;
+            runs.add(new Run(timeline, start, end, segs, members, last ? caughtUpUntil : Optional.empty()));
         }
         return runs;
     }
@@ -115,6 +123,9 @@ final class Run {
         Instant from = timeOf(m);
         Instant to = segments.isEmpty() || segments.get(segments.size() - 1).endOffset() <= m.replicationOffset()
                 ? from : segments.get(segments.size() - 1).lastArrival();
+        if (quietUntil.isPresent() && quietUntil.get().isAfter(to)) {
+            to = quietUntil.get();
+        }
         if (to.isBefore(from)) {
             to = from;
         }

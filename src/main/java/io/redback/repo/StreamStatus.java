@@ -3,11 +3,13 @@ package io.redback.repo;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What a running {@code redback stream} last said about itself, rewritten as
- * {@code sources/<source>/stream.json} every few seconds: its state, the timeline it extends,
- * how far it has received and committed, and how far behind the source the repository is.
+ * {@code sources/<source>/stream.json} about once a second while the log moves (every ten
+ * seconds when it does not): its state, the timeline it extends, how far it has received and
+ * committed, and how far behind the source the repository is.
  * A status whose {@code updatedAt} is old means the stream is not running. Nullable:
  * {@code timeline}, {@code replicationId}, {@code lagSeconds}.
  */
@@ -35,5 +37,21 @@ public record StreamStatus(
         Objects.requireNonNull(sourceAddress, "sourceAddress");
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(updatedAt, "updatedAt");
+    }
+
+    /**
+     * Until when timeline t is known to hold every command that reached the stream: when this
+     * status says the stream had received nothing beyond what the repository holds of t, the
+     * source's state stayed the end of t's log until then. One millisecond before
+     * {@code updatedAt}, because a command stamped in that very millisecond may have been read
+     * just after the status was taken. Empty when the status is about another timeline or
+     * the stream was behind.
+     */
+    public Optional<Instant> caughtUpUntil(Timeline t) {
+        if (timeline == null || !timeline.equals(t.id()) || receivedOffset != committedOffset
+                || committedOffset != t.endOffset()) {
+            return Optional.empty();
+        }
+        return Optional.of(updatedAt.minusMillis(1));
     }
 }

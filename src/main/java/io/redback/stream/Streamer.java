@@ -39,8 +39,13 @@ import java.util.function.Consumer;
 public final class Streamer {
     private static final long FIRST_BACKOFF_MS = 200;
     private static final long MAX_BACKOFF_MS = 30_000;
+    /** New bytes are acked this soon, so that WAIT and the source's view of the lag stay current. */
+    private static final long ACK_NEW_BYTES_MS = 100;
+    /** With nothing new, an ack still goes this often: the source drops replicas silent for repl-timeout. */
     private static final long ACK_EVERY_MS = 1000;
-    private static final long STATUS_EVERY_MS = 5000;
+    /** stream.json is rewritten this often while offsets move, and at least every STATUS_QUIET_MS. */
+    private static final long STATUS_EVERY_MS = 1000;
+    private static final long STATUS_QUIET_MS = 10_000;
     private static final int READ_CHUNK = 64 * 1024;
 
     /**
@@ -113,6 +118,7 @@ public final class Streamer {
             shipper = new Shipper(repository, spool, options.source(), options.compression(), events);
             Thread shipping = daemon("redback-ship", this::shipLoop);
             Thread ticking = daemon("redback-tick", this::tickLoop);
+            Thread acking = daemon("redback-ack", this::ackLoop);
             Thread snapshots = options.snapshotEvery() == null ? null : daemon("redback-snapshots", this::snapshotLoop);
             try {
                 linkLoop();
@@ -120,6 +126,7 @@ public final class Streamer {
                 stopping = true;
                 flush();
                 ticking.interrupt();
+                acking.interrupt();
                 if (snapshots != null) {
                     snapshots.interrupt();
                 }
@@ -131,6 +138,7 @@ public final class Streamer {
                 shipping.interrupt();
                 join(shipping);
                 join(ticking);
+                join(acking);
                 if (snapshots != null) {
                     join(snapshots);
                 }
@@ -269,9 +277,11 @@ public final class Streamer {
                 throw new EOFException(uri.address() + " closed the replication link");
             }
             scanner.received(n);
-            long now = clock.millis();
             boolean getack = false;
             synchronized (lock) {
+                // Stamped under the lock: a status taken under it either sees these commands as
+                // received or was taken no later than their arrival (see StreamStatus.caughtUpUntil).
+                long now = clock.millis();
                 CommandScanner.Command c;
                 while ((c = scanner.next()) != null) {
                     if (current == null) {
@@ -343,11 +353,16 @@ public final class Streamer {
 
     private void shipLoop() {
         long lastStatus = 0;
+        long lastCommitted = Long.MIN_VALUE;
         while (true) {
             try {
                 shipper.shipSome(200);
-                if (System.currentTimeMillis() - lastStatus >= STATUS_EVERY_MS) {
-                    lastStatus = System.currentTimeMillis();
+                long now = System.currentTimeMillis();
+                long committed = committedOffset();
+                long since = now - lastStatus;
+                if (since >= STATUS_QUIET_MS || (since >= STATUS_EVERY_MS && committed != lastCommitted)) {
+                    lastStatus = now;
+                    lastCommitted = committed;
                     writeStatus(link == null ? "connecting" : "streaming", null);
                 }
             } catch (InterruptedException e) {
@@ -359,26 +374,41 @@ public final class Streamer {
         }
     }
 
+    /** Spools the open segment every --flush-interval (the fsync can take a while, so acks have their own thread). */
     private void tickLoop() {
         long flushMs = options.flushInterval().toMillis();
-        long lastFlush = System.currentTimeMillis();
-        long lastAck = 0;
         while (!stopping) {
             try {
-                Thread.sleep(Math.min(flushMs, ACK_EVERY_MS) / 2 + 1);
+                Thread.sleep(flushMs);
+            } catch (InterruptedException e) {
+                return;
+            }
+            flush();
+        }
+    }
+
+    /**
+     * Acks what was received: soon after new bytes (WAIT on the source returns promptly and its
+     * lag stays under a second), and once a second regardless, like a Redis replica. An ack
+     * says received, not durable: the spool's fsync follows within --flush-interval.
+     */
+    private void ackLoop() {
+        long lastAck = 0;
+        long acked = -1;
+        while (!stopping) {
+            try {
+                Thread.sleep(ACK_NEW_BYTES_MS);
             } catch (InterruptedException e) {
                 return;
             }
             long now = System.currentTimeMillis();
-            if (now - lastFlush >= flushMs) {
-                lastFlush = now;
-                flush();
-            }
+            long r = received;
             ReplicationLink l = link;
-            if (l != null && received >= 0 && now - lastAck >= ACK_EVERY_MS) {
-                lastAck = now;
+            if (l != null && r >= 0 && (r != acked || now - lastAck >= ACK_EVERY_MS)) {
                 try {
-                    l.ack(received);
+                    l.ack(r);
+                    lastAck = now;
+                    acked = r;
                 } catch (IOException e) {
                     // The reader sees the broken link too and reconnects.
                 }
@@ -413,19 +443,24 @@ public final class Streamer {
 
     private void writeStatus(String state, String message) {
         Spool.State s = spool.state().orElse(null);
-        long committed = committedOffset();
-        long now = clock.millis();
+        long now;
+        long receivedNow;
         long oldest = spool.oldestArrivalMillis();
         synchronized (lock) {
+            now = clock.millis();
+            receivedNow = received;
             if (oldest < 0 && current != null && !current.isEmpty()) {
                 oldest = current.firstArrivalMillis();
             }
         }
-        long lagBytes = received >= 0 && committed >= 0 ? Math.max(0, received - committed) : 0;
+        // Read after received: committed only grows, so committed == received means nothing that
+        // had arrived by `now` is missing from the repository.
+        long committed = committedOffset();
+        long lagBytes = receivedNow >= 0 && committed >= 0 ? Math.max(0, receivedNow - committed) : 0;
         try {
             repository.write(new StreamStatus(StreamStatus.FORMAT_VERSION, options.source(), uri.address(), state,
                     Instant.ofEpochMilli(now), s == null ? null : s.timeline(), s == null ? null : s.replicationId(),
-                    received, committed, spool.bytes(), lagBytes,
+                    receivedNow, committed, spool.bytes(), lagBytes,
                     oldest < 0 ? 0.0 : (now - oldest) / 1000.0, message));
         } catch (IOException | RuntimeException e) {
             // The shipper reports repository trouble; a missed status is only a stale one.
