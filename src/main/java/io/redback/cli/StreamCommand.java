@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -202,6 +203,16 @@ public final class StreamCommand implements Callable<Integer> {
             o.put("event", "spool-failed");
             o.put("reason", f.reason());
             text = "ERROR: cannot write the spool (" + f.reason() + "); reconnecting from the last durable offset";
+        } else if (event instanceof StreamEvent.BacklogShort b) {
+            o.put("event", "backlog-short");
+            o.put("backlogBytes", b.backlogBytes());
+            o.put("bytesPerSecond", Math.round(b.bytesPerSecond()));
+            o.put("coversSeconds", b.covers().toMillis() / 1000.0);
+            text = String.format(Locale.ROOT, "WARNING: the source's replication backlog (%s) holds only %.1f s of "
+                    + "writes at the current rate (%s/s): if redback is stopped or cut off for longer, the source "
+                    + "cannot continue the link and a new timeline starts with a full sync; raise it, e.g. "
+                    + "CONFIG SET repl-backlog-size %s", BackupCli.size(b.backlogBytes()), b.covers().toMillis() / 1000.0,
+                    BackupCli.size(Math.round(b.bytesPerSecond())), suggestedBacklog(b.bytesPerSecond()));
         } else if (event instanceof StreamEvent.SnapshotTaken s) {
             o.put("event", "snapshot");
             o.put("snapshot", s.snapshot().id().toString());
@@ -226,6 +237,15 @@ public final class StreamCommand implements Callable<Integer> {
             throw new IllegalStateException("unknown event " + event);
         }
         println(out, text, o);
+    }
+
+    /** Five minutes of writes at this rate, rounded up to a power of two megabytes (at least 64mb). */
+    static String suggestedBacklog(double bytesPerSecond) {
+        long mb = 64;
+        while (mb * (1L << 20) < bytesPerSecond * 300) {
+            mb *= 2;
+        }
+        return mb + "mb";
     }
 
     private void println(PrintWriter out, String text, Map<String, ?> o) {

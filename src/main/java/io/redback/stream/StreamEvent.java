@@ -46,6 +46,17 @@ public sealed interface StreamEvent {
     record SpoolFailed(String reason) implements StreamEvent {
     }
 
+    /**
+     * The source's replication backlog holds less than a minute of writes at the rate the stream
+     * receives them: a longer outage of the link forces a full sync and a new timeline.
+     */
+    record BacklogShort(long backlogBytes, double bytesPerSecond) implements StreamEvent {
+        /** How long an outage the backlog bridges at this rate. */
+        public Duration covers() {
+            return Duration.ofMillis((long) (backlogBytes * 1000.0 / bytesPerSecond));
+        }
+    }
+
     /** A periodic snapshot (--snapshot-every) was committed. */
     record SnapshotTaken(SnapshotManifest snapshot) implements StreamEvent {
     }

@@ -46,6 +46,7 @@ public final class Streamer {
     /** stream.json is rewritten this often while offsets move, and at least every STATUS_QUIET_MS. */
     private static final long STATUS_EVERY_MS = 1000;
     private static final long STATUS_QUIET_MS = 10_000;
+    private static final long BACKLOG_SAMPLE_MS = 5000;
     private static final int READ_CHUNK = 64 * 1024;
 
     /**
@@ -85,6 +86,8 @@ public final class Streamer {
     private volatile ReplicationLink link;
     private volatile long received = -1;
     private volatile Thread runner;
+    /** The last backlog warning, carried in stream.json's message. */
+    private volatile String backlogWarning;
     private Spool spool;
     private Shipper shipper;
     private OpenSegment current; // guarded by lock
@@ -119,6 +122,7 @@ public final class Streamer {
             Thread shipping = daemon("redback-ship", this::shipLoop);
             Thread ticking = daemon("redback-tick", this::tickLoop);
             Thread acking = daemon("redback-ack", this::ackLoop);
+            Thread watching = daemon("redback-backlog", this::backlogLoop);
             Thread snapshots = options.snapshotEvery() == null ? null : daemon("redback-snapshots", this::snapshotLoop);
             try {
                 linkLoop();
@@ -127,6 +131,7 @@ public final class Streamer {
                 flush();
                 ticking.interrupt();
                 acking.interrupt();
+                watching.interrupt();
                 if (snapshots != null) {
                     snapshots.interrupt();
                 }
@@ -139,6 +144,7 @@ public final class Streamer {
                 join(shipping);
                 join(ticking);
                 join(acking);
+                join(watching);
                 if (snapshots != null) {
                     join(snapshots);
                 }
@@ -363,7 +369,7 @@ public final class Streamer {
                 if (since >= STATUS_QUIET_MS || (since >= STATUS_EVERY_MS && committed != lastCommitted)) {
                     lastStatus = now;
                     lastCommitted = committed;
-                    writeStatus(link == null ? "connecting" : "streaming", null);
+                    writeStatus(link == null ? "connecting" : "streaming", backlogWarning);
                 }
             } catch (InterruptedException e) {
                 return;
@@ -413,6 +419,24 @@ public final class Streamer {
                     // The reader sees the broken link too and reconnects.
                 }
             }
+        }
+    }
+
+    /** Warns (and says so in stream.json) when the source's backlog would not bridge a short outage. */
+    private void backlogLoop() {
+        BacklogWatch watch = new BacklogWatch(uri, clock::millis);
+        while (!stopping) {
+            try {
+                Thread.sleep(BACKLOG_SAMPLE_MS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            watch.sample(received).ifPresent(warning -> {
+                backlogWarning = "the source's repl-backlog-size (" + warning.backlogBytes() + " bytes) holds "
+                        + warning.covers().toMillis() / 1000.0 + " s of writes at the current rate: a longer outage "
+                        + "starts a new timeline";
+                events.accept(warning);
+            });
         }
     }
 
