@@ -113,7 +113,7 @@ public final class StreamCommand implements Callable<Integer> {
                 err.println("redback stream: " + notice);
                 err.flush();
             });
-            Streamer streamer = new Streamer(uri, repository, options, event -> print(out, event), clock);
+            Streamer streamer = new Streamer(uri, repository, options, event -> print(out, event, json), clock);
             // SIGINT/SIGTERM ask the stream to stop; run() then flushes, drains and returns, and we exit 0.
             // A shutdown hook is the fallback (e.g. System.exit elsewhere): it waits for the same clean stop.
             StopSignals.onInterruptOrTerminate(streamer::stop);
@@ -126,9 +126,7 @@ public final class StreamCommand implements Callable<Integer> {
                 }
             }, "redback-stop");
             Runtime.getRuntime().addShutdownHook(hook);
-            println(out, "streaming " + uri.address() + " as " + options.source() + " into " + repository.describe()
-                    + " (spool " + options.spool() + ")", Map.of("event", "started", "source", options.source(),
-                    "address", uri.address(), "repository", repository.describe(), "spool", options.spool().toString()));
+            printStarted(out, uri, options, repository, json);
             try {
                 streamer.run();
             } finally {
@@ -145,7 +143,17 @@ public final class StreamCommand implements Callable<Integer> {
         }
     }
 
-    private void print(PrintWriter out, StreamEvent event) {
+    /** The line a stream prints once it runs, before its first event (the demo prints it too). */
+    static void printStarted(PrintWriter out, RedisUri uri, Streamer.Options options, Repository repository,
+                             boolean json) {
+        println(out, "streaming " + uri.address() + " as " + options.source() + " into " + repository.describe()
+                + " (spool " + options.spool() + ")", Map.of("event", "started", "source", options.source(),
+                "address", uri.address(), "repository", repository.describe(), "spool", options.spool().toString()),
+                json);
+    }
+
+    /** Prints one event as a timestamped line of text, or as a JSON line (the demo prints them too). */
+    static void print(PrintWriter out, StreamEvent event, boolean json) {
         Map<String, Object> o = new LinkedHashMap<>();
         String text;
         if (event instanceof StreamEvent.TimelineStarted t) {
@@ -225,10 +233,10 @@ public final class StreamCommand implements Callable<Integer> {
         } else {
             throw new IllegalStateException("unknown event " + event);
         }
-        println(out, text, o);
+        println(out, text, o, json);
     }
 
-    private void println(PrintWriter out, String text, Map<String, ?> o) {
+    private static void println(PrintWriter out, String text, Map<String, ?> o, boolean json) {
         synchronized (out) {
             if (json) {
                 Map<String, Object> line = new LinkedHashMap<>();
