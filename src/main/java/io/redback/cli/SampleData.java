@@ -29,6 +29,24 @@ final class SampleData {
         }
     }
 
+    /**
+     * A shop's writes for the point-in-time part: per order, a customer session with a one-hour
+     * TTL and a MULTI/EXEC that records the order, counts it and queues it for shipping.
+     */
+    static void writeShop(RedisConnection r, int firstOrder, int orders) throws IOException {
+        r.call("SELECT", "0");
+        for (int i = 0; i < orders; i++) {
+            String order = Integer.toString(firstOrder + i);
+            r.call("SET", "session:customer-" + order, "{\"cart\":[" + (i * 7 % 31) + "]}", "EX", "3600");
+            r.call("MULTI");
+            r.call("HSET", "order:" + order, "customer", "customer-" + order, "item", "sku-" + (i * 7 % 31),
+                    "qty", Integer.toString(1 + i % 5));
+            r.call("INCR", "orders:count");
+            r.call("RPUSH", "queue:shipping", "order:" + order);
+            r.call("EXEC");
+        }
+    }
+
     static void write(RedisConnection r, int scale) throws IOException {
         Random rnd = new Random(42);
         long now = System.currentTimeMillis();

@@ -114,7 +114,7 @@ public final class StreamCommand implements Callable<Integer> {
                 err.println("redback stream: " + notice);
                 err.flush();
             });
-            Streamer streamer = new Streamer(uri, repository, options, event -> print(out, event), clock);
+            Streamer streamer = new Streamer(uri, repository, options, event -> print(out, event, json), clock);
             // SIGINT/SIGTERM ask the stream to stop; run() then flushes, drains and returns, and we exit 0.
             // A shutdown hook is the fallback (e.g. System.exit elsewhere): it waits for the same clean stop.
             StopSignals.onInterruptOrTerminate(streamer::stop);
@@ -127,9 +127,7 @@ public final class StreamCommand implements Callable<Integer> {
                 }
             }, "redback-stop");
             Runtime.getRuntime().addShutdownHook(hook);
-            println(out, "streaming " + uri.address() + " as " + options.source() + " into " + repository.describe()
-                    + " (spool " + options.spool() + ")", Map.of("event", "started", "source", options.source(),
-                    "address", uri.address(), "repository", repository.describe(), "spool", options.spool().toString()));
+            printStarted(out, uri, options, repository, json);
             try {
                 streamer.run();
             } finally {
@@ -146,7 +144,17 @@ public final class StreamCommand implements Callable<Integer> {
         }
     }
 
-    private void print(PrintWriter out, StreamEvent event) {
+    /** The line a stream prints once it runs, before its first event (the demo prints it too). */
+    static void printStarted(PrintWriter out, RedisUri uri, Streamer.Options options, Repository repository,
+                             boolean json) {
+        println(out, "streaming " + uri.address() + " as " + options.source() + " into " + repository.describe()
+                + " (spool " + options.spool() + ")", Map.of("event", "started", "source", options.source(),
+                "address", uri.address(), "repository", repository.describe(), "spool", options.spool().toString()),
+                json);
+    }
+
+    /** Prints one event as a timestamped line of text, or as a JSON line (the demo prints them too). */
+    static void print(PrintWriter out, StreamEvent event, boolean json) {
         Map<String, Object> o = new LinkedHashMap<>();
         String text;
         if (event instanceof StreamEvent.TimelineStarted t) {
@@ -236,7 +244,7 @@ public final class StreamCommand implements Callable<Integer> {
         } else {
             throw new IllegalStateException("unknown event " + event);
         }
-        println(out, text, o);
+        println(out, text, o, json);
     }
 
     /** Five minutes of writes at this rate, rounded up to a power of two megabytes (at least 64mb). */
@@ -248,7 +256,7 @@ public final class StreamCommand implements Callable<Integer> {
         return mb + "mb";
     }
 
-    private void println(PrintWriter out, String text, Map<String, ?> o) {
+    private static void println(PrintWriter out, String text, Map<String, ?> o, boolean json) {
         synchronized (out) {
             if (json) {
                 Map<String, Object> line = new LinkedHashMap<>();

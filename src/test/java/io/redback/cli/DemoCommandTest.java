@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's first command: the demo runs end to end against a real redis-server. */
+/** The README's first command: the demo runs end to end against a real redis-server, and each part works. */
 class DemoCommandTest {
     @Test
     void theDemoWritesSavesChecksAndInspectsARealDataset(@TempDir Path tmp) throws Exception {
@@ -22,5 +22,23 @@ class DemoCommandTest {
         assertThat(m.find()).as(r.out()).isTrue();
         assertThat(m.group(1)).isEqualTo(m.group(2));
         assertThat(Files.size(tmp.resolve("dump.rdb"))).isGreaterThan(100_000);
+        assertStreamedAndRestoredBeforeTheFlushall(r.out(), tmp);
+    }
+
+    /** The last part: stream, FLUSHALL, log, restore --before FLUSHALL, the keys back, a clean stop, status. */
+    private static void assertStreamedAndRestoredBeforeTheFlushall(String out, Path tmp) {
+        assertThat(out).contains("started: base snapshot of")
+                .contains("FLUSHALL; DBSIZE -> 0")
+                .contains("-> the data just before it: redback restore --name demo --before 'FLUSHALL'")
+                .contains("restored source demo as of offset")
+                .contains("stopped: received up to offset")
+                .contains("stream      not running (stopped cleanly");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("db0 holds ([0-9,]+) keys again, "
+                + "orders:count is (\\d+) \\(before the FLUSHALL: ([0-9,]+) keys, (\\d+)\\)").matcher(out);
+        assertThat(m.find()).as(out).isTrue();
+        assertThat(m.group(1)).as("keys back").isEqualTo(m.group(3));
+        assertThat(m.group(2)).as("orders:count back").isEqualTo(m.group(4)).isEqualTo("100");
+        assertThat(tmp.resolve("before-flushall/appendonlydir")).isDirectory();
+        assertThat(tmp.resolve("spool")).as("the drained spool is removed").doesNotExist();
     }
 }

@@ -24,7 +24,7 @@ class StatusCommandTest {
             s.jedis().set("k", "v");
             long shipped = s.awaitShipped();
             String repo = s.repoUrl();
-            awaitStatusFile(s);
+            awaitStatus(s, shipped);
 
             Cli.Run running = ok(Cli.redback("status", "--repo", repo));
             Timeline t = s.repository().timelines().of("src").get(0);
@@ -80,9 +80,11 @@ class StatusCommandTest {
         assertThat(unknown.err()).contains("source nope has no snapshots, timelines or stream");
     }
 
-    private static void awaitStatusFile(StreamedSource s) throws Exception {
+    /** Waits for a stream.json that names the timeline and has committed offset (the first may predate the link). */
+    private static void awaitStatus(StreamedSource s, long offset) throws Exception {
         long deadline = System.currentTimeMillis() + 20_000;
-        while (s.repository().timelines().status("src").isEmpty()) {
+        while (s.repository().timelines().status("src")
+                .filter(st -> st.timeline() != null && st.committedOffset() >= offset).isEmpty()) {
             assertThat(System.currentTimeMillis()).as("waited for stream.json").isLessThan(deadline);
             Thread.sleep(100);
         }
