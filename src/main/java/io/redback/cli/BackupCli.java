@@ -33,6 +33,11 @@ final class BackupCli {
         return String.format(Locale.ROOT, "%,d", n);
     }
 
+    /** {@code 1 key}, {@code 1,204 keys}. */
+    static String keys(long n) {
+        return count(n) + (n == 1 ? " key" : " keys");
+    }
+
     /** The manifest as an ordered map, field for field as manifest.json holds it. */
     static Map<String, Object> manifest(SnapshotManifest m) {
         Map<String, Object> o = new LinkedHashMap<>();

@@ -154,7 +154,7 @@ final class PointInTimeRestore {
         out.println("  timeline   " + p.timeline() + "  (window " + p.window().describe() + ")");
         out.println("  snapshot   " + p.snapshot().id() + " at offset " + p.fromOffset() + " (taken "
                 + p.snapshot().startedAt() + "), "
-                + BackupCli.count(p.snapshot().totalKeys()) + " keys, " + BackupCli.size(p.snapshot().rawSize()) + " RDB");
+                + BackupCli.keys(p.snapshot().totalKeys()) + ", " + BackupCli.size(p.snapshot().rawSize()) + " RDB");
         if (p.segments().isEmpty()) {
             out.println("  log        none to replay");
         } else {
@@ -189,16 +189,16 @@ final class PointInTimeRestore {
         out.println("restored source " + p.source() + " as of offset " + p.cutOffset() + " (" + p.cutTime() + ") to "
                 + r.target());
         out.println("  base       " + (r.format() == RestoreWriter.Format.AOF ? "appendonly.aof.1.base.rdb: " : "")
-                + "snapshot " + p.snapshot().id() + ", " + BackupCli.count(r.baseKeys()) + " keys; sizes and SHA-256 "
+                + "snapshot " + p.snapshot().id() + ", " + BackupCli.keys(r.baseKeys()) + "; sizes and SHA-256 "
                 + "match the manifest, every key read, CRC64 verified");
         out.println("  log        " + (r.format() == RestoreWriter.Format.AOF ? "appendonly.aof.1.incr.aof: " : "")
                 + BackupCli.count(r.commands()) + " command(s) from " + r.segments() + " segment(s), "
                 + BackupCli.size(r.incrBytes()) + (r.segments() > 0 ? "; sizes and SHA-256 of every segment match" : ""));
         if (r.format() == RestoreWriter.Format.RDB) {
-            out.println("  result     dump.rdb: " + BackupCli.count(r.resultKeys()) + " keys, saved by redis-server from "
+            out.println("  result     dump.rdb: " + BackupCli.keys(r.resultKeys()) + ", saved by redis-server from "
                     + "the snapshot and the log, then checked");
         }
-        out.println("  expired    " + BackupCli.count(r.expired()) + " keys had expired by now and stay dead ("
+        out.println("  expired    " + BackupCli.keys(r.expired()) + " had expired by now and stay dead ("
                 + BackupCli.count(r.expiredInSnapshot()) + " in the snapshot, " + BackupCli.count(r.expiredByLog())
                 + " given a past deadline by the log)");
         out.println("start Redis on it with:");

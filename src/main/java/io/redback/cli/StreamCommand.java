@@ -164,8 +164,8 @@ public final class StreamCommand implements Callable<Integer> {
             o.put("offset", t.base().replicationOffset());
             o.put("keys", t.base().totalKeys());
             o.put("previousTimeline", t.previous() == null ? null : t.previous().toString());
-            text = "timeline " + t.base().id() + " started: base snapshot of " + BackupCli.count(t.base().totalKeys())
-                    + " keys (" + BackupCli.size(t.base().rawSize()) + "), replication " + t.base().replicationId()
+            text = "timeline " + t.base().id() + " started: base snapshot of " + BackupCli.keys(t.base().totalKeys())
+                    + " (" + BackupCli.size(t.base().rawSize()) + "), replication " + t.base().replicationId()
                     + ":" + t.base().replicationOffset()
                     + (t.previous() == null ? "" : "; the source could not continue timeline " + t.previous()
                     + " after offset " + t.previousEnd() + ", so restores cannot cross from one to the other");
@@ -225,8 +225,8 @@ public final class StreamCommand implements Callable<Integer> {
             o.put("event", "snapshot");
             o.put("snapshot", s.snapshot().id().toString());
             o.put("offset", s.snapshot().replicationOffset());
-            text = "snapshot " + s.snapshot().id() + " stored (" + BackupCli.count(s.snapshot().totalKeys())
-                    + " keys, offset " + s.snapshot().replicationOffset() + ")";
+            text = "snapshot " + s.snapshot().id() + " stored (" + BackupCli.keys(s.snapshot().totalKeys())
+                    + ", offset " + s.snapshot().replicationOffset() + ")";
         } else if (event instanceof StreamEvent.SnapshotFailed s) {
             o.put("event", "snapshot-failed");
             o.put("reason", s.reason());
