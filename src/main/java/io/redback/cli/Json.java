@@ -10,6 +10,8 @@ import java.util.Map;
 /** One place that turns report maps into the JSON every {@code --json} prints. */
 final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** JSON Lines (stream events, log entries): one object per line, for readers that go line by line. */
+    private static final ObjectMapper LINES = new ObjectMapper();
 
     private Json() {
     }
@@ -27,9 +29,19 @@ final class Json {
         return m;
     }
 
+    /** An indented document: the report of a one-shot command. */
     static String write(Object value) {
+        return render(MAPPER, value);
+    }
+
+    /** One line: an entry of a JSON Lines output. */
+    static String line(Object value) {
+        return render(LINES, value);
+    }
+
+    private static String render(ObjectMapper mapper, Object value) {
         try {
-            return MAPPER.writeValueAsString(value);
+            return mapper.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render JSON: " + e.getMessage(), e);
         }

@@ -1,7 +1,5 @@
 package io.redback.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.redback.aof.AofTime;
 import io.redback.aof.LogEntry;
 import java.util.List;
@@ -15,7 +13,6 @@ import java.util.Map;
  * the same fields; and ready-to-paste command lines for the hints under FLUSHALL and FLUSHDB.
  */
 final class LogLines {
-    private static final ObjectMapper LINES = new ObjectMapper(); // one object per line, no indentation
 
     private LogLines() {
     }
@@ -56,11 +53,7 @@ final class LogLines {
 
     /** One JSON line. */
     static String json(Map<String, Object> m) {
-        try {
-            return LINES.writeValueAsString(m);
-        } catch (JsonProcessingException ex) {
-            throw new IllegalStateException("cannot render JSON: " + ex.getMessage(), ex);
-        }
+        return Json.line(m);
     }
 
     /**

@@ -147,10 +147,14 @@ public final class StreamCommand implements Callable<Integer> {
     /** The line a stream prints once it runs, before its first event (the demo prints it too). */
     static void printStarted(PrintWriter out, RedisUri uri, Streamer.Options options, Repository repository,
                              boolean json) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("event", "started");
+        o.put("source", options.source());
+        o.put("address", uri.address());
+        o.put("repository", repository.describe());
+        o.put("spool", options.spool().toString());
         println(out, "streaming " + uri.address() + " as " + options.source() + " into " + repository.describe()
-                + " (spool " + options.spool() + ")", Map.of("event", "started", "source", options.source(),
-                "address", uri.address(), "repository", repository.describe(), "spool", options.spool().toString()),
-                json);
+                + " (spool " + options.spool() + ")", o, json);
     }
 
     /** Prints one event as a timestamped line of text, or as a JSON line (the demo prints them too). */
@@ -262,7 +266,7 @@ public final class StreamCommand implements Callable<Integer> {
                 Map<String, Object> line = new LinkedHashMap<>();
                 line.put("time", Instant.now().toString());
                 line.putAll(o);
-                out.println(Json.write(line));
+                out.println(Json.line(line));
             } else {
                 out.println(Instant.now().toString().replaceFirst("\\.\\d+Z$", "Z") + " " + text);
             }

@@ -1,8 +1,6 @@
 package io.redback.testsupport;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -70,16 +68,20 @@ public final class StreamProcess implements AutoCloseable {
         return stream;
     }
 
-    /** The events printed so far, one JSON object each ({@code event}, {@code time}, ...). */
+    /** The events printed so far, one JSON object a line ({@code event}, {@code time}, ...); JSON Lines or it fails. */
     public List<JsonNode> events() throws IOException {
         List<JsonNode> events = new ArrayList<>();
-        // A sequence of JSON values, whether one a line or indented over several.
-        try (MappingIterator<JsonNode> values = JSON.readerFor(JsonNode.class).readValues(out.toFile())) {
-            while (values.hasNextValue()) {
-                events.add(values.nextValue());
+        String printed = Files.readString(out, StandardCharsets.UTF_8);
+        int complete = printed.lastIndexOf('\n') + 1; // the last line may still be being written
+        for (String line : printed.substring(0, complete).split("\n")) {
+            if (line.isEmpty()) {
+                continue;
             }
-        } catch (JsonProcessingException halfWritten) {
-            // The last event may still be being written: the whole ones before it are what was printed.
+            JsonNode event = JSON.readTree(line);
+            if (!event.isObject() || !event.has("event")) {
+                throw new IOException("redback stream --json printed a line that is not one event object: " + line);
+            }
+            events.add(event);
         }
         return events;
     }
