@@ -35,133 +35,39 @@
 set -euo pipefail
 
 here="$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-out="${BENCH_OUT:-$here/out}"
+. "$here/lib.sh" # also sets out, results, redis_server, redis_cli
+
 work="$out/stream"
-results="${BENCH_RESULTS:-$here/RESULTS.md}"
-redis_server="${REDIS_SERVER:-redis-server}"
-redis_cli="${REDIS_CLI:-redis-cli}"
 redis_benchmark="${REDIS_BENCHMARK:-redis-benchmark}"
-max_load="${BENCH_MAX_LOAD:-1.5}"
-load_wait="${BENCH_LOAD_WAIT:-240}"
 pairs=3
 requests=""
 seconds=25
 restore_runs=3
 skip_restore=0
 reference=1
-record=1
-label=""
 stats="$here/stream-stats.py"
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --pairs) pairs="$2"; shift ;;
-    --requests) requests="$2"; shift ;;
-    --seconds) seconds="$2"; shift ;;
-    --restore-runs) restore_runs="$2"; shift ;;
-    --skip-restore) skip_restore=1 ;;
-    --no-reference) reference=0 ;;
-    --label) label="$2"; shift ;;
-    --no-record) record=0 ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "stream.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
-  esac
-  shift
-done
-for v in "$pairs" "$seconds" "$restore_runs" ${requests:+"$requests"}; do
-  [[ "$v" =~ ^[1-9][0-9]*$ ]] || { echo "stream.sh: --pairs, --requests, --seconds and --restore-runs want positive integers" >&2; exit 2; }
-done
-for tool in "$redis_server" "$redis_cli" "$redis_benchmark" python3 java; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "stream.sh: $tool not found on PATH (apt-get install redis-server redis-tools)" >&2; exit 2; }
-done
-[ -x /usr/bin/time ] || { echo "stream.sh: /usr/bin/time (GNU time) is needed: apt-get install time" >&2; exit 2; }
-
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-now() { date +%s.%N; }
-sub() { python3 -c "print(f'{$1 - $2:.3f}')"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-load1() { cut -d' ' -f1 /proc/loadavg; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+parse_options --pairs:pairs --requests:requests --seconds:seconds --restore-runs:restore_runs \
+  --skip-restore:skip_restore=1 --no-reference:reference=0 -- "$@"
+need_positive "--pairs, --requests, --seconds and --restore-runs want positive integers" \
+  "$pairs" "$seconds" "$restore_runs" ${requests:+"$requests"}
+need_tools --hint "(apt-get install redis-server redis-tools)" "$redis_server" "$redis_cli" "$redis_benchmark" python3 java
 hz="$(getconf CLK_TCK)"
 
 rm -rf "$work"
 mkdir -p "$work"
 
 # ---------------------------------------------------------------------------------------------
-# Processes: every one this script starts is in `started`, and stopped on exit
+# Processes: every one this script starts goes into lib.sh's `started`, stopped on exit; /proc readers
 # ---------------------------------------------------------------------------------------------
-started=()
-cleanup() {
-  local pid
-  for pid in "${started[@]+"${started[@]}"}"; do
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null || true
-    fi
-  done
-  for pid in "${started[@]+"${started[@]}"}"; do
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-}
-trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# start_server DIR PORT ARGS... -> $server_pid
-start_server() {
-  local dir="$1" port="$2"; shift 2
-  "$redis_server" --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize no --logfile "$dir/redis.log" "$@" &
-  server_pid=$!
-  started+=("$server_pid")
-}
-wait_pong() { # port pid timeout_s; returns when PING answers PONG (not LOADING)
-  local port="$1" pid="$2" i
-  for i in $(seq $(( $3 * 50 ))); do
-    alive "$pid" || return 1
-    [ "$("$redis_cli" -p "$port" PING 2>/dev/null)" = PONG ] && return 0
-    sleep 0.02
-  done
-  return 1
-}
-stop_server() { # port pid
-  "$redis_cli" -p "$1" SHUTDOWN NOSAVE >/dev/null 2>&1 || kill "$2" 2>/dev/null || true
-  wait "$2" 2>/dev/null || true
-}
-info_field() { # port section field
-  "$redis_cli" -p "$1" INFO "$2" | tr -d '\r' | grep "^$3:" | cut -d: -f2
-}
 keyspace() { { "$redis_cli" -p "$1" INFO keyspace | tr -d '\r' | grep '^db' || true; } | sed 's/,avg_ttl=.*//' | tr '\n' ' ' | sed 's/ $//'; }
 ticks() { # utime+stime+cutime+cstime of a process, in clock ticks (0 once it is gone)
   { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null || echo; } | awk '{print ($12 + $13 + $14 + $15) + 0}'
 }
 busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 hwm() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || true; }
-alive() { # running (kill -0 also succeeds on a zombie, which we have not waited for yet)
-  local st; st="$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)"
-  [ -n "$st" ] && [ "$st" != Z ]
-}
-
-quiet_notes=()
-wait_quiet() { # what
-  local waited=0 l
-  while :; do
-    l="$(load1)"
-    if python3 -c "import sys; sys.exit(0 if $l < $max_load else 1)"; then
-      quiet_notes+=("$1: $(loadavg) at the start")
-      return 0
-    fi
-    if [ "$waited" -ge "$load_wait" ]; then
-      log "load average $l still >= $max_load after ${waited} s: running $1 anyway"
-      quiet_notes+=("$1: $(loadavg) at the start, after waiting ${waited} s for it to drop below $max_load (it did not: the machine was busy)")
-      return 0
-    fi
-    log "load average $l >= $max_load: waiting before $1 (${waited}/${load_wait} s)"
-    sleep 15
-    waited=$((waited + 15))
-  done
-}
 
 # ---------------------------------------------------------------------------------------------
 # The jar: brought up to date (retrying while sources are mid-edit), copied to out/
@@ -172,19 +78,17 @@ if [ -n "${BENCH_JAR:-}" ]; then
 else
   t="$root/target/redback.jar"
   jar_from="working tree (target/redback.jar up to date)"
-  stale() { [ ! -f "$t" ] || [ "$root/pom.xml" -nt "$t" ] || [ -n "$(find "$root/src/main" -newer "$t" -print -quit)" ]; }
   try=0
-  while stale; do
+  while jar_stale "$t"; do
     try=$((try + 1))
     log "building target/redback.jar (mvn -o package -Dmaven.test.skip=true)"
-    if (cd "$root" && mvn -q -B -o -Dmaven.test.skip=true package) >"$work/build.log" 2>&1; then
+    if mvn_package "$root" >"$work/build.log" 2>&1; then
       jar_from="working tree"; break
     fi
     if [ "$try" -ge 5 ]; then
       clone="${BENCH_CLONE:-/tmp/streambench-src}"
       log "working tree does not build (see $work/build.log): building a clone of HEAD in $clone"
-      rm -rf "$clone"; git clone -q "$root" "$clone"
-      (cd "$clone" && mvn -q -B -o -Dmaven.test.skip=true package) >>"$work/build.log" 2>&1
+      build_clone "$clone" >>"$work/build.log" 2>&1
       t="$clone/target/redback.jar"; jar_from="clean clone of HEAD (the working tree did not compile)"
       break
     fi
@@ -207,14 +111,13 @@ start_stream() {
   for i in $(seq $(( timeout * 10 ))); do
     grep -q ' timeline .* started' "$dir/redback.out" 2>/dev/null && return 0
     if ! alive "$stream_pid"; then
-      echo "stream.sh: redback stream exited before its first timeline:" >&2
+      echo "$me: redback stream exited before its first timeline:" >&2
       cat "$dir/redback.out" "$dir/redback.err" >&2
       exit 1
     fi
     sleep 0.1
   done
-  echo "stream.sh: redback stream did not start a timeline within $timeout s" >&2
-  exit 1
+  die 1 "redback stream did not start a timeline within $timeout s"
 }
 # stop_stream DIR -> stop_s, stop_rc, stream_hwm (KiB), stream_cpu (s), stopped_line; SIGTERM, then wait
 stop_stream() {
@@ -229,6 +132,7 @@ stop_stream() {
     sleep 0.05
   done
   stop_rc=0; wait "$stream_pid" || stop_rc=$?
+  forget "$stream_pid"
   stop_s=$(sub "$(now)" "$t0")
   stream_cpu=$(python3 -c "print(f'{$tk / $hz:.2f}')")
   stopped_line="$(grep ' stopped: ' "$dir/redback.out" | tail -n 1 | cut -d' ' -f2-)"
@@ -244,7 +148,7 @@ start_sampler() { # port file [source_dir pid]
   started+=("$sampler_pid")
   for _ in $(seq 50); do [ -s "$2" ] && return 0; sleep 0.1; done
 }
-stop_sampler() { kill -TERM "$sampler_pid" 2>/dev/null || true; wait "$sampler_pid" 2>/dev/null || true; }
+stop_sampler() { kill -TERM "$sampler_pid" 2>/dev/null || true; wait "$sampler_pid" 2>/dev/null || true; forget "$sampler_pid"; }
 wait_caught_up() { # samples_file offset timeout_s [acked]: until the acked (and repository) offsets reach offset
   local i a r
   for i in $(seq $(( $3 * 10 ))); do
@@ -268,7 +172,7 @@ wait_quiet "the throughput runs"
 if [ -z "$requests" ]; then
   d="$work/calibrate"; mkdir -p "$d"; port="$(free_port)"
   start_server "$d" "$port" "${server_opts[@]}"
-  wait_pong "$port" "$server_pid" 30 || { echo "stream.sh: redis-server did not start; see $d/redis.log" >&2; exit 2; }
+  wait_pong "$port" "$server_pid" 30 || die 2 "redis-server did not start; see $d/redis.log"
   t0=$(now)
   "$redis_benchmark" -h 127.0.0.1 -p "$port" -n 200000 "${bench_args[@]}" >"$d/bench.csv"
   cal=$(sub "$(now)" "$t0")
@@ -287,7 +191,7 @@ run_tp() { # run kind: without | with (redback stream) | replica (a redis-server
   port="$(free_port)"
   start_server "$d" "$port" "${server_opts[@]}"
   local srv="$server_pid"
-  wait_pong "$port" "$srv" 30 || { echo "stream.sh: redis-server did not start; see $d/redis.log" >&2; exit 2; }
+  wait_pong "$port" "$srv" 30 || die 2 "redis-server did not start; see $d/redis.log"
   if [ "$kind" = with ]; then
     start_stream "$port" "$d" 60
     start_sampler "$port" "$d/samples.tsv" "$d/repo/sources/bench" "$stream_pid"
@@ -374,7 +278,7 @@ if [ "$skip_restore" = 0 ]; then
   if [ ! -f "$rdb" ]; then
     log "$rdb is missing: building it with bench/rdb-check.sh's generator (about 70 s)"
     BENCH_RESULTS=/dev/null "$here/rdb-check.sh" --runs 1 --no-record >"$work/gen.log" 2>&1 \
-      || { echo "stream.sh: could not build $rdb; see $work/gen.log" >&2; exit 2; }
+      || die 2 "could not build $rdb; see $work/gen.log"
   fi
   wait_quiet "the 1 GB restore section"
   d="$work/big"; rm -rf "$d"; mkdir -p "$d/srv"
@@ -383,11 +287,7 @@ if [ "$skip_restore" = 0 ]; then
   t0=$(now)
   start_server "$d/srv" "$port" --dbfilename dump.rdb "${server_opts[@]}"
   src_pid="$server_pid"
-  for _ in $(seq 1500); do
-    kill -0 "$src_pid" 2>/dev/null || { echo "stream.sh: redis-server exited; see $d/srv/redis.log" >&2; exit 2; }
-    [ "$(info_field "$port" persistence loading 2>/dev/null)" = 0 ] && break
-    sleep 0.2
-  done
+  wait_loaded "$port" "$src_pid" "$d/srv" 1500
   load_s=$(sub "$(now)" "$t0")
   ks_before="$(keyspace "$port")"
   log "source loaded from $rdb in $load_s s: $ks_before"
@@ -455,10 +355,8 @@ PY
       rc=0
       /usr/bin/time -v -o "$tv" "${java_cmd[@]}" restore --repo "$d/repo" --name bench --at "$at" \
         --to-dir "$restore_dir" --quiet >"$d/restore.out" 2>&1 || rc=$?
-      if [ "$rc" != 0 ]; then echo "stream.sh: redback restore failed (exit $rc):" >&2; cat "$d/restore.out" >&2; exit 1; fi
-      w=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$tv")
-      r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tv")
-      c=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.2f", u+s}' "$tv")
+      if [ "$rc" != 0 ]; then echo "$me: redback restore failed (exit $rc):" >&2; cat "$d/restore.out" >&2; exit 1; fi
+      w=$(wall_of "$tv"); r=$(rss_of "$tv"); c=$(cpu_of "$tv")
       base_b=$(stat -c %s "$restore_dir"/appendonlydir/*.base.rdb); incr_b=$(stat -c %s "$restore_dir"/appendonlydir/*.incr.aof)
       if [ -z "$plan" ]; then
         plan="$(grep -E '^ +(log +[0-9]|replay|cut) ' "$d/restore.out" | sed 's/^ *//; s/  */ /g' | tr '\n' '\t' | sed 's/\t$//; s/\t/; /g')"
@@ -473,14 +371,14 @@ PY
         --appendonly yes --appenddirname appendonlydir --save '' --auto-aof-rewrite-percentage 0 \
         --daemonize no --logfile "$restore_dir/redis.log" &
       lpid=$!; started+=("$lpid")
-      wait_pong "$lp" "$lpid" 600 || { echo "stream.sh: redis-server did not load the restore; see $restore_dir/redis.log" >&2; exit 1; }
+      wait_pong "$lp" "$lpid" 600 || die 1 "redis-server did not load the restore; see $restore_dir/redis.log"
       lw=$(sub "$(now)" "$t0")
       ks="$(keyspace "$lp")"
       "$redis_cli" -p "$lp" SHUTDOWN NOSAVE >/dev/null 2>&1 || true
       wait "$lpid" 2>/dev/null || true
+      forget "$lpid"
       [ "$ks" = "$ks_after" ] || verify="MISMATCH: load $i has '$ks', the source had '$ks_after'"
-      r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tv.srv")
-      c=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.2f", u+s}' "$tv.srv")
+      r=$(rss_of "$tv.srv"); c=$(cpu_of "$tv.srv")
       lnote="$(grep -oE 'DB loaded from (base|incr) file [^:]*: [0-9.]+ seconds' "$restore_dir/redis.log" | sed 's/ file appendonly.aof.1.\(base.rdb\|incr.aof\)//' | tr '\n' ';' | sed 's/;$//; s/;/; /g')"
       printf '%s\t%s\t%s\t%s\t%s\t%s\n' "redis-server loads the restored appendonlydir (start to PONG)" "$i" "$lw" "$r" "$c" \
         "its log: ${lnote:-?}" >>"$rs"
@@ -504,16 +402,13 @@ fi
 # 4. Report
 # ---------------------------------------------------------------------------------------------
 load_end="$(loadavg)"
-commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if [ -n "$(git -C "$root" status --porcelain -- src pom.xml 2>/dev/null)" ]; then commit="$commit + uncommitted changes under src/"; fi
 load_note="at the start $load_start; $(IFS=';'; echo "${quiet_notes[*]}" | sed 's/;/; /g'); after the throughput runs $load_tp_end; at the end $load_end (2 cores: above ~1 at the start of a section, other work shared the CPU; the \"other CPU\" column says how much)"
+export_machine
 {
-  echo "date=$(date -u)"; echo "label=$label"; echo "nproc=$(nproc)"
-  echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-  echo "ram=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"; echo "kernel=$(uname -sr)"
-  echo "java=$(java -version 2>&1 | head -n 2 | tr '\n' ' ' | sed 's/ *$//')"; echo "jvm_opts=$jvm_opts"
+  echo "date=$BENCH_DATE"; echo "label=$label"; echo "nproc=$BENCH_NPROC"; echo "cpu=$BENCH_CPU"
+  echo "ram=$BENCH_RAM"; echo "kernel=$BENCH_KERNEL"; echo "java=$BENCH_JAVA"; echo "jvm_opts=$jvm_opts"
   echo "redis=$("$redis_server" --version); $("$redis_benchmark" --version)"
-  echo "commit=$commit"; echo "jar_from=$jar_from"; echo "load_note=$load_note"
+  echo "commit=$(commit_note)"; echo "jar_from=$jar_from"; echo "load_note=$load_note"
   echo "server_opts=${server_opts[*]}" | sed "s/--save  /--save \"\" /"
   echo "bench_args=${bench_args[*]}"; echo "requests=$requests"; echo "requests_note=$requests_note"
 } >"$work/run.meta"
@@ -522,19 +417,5 @@ python3 "$stats" report "$work" >"$report"
 echo; cat "$report"
 
 if [ "$record" = 1 ]; then
-  python3 - "$results" "$report" <<'PY'
-import sys
-path, report = sys.argv[1], open(sys.argv[2]).read().rstrip("\n") + "\n"
-section = "## redback stream: source throughput, replication lag, point-in-time restore"
-marker = "<!-- bench/stream.sh inserts each run below this line, newest first -->"
-jmh = "## Micro-benchmarks (JMH)"
-text = open(path).read()
-if marker not in text:
-    block = section + "\n\n" + marker + "\n\n"
-    text = text.replace(jmh, block + jmh, 1) if jmh in text else text.rstrip("\n") + "\n\n" + block
-i = text.index(marker) + len(marker)
-text = text[:i] + "\n\n" + report + "\n" + text[i:].lstrip("\n")
-open(path, "w").write(text)
-PY
-  log "recorded in $results"
+  record_report "## redback stream: source throughput, replication lag, point-in-time restore" "$report"
 fi
