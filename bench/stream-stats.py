@@ -14,7 +14,7 @@
 - t: time.time() halfway through the INFO round trip (the same clock as `date +%s.%N`)
 - master_repl_offset: from `INFO replication memory` on the source
 - acked: the first replica's `offset=` (what redback last acknowledged with REPLCONF ACK); -1 without one
-- status_committed: `committedOffset` of DIR/stream.json (rewritten by redback every 5 s); -1 before it exists
+- status_committed: `committedOffset` of DIR/stream.json (rewritten by redback about once a second while it moves); -1 before it exists
 - repo_committed: the highest end offset of the segment manifests in DIR/timelines/*/segments/
   (`<start>-<end>.json`, written last, in order), i.e. what the repository really holds; -1 before any
 - replica_output_buffer: `mem_clients_slaves` (what the source buffers for its replicas), bytes
@@ -458,10 +458,10 @@ def cmd_report(argv):
     o.append("- sampled every 100 ms from redis-benchmark's start to its end; lag = t - the time at which the "
              "source's `master_repl_offset` passed the consumer's offset (interpolated between master samples; 0 "
              "when caught up): the age of the oldest write it does not have. acked = the replica's `offset=` in "
-             "the source's INFO (redback sends REPLCONF ACK once a second); repository = the highest end offset "
+             "the source's INFO (redback acks within 100 ms of new bytes, at least once a second); repository = the highest end offset "
              "of the segment manifests in the repository (what a restore can use); stream.json = its "
-             "`committedOffset` (redback rewrites it every 5 s). p50 / p99 / max, nearest rank. A redis-server "
-             "replica also acks once a second: its row is the reference for the acked column.")
+             "`committedOffset` (redback rewrites it about once a second while it moves). p50 / p99 / max, nearest rank. A redis-server "
+             "replica acks once a second: its row is the reference for the acked column.")
     o.append("- caught up after = from redis-benchmark's end until the acked offset / the repository reached the "
              "source's offset at that moment.")
     o.append("")
@@ -502,7 +502,7 @@ def cmd_report(argv):
     if sa:
         ref = ""
         if C:
-            ref = f" (a redis-server replica, which also acks once a second: {summary(pc)['p99']:.2f} s)"
+            ref = f" (a redis-server replica, which acks once a second: {summary(pc)['p99']:.2f} s)"
         o.append(f"Target: acked lag p99 under 1 s: {sa['p99']:.2f} s{ref} — {'met' if sa['p99'] < 1 else 'MISSED'}. "
                  f"Repository (committed) lag p99: {summary(pooled['repo'])['p99']:.2f} s (no target; a segment is "
                  f"closed at --segment-size 16 MiB or after --flush-interval 1s, whichever comes first, then "
