@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -17,17 +18,29 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code redback prune}: forgets snapshots by a restic-style retention policy, and removes garbage. */
+/**
+ * {@code redback prune}: forgets snapshots by a restic-style retention policy, trims or removes
+ * the timelines' logs no restore can reach any more, and removes garbage.
+ */
 @Command(name = "prune", mixinStandardHelpOptions = true,
-        description = {"Forget snapshots by a retention policy (restic semantics) and remove garbage.",
+        description = {"Forget snapshots by a retention policy (restic semantics), drop the log no restore can reach, "
+                + "and remove garbage.",
                 "",
                 "Removes the snapshots no --keep-* rule keeps, with restic's `forget` semantics: walking "
                 + "newest first, --keep-last N keeps the N newest, --keep-hourly N the newest snapshot of each of "
                 + "the N newest hours that have one, and so on for days, ISO weeks, months and years (UTC); -1 "
-                + "keeps every period. A snapshot any rule keeps stays. Each source is judged on its own. Also "
-                + "removes garbage older than a day: data of interrupted backups (no manifest) and tmp/ objects.",
+                + "keeps every period. A snapshot any rule keeps stays. Each source is judged on its own.",
                 "",
-                "--dry-run deletes nothing and prints what would go and why each kept snapshot stays."},
+                "Timelines (the log `redback stream` ships): a point-in-time restore starts from a snapshot on "
+                + "the timeline, so each timeline stays restorable from its oldest kept snapshot on, and the "
+                + "segments that end at or before that snapshot go (one straddling it stays whole). A timeline "
+                + "none of whose snapshots is kept goes whole, except the current one (the newest, where a stream "
+                + "may be appending): it keeps its newest snapshot (\"base of the current timeline\").",
+                "",
+                "Also removes garbage older than a day: data of interrupted backups and uploads (no manifest) and "
+                + "tmp/ objects.",
+                "",
+                "--dry-run deletes nothing and prints what would go and why the rest stays."},
         footerHeading = "%nExamples:%n",
         footer = {"  redback prune --keep-hourly 24 --keep-daily 30 --keep-weekly 52 --keep-monthly -1 --dry-run",
                 "  redback prune --keep-last 3 --name cache-1 --json",
@@ -111,12 +124,36 @@ public final class PruneCommand implements Callable<Integer> {
             snapshots.add(s);
         }
         o.put("snapshots", snapshots);
+        List<Map<String, Object>> timelines = new ArrayList<>();
+        for (Pruner.TimelineDecision d : report.timelines()) {
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("source", d.source());
+            t.put("id", d.id().toString());
+            t.put("action", d.action().name().toLowerCase(Locale.ROOT));
+            t.put("from", d.from().toString());
+            t.put("to", d.to().toString());
+            if (d.start() == null) {
+                t.put("restorableFrom", null);
+            } else {
+                Map<String, Object> start = new LinkedHashMap<>();
+                start.put("snapshot", d.start().snapshot().toString());
+                start.put("offset", d.start().offset());
+                start.put("time", d.start().time().toString());
+                t.put("restorableFrom", start);
+            }
+            t.put("segmentsRemoved", d.segmentsRemoved());
+            t.put("bytesRemoved", d.bytesRemoved());
+            t.put("reason", d.reason());
+            timelines.add(t);
+        }
+        o.put("timelines", timelines);
         List<Map<String, Object>> removals = new ArrayList<>();
         for (Pruner.Removal r : report.removals()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("key", r.key());
             m.put("size", r.size());
             m.put("reason", r.reason());
+            m.put("timeline", r.timeline() == null ? null : r.timeline().toString());
             removals.add(m);
         }
         o.put("removals", removals);
@@ -131,13 +168,39 @@ public final class PruneCommand implements Callable<Integer> {
             out.println("  " + (d.keep() ? "keep   " : "forget ") + d.source() + "/" + d.id()
                     + (d.keep() ? "  (" + String.join(", ", d.reasons()) + ")" : ""));
         }
+        if (!report.timelines().isEmpty()) {
+            out.println("timelines:");
+        }
+        for (Pruner.TimelineDecision d : report.timelines()) {
+            out.println("  " + timelineLine(d, verb));
+        }
         long bytes = 0;
         for (Pruner.Removal r : report.removals()) {
             bytes += r.size();
-            out.println("  " + verb + " " + r.key() + " (" + BackupCli.size(r.size()) + "): " + r.reason());
+            if (r.timeline() == null) { // a timeline's segments are summed up on its line above
+                out.println("  " + verb + " " + r.key() + " (" + BackupCli.size(r.size()) + "): " + r.reason());
+            }
         }
         long kept = report.snapshots().stream().filter(Pruner.SnapshotDecision::keep).count();
-        out.println(kept + " snapshot(s) kept, " + report.forgotten().size() + " forgotten; " + verb + " "
-                + report.removals().size() + " object(s), " + BackupCli.size(bytes));
+        long trimmed = report.timelines().stream().filter(d -> d.action() == Pruner.TimelineAction.TRIM).count();
+        long removed = report.timelines().stream().filter(d -> d.action() == Pruner.TimelineAction.REMOVE).count();
+        out.println(kept + " snapshot(s) kept, " + report.forgotten().size() + " forgotten; "
+                + (report.timelines().isEmpty() ? "" : report.timelines().size() + " timeline(s), " + trimmed
+                + " trimmed, " + removed + " removed; ") + verb + " " + report.removals().size() + " object(s), "
+                + BackupCli.size(bytes));
+    }
+
+    /**
+     * {@code trim   cache-1/T  10:00:00Z .. 11:02:13Z; restorable from S (10:30:00Z); would remove
+     * 1,204 segment(s), 3.1 MB (why)}.
+     */
+    private static String timelineLine(Pruner.TimelineDecision d, String verb) {
+        String head = String.format(Locale.ROOT, "%-6s %s/%s  %s .. %s", d.action().name().toLowerCase(Locale.ROOT),
+                d.source(), d.id(), TimelineText.second(d.from()), TimelineText.second(d.to()));
+        String start = d.start() == null ? "" : "; restorable from " + d.start().snapshot() + " ("
+                + TimelineText.second(d.start().time()) + ")";
+        String removed = d.segmentsRemoved() == 0 && d.bytesRemoved() == 0 ? "" : "; " + verb + " "
+                + BackupCli.count(d.segmentsRemoved()) + " segment(s), " + BackupCli.size(d.bytesRemoved());
+        return head + start + removed + " (" + d.reason() + ")";
     }
 }

@@ -24,12 +24,12 @@ import java.util.regex.Pattern;
 
 /**
  * Checks a repository the way a restore would use it, source by source: every snapshot's data
- * object is there with its stored size; every timeline has its base snapshot and segments that
- * continue each other from its start offset, each present with its size. With {@code readData},
- * every object is also read: SHA-256s and sizes against the manifests, each RDB read whole
- * (every structure, CRC64), each segment parsed as a command log whose command bytes add up to
- * its offsets. Problems are collected, never thrown; an {@link IOException} means the repository
- * itself could not be read.
+ * object is there with its stored size; every timeline has the snapshot its restores start from
+ * (its base, or after a prune its oldest kept one) and segments that continue each other from
+ * where its log starts, each present with its size. With {@code readData}, every object is also
+ * read: SHA-256s and sizes against the manifests, each RDB read whole (every structure, CRC64),
+ * each segment parsed as a command log whose command bytes add up to its offsets. Problems are
+ * collected, never thrown; an {@link IOException} means the repository itself could not be read.
  */
 final class RepoCheck {
     private static final Pattern TIMELINE_KEY = Pattern.compile(
@@ -93,9 +93,9 @@ final class RepoCheck {
         if (timelines != null) {
             for (Timeline t : timelines) {
                 segments += t.segments().size();
-                checkTimeline(t, snapshotIds.contains(t.id().toString()), p);
+                checkTimeline(t, snapshotIds.contains(t.start().snapshot().toString()), p);
             }
-            checkLeftovers(source, timelines, p, notes);
+            checkLeftovers(source, p, notes);
         } else {
             timelines = List.of();
         }
@@ -141,17 +141,18 @@ final class RepoCheck {
 
     // ------------------------------------------------------------------------------ timelines
 
-    private void checkTimeline(Timeline t, boolean hasBase, Problems p) throws IOException {
+    private void checkTimeline(Timeline t, boolean hasStart, Problems p) throws IOException {
         String id = t.id().toString();
-        if (!hasBase) {
-            p.add("missing", null, id, "timeline " + id + ": its base snapshot " + id + " is not in the repository "
-                    + "(no manifest): nothing of this timeline can be restored");
+        if (!hasStart) {
+            p.add("missing", null, id, "timeline " + id + ": " + (t.isTrimmed() ? "snapshot " + t.start().snapshot()
+                    + ", where its restores start since prune trimmed it," : "its base snapshot " + id)
+                    + " is not in the repository (no manifest): nothing of this timeline can be restored");
         }
         for (Timeline.Gap g : t.gaps()) {
             p.add(g.bytes() == 0 ? "overlap" : "gap", null, id, "timeline " + id + ": " + TimelineText.gap(t, g)
                     + (g.bytes() == 0 ? "" : "; restores of this timeline stop at offset " + t.restorableOffset()));
         }
-        long expected = t.manifest().startOffset();
+        long expected = t.logStart();
         SegmentCommands.Carry carry = SegmentCommands.Carry.NONE;
         for (SegmentManifest s : t.segments()) {
             if (s.startOffset() != expected) {
@@ -235,12 +236,18 @@ final class RepoCheck {
      * Segment manifests in a timeline folder without {@code timeline.json} (no reader uses them:
      * a problem), and segment data without a manifest (an interrupted upload, or one under way: a note).
      */
-    private void checkLeftovers(String source, List<Timeline> timelines, Problems p, List<String> notes) {
+    private void checkLeftovers(String source, Problems p, List<String> notes) {
+        // A timeline prune is removing still has its timeline.json: its segments are not orphans.
         Set<String> known = new HashSet<>();
-        timelines.forEach(t -> known.add(t.id().toString()));
         TreeMap<String, Integer> orphanManifests = new TreeMap<>();
         Set<String> segmentManifests = new HashSet<>();
         List<String> data = new ArrayList<>();
+        for (String key : objects.keySet()) {
+            Matcher m = TIMELINE_KEY.matcher(key);
+            if (m.matches() && m.group(3) == null) {
+                known.add(m.group(1));
+            }
+        }
         for (String key : objects.keySet()) {
             Matcher m = TIMELINE_KEY.matcher(key);
             if (!m.matches() || m.group(3) == null) {

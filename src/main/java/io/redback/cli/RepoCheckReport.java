@@ -62,10 +62,11 @@ record RepoCheckReport(String repository, boolean readData, List<SourceResult> s
             out.println(String.format(Locale.ROOT, "  %-12s %d snapshot(s)%s", s.source(), s.snapshots(),
                     s.timelines().isEmpty() ? ", no timeline" : ""));
             for (Timeline t : s.timelines()) {
-                out.println(String.format(Locale.ROOT, "    timeline %s: %,d segment(s), offsets %d..%d%s, %s .. %s",
-                        t.id(), t.segments().size(), t.manifest().startOffset(), t.endOffset(),
+                out.println(String.format(Locale.ROOT, "    timeline %s: %,d segment(s), offsets %d..%d%s, %s .. %s%s",
+                        t.id(), t.segments().size(), t.logStart(), t.endOffset(),
                         t.gaps().isEmpty() ? " contiguous" : " WITH " + t.gaps().size() + " GAP(S)",
-                        TimelineText.second(t.manifest().startedAt()), TimelineText.second(t.restorableUntil())));
+                        TimelineText.second(t.start().time()), TimelineText.second(t.restorableUntil()),
+                        t.isTrimmed() ? "; " + TimelineText.pruned(t) : ""));
             }
             for (Problem p : s.problems()) {
                 out.println(String.format(Locale.ROOT, "    %-8s %s", p.kind().toUpperCase(Locale.ROOT), p.message()));
@@ -120,6 +121,8 @@ record RepoCheckReport(String repository, boolean readData, List<SourceResult> s
                 Map<String, Object> tm = new LinkedHashMap<>();
                 tm.put("id", t.id().toString());
                 tm.put("startOffset", t.manifest().startOffset());
+                tm.put("logStart", t.logStart());
+                tm.put("pruned", TimelineText.prunedJson(t));
                 tm.put("endOffset", t.endOffset());
                 tm.put("restorableOffset", t.restorableOffset());
                 tm.put("restorableUntil", t.restorableUntil().toString());

@@ -76,6 +76,8 @@ final class RepoLog {
     /** One timeline; false when the limit was reached. */
     private boolean scan(Timeline t, BiConsumer<Timeline, LogEntry> sink) throws IOException {
         Hints hints = new Hints();
+        // The timeline's own start, not its logStart: after a prune the first segment then counts as one after a
+        // gap, which loses track of earlier FLUSHALLs, so hints name offsets rather than "the first FLUSHALL".
         long expected = t.manifest().startOffset();
         SegmentCommands.Carry carry = SegmentCommands.Carry.NONE;
         List<SegmentManifest> segments = t.segments();

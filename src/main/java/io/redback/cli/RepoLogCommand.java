@@ -196,8 +196,9 @@ public final class RepoLogCommand implements Callable<Integer> {
                 return;
             }
             if (headings && t != current) {
-                out.println("-- timeline " + t.id() + " (from offset " + t.manifest().startOffset() + ", "
-                        + TimelineText.second(t.manifest().startedAt()) + ")");
+                out.println("-- timeline " + t.id() + (t.isTrimmed() ? " (log from offset " + t.logStart()
+                        + "; " + TimelineText.pruned(t) + ")" : " (from offset " + t.manifest().startOffset() + ", "
+                        + TimelineText.second(t.manifest().startedAt()) + ")"));
             }
             current = t;
             out.println(LogLines.row(String.format(Locale.ROOT, "%14d", end), e));

@@ -29,8 +29,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Show, for each source in the repository: its timelines (id, start, recovery window from the "
-                + "base snapshot to the newest restorable write, segments, and any GAP in the offsets), the state "
-                + "of its `redback stream` (from the stream.json it rewrites about once a second: running, or not "
+                + "base snapshot, or after a prune the oldest kept one, to the newest restorable write, segments, "
+                + "and any GAP in the offsets), the state of its `redback stream` (from the stream.json it rewrites "
+                + "about once a second: running, or not "
                 + "running since when; lag in bytes and seconds; spool), and its newest snapshot."},
         footerHeading = "%nExamples:%n",
         footer = {"  redback status --repo /backups/redis",
@@ -60,12 +61,25 @@ public final class StatusCommand implements Callable<Integer> {
     /** What is known about one source. */
     record SourceStatus(String source, Optional<StreamStatus> stream, List<Timeline> timelines,
                         List<SnapshotManifest> snapshots) {
-        boolean hasBase(Timeline t) {
-            return snapshots.stream().anyMatch(m -> m.id().equals(t.id()));
+        /** Whether the snapshot t's restores start from (its base, or after a prune its oldest kept one) is there. */
+        boolean hasStart(Timeline t) {
+            return snapshots.stream().anyMatch(m -> m.id().equals(t.start().snapshot()));
         }
 
         boolean healthy() {
-            return timelines.stream().allMatch(t -> t.gaps().isEmpty() && hasBase(t));
+            return timelines.stream().allMatch(t -> t.gaps().isEmpty() && hasStart(t));
+        }
+
+        /**
+         * The end of t's window: its last restorable command's arrival, or later, up to when the
+         * stream's status vouches nothing more arrived (as restores count it).
+         */
+        Instant until(Timeline t) {
+            Instant last = t.restorableUntil();
+            if (t.restorableOffset() != t.endOffset()) {
+                return last;
+            }
+            return stream.flatMap(st -> st.caughtUpUntil(t)).filter(q -> q.isAfter(last)).orElse(last);
         }
     }
 
@@ -161,19 +175,23 @@ public final class StatusCommand implements Callable<Integer> {
     }
 
     private static void printTimeline(PrintWriter out, SourceStatus s, Timeline t, boolean current) {
+        Timeline.Start start = t.start();
         out.println("  timeline    " + t.id() + (current ? " (the stream's)" : "") + ": started "
                 + TimelineText.second(t.manifest().startedAt()) + " at offset " + t.manifest().startOffset());
-        out.println("    window    " + TimelineText.second(t.manifest().startedAt()) + " .. "
-                + TimelineText.second(t.restorableUntil()) + " (" + TimelineText.span(Duration.between(
-                t.manifest().startedAt(), t.restorableUntil())) + "), offsets " + t.manifest().startOffset() + ".."
-                + t.restorableOffset());
+        Instant until = s.until(t);
+        out.println("    window    " + TimelineText.second(start.time()) + " .. "
+                + TimelineText.second(until) + " (" + TimelineText.span(Duration.between(start.time(), until))
+                + "), offsets " + start.offset() + ".." + t.restorableOffset());
+        if (t.isTrimmed()) {
+            out.println("    pruned    " + TimelineText.pruned(t));
+        }
         long stored = t.segments().stream().mapToLong(SegmentManifest::storedSize).sum();
         long raw = t.segments().stream().mapToLong(SegmentManifest::rawSize).sum();
         out.println(String.format(Locale.ROOT, "    segments  %,d, %s stored (%s of log)", t.segments().size(),
                 BackupCli.size(stored), BackupCli.size(raw)));
-        if (!s.hasBase(t)) {
-            out.println("    MISSING   the base snapshot " + t.id() + " is not in the repository: this timeline "
-                    + "cannot be restored");
+        if (!s.hasStart(t)) {
+            out.println("    MISSING   " + (t.isTrimmed() ? "snapshot " + start.snapshot() + ", where its restores start,"
+                    : "the base snapshot " + t.id()) + " is not in the repository: this timeline cannot be restored");
         }
         for (Timeline.Gap g : t.gaps()) {
             out.println("    GAP       " + TimelineText.gap(t, g) + "; restores stop at offset " + t.restorableOffset());
@@ -238,18 +256,22 @@ public final class StatusCommand implements Callable<Integer> {
         m.put("replicationId", t.manifest().replicationId());
         m.put("startedAt", t.manifest().startedAt().toString());
         m.put("startOffset", t.manifest().startOffset());
+        Timeline.Start start = t.start();
         Map<String, Object> w = new LinkedHashMap<>();
-        w.put("from", t.manifest().startedAt().toString());
-        w.put("to", t.restorableUntil().toString());
-        w.put("fromOffset", t.manifest().startOffset());
+        w.put("from", start.time().toString());
+        Instant until = s.until(t);
+        w.put("to", until.toString());
+        w.put("fromOffset", start.offset());
         w.put("toOffset", t.restorableOffset());
-        w.put("seconds", Duration.between(t.manifest().startedAt(), t.restorableUntil()).toMillis() / 1000.0);
+        w.put("fromSnapshot", start.snapshot().toString());
+        w.put("seconds", Duration.between(start.time(), until).toMillis() / 1000.0);
         m.put("window", w);
         m.put("segments", t.segments().size());
         m.put("storedBytes", t.segments().stream().mapToLong(SegmentManifest::storedSize).sum());
         m.put("rawBytes", t.segments().stream().mapToLong(SegmentManifest::rawSize).sum());
         m.put("endOffset", t.endOffset());
-        m.put("baseSnapshot", s.hasBase(t));
+        m.put("baseSnapshot", s.hasStart(t));
+        m.put("pruned", TimelineText.prunedJson(t));
         List<Map<String, Object>> gaps = new ArrayList<>();
         t.gaps().forEach(g -> gaps.add(TimelineText.gapJson(t, g)));
         m.put("gaps", gaps);

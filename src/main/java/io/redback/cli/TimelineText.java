@@ -18,7 +18,7 @@ final class TimelineText {
 
     /** When the last byte before the gap arrived: the end of the segment before it, else the timeline's start. */
     static Instant before(Timeline t, Timeline.Gap g) {
-        Instant at = t.manifest().startedAt();
+        Instant at = t.start().time();
         for (SegmentManifest s : t.segments()) {
             if (s.endOffset() <= g.afterOffset() && s.lastArrival().isAfter(at)) {
                 at = s.lastArrival();
@@ -63,6 +63,31 @@ final class TimelineText {
         m.put("lastArrivalBefore", before(t, g).toString());
         m.put("firstArrivalAfter", after == null ? null : after.toString());
         m.put("message", gap(t, g));
+        return m;
+    }
+
+    /**
+     * {@code restorable from snapshot 20261122T091500.000Z-0a0b0c (offset 250000) on: prune removed
+     * the log before it on 2026-11-23T03:00:00Z}, for a timeline prune trimmed.
+     */
+    static String pruned(Timeline t) {
+        Timeline.Start start = t.start();
+        return "restorable from snapshot " + start.snapshot() + " (offset " + start.offset() + ") on: prune removed "
+                + "the log before it on " + second(t.pruned().prunedAt());
+    }
+
+    /** What prune did to the timeline as JSON ({@code snapshot}, {@code offset}, {@code time}, {@code logStart}, {@code prunedAt}), or null. */
+    static Map<String, Object> prunedJson(Timeline t) {
+        if (!t.isTrimmed()) {
+            return null;
+        }
+        Timeline.Start start = t.start();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("snapshot", start.snapshot().toString());
+        m.put("offset", start.offset());
+        m.put("time", start.time().toString());
+        m.put("logStart", t.logStart());
+        m.put("prunedAt", t.pruned().prunedAt().toString());
         return m;
     }
 

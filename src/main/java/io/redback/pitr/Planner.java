@@ -324,8 +324,20 @@ public final class Planner {
                 : time.getEpochSecond() > last.toTime().getEpochSecond() ? "after the latest" : "between the")
                 : "outside the";
         return new RestoreException(RestoreException.Kind.OUTSIDE_WINDOW, what + " is " + where
-                + " restorable points of source " + c.source() + ". Restorable: " + describe(windows)
-                + nearest(windows, time, offset), windows, null);
+                + " restorable points of source " + c.source() + prunedBefore(spanning, time, offset) + ". Restorable: "
+                + describe(windows) + nearest(windows, time, offset), windows, null);
+    }
+
+    /** Why a point inside a timeline but before its start is not restorable: prune removed the log there. */
+    private static String prunedBefore(Optional<Timeline> spanning, Instant time, long offset) {
+        if (spanning.isEmpty() || !spanning.get().isTrimmed()) {
+            return "";
+        }
+        Timeline t = spanning.get();
+        Timeline.Start start = t.start();
+        boolean before = time != null ? time.getEpochSecond() < start.time().getEpochSecond() : offset < start.offset();
+        return before ? " (prune removed timeline " + t.id() + "'s log before its snapshot " + start.snapshot()
+                + " on " + t.pruned().prunedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ")" : "";
     }
 
     private static String describe(List<Window> windows) {

@@ -6,14 +6,12 @@ import io.redback.repo.Timeline;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
- * An unbroken run of a timeline's segments (the first one starts at the timeline's start, even
- * without segments; each later one after a gap), with the snapshots of the timeline whose
+ * An unbroken run of a timeline's segments (the first one starts where the timeline's log does,
+ * even without segments; each later one after a gap), with the snapshots of the timeline whose
  * offsets lie in it. A run with a snapshot is restorable from its earliest snapshot to its
  * end: that span is its {@link Window}.
  */
@@ -48,7 +46,7 @@ final class Run {
         List<List<SegmentManifest>> groups = new ArrayList<>();
         List<Long> starts = new ArrayList<>();
         List<SegmentManifest> current = new ArrayList<>();
-        long runStart = timeline.manifest().startOffset();
+        long runStart = timeline.logStart();
         long at = runStart;
         for (SegmentManifest s : timeline.segments()) {
             if (s.startOffset() != at) {
@@ -81,41 +79,10 @@ final class Run {
         return runs;
     }
 
-    /**
-     * Whether snapshot m belongs to the timeline within offsets start..end: the base snapshot
-     * (the timeline's id) at the timeline's start; any other when its offset lies there and its
-     * replication id is the timeline's at that offset.
-     */
+    /** Whether snapshot m lies on the timeline within offsets start..end. */
     private static boolean belongs(Timeline t, SnapshotManifest m, long start, long end) {
-        if (m.replicationOffset() == null || m.replicationId() == null) {
-            return false;
-        }
-        long offset = m.replicationOffset();
-        if (offset < start || offset > end) {
-            return false;
-        }
-        if (m.id().equals(t.id())) {
-            return offset == t.manifest().startOffset();
-        }
-        return replicationIdsAt(t, offset).contains(m.replicationId());
-    }
-
-    /**
-     * The replication ids the source had at offset: the timeline's at its start, else those of
-     * the segment holding or ending at the offset and of one starting there (after a failover
-     * the new id is valid from its first byte on).
-     */
-    static Set<String> replicationIdsAt(Timeline t, long offset) {
-        Set<String> ids = new HashSet<>();
-        if (offset == t.manifest().startOffset()) {
-            ids.add(t.manifest().replicationId());
-        }
-        for (SegmentManifest s : t.segments()) {
-            if ((s.startOffset() < offset && offset <= s.endOffset()) || s.startOffset() == offset) {
-                ids.add(s.replicationId());
-            }
-        }
-        return ids;
+        return m.replicationOffset() != null && m.replicationOffset() >= start && m.replicationOffset() <= end
+                && t.holds(m);
     }
 
     /** The window from snapshot m to the run's end. */
@@ -132,16 +99,9 @@ final class Run {
         return new Window(timeline.id(), m.id(), m.replicationOffset(), from, end, to);
     }
 
-    /**
-     * The time of a member snapshot's state: the timeline's start for its base, else when the
-     * bytes up to its offset had arrived (per the index of the segment holding it), else when it
-     * was taken.
-     */
+    /** When the state of a member snapshot was current (see {@link Timeline#timeOf}). */
     Instant timeOf(SnapshotManifest m) {
-        if (m.id().equals(timeline.id())) {
-            return timeline.manifest().startedAt();
-        }
-        return holding(m.replicationOffset()).map(s -> s.arrivalOf(m.replicationOffset())).orElse(m.startedAt());
+        return timeline.timeOf(m);
     }
 
     /** The segment of this run holding the byte at offset (start &lt; offset &lt;= end). */

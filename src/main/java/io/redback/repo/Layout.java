@@ -1,6 +1,7 @@
 package io.redback.repo;
 
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -10,6 +11,7 @@ import java.util.regex.Pattern;
  * sources/&lt;source&gt;/snapshots/&lt;id&gt;/dump.rdb.zst   (or dump.rdb)
  * sources/&lt;source&gt;/snapshots/&lt;id&gt;/manifest.json  (written last)
  * sources/&lt;source&gt;/timelines/&lt;timeline&gt;/timeline.json
+ * sources/&lt;source&gt;/timelines/&lt;timeline&gt;/pruned.json  (written by prune)
  * sources/&lt;source&gt;/timelines/&lt;timeline&gt;/segments/&lt;start&gt;-&lt;end&gt;.aof.zst  (or .aof)
  * sources/&lt;source&gt;/timelines/&lt;timeline&gt;/segments/&lt;start&gt;-&lt;end&gt;.json  (written last)
  * sources/&lt;source&gt;/stream.json  (the running stream's status, rewritten)
@@ -22,8 +24,9 @@ final class Layout {
     static final String TMP = "tmp/";
     static final String MANIFEST = "manifest.json";
     static final String TIMELINE = "timeline.json";
+    static final String PRUNED = "pruned.json";
     static final String STREAM_STATUS = "stream.json";
-    private static final Pattern SEGMENT_MANIFEST = Pattern.compile("segments/\\d{20}-\\d{20}\\.json");
+    private static final Pattern SEGMENT_OBJECT = Pattern.compile("segments/(\\d{20})-(\\d{20})\\.(json|aof|aof\\.zst)");
 
     private static final Pattern SOURCE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
@@ -37,6 +40,10 @@ final class Layout {
                     + "'.', '_' or '-', starting with a letter or digit");
         }
         return name;
+    }
+
+    static String sourcePrefix(String source) {
+        return SOURCES + requireSourceName(source) + "/";
     }
 
     static String snapshotsPrefix(String source) {
@@ -74,6 +81,10 @@ final class Layout {
         return timelinesPrefix(source) + timeline + "/" + TIMELINE;
     }
 
+    static String prunedKey(String source, SnapshotId timeline) {
+        return timelinesPrefix(source) + timeline + "/" + PRUNED;
+    }
+
     static String segmentsPrefix(String source, SnapshotId timeline) {
         return timelinesPrefix(source) + timeline + "/segments/";
     }
@@ -103,8 +114,33 @@ final class Layout {
             return rest.equals(TIMELINE);
         }
 
+        boolean isPruned() {
+            return rest.equals(PRUNED);
+        }
+
         boolean isSegmentManifest() {
-            return SEGMENT_MANIFEST.matcher(rest).matches();
+            return segment().filter(SegmentObject::isManifest).isPresent();
+        }
+
+        /** The segment this key is the manifest or data object of, if it is one. */
+        Optional<SegmentObject> segment() {
+            Matcher m = SEGMENT_OBJECT.matcher(rest);
+            if (!m.matches()) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(new SegmentObject(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)),
+                        m.group(3).equals("json")));
+            } catch (NumberFormatException e) {
+                return Optional.empty(); // beyond any offset: not a segment redback wrote
+            }
+        }
+    }
+
+    /** A segment's manifest or data object, named by the offsets it holds. */
+    record SegmentObject(long startOffset, long endOffset, boolean isManifest) {
+        String name() {
+            return segmentName(startOffset, endOffset);
         }
     }
 

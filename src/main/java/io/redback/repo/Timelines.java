@@ -4,15 +4,17 @@ import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 
 /**
- * The timelines in a repository, known from their {@code timeline.json} and their segments'
- * manifests (a segment data object without a manifest is garbage from an interrupted upload).
- * Timelines are listed oldest first, segments in offset order. Every document is checked
- * against where it lies, like snapshot manifests are.
+ * The timelines in a repository, known from their {@code timeline.json}, the {@code pruned.json}
+ * prune leaves, and their segments' manifests (a segment data object without a manifest is
+ * garbage from an interrupted upload). Timelines are listed oldest first, segments in offset
+ * order. Every document is checked against where it lies, like snapshot manifests are.
  */
 public final class Timelines {
     private final Storage storage;
@@ -30,9 +32,18 @@ public final class Timelines {
         return List.copyOf(names);
     }
 
-    /** The timelines of source, oldest first, each with its segments. */
+    /**
+     * The timelines of source, oldest first, each with its segments; a timeline prune is
+     * removing (its {@code pruned.json} names no snapshot) is left out, as if already gone.
+     */
     public List<Timeline> of(String source) throws IOException {
+        return all(source).stream().filter(t -> t.pruned() == null || !t.pruned().isRemoving()).toList();
+    }
+
+    /** Every timeline of source with a timeline.json, oldest first, also those prune is removing. */
+    List<Timeline> all(String source) throws IOException {
         List<TimelineManifest> manifests = new ArrayList<>();
+        Map<SnapshotId, PrunedHead> pruned = new HashMap<>();
         List<SegmentManifest> segments = new ArrayList<>();
         for (Storage.ObjectInfo o : storage.list(Layout.timelinesPrefix(source))) {
             Optional<Layout.TimelineKey> key = Layout.parseTimelineKey(o.key());
@@ -41,6 +52,8 @@ public final class Timelines {
             }
             if (key.get().isTimeline()) {
                 readTimeline(o.key(), key.get()).ifPresent(manifests::add);
+            } else if (key.get().isPruned()) {
+                readPruned(o.key(), key.get()).ifPresent(p -> pruned.put(p.timeline(), p));
             } else if (key.get().isSegmentManifest()) {
                 readSegment(o.key(), key.get()).ifPresent(segments::add);
             }
@@ -48,7 +61,7 @@ public final class Timelines {
         manifests.sort(Comparator.comparing(TimelineManifest::id));
         List<Timeline> out = new ArrayList<>();
         for (TimelineManifest t : manifests) {
-            out.add(Timeline.of(t, segments.stream().filter(s -> s.timeline().equals(t.id()))
+            out.add(Timeline.of(t, pruned.get(t.id()), segments.stream().filter(s -> s.timeline().equals(t.id()))
                     .sorted(Comparator.comparingLong(SegmentManifest::startOffset)).toList()));
         }
         return out;
@@ -90,6 +103,19 @@ public final class Timelines {
             throw misplaced(key, t.source() + "/" + t.id(), where);
         }
         return Optional.of(t);
+    }
+
+    private Optional<PrunedHead> readPruned(String key, Layout.TimelineKey where) throws IOException {
+        PrunedHead p;
+        try {
+            p = RepoJson.read(storage, key, PrunedHead.class, PrunedHead.FORMAT_VERSION);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        if (!p.source().equals(where.source()) || !p.timeline().equals(where.timeline())) {
+            throw misplaced(key, p.source() + "/" + p.timeline(), where);
+        }
+        return Optional.of(p);
     }
 
     private Optional<SegmentManifest> readSegment(String key, Layout.TimelineKey where) throws IOException {

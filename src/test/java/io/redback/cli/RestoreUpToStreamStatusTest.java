@@ -47,6 +47,11 @@ class RestoreUpToStreamStatusTest {
                 assertThat(j.get("k")).isEqualTo("v1");
             }
 
+            com.fasterxml.jackson.databind.JsonNode window = ok(Cli.redback("status", "--repo", s.repoUrl(), "--json"))
+                    .json().get("sources").get(0).get("timelines").get(0).get("window");
+            assertThat(Instant.parse(window.get("to").asText())).as("status shows the window restores use")
+                    .isEqualTo(stopped.updatedAt().minusMillis(1));
+
             // A status saying the stream had received more than the repository holds vouches for nothing.
             s.repository().write(new StreamStatus(stopped.formatVersion(), stopped.source(), stopped.sourceAddress(),
                     "stopped", stopped.updatedAt(), stopped.timeline(), stopped.replicationId(),
