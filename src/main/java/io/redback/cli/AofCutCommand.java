@@ -20,6 +20,7 @@ import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -65,6 +66,9 @@ import picocli.CommandLine.Parameters;
                 "  1  nothing matched the --before pattern; nothing was written",
                 "  2  usage error, or the source could not be read up to the cut"})
 public final class AofCutCommand implements Callable<Integer> {
+    /** What a --before PATTERN is ({@link CommandPattern}'s syntax), for every option that takes one. */
+    static final String PATTERN_SYNTAX = "a command name (case-insensitive), optionally followed by globs its "
+            + "arguments must match in order, e.g. FLUSHALL, 'DEL user:*', 'FLUSH*'";
 
     /** Exactly one way to say where to cut. */
     static final class Where {
@@ -79,9 +83,7 @@ public final class AofCutCommand implements Callable<Integer> {
         String offset;
 
         @Option(names = "--before", paramLabel = "PATTERN", required = true,
-                description = "Stop just before the first command matching PATTERN: a command name "
-                        + "(case-insensitive), optionally followed by globs its arguments must match in order, "
-                        + "e.g. FLUSHALL, 'DEL user:*', 'FLUSH*'.")
+                description = "Stop just before the first command matching PATTERN: " + PATTERN_SYNTAX + ".")
         String before;
     }
 
@@ -105,8 +107,8 @@ public final class AofCutCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Find the cut and report it; write nothing (--out not needed).")
     boolean dryRun;
 
-    @Option(names = "--json", description = "Print one JSON document instead of text.")
-    boolean json;
+    @Mixin
+    JsonOption output;
 
     @Parameters(paramLabel = "SOURCE", description = "An AOF file, a manifest, or an appendonlydir.")
     Path source;
@@ -143,7 +145,7 @@ public final class AofCutCommand implements Callable<Integer> {
             err.println("redback aof cut: " + e.getMessage());
             return Main.USAGE;
         }
-        if (json) {
+        if (output.json) {
             out.println(Json.write(toJson(report)));
         } else {
             printHuman(report, out);

@@ -9,7 +9,6 @@ import io.redback.aof.LogFilter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -18,6 +17,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -55,16 +55,8 @@ public final class AofLogCommand implements Callable<Integer> {
     @Parameters(paramLabel = "SOURCE", description = "An AOF file, a manifest, or an appendonlydir.")
     Path source;
 
-    @Option(names = "--grep", paramLabel = "CMD", split = ",",
-            description = "Only these commands (names, case-insensitive; globs such as 'FLUSH*' work). Repeatable.")
-    List<String> grep = new ArrayList<>();
-
-    @Option(names = "--db", paramLabel = "N", description = "Only commands applied to database N.")
-    Integer db;
-
-    @Option(names = "--key", paramLabel = "PATTERN",
-            description = "Only commands whose first key matches this glob (case-sensitive, Redis glob syntax).")
-    String key;
+    @Mixin
+    LogFilterOptions filters;
 
     @Option(names = "--since", paramLabel = "TIME", description = "Only commands at or after TIME (their #TS second).")
     String since;
@@ -72,13 +64,8 @@ public final class AofLogCommand implements Callable<Integer> {
     @Option(names = "--until", paramLabel = "TIME", description = "Only commands at or before TIME (their #TS second).")
     String until;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
-            description = "Stop after listing N commands (default: all).")
-    long limit;
-
-    @Option(names = "--json", description = "One JSON object per command and line (JSON Lines), nothing else on "
-            + "stdout.")
-    boolean json;
+    @Mixin
+    JsonLinesOption output;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -88,8 +75,8 @@ public final class AofLogCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         LogFilter filter = filter();
-        Consumer<LogEntry> sink = json ? e -> out.println(jsonLine(e)) : human(out);
-        if (!json) {
+        Consumer<LogEntry> sink = output.json ? e -> out.println(jsonLine(e)) : human(out);
+        if (!output.json) {
             out.println(HEADER);
         }
         AofLog.Summary s;
@@ -100,7 +87,7 @@ public final class AofLogCommand implements Callable<Integer> {
             err.println("redback aof log: " + e.getMessage());
             return Main.USAGE;
         }
-        if (!json) {
+        if (!output.json) {
             out.println(String.format(Locale.ROOT, "%,d listed of %,d commands read%s; %s", s.listed(), s.commandsRead(),
                     s.limitReached() ? " (stopped at --limit)" : "", s.layout()));
         }
@@ -118,7 +105,7 @@ public final class AofLogCommand implements Callable<Integer> {
         try {
             Long from = since == null ? null : AofTime.parse(since);
             Long to = until == null ? null : AofTime.parse(until);
-            return new LogFilter(grep, db, key, from, to, limit);
+            return filters.filter(from, to);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

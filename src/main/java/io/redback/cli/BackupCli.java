@@ -1,6 +1,7 @@
 package io.redback.cli;
 
 import io.redback.repo.Catalog;
+import io.redback.repo.Repository;
 import io.redback.repo.RepositoryException;
 import io.redback.repo.SnapshotManifest;
 import java.io.IOException;
@@ -68,9 +69,13 @@ final class BackupCli {
 
     /**
      * The snapshot named by idOrLatest: {@code latest} is the newest of source (or of the only
-     * source when source is null); anything else an id or the start of one.
+     * source when source is null); anything else an id or the start of one. A source that is not a
+     * valid name is an IllegalArgumentException.
      */
     static SnapshotManifest find(Catalog catalog, String source, String idOrLatest) throws IOException {
+        if (source != null) {
+            Repository.checkSourceName(source);
+        }
         if (!"latest".equals(idOrLatest)) {
             return catalog.find(source, idOrLatest);
         }

@@ -4,7 +4,6 @@ import io.redback.backup.BgsaveSnapshot;
 import io.redback.backup.SnapshotResult;
 import io.redback.backup.SnapshotWriter;
 import io.redback.rdb.RdbException;
-import io.redback.redis.RedisAccessException;
 import io.redback.redis.RedisUri;
 import io.redback.redis.ReplicaSync;
 import io.redback.redis.TransferProgress;
@@ -41,7 +40,8 @@ import picocli.CommandLine.Option;
                         + "allowed). Either way every key and the CRC64 are verified while the RDB streams into "
                         + "storage, compressed (zstd:3 unless --compress says otherwise), and the manifest is "
                         + "written last: an interrupted backup leaves no snapshot, only garbage prune removes. A "
-                        + "first backup creates the repository (and says so on stderr)."},
+                        + "first backup creates the repository (and says so on stderr). --json prints the new "
+                        + "snapshot's manifest, with the repository, seconds and MB/s."},
         footerHeading = "%nExamples:%n",
         footer = {"  redback backup --redis redis://10.0.0.5:6379 --password-env REDIS_PASSWORD --repo /backups/redis",
                 "  redback backup --redis redis://127.0.0.1 --method bgsave --name cache-1 --json",
@@ -69,15 +69,14 @@ public final class BackupCommand implements Callable<Integer> {
             description = "How to store the RDB: zstd:<level> (-7..22) or none (default: ${DEFAULT-VALUE}).")
     String compress;
 
-    @Option(names = "--name", paramLabel = "NAME", description = "The source's name in the repository "
-            + "(default: host-port, e.g. 127.0.0.1-6379).")
-    String name;
+    @Mixin
+    SourceNameOption name;
 
-    @Option(names = "--json", description = "Print the new snapshot's manifest as JSON instead of text.")
-    boolean json;
+    @Mixin
+    JsonOption output;
 
-    @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
-    boolean quiet;
+    @Mixin
+    QuietOption progress;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -91,7 +90,7 @@ public final class BackupCommand implements Callable<Integer> {
         Compression compression;
         try {
             uri = source.uri();
-            sourceName = Repository.checkSourceName(name != null ? name : SourceOptions.defaultName(uri));
+            sourceName = name.resolve(uri);
             compression = Compression.parse(compress);
             if (rdbFile != null && method != BackupMethod.bgsave) {
                 throw new IllegalArgumentException("--rdb-file goes with --method bgsave");
@@ -102,30 +101,28 @@ public final class BackupCommand implements Callable<Integer> {
         }
         Clock clock = Clock.systemUTC();
         try (Storage storage = repo.openStorage()) {
-            Repository repository = Repository.openOrInit(storage, clock, notice -> {
-                err.println("redback backup: " + notice);
-                err.flush();
-            });
+            Repository repository = repo.openOrInit(storage, clock);
             SnapshotId id = repository.newSnapshotId(clock);
             String key = repository.dataKey(sourceName, id, compression);
             AtomicLong bytes = new AtomicLong();
             TransferProgress listener = (done, total, mbs) -> bytes.set(done);
             SnapshotWriter writer = new SnapshotWriter(storage, compression, listener);
             SnapshotResult r;
+            boolean bar = !progress.quiet && !output.json;
             if (method == BackupMethod.bgsave) {
                 BgsaveSnapshot saved = BgsaveSnapshot.take(uri, rdbFile);
-                try (Progress p = Progress.start("backup", saved.size(), bytes::get, !quiet && !json)) {
+                try (Progress p = Progress.start("backup", saved.size(), bytes::get, bar)) {
                     r = writer.write(key, saved);
                 }
             } else {
                 ReplicaSync sync = ReplicaSync.start(uri);
-                try (Progress p = Progress.start("backup", sync.rdbLength(), bytes::get, !quiet && !json)) {
+                try (Progress p = Progress.start("backup", sync.rdbLength(), bytes::get, bar)) {
                     r = writer.write(key, sync);
                 }
             }
             SnapshotManifest m = r.manifest(id, sourceName, uri.address());
             repository.commit(m);
-            if (json) {
+            if (output.json) {
                 Map<String, Object> o = new LinkedHashMap<>(BackupCli.manifest(m));
                 o.put("repository", repository.describe());
                 o.put("seconds", r.elapsed().toMillis() / 1000.0);
@@ -140,9 +137,6 @@ public final class BackupCommand implements Callable<Integer> {
             err.println("redback backup: the RDB from " + uri.address() + " is damaged, nothing was stored: "
                     + BackupCli.message(e));
             return Main.PROBLEM;
-        } catch (RedisAccessException e) {
-            err.println("redback backup: " + BackupCli.message(e));
-            return Main.USAGE;
         } catch (IOException | RuntimeException e) {
             err.println("redback backup: " + BackupCli.message(e));
             return Main.USAGE;

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -78,8 +79,8 @@ public final class CheckCommand implements Callable<Integer> {
             + "segments parsed), not only its presence and size.")
     boolean readData;
 
-    @Option(names = "--json", description = "Print one JSON document instead of text.")
-    boolean json;
+    @Mixin
+    JsonOption output;
 
     @Option(names = {"-q", "--quiet"}, description = "No progress bar; with text output, print only the verdict line "
             + "and the error.")
@@ -132,7 +133,7 @@ public final class CheckCommand implements Callable<Integer> {
             case manifest -> PersistenceFiles.Kind.MANIFEST;
             case dir -> PersistenceFiles.Kind.DIR;
         };
-        AofCheckOutput aof = new AofCheckOutput(json, quiet, out, err);
+        AofCheckOutput aof = new AofCheckOutput(output.json, quiet, out, err);
         return switch (kind) {
             case RDB -> checkRdb(out, err);
             case RDB_OR_AOF -> aof.run(file, AofCheck.Input.FILE, fix, force, () -> checkRdb(out, err));
@@ -158,7 +159,7 @@ public final class CheckCommand implements Callable<Integer> {
             err.println("redback check: " + BackupCli.message(e));
             return Main.USAGE;
         }
-        if (json) {
+        if (output.json) {
             out.println(Json.write(report.toJson()));
         } else {
             report.print(out);
@@ -180,10 +181,10 @@ public final class CheckCommand implements Callable<Integer> {
         }
         RdbCheck check = new RdbCheck(file, System.currentTimeMillis());
         RdbCheckReport report;
-        try (Progress p = Progress.start("check", Files.size(file), check::bytesRead, !quiet && !json)) {
+        try (Progress p = Progress.start("check", Files.size(file), check::bytesRead, !quiet && !output.json)) {
             report = check.run();
         }
-        if (json) {
+        if (output.json) {
             out.println(Json.write(toJson(report)));
         } else {
             printHuman(report, out, quiet);

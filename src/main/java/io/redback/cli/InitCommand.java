@@ -1,7 +1,6 @@
 package io.redback.cli;
 
 import io.redback.repo.Repository;
-import io.redback.repo.RepositoryException;
 import io.redback.repo.Storage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -37,9 +36,6 @@ public final class InitCommand implements Callable<Integer> {
             out.println("created repository " + r.describe() + " (id " + r.config().id() + ", format "
                     + Repository.FORMAT_VERSION + ")");
             return Main.OK;
-        } catch (RepositoryException e) {
-            err.println("redback init: " + BackupCli.message(e));
-            return Main.USAGE;
         } catch (IOException | RuntimeException e) {
             err.println("redback init: " + BackupCli.message(e));
             return Main.USAGE;

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -70,8 +71,8 @@ public final class InspectCommand implements Callable<Integer> {
             + TEXT_PREFIXES + ").")
     boolean json;
 
-    @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
-    boolean quiet;
+    @Mixin
+    QuietOption progress;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -91,7 +92,7 @@ public final class InspectCommand implements Callable<Integer> {
         }
         RdbInspection inspection = new RdbInspection(file, options, System.currentTimeMillis());
         RdbInspectionReport report;
-        try (Progress p = Progress.start("inspect", Files.size(file), inspection::bytesRead, !quiet && !json)) {
+        try (Progress p = Progress.start("inspect", Files.size(file), inspection::bytesRead, !progress.quiet && !json)) {
             report = inspection.run();
         }
         if (json) {

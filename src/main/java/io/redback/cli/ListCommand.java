@@ -17,14 +17,14 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /** {@code redback list}: the snapshots in the repository, newest first. */
 @Command(name = "list", mixinStandardHelpOptions = true,
         description = {"List the snapshots in the repository, newest first.",
                 "",
                 "Shows id, time (UTC, to the millisecond), source, stored size, keys, verdict and method, and "
-                        + "notes objects that interrupted backups left in snapshot folders without a manifest."},
+                        + "notes objects that interrupted backups left in snapshot folders without a manifest. "
+                        + "--json prints a JSON array of the manifests instead."},
         footerHeading = "%nExamples:%n",
         footer = {"  redback list --repo /backups/redis",
                 "  redback list --name cache-1 --json | jq '.[0].id'",
@@ -37,11 +37,11 @@ public final class ListCommand implements Callable<Integer> {
     @Mixin
     RepoOptions repo;
 
-    @Option(names = "--name", paramLabel = "NAME", description = "Only this source's snapshots.")
-    String name;
+    @Mixin
+    SourceFilterOption only;
 
-    @Option(names = "--json", description = "Print a JSON array of manifests instead of a table.")
-    boolean json;
+    @Mixin
+    JsonOption output;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -52,9 +52,9 @@ public final class ListCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (Storage storage = repo.openStorage()) {
             Repository repository = Repository.open(storage);
-            Catalog.Listing listing = repository.catalog().listing(name == null ? null : Repository.checkSourceName(name));
+            Catalog.Listing listing = repository.catalog().listing(only.checked());
             List<SnapshotManifest> all = listing.snapshots();
-            if (json) {
+            if (output.json) {
                 List<Map<String, Object>> list = new ArrayList<>();
                 for (SnapshotManifest m : all) {
                     Map<String, Object> o = new LinkedHashMap<>(BackupCli.manifest(m));
@@ -63,7 +63,7 @@ public final class ListCommand implements Callable<Integer> {
                 }
                 out.println(Json.write(list));
             } else if (all.isEmpty()) {
-                out.println("no snapshots" + (name == null ? "" : " of " + name) + " in " + repository.describe());
+                out.println("no snapshots" + (only.name == null ? "" : " of " + only.name) + " in " + repository.describe());
             } else {
                 String format = "%-27s  %-24s  %-20s  %10s  %12s  %-7s  %s%n";
                 out.printf(Locale.ROOT, format, "ID", "TIME (UTC)", "SOURCE", "SIZE", "KEYS", "VERDICT", "METHOD");
@@ -76,7 +76,7 @@ public final class ListCommand implements Callable<Integer> {
                 }
                 out.println(all.size() + " snapshot(s), " + BackupCli.size(stored) + " stored");
             }
-            if (!json && !listing.leftovers().isEmpty()) {
+            if (!output.json && !listing.leftovers().isEmpty()) {
                 out.println(leftoverNote(listing.leftovers()));
             }
             out.flush();

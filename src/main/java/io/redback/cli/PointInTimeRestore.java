@@ -92,7 +92,7 @@ final class PointInTimeRestore {
             AtomicLong bytes = new AtomicLong();
             long total = plan.snapshot().rawSize() + plan.segments().stream().mapToLong(SegmentManifest::rawSize).sum();
             RestoreResult result;
-            try (Progress p = Progress.start("restore", total, bytes::get, !command.quiet && !command.json)) {
+            try (Progress p = Progress.start("restore", total, bytes::get, !command.progress.quiet && !command.json)) {
                 result = new RestoreWriter(storage, bytes).write(plan, command.toDir,
                         new RestoreWriter.Options(format, command.force, redisServer, now));
             }

@@ -71,11 +71,11 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = {"-n", "--dry-run"}, description = "Delete nothing; say what would go and why the rest stays.")
     boolean dryRun;
 
-    @Option(names = "--name", paramLabel = "NAME", description = "Only this source (default: every source).")
-    String name;
+    @Mixin
+    SourceFilterOption only;
 
-    @Option(names = "--json", description = "Print the report as JSON.")
-    boolean json;
+    @Mixin
+    JsonOption output;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -85,11 +85,10 @@ public final class PruneCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         RetentionPolicy policy;
+        String name;
         try {
             policy = new RetentionPolicy(last, hourly, daily, weekly, monthly, yearly);
-            if (name != null) {
-                Repository.checkSourceName(name);
-            }
+            name = only.checked();
         } catch (IllegalArgumentException e) {
             err.println("redback prune: " + BackupCli.message(e));
             return Main.USAGE;
@@ -97,7 +96,7 @@ public final class PruneCommand implements Callable<Integer> {
         try (Storage storage = repo.openStorage()) {
             Repository repository = Repository.open(storage);
             Pruner.Report report = new Pruner(repository, Clock.systemUTC()).prune(policy, name, dryRun);
-            if (json) {
+            if (output.json) {
                 out.println(Json.write(toJson(report)));
             } else {
                 printHuman(out, report, repository.describe());

@@ -63,9 +63,8 @@ public final class RepoLogCommand implements Callable<Integer> {
             + "default: all, oldest first; `redback status` lists them).")
     String timeline;
 
-    @Option(names = "--grep", paramLabel = "CMD", split = ",",
-            description = "Only these commands (names, case-insensitive; globs such as 'FLUSH*' work). Repeatable.")
-    List<String> grep = new ArrayList<>();
+    @Mixin
+    LogFilterOptions filters;
 
     @Option(names = {"--from", "--since"}, paramLabel = "TIME",
             description = "Only commands that arrived at or after TIME (their #TS second).")
@@ -75,23 +74,11 @@ public final class RepoLogCommand implements Callable<Integer> {
             description = "Only commands that arrived at or before TIME (their #TS second).")
     String to;
 
-    @Option(names = "--db", paramLabel = "N", description = "Only commands applied to database N.")
-    Integer db;
-
-    @Option(names = "--key", paramLabel = "GLOB",
-            description = "Only commands whose first key matches this glob (case-sensitive, Redis glob syntax).")
-    String key;
-
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
-            description = "Stop after listing N commands (default: all).")
-    long limit;
-
     @Option(names = "--all", description = "Also list PING and REPLCONF (the replication stream's own traffic).")
     boolean all;
 
-    @Option(names = "--json", description = "One JSON object per command and line (JSON Lines), nothing else on "
-            + "stdout.")
-    boolean json;
+    @Mixin
+    JsonLinesOption output;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -117,16 +104,17 @@ public final class RepoLogCommand implements Callable<Integer> {
                 return Main.USAGE;
             }
             Printer printer = new Printer(out, source, timelines.size() > 1, timelinesOfSource > 1);
-            if (!json) {
+            if (!output.json) {
                 out.println(HEADER);
             }
-            s = new RepoLog(storage, filter, all || RepoLog.namesReplication(grep)).scan(timelines, printer::print);
+            s = new RepoLog(storage, filter, all || RepoLog.namesReplication(filters.grep))
+                    .scan(timelines, printer::print);
         } catch (IOException | RuntimeException e) {
             out.flush();
             err.println("redback log: " + BackupCli.message(e));
             return Main.USAGE;
         }
-        if (!json) {
+        if (!output.json) {
             out.println(String.format(Locale.ROOT, "%,d listed of %,d commands read%s from %,d segment(s) of %s%s%s",
                     s.listed(), s.read(), s.limitReached() ? " (stopped at --limit)" : "", s.segmentsRead(),
                     source, timelines.size() == 1 ? " timeline " + timelines.get(0).id() : " (" + timelines.size()
@@ -163,7 +151,7 @@ public final class RepoLogCommand implements Callable<Integer> {
             if (since != null && until != null && since > until) {
                 throw new IllegalArgumentException("--from " + AofTime.iso(since) + " is after --to " + AofTime.iso(until));
             }
-            return new LogFilter(grep, db, key, since, until, limit);
+            return filters.filter(since, until);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -191,7 +179,7 @@ public final class RepoLogCommand implements Callable<Integer> {
         void print(Timeline t, LogEntry e) {
             String restore = e.cutHint() == null ? null : restoreCommand(t, e.cutHint());
             long end = e.offset() + e.length();
-            if (json) {
+            if (output.json) {
                 out.println(LogLines.json(jsonLine(t, e, end, restore)));
                 return;
             }

@@ -4,6 +4,8 @@ import io.redback.repo.Repository;
 import io.redback.repo.RepositoryUrl;
 import io.redback.repo.Storage;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Clock;
 import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -35,8 +37,15 @@ final class RepoOptions {
         return url().open();
     }
 
-    /** Opens the existing repository on storage (RepositoryException when there is none). */
-    static Repository open(Storage storage) throws IOException {
-        return Repository.open(storage);
+    /**
+     * Opens the repository on storage, creating it when there is none; the notice that says so goes
+     * to the command's stderr, as {@code redback backup: created repository ...}.
+     */
+    Repository openOrInit(Storage storage, Clock clock) throws IOException {
+        PrintWriter err = command.commandLine().getErr();
+        return Repository.openOrInit(storage, clock, notice -> {
+            err.println(command.qualifiedName() + ": " + notice);
+            err.flush();
+        });
     }
 }

@@ -117,9 +117,8 @@ public final class RestoreCommand implements Callable<Integer> {
         String offset;
 
         @Option(names = "--before", paramLabel = "PATTERN", required = true,
-                description = "Restore the data just before the first command matching PATTERN: a command name "
-                        + "(case-insensitive), optionally followed by globs its arguments must match in order, e.g. "
-                        + "FLUSHALL, 'DEL user:*', 'FLUSH*' (as `redback aof cut --before`).")
+                description = "Restore the data just before the first command matching PATTERN: "
+                        + AofCutCommand.PATTERN_SYNTAX + " (as `redback aof cut --before`).")
         String before;
     }
 
@@ -161,8 +160,8 @@ public final class RestoreCommand implements Callable<Integer> {
             + "in time, when the repository holds several).")
     String name;
 
-    @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
-    boolean quiet;
+    @Mixin
+    QuietOption progress;
 
     @Mixin
     RepoOptions repo;
@@ -215,8 +214,7 @@ public final class RestoreCommand implements Callable<Integer> {
                 if (what().snapshot != null) {
                     try (Storage storage = repo.openStorage()) {
                         Repository repository = Repository.open(storage);
-                        m = BackupCli.find(repository.catalog(), name == null ? null : Repository.checkSourceName(name),
-                                what().snapshot);
+                        m = BackupCli.find(repository.catalog(), name, what().snapshot);
                         download(storage, m, tmp);
                     }
                     what = "snapshot " + m.id() + " of " + m.source();
@@ -261,7 +259,7 @@ public final class RestoreCommand implements Callable<Integer> {
     /** Downloads and decompresses m's object into tmp, hashing both; throws Damaged on any mismatch. */
     private void download(Storage storage, SnapshotManifest m, Path tmp) throws IOException, Damaged {
         AtomicLong rawBytes = new AtomicLong();
-        try (Progress p = Progress.start("restore", m.rawSize(), rawBytes::get, !quiet)) {
+        try (Progress p = Progress.start("restore", m.rawSize(), rawBytes::get, !progress.quiet)) {
             SnapshotFiles.download(storage, m, tmp, rawBytes);
         } catch (RestoreException e) {
             throw new Damaged(e.getMessage());

@@ -36,8 +36,8 @@ public final class ShowCommand implements Callable<Integer> {
             + "repository holds several).")
     String name;
 
-    @Option(names = "--json", description = "Print the manifest as JSON.")
-    boolean json;
+    @Mixin
+    JsonOption output;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -48,10 +48,9 @@ public final class ShowCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (Storage storage = repo.openStorage()) {
             Repository repository = Repository.open(storage);
-            SnapshotManifest m = BackupCli.find(repository.catalog(),
-                    name == null ? null : Repository.checkSourceName(name), snapshot);
+            SnapshotManifest m = BackupCli.find(repository.catalog(), name, snapshot);
             Map<String, Object> o = BackupCli.manifest(m);
-            if (json) {
+            if (output.json) {
                 out.println(Json.write(o));
             } else {
                 o.forEach((k, v) -> {

@@ -21,7 +21,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * {@code redback status}: per source, its timelines and recovery windows, whether its stream is
@@ -47,11 +46,11 @@ public final class StatusCommand implements Callable<Integer> {
     @Mixin
     RepoOptions repo;
 
-    @Option(names = "--name", paramLabel = "SOURCE", description = "Only this source.")
-    String name;
+    @Mixin
+    SourceFilterOption only;
 
-    @Option(names = "--json", description = "Print one JSON document instead of text.")
-    boolean json;
+    @Mixin
+    JsonOption output;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -92,13 +91,13 @@ public final class StatusCommand implements Callable<Integer> {
         try (Storage storage = repo.openStorage()) {
             Repository repository = Repository.open(storage);
             where = repository.describe();
-            for (String source : RepoSources.all(repository, name)) {
+            for (String source : RepoSources.all(repository, only.name)) {
                 all.add(new SourceStatus(source, repository.timelines().status(source),
                         repository.timelines().of(source), repository.catalog().snapshots(source)));
             }
-            if (name != null && all.get(0).stream().isEmpty() && all.get(0).timelines().isEmpty()
+            if (only.name != null && all.get(0).stream().isEmpty() && all.get(0).timelines().isEmpty()
                     && all.get(0).snapshots().isEmpty()) {
-                err.println("redback status: source " + name + " has no snapshots, timelines or stream in " + where
+                err.println("redback status: source " + only.name + " has no snapshots, timelines or stream in " + where
                         + " (sources there: " + String.join(", ", RepoSources.all(repository, null)) + ")");
                 return Main.USAGE;
             }
@@ -107,7 +106,7 @@ public final class StatusCommand implements Callable<Integer> {
             return Main.USAGE;
         }
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
-        if (json) {
+        if (output.json) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("repository", where);
             doc.put("time", now.toString());

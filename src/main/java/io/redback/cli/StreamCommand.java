@@ -53,9 +53,8 @@ public final class StreamCommand implements Callable<Integer> {
     @Mixin
     RepoOptions repo;
 
-    @Option(names = "--name", paramLabel = "NAME", description = "The source's name in the repository "
-            + "(default: host-port, e.g. 127.0.0.1-6379).")
-    String name;
+    @Mixin
+    SourceNameOption name;
 
     @Option(names = "--spool", paramLabel = "DIR", description = "Local folder for segments not yet in the repository "
             + "(default: ./redback-spool/<name>).")
@@ -97,7 +96,7 @@ public final class StreamCommand implements Callable<Integer> {
         Streamer.Options options;
         try {
             uri = source.uri();
-            String sourceName = Repository.checkSourceName(name != null ? name : SourceOptions.defaultName(uri));
+            String sourceName = name.resolve(uri);
             options = new Streamer.Options(sourceName,
                     spool != null ? spool : Path.of("redback-spool", sourceName),
                     Quantities.duration("--flush-interval", flushInterval),
@@ -110,10 +109,7 @@ public final class StreamCommand implements Callable<Integer> {
         }
         Clock clock = Clock.systemUTC();
         try (Storage storage = repo.openStorage()) {
-            Repository repository = Repository.openOrInit(storage, clock, notice -> {
-                err.println("redback stream: " + notice);
-                err.flush();
-            });
+            Repository repository = repo.openOrInit(storage, clock);
             Streamer streamer = new Streamer(uri, repository, options, event -> print(out, event, json), clock);
             // SIGINT/SIGTERM ask the stream to stop; run() then flushes, drains and returns, and we exit 0.
             // A shutdown hook is the fallback (e.g. System.exit elsewhere): it waits for the same clean stop.
