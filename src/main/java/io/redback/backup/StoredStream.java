@@ -9,13 +9,13 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 
 /**
- * The bytes a snapshot object is made of, pulled by {@code Storage.put}: it reads the raw RDB,
- * compresses it (or not) and counts and hashes what it hands out, so the stored size and SHA-256
+ * The bytes a data object is made of (a snapshot's, or a stream segment's), pulled by
+ * {@code Storage.put}: it reads the raw bytes, compresses them (or not) and counts and hashes what it hands out, so the stored size and SHA-256
  * are known the moment the put has read everything. zstd-jni compresses push-style, so each
  * round feeds it one chunk of raw bytes and serves what came out; memory stays at one chunk
  * plus what zstd produces from it.
  */
-final class StoredStream extends InputStream {
+public final class StoredStream extends InputStream {
     private static final int CHUNK = 256 * 1024;
 
     private final InputStream raw;
@@ -27,7 +27,7 @@ final class StoredStream extends InputStream {
     private boolean rawEnded;
     private long size;
 
-    StoredStream(InputStream raw, Compression compression) throws IOException {
+    public StoredStream(InputStream raw, Compression compression) throws IOException {
         this.raw = raw;
         if (compression.equals(Compression.NONE)) {
             this.compressor = null;
@@ -84,12 +84,12 @@ final class StoredStream extends InputStream {
     }
 
     /** Bytes handed out so far: the stored size once the put has read to the end. */
-    long size() {
+    public long size() {
         return size;
     }
 
     /** SHA-256 of the bytes handed out, as hex; call once, after the end. Null when stored uncompressed (the raw hash is the one). */
-    String sha256Hex() {
+    public String sha256Hex() {
         return compressor == null ? null : Sha256.hex(sha256.digest());
     }
 

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
                 + "second of the shipped history (restore --at)."},
         subcommands = {CheckCommand.class, InspectCommand.class, DemoCommand.class, AofCommand.class,
                 InitCommand.class, BackupCommand.class, ListCommand.class, ShowCommand.class, RestoreCommand.class,
-                PruneCommand.class, StreamCommand.class, RepoLogCommand.class, StatusCommand.class,
+                PruneCommand.class, CompactCommand.class, StreamCommand.class, RepoLogCommand.class, StatusCommand.class,
                 CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  ok (for check: the file is valid)",

@@ -93,6 +93,11 @@ final class RepoCheck {
         if (timelines != null) {
             for (Timeline t : timelines) {
                 segments += t.segments().size();
+                if (!t.superseded().isEmpty()) {
+                    notes.add("timeline " + t.id() + ": " + t.superseded().size() + " segment(s) that a compacted "
+                            + "segment covers, left by an interrupted `redback compact` (no reader uses them; the "
+                            + "next compact or prune deletes them)");
+                }
                 checkTimeline(t, snapshotIds.contains(t.start().snapshot().toString()), p);
             }
             checkLeftovers(source, p, notes);

@@ -214,6 +214,17 @@ public final class Pruner {
                 s.manifestFirst().forEach(o -> removals.add(new Removal(o.key(), o.size(), why, tm.id())));
             }
         }
+        if (!remove) {
+            // What an interrupted compaction left: a merged segment covers it, so no restore reads it.
+            Set<String> planned = new HashSet<>();
+            removals.forEach(r -> planned.add(r.key()));
+            for (Storage.ObjectInfo o : Leftovers.of(t, objects)) {
+                if (planned.add(o.key())) {
+                    removals.add(new Removal(o.key(), o.size(), "segment of timeline " + name + " that a compacted "
+                            + "segment covers (left by an interrupted `redback compact`)", tm.id()));
+                }
+            }
+        }
         if (remove) {
             String timelineKey = Layout.timelineKey(tm.source(), tm.id());
             String prunedKey = Layout.prunedKey(tm.source(), tm.id());

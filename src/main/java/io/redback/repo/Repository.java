@@ -151,6 +151,11 @@ public final class Repository {
         return Layout.segmentDataKey(source, timeline, startOffset, endOffset, compression);
     }
 
+    /** The key of a segment's manifest, which {@link #commit(SegmentManifest)} writes. */
+    public String segmentManifestKey(String source, SnapshotId timeline, long startOffset, long endOffset) {
+        return Layout.segmentManifestKey(source, timeline, startOffset, endOffset);
+    }
+
     /**
      * Starts a timeline: writes its timeline.json. Its base snapshot (same id) must be committed
      * first, so that every timeline a reader sees has somewhere to start.

@@ -2,6 +2,7 @@ package io.redback.repo;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -13,9 +14,12 @@ import java.util.Set;
  * holds). Restores start at the timeline's {@link #start()} (its base snapshot, or after a prune
  * its oldest kept snapshot) and stay within the contiguous run of segments from its
  * {@link #logStart()}; a gap is reported, never papered over, while the head prune removed is
- * not a gap.
+ * not a gap. A segment whose offsets lie within another committed segment's is
+ * {@link #superseded()}: compaction committed a merged segment over it and has not deleted it
+ * yet (or was interrupted), so readers ignore it.
  */
-public record Timeline(TimelineManifest manifest, PrunedHead pruned, List<SegmentManifest> segments, List<Gap> gaps) {
+public record Timeline(TimelineManifest manifest, PrunedHead pruned, List<SegmentManifest> segments, List<Gap> gaps,
+                       List<SegmentManifest> superseded) {
 
     /** Offsets after {@code afterOffset} up to and including {@code upToOffset} that no segment holds. */
     public record Gap(long afterOffset, long upToOffset) {
@@ -31,16 +35,30 @@ public record Timeline(TimelineManifest manifest, PrunedHead pruned, List<Segmen
     public Timeline {
         segments = List.copyOf(segments);
         gaps = List.copyOf(gaps);
+        superseded = List.copyOf(superseded);
     }
 
     /**
      * The timeline from its documents; sorted are its segments in offset order. Segments that end
      * at or before the pruned head's {@code logStart} are left out: prune removed them from the
-     * restorable part (a crash may have left their objects for the next prune to delete).
+     * restorable part (a crash may have left their objects for the next prune to delete). Of the
+     * rest, one whose offsets lie within another's is superseded, not an overlap.
      */
     static Timeline of(TimelineManifest manifest, PrunedHead pruned, List<SegmentManifest> sorted) {
         long logStart = logStart(manifest, pruned);
-        List<SegmentManifest> kept = sorted.stream().filter(s -> s.endOffset() > logStart).toList();
+        List<SegmentManifest> kept = new ArrayList<>();
+        List<SegmentManifest> superseded = new ArrayList<>();
+        // The longest first among equal starts: then every earlier one starts at or before s, and
+        // s lies within one of them exactly when it ends at or before the furthest end so far.
+        List<SegmentManifest> byStart = sorted.stream().filter(s -> s.endOffset() > logStart)
+                .sorted(Comparator.comparingLong(SegmentManifest::startOffset)
+                        .thenComparing(Comparator.comparingLong(SegmentManifest::endOffset).reversed()))
+                .toList();
+        long furthest = Long.MIN_VALUE;
+        for (SegmentManifest s : byStart) {
+            (s.endOffset() <= furthest ? superseded : kept).add(s);
+            furthest = Math.max(furthest, s.endOffset());
+        }
         List<Gap> gaps = new ArrayList<>();
         long at = logStart;
         for (SegmentManifest s : kept) {
@@ -51,7 +69,7 @@ public record Timeline(TimelineManifest manifest, PrunedHead pruned, List<Segmen
             }
             at = Math.max(at, s.endOffset());
         }
-        return new Timeline(manifest, pruned, kept, gaps);
+        return new Timeline(manifest, pruned, kept, gaps, superseded);
     }
 
     private static long logStart(TimelineManifest manifest, PrunedHead pruned) {

@@ -67,6 +67,14 @@ public final class Timelines {
         return out;
     }
 
+    /**
+     * The objects of timeline t that compaction left behind (see {@link Leftovers}): superseded
+     * segments' manifests first, then their data and the data objects a kept segment covers.
+     */
+    public List<Storage.ObjectInfo> leftovers(Timeline t) throws IOException {
+        return Leftovers.of(t, storage.list(Layout.segmentsPrefix(t.manifest().source(), t.id())));
+    }
+
     /** The timeline of source named id (or the only one starting with it); RepositoryException otherwise. */
     public Timeline find(String source, String idOrPrefix) throws IOException {
         List<Timeline> all = of(source);

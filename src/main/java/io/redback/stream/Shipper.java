@@ -1,9 +1,7 @@
 package io.redback.stream;
 
-import com.github.luben.zstd.Zstd;
 import io.redback.repo.Compression;
 import io.redback.repo.Repository;
-import io.redback.repo.SegmentManifest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.security.MessageDigest;
@@ -25,7 +23,7 @@ final class Shipper {
     private final Repository repository;
     private final Spool spool;
     private final String source;
-    private final Compression compression;
+    private final SegmentWriter writer;
     private final Consumer<StreamEvent> events;
     private volatile long committedOffset = -1;
     private volatile long committedSegments;
@@ -36,7 +34,7 @@ final class Shipper {
         this.repository = repository;
         this.spool = spool;
         this.source = source;
-        this.compression = compression;
+        this.writer = new SegmentWriter(repository, compression);
         this.events = events;
     }
 
@@ -73,13 +71,9 @@ final class Shipper {
     }
 
     private void ship(SpooledSegment s) throws IOException {
-        byte[] stored = compression.equals(Compression.NONE) ? s.data()
-                : Zstd.compress(s.data(), compression.level());
-        String key = repository.segmentDataKey(source, s.timeline(), s.startOffset(), s.endOffset(), compression);
-        repository.storage().put(key, new ByteArrayInputStream(stored), stored.length);
-        repository.commit(new SegmentManifest(SegmentManifest.FORMAT_VERSION, source, s.timeline(), s.startOffset(),
-                s.endOffset(), s.replicationId(), s.selectedDb(), s.firstArrival(), s.lastArrival(), s.commands(),
-                s.data().length, stored.length, compression, sha256(stored), sha256(s.data()), s.index(), key));
+        writer.write(new SegmentWriter.Header(source, s.timeline(), s.startOffset(), s.endOffset(), s.replicationId(),
+                s.selectedDb(), s.firstArrival(), s.lastArrival(), s.commands(), s.index()),
+                new ByteArrayInputStream(s.data()));
     }
 
     /** The end of the last segment committed by this shipper, or -1 before the first. */

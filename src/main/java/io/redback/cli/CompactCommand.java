@@ -1,0 +1,163 @@
+package io.redback.cli;
+
+import io.redback.repo.Repository;
+import io.redback.repo.Storage;
+import io.redback.stream.Compactor;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code redback compact}: merges the many small segments a stream commits (about one a second)
+ * into few large ones, so that status, restore, log and check read a few manifests instead of
+ * one per second of history.
+ */
+@Command(name = "compact", mixinStandardHelpOptions = true,
+        description = {"Merge a stream's small log segments into few large ones.",
+                "",
+                "`redback stream` commits a segment per flush: about one a second while the source writes, "
+                + "86,400 objects and as many manifests a day, and status, restore, log and check --repo read every "
+                + "manifest (one GET each on S3). compact merges runs of contiguous segments of a timeline (same "
+                + "replication id, same compression) into segments of up to --target-size raw bytes: the same AOF "
+                + "bytes, offsets, arrival times and index, in one data object and one manifest. Restores, `log` "
+                + "and `check` read a compacted timeline exactly like the original.",
+                "",
+                "When: from cron, e.g. hourly, with the default --older-than 1h.",
+                "",
+                "Safe while streaming: only segments whose last write arrived more than --older-than ago are "
+                + "merged, and a stream only ever appends after its newest segment. Every old segment is verified "
+                + "(sizes, SHA-256) as it is read; a damaged one leaves its run unmerged and is reported. The merged "
+                + "segment is committed before the old ones are deleted, and readers ignore a segment a merged one "
+                + "covers, so an interrupted compact leaves a valid repository; the next compact (or prune) deletes "
+                + "what it left. Run one compact at a time.",
+                "",
+                "--dry-run changes nothing and prints what would be merged."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  redback compact --dry-run",
+                "  redback compact --name cache-1 --older-than 6h --target-size 128MiB --json",
+                "  crontab: 17 * * * *  redback compact --repo s3://backups/redis",
+                "",
+                "Exit codes: 0 done, 1 a segment is damaged (its run was left unmerged), 2 bad options or the "
+                + "repository could not be read or changed."})
+public final class CompactCommand implements Callable<Integer> {
+    @Mixin
+    RepoOptions repo;
+
+    @Mixin
+    SourceFilterOption only;
+
+    @Option(names = "--older-than", paramLabel = "DURATION", defaultValue = "1h",
+            description = "Merge only segments whose last write arrived longer ago than this (default: ${DEFAULT-VALUE}).")
+    String olderThan;
+
+    @Option(names = "--target-size", paramLabel = "SIZE", defaultValue = "64MiB",
+            description = "Raw (uncompressed) bytes a merged segment holds at most (default: ${DEFAULT-VALUE}).")
+    String targetSize;
+
+    @Option(names = {"-n", "--dry-run"}, description = "Change nothing; say what would be merged.")
+    boolean dryRun;
+
+    @Mixin
+    JsonOption output;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Compactor.Options options;
+        try {
+            Duration age = Quantities.duration("--older-than", olderThan);
+            long size = Quantities.size("--target-size", targetSize);
+            options = new Compactor.Options(only.checked(), age, size, dryRun);
+        } catch (IllegalArgumentException e) {
+            err.println("redback compact: " + BackupCli.message(e));
+            return Main.USAGE;
+        }
+        Compactor.Report report;
+        String where;
+        try (Storage storage = repo.openStorage()) {
+            Repository repository = Repository.open(storage);
+            where = repository.describe();
+            report = new Compactor(repository, Clock.systemUTC()).compact(options);
+        } catch (IOException | RuntimeException e) {
+            err.println("redback compact: " + BackupCli.message(e));
+            return Main.USAGE;
+        }
+        if (output.json) {
+            out.println(Json.write(toJson(report)));
+        } else {
+            printHuman(out, report, where);
+        }
+        out.flush();
+        for (Compactor.Problem p : report.problems()) {
+            err.println("redback compact: " + p.source() + "/" + p.timeline() + ": " + p.message());
+        }
+        err.flush();
+        return report.problems().isEmpty() ? Main.OK : Main.PROBLEM;
+    }
+
+    private static Map<String, Object> toJson(Compactor.Report report) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("dryRun", report.dryRun());
+        o.put("segmentsBefore", report.segmentsBefore());
+        o.put("segmentsAfter", report.segmentsAfter());
+        List<Map<String, Object>> merges = new ArrayList<>();
+        for (Compactor.Merge m : report.merges()) {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("source", m.source());
+            j.put("timeline", m.timeline().toString());
+            j.put("startOffset", m.startOffset());
+            j.put("endOffset", m.endOffset());
+            j.put("segments", m.segments());
+            j.put("rawBytes", m.rawBytes());
+            j.put("storedBytesBefore", m.storedBefore());
+            j.put("storedBytesAfter", m.storedAfter() < 0 ? null : m.storedAfter());
+            merges.add(j);
+        }
+        o.put("merges", merges);
+        o.put("leftoversRemoved", report.leftovers().stream().map(Compactor.Leftover::key).toList());
+        List<Map<String, Object>> problems = new ArrayList<>();
+        for (Compactor.Problem p : report.problems()) {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("source", p.source());
+            j.put("timeline", p.timeline().toString());
+            j.put("startOffset", p.startOffset());
+            j.put("endOffset", p.endOffset());
+            j.put("message", p.message());
+            problems.add(j);
+        }
+        o.put("problems", problems);
+        return o;
+    }
+
+    private static void printHuman(PrintWriter out, Compactor.Report report, String where) {
+        String verb = report.dryRun() ? "would merge" : "merged";
+        out.println((report.dryRun() ? "dry run, nothing changed: " : "") + "compacting " + where);
+        for (Compactor.Merge m : report.merges()) {
+            out.println("  " + verb + " " + m.source() + "/" + m.timeline() + " offsets " + m.startOffset() + ".."
+                    + m.endOffset() + ": " + BackupCli.count(m.segments()) + " segments, " + BackupCli.size(m.rawBytes())
+                    + " of log" + (m.storedAfter() < 0 ? "" : ", stored " + BackupCli.size(m.storedBefore()) + " -> "
+                    + BackupCli.size(m.storedAfter())));
+        }
+        if (!report.leftovers().isEmpty()) {
+            out.println("  " + (report.dryRun() ? "would delete " : "deleted ") + report.leftovers().size()
+                    + " object(s) an interrupted compact left (a merged segment covers them)");
+        }
+        out.println(BackupCli.count(report.segmentsBefore()) + " segment(s) " + (report.dryRun() ? "would become "
+                : "became ") + BackupCli.count(report.segmentsAfter()) + "; " + report.problems().size()
+                + " damaged run(s) left unmerged");
+    }
+}
