@@ -45,6 +45,10 @@ import picocli.CommandLine.Option;
                 "",
                 "Stop it with Ctrl-C or SIGTERM; it flushes before exiting. Keep the spool on a durable disk: it "
                         + "holds what the repository does not have yet, and a restarted stream resumes from it.",
+                "The source's repl-backlog-size decides how long redback may be away and still continue the "
+                        + "timeline; the stream warns when it holds less than a minute of writes. Run `redback "
+                        + "compact` hourly (cron) to merge the one-second segments into big ones; `redback status` "
+                        + "shows the lag and the recovery window.",
                 "Exit codes: 0 stopped cleanly, 2 could not start (bad options, spool in use, repository problem)."})
 public final class StreamCommand implements Callable<Integer> {
     @Mixin
