@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -49,7 +50,8 @@ import picocli.CommandLine.Parameters;
                         + "snapshot and segments that continue each other from its start offset (every gap is "
                         + "reported with its offsets and the arrival times around it), each present with its size. "
                         + "--read-data also reads every object: SHA-256s against the manifests, each RDB read whole, "
-                        + "each segment parsed with its command bytes adding up to its offsets."},
+                        + "each segment parsed with its command bytes adding up to its offsets. Repository locks (a prune or "
+                        + "compact running, or a stale lock its killed process left) are noted."},
         mixinStandardHelpOptions = true,
         footerHeading = "%nExamples:%n",
         footer = {"  redback check /var/lib/redis/dump.rdb",
@@ -154,7 +156,7 @@ public final class CheckCommand implements Callable<Integer> {
         }
         RepoCheckReport report;
         try (Storage storage = RepositoryUrl.parse(repo, Main.env(spec)).open()) {
-            report = new RepoCheck(Repository.open(storage), readData).run(name);
+            report = new RepoCheck(Repository.open(storage), readData, Clock.systemUTC()).run(name);
         } catch (IOException | RuntimeException e) {
             err.println("redback check: " + BackupCli.message(e));
             return Main.USAGE;

@@ -1,6 +1,7 @@
 package io.redback.cli;
 
 import io.redback.repo.Repository;
+import io.redback.repo.RepositoryLock;
 import io.redback.repo.Storage;
 import io.redback.stream.Compactor;
 import java.io.IOException;
@@ -39,7 +40,13 @@ import picocli.CommandLine.Option;
                 + "(sizes, SHA-256) as it is read; a damaged one leaves its run unmerged and is reported. The merged "
                 + "segment is committed before the old ones are deleted, and readers ignore a segment a merged one "
                 + "covers, so an interrupted compact leaves a valid repository; the next compact (or prune) deletes "
-                + "what it left. Run one compact at a time.",
+                + "what it left.",
+                "",
+                "Takes the repository's lock (locks/ in the repository) for as long as it runs, so that no other "
+                + "compact or prune changes the repository at the same time (two overlapping cron runs, two hosts); "
+                + "if one holds it, compact stops with exit 2 and says which, where and since when. A lock not "
+                + "refreshed for 30 minutes is stale (its process is gone) and ignored; `redback unlock` removes such "
+                + "locks. --dry-run takes no lock.",
                 "",
                 "--dry-run changes nothing and prints what would be merged."},
         footerHeading = "%nExamples:%n",
@@ -47,8 +54,8 @@ import picocli.CommandLine.Option;
                 "  redback compact --name cache-1 --older-than 6h --target-size 128MiB --json",
                 "  crontab: 17 * * * *  redback compact --repo s3://backups/redis",
                 "",
-                "Exit codes: 0 done, 1 a segment is damaged (its run was left unmerged), 2 bad options or the "
-                + "repository could not be read or changed."})
+                "Exit codes: 0 done, 1 a segment is damaged (its run was left unmerged), 2 bad options, another "
+                + "compact or prune holds the lock, or the repository could not be read or changed."})
 public final class CompactCommand implements Callable<Integer> {
     @Mixin
     RepoOptions repo;
@@ -91,7 +98,10 @@ public final class CompactCommand implements Callable<Integer> {
         try (Storage storage = repo.openStorage()) {
             Repository repository = Repository.open(storage);
             where = repository.describe();
-            report = new Compactor(repository, Clock.systemUTC()).compact(options);
+            Clock clock = Clock.systemUTC();
+            try (RepositoryLock lock = ExclusiveLock.take(repository, spec, dryRun, clock)) {
+                report = new Compactor(repository, clock).compact(options);
+            }
         } catch (IOException | RuntimeException e) {
             err.println("redback compact: " + BackupCli.message(e));
             return Main.USAGE;

@@ -2,6 +2,7 @@ package io.redback.cli;
 
 import io.redback.repo.Pruner;
 import io.redback.repo.Repository;
+import io.redback.repo.RepositoryLock;
 import io.redback.repo.RetentionPolicy;
 import io.redback.repo.Storage;
 import java.io.IOException;
@@ -40,12 +41,19 @@ import picocli.CommandLine.Option;
                 "Also removes garbage older than a day: data of interrupted backups and uploads (no manifest) and "
                 + "tmp/ objects.",
                 "",
-                "--dry-run deletes nothing and prints what would go and why the rest stays."},
+                "--dry-run deletes nothing and prints what would go and why the rest stays.",
+                "",
+                "Takes the repository's lock (locks/ in the repository) for as long as it runs, so that no other "
+                + "prune or compact changes the repository at the same time; if one holds it, prune stops with exit "
+                + "2 and says which, where and since when. Backups and streams need no lock and may run beside it. "
+                + "A lock not refreshed for 30 minutes is stale (its process is gone) and ignored; "
+                + "`redback unlock` removes such locks. --dry-run takes no lock."},
         footerHeading = "%nExamples:%n",
         footer = {"  redback prune --keep-hourly 24 --keep-daily 30 --keep-weekly 52 --keep-monthly -1 --dry-run",
                 "  redback prune --keep-last 3 --name cache-1 --json",
                 "",
-                "Exit codes: 0 done, 2 bad options or the repository could not be read or changed."})
+                "Exit codes: 0 done, 2 bad options, another prune or compact holds the lock, or the repository could "
+                + "not be read or changed."})
 public final class PruneCommand implements Callable<Integer> {
     @Mixin
     RepoOptions repo;
@@ -95,7 +103,11 @@ public final class PruneCommand implements Callable<Integer> {
         }
         try (Storage storage = repo.openStorage()) {
             Repository repository = Repository.open(storage);
-            Pruner.Report report = new Pruner(repository, Clock.systemUTC()).prune(policy, name, dryRun);
+            Clock clock = Clock.systemUTC();
+            Pruner.Report report;
+            try (RepositoryLock lock = ExclusiveLock.take(repository, spec, dryRun, clock)) {
+                report = new Pruner(repository, clock).prune(policy, name, dryRun);
+            }
             if (output.json) {
                 out.println(Json.write(toJson(report)));
             } else {

@@ -3,6 +3,7 @@ package io.redback.cli;
 import io.redback.rdb.RdbException;
 import io.redback.rdb.RdbReader;
 import io.redback.rdb.RdbVisitor;
+import io.redback.repo.LockHolder;
 import io.redback.repo.Repository;
 import io.redback.repo.RepositoryException;
 import io.redback.repo.SegmentManifest;
@@ -12,6 +13,7 @@ import io.redback.repo.Timeline;
 import io.redback.repo.VerifiedObject;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -41,10 +43,13 @@ final class RepoCheck {
     private long bytesRead;
     private Map<String, Long> objects; // key -> size, from one listing of the source being checked
 
-    RepoCheck(Repository repository, boolean readData) {
+    private final Clock clock;
+
+    RepoCheck(Repository repository, boolean readData, Clock clock) {
         this.repository = repository;
         this.storage = repository.storage();
         this.readData = readData;
+        this.clock = clock;
     }
 
     /** Checks the sources ({@code name}, or all of them). */
@@ -61,7 +66,9 @@ final class RepoCheck {
                     + repository.describe() + " (sources there: " + String.join(", ", RepoSources.all(repository, null))
                     + ")");
         }
-        return new RepoCheckReport(repository.describe(), readData, results, bytesRead,
+        // Locks are not problems: a running prune or compact holds one; a stale one is ignored by the next.
+        List<LockHolder> locks = repository.locks();
+        return new RepoCheckReport(repository.describe(), readData, results, locks, clock.instant(), bytesRead,
                 (System.nanoTime() - started) / 1_000_000);
     }
 

@@ -1,7 +1,9 @@
 package io.redback.cli;
 
+import io.redback.repo.LockHolder;
 import io.redback.repo.Timeline;
 import java.io.PrintWriter;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -13,10 +15,11 @@ import java.util.Set;
 /**
  * What {@code redback check --repo} found: per source, what was checked (snapshots, timelines,
  * segments) and the problems (a gap or overlap in a timeline's offsets, a missing or damaged
- * object, a manifest that cannot be used), printed for people or as one JSON document.
+ * object, a manifest that cannot be used), and the repository's locks (notes, not problems),
+ * printed for people or as one JSON document.
  */
-record RepoCheckReport(String repository, boolean readData, List<SourceResult> sources, long bytesRead,
-                       long elapsedMs) {
+record RepoCheckReport(String repository, boolean readData, List<SourceResult> sources, List<LockHolder> locks,
+                       Instant checkedAt, long bytesRead, long elapsedMs) {
 
     /**
      * One problem: its source, kind ({@code gap}, {@code overlap}, {@code missing}, {@code damaged},
@@ -39,6 +42,20 @@ record RepoCheckReport(String repository, boolean readData, List<SourceResult> s
 
     boolean clean() {
         return problems().isEmpty();
+    }
+
+    /** One note per lock: who holds it, and for a stale one what to do. */
+    List<String> lockNotes() {
+        List<String> notes = new ArrayList<>();
+        for (LockHolder h : locks) {
+            notes.add(h.isStale(checkedAt)
+                    ? "stale lock of " + LockText.line(h, checkedAt) + ": its process is gone (prune and compact "
+                    + "ignore it); `redback unlock --repo " + repository + "` removes it"
+                    : "lock of " + LockText.line(h, checkedAt) + ": " + (h.operation().equals("unknown")
+                    ? "an unreadable lock object, held until it is stale" : "a " + h.operation() + " is running")
+                    + " (another prune or compact waits until it ends)");
+        }
+        return notes;
     }
 
     private int total(java.util.function.ToIntFunction<SourceResult> f) {
@@ -74,6 +91,9 @@ record RepoCheckReport(String repository, boolean readData, List<SourceResult> s
             for (String n : s.notes()) {
                 out.println("    note     " + n);
             }
+        }
+        for (String n : lockNotes()) {
+            out.println("  note       " + n);
         }
         if (readData) {
             out.println(String.format(Locale.ROOT, "  read       %s in %.1f s", BackupCli.size(bytesRead),
@@ -152,6 +172,10 @@ record RepoCheckReport(String repository, boolean readData, List<SourceResult> s
             problems.add(pm);
         }
         m.put("problems", problems);
+        List<Map<String, Object>> lockList = new ArrayList<>();
+        locks.forEach(h -> lockList.add(LockText.json(h, checkedAt)));
+        m.put("locks", lockList);
+        m.put("notes", lockNotes());
         m.put("bytesRead", bytesRead);
         m.put("elapsedMs", elapsedMs);
         return m;

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
  * sources/&lt;source&gt;/timelines/&lt;timeline&gt;/segments/&lt;start&gt;-&lt;end&gt;.aof.zst  (or .aof)
  * sources/&lt;source&gt;/timelines/&lt;timeline&gt;/segments/&lt;start&gt;-&lt;end&gt;.json  (written last)
  * sources/&lt;source&gt;/stream.json  (the running stream's status, rewritten)
+ * locks/&lt;id&gt;.json  (a running prune's or compact's lock, refreshed)
  * tmp/...
  * </pre>
  */
@@ -22,6 +23,7 @@ final class Layout {
     static final String CONFIG = "config.json";
     static final String SOURCES = "sources/";
     static final String TMP = "tmp/";
+    static final String LOCKS = "locks/";
     static final String MANIFEST = "manifest.json";
     static final String TIMELINE = "timeline.json";
     static final String PRUNED = "pruned.json";
@@ -106,6 +108,10 @@ final class Layout {
 
     static String streamStatusKey(String source) {
         return SOURCES + requireSourceName(source) + "/" + STREAM_STATUS;
+    }
+
+    static String lockKey(String id) {
+        return StorageKeys.requireKey(LOCKS + id + ".json");
     }
 
     /** The parts of {@code sources/<source>/timelines/<timeline>/...}, or empty for any other key. */

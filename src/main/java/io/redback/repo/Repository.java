@@ -7,6 +7,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -190,6 +191,25 @@ public final class Repository {
         byte[] json = RepoJson.write(segment);
         storage.put(Layout.segmentManifestKey(segment.source(), segment.timeline(), segment.startOffset(),
                 segment.endOffset()), new ByteArrayInputStream(json), json.length);
+    }
+
+    /**
+     * Takes the repository's exclusive lock for operation ({@code prune}, {@code compact}) and
+     * keeps it fresh until closed; see {@link RepositoryLock}. Stale locks are ignored and named
+     * through notice. Throws {@link RepositoryLockedException} when another operation holds it.
+     */
+    public RepositoryLock lockExclusive(String operation, Clock clock, Consumer<String> notice) throws IOException {
+        return RepositoryLock.acquireExclusive(storage, operation, clock, RepositoryLock.REFRESH_EVERY, notice);
+    }
+
+    /** Every lock in the repository, oldest first (see {@link RepositoryLock#all}). */
+    public List<LockHolder> locks() throws IOException {
+        return RepositoryLock.all(storage);
+    }
+
+    /** Deletes the stale locks, or with {@code all} every lock (for when their holders are known to be gone). */
+    public RepositoryLock.Unlocked unlock(Clock clock, boolean all) throws IOException {
+        return RepositoryLock.unlock(storage, clock, all);
     }
 
     /** Rewrites the source's stream.json. */

@@ -1,0 +1,16 @@
+package io.redback.repo;
+
+import io.redback.repo.file.FileStorage;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Repository locks in a folder. */
+class RepositoryLockTest extends RepositoryLockContract {
+    @TempDir
+    Path root;
+
+    @Override
+    protected Storage openStorage() {
+        return new FileStorage(root.resolve("repo"));
+    }
+}
