@@ -410,7 +410,9 @@ def cmd_report(argv):
              f"the same disk), started and through its (empty) base snapshot before redis-benchmark starts"
              + (", C with a plain redis-server replica instead (same options, for reference: what any replica "
                 "costs the source on this machine)" if C else "")
-             + ". The 100 ms sampler (one `INFO replication memory`) runs in every run.")
+             + ". The 100 ms sampler (one `INFO replication memory`) runs in every run."
+             + (" Pinned (--pin): the source alone on CPU 0; redis-benchmark, redback or the replica and the "
+                "sampler on CPU 1." if e.get("pin") == "1" else ""))
     o.append("- rps = requests / time per test as redis-benchmark prints it; \"all 4\" = all requests of a run / "
              "the sum of the four tests' times; difference = (with - without) / without, on medians.")
     o.append("- other CPU = what processes other than the benchmark's own (redis-server, redis-benchmark, "
@@ -435,17 +437,39 @@ def cmd_report(argv):
              + (f" For reference, a plain redis-server replica: {(med(C, 'all 4') - med(A, 'all 4')) / med(A, 'all 4') * 100:+.1f} %."
                 if C else ""))
     o.append("")
+    if all("source_cpu" in m for m in runs):
+        def cpu_per_m(m):  # the source's CPU seconds per million requests, all four tests
+            return float(m["source_cpu"]) / (len(m["rps"]) * int(m["requests"]) / 1e6)
+
+        def med_cpu(group):
+            return statistics.median(cpu_per_m(m) for m in group) if group else float("nan")
+        ca, cb, cc = med_cpu(A), med_cpu(B), med_cpu(C)
+        o.append("The source's own CPU time per million requests (user + system of the redis-server process during "
+                 "redis-benchmark's run): what serving a replica costs the source itself, which on a machine with a "
+                 "core to spare for the replica and the client is what its throughput loses.")
+        o.append("")
+        o.append("| source's CPU per 1 M requests (median) | without | with redback | difference |"
+                 + (" with a redis replica | difference |" if C else ""))
+        o.append("| --- | ---: | ---: | ---: |" + (" ---: | ---: |" if C else ""))
+        o.append(f"| all 4 | {ca:.3f} s | {cb:.3f} s | {(cb - ca) / ca * 100:+.1f} % |"
+                 + (f" {cc:.3f} s | {(cc - ca) / ca * 100:+.1f} % |" if C else ""))
+        o.append("")
+        o.append(f"Throughput a dedicated source core could give (1 / CPU per request): {(ca / cb - 1) * 100:+.1f} % with "
+                 f"redback" + (f", {(ca / cc - 1) * 100:+.1f} % with a redis replica" if C else "")
+                 + f" — the 5 % target {'met' if ca / cb - 1 >= -0.05 else 'MISSED'} by this measure.")
+        o.append("")
     o.append("Per run: replica CPU = CPU used by redback (B) or the redis replica (C) during redis-benchmark's run; "
              "peak RSS = its VmHWM at the end; replica buffer = the largest `mem_clients_slaves` the source reported "
              "(what it held for the replica).")
     o.append("")
     o.append("| run | replica | all 4 rps | " + " | ".join(tests) + " | wall | load 1 min at start | other CPU | "
-             "replica CPU | replica peak RSS | source's replica buffer (max) |")
-    o.append("| ---: | --- | ---: | " + " | ".join("---:" for _ in tests) + " | ---: | ---: | ---: | ---: | ---: | ---: |")
+             "source CPU | replica CPU | replica peak RSS | source's replica buffer (max) |")
+    o.append("| ---: | --- | ---: | " + " | ".join("---:" for _ in tests) + " | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     kind_name = {"without": "none", "with": "redback stream", "replica": "redis-server"}
     for m in runs:
         o.append(f"| {m['run']} | {kind_name[m['kind']]} | {agg(m):,.0f} | " + " | ".join(f"{m['rps'][t]:,.0f}" for t in tests)
                  + f" | {float(m['wall']):.1f} s | {m['load1']} | {float(m['other_cores']):.2f} | "
+                 + (f"{float(m['source_cpu']):.1f} s" if "source_cpu" in m else "-") + " | "
                  + (f"{float(m['redback_cpu']):.1f} s ({float(m['redback_cpu']) / float(m['wall']):.2f} cores)"
                     if m["kind"] != "without" else "-") + " | "
                  + mib(m.get("redback_hwm")) + " | "

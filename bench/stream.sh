@@ -3,7 +3,7 @@
 # log restores.
 #
 #   bench/stream.sh [--pairs N] [--requests N] [--seconds S] [--no-reference] [--restore-runs N]
-#                   [--skip-restore] [--label TEXT] [--no-record]
+#                   [--skip-restore] [--pin] [--label TEXT] [--no-record]
 #
 # 1. Throughput. --pairs times (default 3), alternating A B C A B C ...: a fresh redis-server on a
 #    free 127.0.0.1 port (`save ""`, `appendonly no`, `repl-diskless-sync-delay 0`,
@@ -12,7 +12,10 @@
 #    file repository and spool, base snapshot taken before redis-benchmark starts), C (for
 #    reference; not with --no-reference) with a plain redis-server replica attached instead.
 #    N is calibrated so that a run takes about --seconds (default 25) unless --requests gives it.
-#    Medians and the difference per test.
+#    Medians and the difference per test, and the source's own CPU time per million requests (what
+#    a replica costs the source whether or not the machine has a core to spare for it). With --pin
+#    the source runs alone on CPU 0 and everything else (redis-benchmark, redback or the replica,
+#    the sampler) on CPU 1, so that the source is never preempted by what is measured against it.
 # 2. Lag. In every run a sampler (bench/stream-stats.py) reads the source's `INFO replication memory`
 #    every 100 ms, plus the repository's stream.json and segment manifests; for the B runs the lag in
 #    seconds of redback's acknowledged offset and of the repository's committed offset, over the
@@ -45,14 +48,23 @@ seconds=25
 restore_runs=3
 skip_restore=0
 reference=1
+pin=0
 stats="$here/stream-stats.py"
 
 parse_options --pairs:pairs --requests:requests --seconds:seconds --restore-runs:restore_runs \
-  --skip-restore:skip_restore=1 --no-reference:reference=0 -- "$@"
+  --skip-restore:skip_restore=1 --no-reference:reference=0 --pin:pin=1 -- "$@"
 need_positive "--pairs, --requests, --seconds and --restore-runs want positive integers" \
   "$pairs" "$seconds" "$restore_runs" ${requests:+"$requests"}
 need_tools --hint "(apt-get install redis-server redis-tools)" "$redis_server" "$redis_cli" "$redis_benchmark" python3 java
 hz="$(getconf CLK_TCK)"
+# --pin: the source on CPU 0, the rest on CPU 1 (the throughput section only)
+others=()
+if [ "$pin" = 1 ]; then
+  need_tools taskset
+  [ "$(nproc)" -ge 2 ] || die 2 "--pin needs at least 2 CPUs"
+  others=(taskset -c 1)
+fi
+pin_to() { [ "$pin" = 1 ] && taskset -apc "$1" "$2" >/dev/null; return 0; } # CPU PID: every thread of PID
 
 rm -rf "$work"
 mkdir -p "$work"
@@ -104,7 +116,7 @@ java_cmd=(java $jvm_opts -jar "$jar")
 # start_stream PORT DIR -> $stream_pid; redback's repository DIR/repo, spool DIR/spool, output DIR/redback.{out,err}
 start_stream() {
   local port="$1" dir="$2" timeout="$3" i
-  "${java_cmd[@]}" stream --redis "redis://127.0.0.1:$port" --repo "$dir/repo" --spool "$dir/spool" --name bench \
+  "${others[@]}" "${java_cmd[@]}" stream --redis "redis://127.0.0.1:$port" --repo "$dir/repo" --spool "$dir/spool" --name bench \
     --flush-interval 1s >"$dir/redback.out" 2>"$dir/redback.err" &
   stream_pid=$!
   started+=("$stream_pid")
@@ -140,9 +152,9 @@ stop_stream() {
 }
 start_sampler() { # port file [source_dir pid]
   if [ $# -gt 2 ]; then
-    python3 "$stats" sample --port "$1" --out "$2" --source-dir "$3" --pid "$4" &
+    "${others[@]}" python3 "$stats" sample --port "$1" --out "$2" --source-dir "$3" --pid "$4" &
   else
-    python3 "$stats" sample --port "$1" --out "$2" &
+    "${others[@]}" python3 "$stats" sample --port "$1" --out "$2" &
   fi
   sampler_pid=$!
   started+=("$sampler_pid")
@@ -173,8 +185,9 @@ if [ -z "$requests" ]; then
   d="$work/calibrate"; mkdir -p "$d"; port="$(free_port)"
   start_server "$d" "$port" "${server_opts[@]}"
   wait_pong "$port" "$server_pid" 30 || die 2 "redis-server did not start; see $d/redis.log"
+  pin_to 0 "$server_pid"
   t0=$(now)
-  "$redis_benchmark" -h 127.0.0.1 -p "$port" -n 200000 "${bench_args[@]}" >"$d/bench.csv"
+  "${others[@]}" "$redis_benchmark" -h 127.0.0.1 -p "$port" -n 200000 "${bench_args[@]}" >"$d/bench.csv"
   cal=$(sub "$(now)" "$t0")
   stop_server "$port" "$server_pid"
   requests=$(python3 -c "print(max(100000, min(20000000, round(200000 * $seconds / $cal / 10000) * 10000)))")
@@ -192,6 +205,7 @@ run_tp() { # run kind: without | with (redback stream) | replica (a redis-server
   start_server "$d" "$port" "${server_opts[@]}"
   local srv="$server_pid"
   wait_pong "$port" "$srv" 30 || die 2 "redis-server did not start; see $d/redis.log"
+  pin_to 0 "$srv"
   if [ "$kind" = with ]; then
     start_stream "$port" "$d" 60
     start_sampler "$port" "$d/samples.tsv" "$d/repo/sources/bench" "$stream_pid"
@@ -199,6 +213,7 @@ run_tp() { # run kind: without | with (redback stream) | replica (a redis-server
     mkdir -p "$d/replica"; rport="$(free_port)"
     start_server "$d/replica" "$rport" --replicaof 127.0.0.1 "$port" "${server_opts[@]}"
     rpid="$server_pid"
+    pin_to 1 "$rpid"
     for _ in $(seq 300); do
       "$redis_cli" -p "$port" INFO replication 2>/dev/null | grep -q '^slave0:.*state=online' && break
       sleep 0.1
@@ -212,7 +227,7 @@ run_tp() { # run kind: without | with (redback stream) | replica (a redis-server
   b0=$(busy_ticks); s0=$(ticks "$srv"); p0=$(ticks "$sampler_pid")
   if [ "$kind" = with ]; then j0=$(ticks "$stream_pid"); elif [ "$kind" = replica ]; then j0=$(ticks "$rpid"); fi
   t0=$(now)
-  /usr/bin/time -f '%e %U %S' -o "$d/bench.time" \
+  "${others[@]}" /usr/bin/time -f '%e %U %S' -o "$d/bench.time" \
     "$redis_benchmark" -h 127.0.0.1 -p "$port" -n "$requests" "${bench_args[@]}" >"$d/bench.csv" 2>"$d/bench.err"
   t1=$(now)
   b1=$(busy_ticks); s1=$(ticks "$srv"); p1=$(ticks "$sampler_pid")
@@ -228,6 +243,7 @@ print(f'{max(0.0, ($b1 - $b0) / $hz - ours) / $wall:.3f}')")
     echo "samples=tp-$run-$kind/samples.tsv"; echo "bench_start=$t0"; echo "bench_end=$t1"; echo "wall=$wall"
     echo "load1=$l1"; echo "other_cores=$other"; echo "master_end=$m_end"
     echo "redback_cpu=$(python3 -c "print(f'{($j1 - $j0) / $hz:.2f}')")"
+    echo "source_cpu=$(python3 -c "print(f'{($s1 - $s0) / $hz:.2f}')")"
   } >"$work/tp-$run-$kind.meta"
   if [ "$kind" != without ]; then
     if [ "$kind" = with ]; then
@@ -273,6 +289,7 @@ load_tp_end="$(loadavg)"
 # 3. 1 GB source, 1 M logged writes, point-in-time restore vs redis-server's own load
 # ---------------------------------------------------------------------------------------------
 big="$work/big.meta"
+others=() # --pin is for the throughput runs only
 if [ "$skip_restore" = 0 ]; then
   rdb="${BENCH_RDB:-$out/bench.rdb}"
   if [ ! -f "$rdb" ]; then
@@ -411,6 +428,7 @@ export_machine
   echo "commit=$(commit_note)"; echo "jar_from=$jar_from"; echo "load_note=$load_note"
   echo "server_opts=${server_opts[*]}" | sed "s/--save  /--save \"\" /"
   echo "bench_args=${bench_args[*]}"; echo "requests=$requests"; echo "requests_note=$requests_note"
+  echo "pin=$pin"
 } >"$work/run.meta"
 report="$work/report.md"
 python3 "$stats" report "$work" >"$report"

@@ -86,6 +86,51 @@ class StreamerTest {
         }
     }
 
+    @Test
+    void aFailoverOfTheSourceContinuesTheTimelineUnderTheNewReplicationId() throws Exception {
+        // redback streams from B, a replica of A; B is promoted (REPLICAOF NO ONE) as a failover would.
+        try (LocalRedisServer a = Datasets.server().config("repl-diskless-sync-delay", "0").start();
+             LocalRedisServer b = Datasets.server().config("replicaof", "127.0.0.1", Integer.toString(a.port()))
+                     .config("repl-diskless-sync-delay", "0").start();
+             Jedis ja = Datasets.jedis(a);
+             Jedis jb = Datasets.jedis(b);
+             FileStorage storage = new FileStorage(temp.resolve("repo"))) {
+            Repository repo = Repository.init(storage, Clock.systemUTC());
+            String oldId;
+            try (RunningStream s = new RunningStream(b, repo, temp.resolve("spool"), null)) {
+                RunningStream.await("a timeline", () -> s.saw(StreamEvent.TimelineStarted.class));
+                writeSome(ja, 0);
+                RunningStream.await("B in step with A", () -> offset(b) == offset(a));
+                s.awaitShipped(b);
+                oldId = jb.info("replication").lines().filter(l -> l.startsWith("master_replid:"))
+                        .findFirst().orElseThrow().substring("master_replid:".length()).trim();
+
+                jb.replicaofNoOne();
+                writeSome(jb, 1);
+                RunningStream.await("a continuation under the new id",
+                        () -> s.all(StreamEvent.Continued.class).stream().anyMatch(StreamEvent.Continued::newReplicationId));
+                s.awaitShipped(b);
+                assertThat(s.all(StreamEvent.TimelineStarted.class)).hasSize(1);
+            }
+            List<Timeline> timelines = repo.timelines().of("src");
+            assertThat(timelines).as("a failover keeps the history: one timeline").hasSize(1);
+            Timeline t = timelines.get(0);
+            assertThat(t.gaps()).isEmpty();
+            assertThat(t.segments()).extracting(seg -> seg.replicationId()).contains(oldId)
+                    .anyMatch(id -> !id.equals(oldId));
+            assertThat(t.restorableOffset()).isEqualTo(RunningStream.masterOffset(b));
+            assertThat(Replay.digest(repo, t, temp)).isEqualTo(Datasets.digest(b));
+        }
+    }
+
+    private static long offset(LocalRedisServer server) {
+        try {
+            return RunningStream.masterOffset(server);
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
     static void writeSome(Jedis j, int round) {
         for (int db : new int[] {0, 3}) {
             j.select(db);
