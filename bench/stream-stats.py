@@ -528,7 +528,7 @@ def cmd_report(argv):
         if C:
             ref = f" (a redis-server replica, which acks once a second: {summary(pc)['p99']:.2f} s)"
         o.append(f"Target: acked lag p99 under 1 s: {sa['p99']:.2f} s{ref} — {'met' if sa['p99'] < 1 else 'MISSED'}. "
-                 f"Repository (committed) lag p99: {summary(pooled['repo'])['p99']:.2f} s (no target; a segment is "
+                 f"Repository (committed) lag p99: {fmt_s((summary(pooled['repo']) or {}).get('p99'))} (no target; a segment is "
                  f"closed at --segment-size 16 MiB or after --flush-interval 1s, whichever comes first, then "
                  f"compressed and shipped).")
         o.append("")

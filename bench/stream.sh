@@ -213,11 +213,11 @@ run_tp() { # run kind: without | with (redback stream) | replica (a redis-server
     mkdir -p "$d/replica"; rport="$(free_port)"
     start_server "$d/replica" "$rport" --replicaof 127.0.0.1 "$port" "${server_opts[@]}"
     rpid="$server_pid"
-    pin_to 1 "$rpid"
     for _ in $(seq 300); do
       "$redis_cli" -p "$port" INFO replication 2>/dev/null | grep -q '^slave0:.*state=online' && break
       sleep 0.1
     done
+    pin_to 1 "$rpid" # once online: every thread it starts is there by then
     start_sampler "$port" "$d/samples.tsv" "$d/none" "$rpid"
   else
     start_sampler "$port" "$d/samples.tsv"

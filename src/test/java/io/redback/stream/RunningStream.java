@@ -68,8 +68,13 @@ final class RunningStream implements AutoCloseable {
     }
 
     static long masterOffset(LocalRedisServer source) throws IOException {
-        try (RedisConnection c = source.connect()) {
-            return Long.parseLong(c.info("replication").get("master_repl_offset"));
+        return Long.parseLong(replication(source, "master_repl_offset"));
+    }
+
+    /** A field of the server's INFO replication. */
+    static String replication(LocalRedisServer server, String field) throws IOException {
+        try (RedisConnection c = server.connect()) {
+            return c.info("replication").get(field);
         }
     }
 

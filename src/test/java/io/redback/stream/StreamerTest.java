@@ -100,10 +100,9 @@ class StreamerTest {
             try (RunningStream s = new RunningStream(b, repo, temp.resolve("spool"), null)) {
                 RunningStream.await("a timeline", () -> s.saw(StreamEvent.TimelineStarted.class));
                 writeSome(ja, 0);
-                RunningStream.await("B in step with A", () -> offset(b) == offset(a));
+                RunningStream.await("B in step with A", () -> offsetOrMinusOne(b) == offsetOrMinusOne(a));
                 s.awaitShipped(b);
-                oldId = jb.info("replication").lines().filter(l -> l.startsWith("master_replid:"))
-                        .findFirst().orElseThrow().substring("master_replid:".length()).trim();
+                oldId = RunningStream.replication(b, "master_replid");
 
                 jb.replicaofNoOne();
                 writeSome(jb, 1);
@@ -123,7 +122,8 @@ class StreamerTest {
         }
     }
 
-    private static long offset(LocalRedisServer server) {
+    /** For a wait condition, which cannot throw: -1 when the server cannot be asked. */
+    private static long offsetOrMinusOne(LocalRedisServer server) {
         try {
             return RunningStream.masterOffset(server);
         } catch (java.io.IOException e) {
