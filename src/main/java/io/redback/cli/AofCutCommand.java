@@ -118,8 +118,8 @@ public final class AofCutCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = Terminal.out(spec);
+        PrintWriter err = Terminal.err(spec);
         CutPoint point = point();
         if (this.out == null && !dryRun) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--out DIR|FILE is required (or --dry-run)");

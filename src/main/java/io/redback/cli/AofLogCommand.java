@@ -72,8 +72,8 @@ public final class AofLogCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = Terminal.out(spec);
+        PrintWriter err = Terminal.err(spec);
         LogFilter filter = filter();
         Consumer<LogEntry> sink = output.json ? e -> out.println(jsonLine(e)) : human(out);
         if (!output.json) {

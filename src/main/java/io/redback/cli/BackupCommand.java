@@ -5,6 +5,7 @@ import io.redback.backup.SnapshotResult;
 import io.redback.backup.SnapshotWriter;
 import io.redback.rdb.RdbException;
 import io.redback.redis.RedisUri;
+import io.redback.redis.ReplicaOptions;
 import io.redback.redis.ReplicaSync;
 import io.redback.redis.TransferProgress;
 import io.redback.repo.Compression;
@@ -83,13 +84,15 @@ public final class BackupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = Terminal.out(spec);
+        PrintWriter err = Terminal.err(spec);
         RedisUri uri;
+        ReplicaOptions replica;
         String sourceName;
         Compression compression;
         try {
             uri = source.uri();
+            replica = source.replicaOptions();
             sourceName = name.resolve(uri);
             compression = Compression.parse(compress);
             if (rdbFile != null && method != BackupMethod.bgsave) {
@@ -115,7 +118,7 @@ public final class BackupCommand implements Callable<Integer> {
                     r = writer.write(key, saved);
                 }
             } else {
-                ReplicaSync sync = ReplicaSync.start(uri);
+                ReplicaSync sync = ReplicaSync.start(uri, replica);
                 try (Progress p = Progress.start("backup", sync.rdbLength(), bytes::get, bar)) {
                     r = writer.write(key, sync);
                 }

@@ -82,8 +82,8 @@ public final class CompactCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = Terminal.out(spec);
+        PrintWriter err = Terminal.err(spec);
         Compactor.Options options;
         try {
             Duration age = Quantities.duration("--older-than", olderThan);

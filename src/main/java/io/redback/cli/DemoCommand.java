@@ -59,7 +59,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter o = Terminal.out(spec);
         Path binary = RedisServerBinary.require(Main.env(spec));
         Files.createDirectories(out);
         Path work = out.toAbsolutePath();

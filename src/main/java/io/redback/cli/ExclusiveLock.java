@@ -22,7 +22,7 @@ final class ExclusiveLock {
         if (dryRun) {
             return null;
         }
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter err = Terminal.err(spec);
         return repository.lockExclusive(spec.name(), clock, notice -> {
             err.println(spec.qualifiedName() + ": " + notice);
             err.flush();

@@ -29,8 +29,8 @@ public final class InitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = Terminal.out(spec);
+        PrintWriter err = Terminal.err(spec);
         try (Storage storage = repo.openStorage()) {
             Repository r = Repository.init(storage, Clock.systemUTC());
             out.println("created repository " + r.describe() + " (id " + r.config().id() + ", format "

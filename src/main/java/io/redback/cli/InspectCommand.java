@@ -79,8 +79,8 @@ public final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = Terminal.out(spec);
+        PrintWriter err = Terminal.err(spec);
         RdbInspection.Options options = options();
         if (!Files.isRegularFile(file)) {
             err.println("redback inspect: " + file + ": " + (Files.exists(file) ? "not a regular file" : "no such file"));

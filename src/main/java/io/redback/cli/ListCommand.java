@@ -48,8 +48,8 @@ public final class ListCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = Terminal.out(spec);
+        PrintWriter err = Terminal.err(spec);
         try (Storage storage = repo.openStorage()) {
             Repository repository = Repository.open(storage);
             Catalog.Listing listing = repository.catalog().listing(only.checked());

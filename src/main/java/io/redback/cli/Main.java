@@ -65,15 +65,39 @@ public final class Main implements Runnable {
         cl.setExitCodeExceptionMapper(e -> USAGE);
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
-            c.getErr().println("redback: " + ex.getMessage());
+            c.getErr().println("redback: " + Terminal.safe(ex.getMessage()));
             c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
             return USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, parse) -> {
-            c.getErr().println("redback: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            c.getErr().println("redback: " + Terminal.safe(ex.getMessage() == null ? ex.toString() : ex.getMessage()));
             return USAGE;
         });
+        // picocli lets an Error through: it must not end as a stack trace with exit 1 ("damaged").
+        cl.setExecutionStrategy(parse -> {
+            try {
+                return new CommandLine.RunLast().execute(parse);
+            } catch (Error e) {
+                CommandLine c = parse.asCommandLineList().get(parse.asCommandLineList().size() - 1);
+                c.getErr().println("redback: " + errorLine(e));
+                c.getErr().flush();
+                return USAGE;
+            }
+        });
         return cl;
+    }
+
+    /** One line for an Error (the JVM ran out of something, or a defect): what happened, what the user can do. */
+    static String errorLine(Error e) {
+        String detail = e.getMessage() == null ? "" : " (" + Terminal.safe(e.getMessage()) + ")";
+        if (e instanceof OutOfMemoryError) {
+            return "out of memory" + detail + ": the input needs more than the Java heap allows, or claims sizes it "
+                    + "does not have; give the JVM more with JAVA_TOOL_OPTIONS=-Xmx<size> if the input is genuine";
+        }
+        if (e instanceof StackOverflowError) {
+            return "the input nests too deeply to read (stack overflow); it is probably not what it claims to be";
+        }
+        return "internal error, please report it: " + Terminal.safe(e.toString());
     }
 
     @Override

@@ -90,8 +90,8 @@ public final class PruneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = Terminal.out(spec);
+        PrintWriter err = Terminal.err(spec);
         RetentionPolicy policy;
         String name;
         try {

@@ -85,8 +85,8 @@ public final class RepoLogCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = Terminal.out(spec);
+        PrintWriter err = Terminal.err(spec);
         LogFilter filter = filter();
         RepoLog.Summary s;
         String source;

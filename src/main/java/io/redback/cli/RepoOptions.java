@@ -42,7 +42,7 @@ final class RepoOptions {
      * to the command's stderr, as {@code redback backup: created repository ...}.
      */
     Repository openOrInit(Storage storage, Clock clock) throws IOException {
-        PrintWriter err = command.commandLine().getErr();
+        PrintWriter err = Terminal.err(command);
         return Repository.openOrInit(storage, clock, notice -> {
             err.println(command.qualifiedName() + ": " + notice);
             err.flush();

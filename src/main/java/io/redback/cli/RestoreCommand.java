@@ -183,8 +183,8 @@ public final class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        out = spec.commandLine().getOut();
-        err = spec.commandLine().getErr();
+        out = Terminal.out(spec);
+        err = Terminal.err(spec);
         if (PointInTimeRestore.asked(what)) {
             return new PointInTimeRestore(this, out, err).run();
         }

@@ -44,8 +44,8 @@ public final class ShowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = Terminal.out(spec);
+        PrintWriter err = Terminal.err(spec);
         try (Storage storage = repo.openStorage()) {
             Repository repository = Repository.open(storage);
             SnapshotManifest m = BackupCli.find(repository.catalog(), name, snapshot);

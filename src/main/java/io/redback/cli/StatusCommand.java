@@ -84,8 +84,8 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = Terminal.out(spec);
+        PrintWriter err = Terminal.err(spec);
         List<SourceStatus> all = new ArrayList<>();
         String where;
         try (Storage storage = repo.openStorage()) {

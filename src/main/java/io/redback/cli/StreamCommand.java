@@ -1,11 +1,11 @@
 package io.redback.cli;
 
 import io.redback.redis.RedisUri;
-import io.redback.redis.ReplicaOptions;
 import io.redback.repo.Compression;
 import io.redback.repo.Repository;
 import io.redback.repo.Storage;
 import io.redback.stream.StreamEvent;
+import io.redback.stream.StreamFailedException;
 import io.redback.stream.Streamer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -49,7 +49,9 @@ import picocli.CommandLine.Option;
                         + "timeline; the stream warns when it holds less than a minute of writes. Run `redback "
                         + "compact` hourly (cron) to merge the one-second segments into big ones; `redback status` "
                         + "shows the lag and the recovery window.",
-                "Exit codes: 0 stopped cleanly, 2 could not start (bad options, spool in use, repository problem)."})
+                "Exit codes: 0 stopped cleanly, 1 failed while running (a thread died, e.g. out of memory: the "
+                        + "'failed' event and stream.json say why; restart it), 2 could not start (bad options, spool "
+                        + "in use, repository problem)."})
 public final class StreamCommand implements Callable<Integer> {
     @Mixin
     SourceOptions source;
@@ -94,8 +96,8 @@ public final class StreamCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = Terminal.out(spec);
+        PrintWriter err = Terminal.err(spec);
         RedisUri uri;
         Streamer.Options options;
         try {
@@ -106,7 +108,7 @@ public final class StreamCommand implements Callable<Integer> {
                     Quantities.duration("--flush-interval", flushInterval),
                     Quantities.size("--segment-size", segmentSize), Quantities.size("--max-spool", maxSpool),
                     snapshotEvery == null ? null : Quantities.duration("--snapshot-every", snapshotEvery),
-                    Compression.parse(compress), Duration.ofSeconds(30), ReplicaOptions.defaults());
+                    Compression.parse(compress), Duration.ofSeconds(30), source.replicaOptions());
         } catch (IOException | RuntimeException e) {
             err.println("redback stream: " + BackupCli.message(e));
             return Main.USAGE;
@@ -138,6 +140,9 @@ public final class StreamCommand implements Callable<Integer> {
                 }
             }
             return Main.OK;
+        } catch (StreamFailedException e) {
+            err.println("redback stream: " + BackupCli.message(e));
+            return Main.PROBLEM;
         } catch (IOException | RuntimeException e) {
             err.println("redback stream: " + BackupCli.message(e));
             return Main.USAGE;
@@ -235,6 +240,11 @@ public final class StreamCommand implements Callable<Integer> {
             o.put("event", "snapshot-failed");
             o.put("reason", s.reason());
             text = "WARNING: periodic snapshot failed: " + s.reason();
+        } else if (event instanceof StreamEvent.ThreadDied d) {
+            o.put("event", "failed");
+            o.put("thread", d.thread());
+            o.put("reason", d.reason());
+            text = "ERROR: " + d.describe() + "; stopping (stream.json says failed; the exit code is 1)";
         } else if (event instanceof StreamEvent.Stopped s) {
             o.put("event", "stopped");
             o.put("receivedOffset", s.receivedOffset());

@@ -53,8 +53,8 @@ public final class UnlockCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = Terminal.out(spec);
+        PrintWriter err = Terminal.err(spec);
         Clock clock = Clock.systemUTC();
         RepositoryLock.Unlocked result;
         String where;

@@ -3,6 +3,7 @@ package io.redback.redis;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -62,7 +63,13 @@ abstract class RdbTransfer extends InputStream {
         if (len == 0) {
             return 0;
         }
-        int n = readPayload(b, off, len);
+        int n;
+        try {
+            n = readPayload(b, off, len);
+        } catch (SocketTimeoutException e) {
+            throw new SocketTimeoutException(e.getMessage() + ", after " + delivered
+                    + (length() < 0 ? "" : " of " + length()) + " bytes of the RDB");
+        }
         if (n < 0) {
             ended = true;
             progress.update(delivered, length(), TransferProgress.mbPerSecond(delivered, System.nanoTime() - started));

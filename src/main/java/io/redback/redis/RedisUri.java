@@ -94,8 +94,8 @@ public record RedisUri(boolean tls, String host, int port, int db, String userna
         }
         int query = rest.indexOf('?');
         if (query >= 0) {
-            throw new IllegalArgumentException("query parameters ('" + rest.substring(query)
-                    + "') are not supported in a Redis URI; use the command's options instead");
+            throw new IllegalArgumentException("query parameters ('?...') are not supported in a Redis URI; "
+                    + "use the command's options instead");
         }
         int slash = rest.indexOf('/');
         String hostPort = slash < 0 ? rest : rest.substring(0, slash);
@@ -106,13 +106,13 @@ public record RedisUri(boolean tls, String host, int port, int db, String userna
         if (hostPort.startsWith("[")) {
             int close = hostPort.indexOf(']');
             if (close < 0) {
-                throw new IllegalArgumentException("IPv6 address without closing ']' in '" + hostPort + "'; " + FORM);
+                throw new IllegalArgumentException("IPv6 address without closing ']'; " + FORM);
             }
             host = hostPort.substring(1, close);
             String after = hostPort.substring(close + 1);
             if (!after.isEmpty()) {
                 if (!after.startsWith(":")) {
-                    throw new IllegalArgumentException("unexpected '" + after + "' after the IPv6 address; " + FORM);
+                    throw new IllegalArgumentException("unexpected text after the IPv6 address; " + FORM);
                 }
                 portText = after.substring(1);
             }
@@ -234,9 +234,15 @@ public record RedisUri(boolean tls, String host, int port, int db, String userna
         return text.isEmpty() ? 0 : parseNumber(text, "database number");
     }
 
+    /**
+     * Never echoes the text: in {@code redis://admin:SECRET} (the host forgotten) the "port" is
+     * the password.
+     */
     private static int parseNumber(String text, String what) {
         if (text.isEmpty() || text.length() > 9 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            throw new IllegalArgumentException("'" + text + "' is not a valid " + what + "; " + FORM);
+            throw new IllegalArgumentException("the " + what + " of the Redis URI is not a number"
+                    + (what.equals("port") ? " (if that was a password, the host is missing: "
+                    + "redis://[user]:password@host:port)" : "") + "; " + FORM);
         }
         return Integer.parseInt(text);
     }

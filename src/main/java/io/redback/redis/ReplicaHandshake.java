@@ -7,6 +7,7 @@ import io.redback.redis.ReplicationLink.Start;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -77,6 +78,8 @@ final class ReplicaHandshake {
         } catch (EOFException e) {
             throw new RedisAccessException(Reason.PROTOCOL, uri + " closed the connection during the replication "
                     + "handshake: if it had started a BGSAVE for the sync, that probably failed (check its log)", e);
+        } catch (SocketTimeoutException e) {
+            throw new RedisAccessException(Reason.UNREACHABLE, "gave up on " + uri + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new RedisAccessException(Reason.PROTOCOL, uri + ": replication handshake failed: " + e.getMessage(), e);
         }
@@ -88,25 +91,57 @@ final class ReplicaHandshake {
      */
     static ServerIdentity announce(RedisConnector connector, ReplicaLink link) throws IOException {
         RedisUri uri = connector.uri();
+        link.stage("while logging in and announcing a replica", uri.connectTimeout(), true);
         connector.login(link::call);
         ServerIdentity server = ServerIdentity.fromInfo(serverInfo(uri, link));
         // The port is only shown in the source's INFO replication; our local port tells this link apart.
         replconf(uri, link, "listening-port", Integer.toString(link.localPort()));
         replconf(uri, link, "capa", "eof", "capa", "psync2");
+        if ("valkey".equals(server.name()) && server.version() != null) {
+            // Newer Valkey primaries choose the RDB format of a full sync by the replica's version:
+            // one that announces none gets an older format, and a key that needs the new one aborts
+            // the save. We read what the source writes, so announce its own version. Older
+            // releases refuse the option; replconf tolerates that.
+            replconf(uri, link, "version", server.version());
+        }
         return server;
     }
 
     /**
-     * Sends {@code PSYNC <replicationId> <nextOffset>} ({@code PSYNC ? -1} when replicationId is
-     * null) and reads the answer. From here on each read may wait {@code readTimeout}: a master
-     * delays +FULLRESYNC until its fork starts, sending a keepalive newline every second meanwhile.
+     * The source's {@code proto-max-bulk-len}: the longest argument its command stream can
+     * carry. -1 when the user may not run {@code CONFIG GET} (or the server does not say).
      */
-    static Start psync(RedisUri uri, ReplicaLink link, String replicationId, long nextOffset, Duration readTimeout)
+    static long maxBulkLength(ReplicaLink link) throws IOException {
+        Object reply;
+        try {
+            reply = link.call("CONFIG", "GET", "proto-max-bulk-len");
+        } catch (RedisErrorReply e) {
+            return -1; // NOPERM for a replication-only user, or CONFIG renamed away
+        }
+        if (reply instanceof java.util.List<?> pair && pair.size() == 2 && pair.get(1) instanceof byte[] value) {
+            try {
+                long n = Long.parseLong(new String(value, StandardCharsets.US_ASCII));
+                return n > 0 ? n : -1;
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Sends {@code PSYNC <replicationId> <nextOffset>} ({@code PSYNC ? -1} when replicationId is
+     * null) and reads the answer. From here until the RDB's framing line has arrived, the source
+     * has {@link ReplicaOptions#prepareLimit()}: a master delays +FULLRESYNC until its fork
+     * starts and, for a disk-based sync, the framing line until the RDB is written, sending a
+     * keepalive newline every second meanwhile, which must not keep us waiting for ever.
+     */
+    static Start psync(RedisUri uri, ReplicaLink link, String replicationId, long nextOffset, ReplicaOptions options)
             throws IOException {
         String[] command = replicationId == null
                 ? new String[] {"PSYNC", "?", "-1"}
                 : new String[] {"PSYNC", replicationId, Long.toString(nextOffset)};
-        link.readTimeout(readTimeout);
+        link.stage("while waiting for the source to answer PSYNC and prepare the RDB", options.prepareLimit(), true);
         link.send((Object[]) command);
         String reply = link.readLine();
         if (reply.startsWith("-")) {
@@ -130,9 +165,11 @@ final class ReplicaHandshake {
      * Reads the RDB's framing line ({@code $<len>} or {@code $EOF:<mark>}; keepalive newlines
      * before it are skipped) and returns the transfer of its payload.
      */
-    static RdbTransfer transfer(RedisUri uri, ReplicaLink link, TransferProgress progress, Runnable onEnd)
+    static RdbTransfer transfer(RedisUri uri, ReplicaLink link, ReplicaOptions options, Runnable onEnd)
             throws IOException {
+        TransferProgress progress = options.progress();
         String framing = link.readLine();
+        link.stage("while sending the RDB", options.readTimeout(), false);
         if (framing.startsWith("-")) {
             throw new RedisAccessException(Reason.PROTOCOL, uri + " aborted the full sync before sending the RDB: "
                     + framing.substring(1) + " (check its log)");

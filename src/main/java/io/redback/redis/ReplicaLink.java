@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -22,12 +23,20 @@ final class ReplicaLink implements AutoCloseable {
     private static final int MAX_LINE = 64 * 1024;
     // INFO server is a few KB; anything near this is not Redis.
     private static final int MAX_BULK = 1 << 20;
+    private static final int MAX_ARRAY = 1024;
 
     private final Socket socket;
     private final String address;
     private final OutputStream out;
     private final Input in;
     private int keepalives;
+    // The stage the reader is in, for timeouts: its name, its limit, and (for a limit on the
+    // whole stage rather than on each silence) when it ends. Only the reading thread touches them.
+    private String stage = "while logging in";
+    private Duration stageLimit;
+    private long stageDeadline;
+    private boolean stageHasDeadline;
+    private int stageKeepalives;
 
     ReplicaLink(Socket socket, String address) throws IOException {
         this.socket = socket;
@@ -60,6 +69,10 @@ final class ReplicaLink implements AutoCloseable {
      * before it are skipped.
      */
     Object readReply() throws IOException {
+        return readReply(false);
+    }
+
+    private Object readReply(boolean inArray) throws IOException {
         String line = readLine();
         if (line.isEmpty()) {
             throw protocol("an empty reply line");
@@ -87,6 +100,25 @@ final class ReplicaLink implements AutoCloseable {
                 }
                 return Arrays.copyOf(value, (int) n);
             }
+            case '*': {
+                // Only CONFIG GET's flat pair is asked for here.
+                long n = parseLong(rest, line);
+                if (n == -1) {
+                    return null;
+                }
+                if (inArray || n < 0 || n > MAX_ARRAY) {
+                    throw protocol(inArray ? "a nested array" : "an array of " + n + " elements");
+                }
+                java.util.List<Object> items = new java.util.ArrayList<>((int) n);
+                for (int i = 0; i < n; i++) {
+                    try {
+                        items.add(readReply(true));
+                    } catch (RedisErrorReply e) {
+                        items.add(e);
+                    }
+                }
+                return items;
+            }
             default:
                 throw protocol("a reply starting with '" + printable(line) + "'");
         }
@@ -106,7 +138,55 @@ final class ReplicaLink implements AutoCloseable {
     }
 
     void readTimeout(Duration timeout) throws IOException {
-        socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
+        socket.setSoTimeout(millis(timeout));
+    }
+
+    /**
+     * Starts a stage of the link: a read that times out from now on says that it happened
+     * {@code what} (e.g. "while waiting for the RDB"). With {@code whole}, the stage as a whole
+     * may last {@code limit}, whatever arrives meanwhile (keepalive newlines do not extend it);
+     * otherwise {@code limit} is the longest silence.
+     */
+    void stage(String what, Duration limit, boolean whole) throws IOException {
+        stage = what;
+        stageLimit = limit;
+        stageHasDeadline = whole;
+        stageDeadline = System.nanoTime() + limit.toNanos();
+        stageKeepalives = keepalives;
+        readTimeout(limit);
+    }
+
+    private static int millis(Duration timeout) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    }
+
+    /** Before a wait for bytes of a stage with a deadline: the wait may last until the deadline only. */
+    private void beforeWait() throws IOException {
+        if (!stageHasDeadline) {
+            return;
+        }
+        long left = stageDeadline - System.nanoTime();
+        if (left <= 0) {
+            throw timedOut(true);
+        }
+        socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000 + 1)));
+    }
+
+    private SocketTimeoutException timedOut(boolean keepalivesOnly) {
+        if (stageLimit == null) {
+            return new SocketTimeoutException(address + " did not answer " + stage);
+        }
+        String what = stageHasDeadline
+                ? (keepalivesOnly || keepalives > stageKeepalives ? " sent no more than keepalives for " : " sent nothing for ")
+                + seconds(stageLimit) + " " + stage + " (the limit of this stage; see --timeout)"
+                : " sent nothing for " + seconds(stageLimit) + " " + stage + " (the longest silence allowed; "
+                + "see --timeout)";
+        return new SocketTimeoutException(address + what);
+    }
+
+    private static String seconds(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + " s" : ms / 1000.0 + " s";
     }
 
     /** Keepalive newlines skipped so far (tests check that the path was taken). */
@@ -161,11 +241,15 @@ final class ReplicaLink implements AutoCloseable {
             int n = 0;
             while (true) {
                 if (pos == lim) {
+                    beforeWait();
                     fill();
                 }
                 int b = buf[pos++];
                 if (b == '\n' && n == 0) {
                     keepalives++;
+                    if (stageHasDeadline && System.nanoTime() - stageDeadline >= 0) {
+                        throw timedOut(true);
+                    }
                     continue;
                 }
                 if (b == '\n' && line[n - 1] == '\r') {
@@ -197,7 +281,12 @@ final class ReplicaLink implements AutoCloseable {
         private void fill() throws IOException {
             pos = 0;
             lim = 0;
-            int r = socketIn.read(buf, 0, buf.length);
+            int r;
+            try {
+                r = socketIn.read(buf, 0, buf.length);
+            } catch (SocketTimeoutException e) {
+                throw timedOut(false);
+            }
             if (r < 0) {
                 throw closed();
             }
@@ -219,7 +308,11 @@ final class ReplicaLink implements AutoCloseable {
                 pos += n;
                 return n;
             }
-            return socketIn.read(b, off, len); // large reads go straight to the caller's buffer
+            try {
+                return socketIn.read(b, off, len); // large reads go straight to the caller's buffer
+            } catch (SocketTimeoutException e) {
+                throw timedOut(false);
+            }
         }
 
         @Override

@@ -64,8 +64,8 @@ public final class ReplicaSync implements AutoCloseable {
         ServerIdentity server = ReplicaHandshake.announce(connector, link);
         boolean rdbOnly = ReplicaHandshake.replconf(uri, link, "rdb-only", "1");
         // PSYNC ? -1 is never answered +CONTINUE: the handshake accepts only +FULLRESYNC for it.
-        FullResync full = (FullResync) ReplicaHandshake.psync(uri, link, null, -1, options.readTimeout());
-        RdbTransfer rdb = ReplicaHandshake.transfer(uri, link, options.progress(), link::close);
+        FullResync full = (FullResync) ReplicaHandshake.psync(uri, link, null, -1, options);
+        RdbTransfer rdb = ReplicaHandshake.transfer(uri, link, options, link::close);
         return new ReplicaSync(uri, link, rdb, full.replicationId(), full.offset(), server, rdbOnly, startedAt);
     }
 

@@ -23,6 +23,7 @@ import java.util.Objects;
 public final class ReplicationLink implements AutoCloseable {
     // A source reaps its fork on a serverCron tick (10 a second by default): resend the first ACK that often.
     private static final Duration FIRST_ACK_RESEND = Duration.ofMillis(100);
+    private static final String STREAMING = "while streaming its writes";
 
     /** How the source answered PSYNC. */
     public sealed interface Start permits FullResync, Continue {
@@ -52,14 +53,16 @@ public final class ReplicationLink implements AutoCloseable {
     private final InputStream rdb;
     private final InputStream commands;
     private final Duration readTimeout;
+    private final long maxBulkLength;
     // Only the reading thread touches these two.
     private boolean rdbFinished;
     private boolean awaitingStream;
     private volatile boolean closed;
 
     private ReplicationLink(RedisUri uri, ReplicaLink link, ServerIdentity server, Start start, long startOffset,
-                            RdbTransfer transfer, Duration readTimeout) {
+                            RdbTransfer transfer, Duration readTimeout, long maxBulkLength) {
         this.uri = uri;
+        this.maxBulkLength = maxBulkLength;
         this.readTimeout = readTimeout;
         this.link = link;
         this.server = server;
@@ -95,13 +98,15 @@ public final class ReplicationLink implements AutoCloseable {
         RedisConnector connector = RedisConnector.of(uri);
         return ReplicaHandshake.withRetries(connector, options.retryFor(), "replication", link -> {
             ServerIdentity server = ReplicaHandshake.announce(connector, link);
-            Start start = ReplicaHandshake.psync(uri, link, replicationId, processedOffset + 1, options.readTimeout());
+            long maxBulk = ReplicaHandshake.maxBulkLength(link);
+            Start start = ReplicaHandshake.psync(uri, link, replicationId, processedOffset + 1, options);
             if (start instanceof FullResync full) {
                 // The link stays open at the RDB's end: the command stream follows on it.
-                RdbTransfer rdb = ReplicaHandshake.transfer(uri, link, options.progress(), () -> { });
-                return new ReplicationLink(uri, link, server, start, full.offset(), rdb, options.readTimeout());
+                RdbTransfer rdb = ReplicaHandshake.transfer(uri, link, options, () -> { });
+                return new ReplicationLink(uri, link, server, start, full.offset(), rdb, options.readTimeout(), maxBulk);
             }
-            return new ReplicationLink(uri, link, server, start, processedOffset, null, options.readTimeout());
+            link.stage(STREAMING, options.readTimeout(), false);
+            return new ReplicationLink(uri, link, server, start, processedOffset, null, options.readTimeout(), maxBulk);
         });
     }
 
@@ -166,6 +171,14 @@ public final class ReplicationLink implements AutoCloseable {
         link.send("REPLCONF", "ACK", Long.toString(processedOffset));
     }
 
+    /**
+     * The source's {@code proto-max-bulk-len} (CONFIG GET before PSYNC): no argument in its
+     * command stream is longer. -1 when the user may not run CONFIG GET.
+     */
+    public long maxBulkLength() {
+        return maxBulkLength;
+    }
+
     /** Which server the source is, from INFO server before PSYNC (unknown when the user may not run INFO). */
     public ServerIdentity server() {
         return server;
@@ -193,6 +206,7 @@ public final class ReplicationLink implements AutoCloseable {
     /** Once the RDB is read: a diskless source starts the command stream only after an ACK. */
     private void rdbEnded() throws IOException {
         rdbFinished = true;
+        link.stage(STREAMING, readTimeout, false);
         if (transfer.length() < 0) {
             awaitingStream = true;
             ack(startOffset);

@@ -27,6 +27,16 @@ public final class Resp {
     // A status or error line longer than this means we are not talking to Redis.
     private static final int MAX_LINE_LENGTH = 1024 * 1024;
 
+    /**
+     * Arrays nested deeper than this are refused: Redis's deepest replies (COMMAND DOCS) nest
+     * under ten levels, and a reader that recursed as deep as the input says would overflow its stack.
+     */
+    public static final int MAX_NESTING = 64;
+
+    // A bulk string's buffer starts at most this big and grows as its bytes arrive, so a length
+    // on the wire never allocates more than the bytes that came with it (doubled).
+    private static final int FIRST_CHUNK = 64 * 1024;
+
     private static final byte[] CRLF = {'\r', '\n'};
 
     private Resp() {}
@@ -94,6 +104,10 @@ public final class Resp {
          * inside a reply, and {@link IOException} if the bytes are not RESP2.
          */
         public Object read() throws IOException {
+            return read(0);
+        }
+
+        private Object read(int depth) throws IOException {
             if (pos == lim && !fill()) {
                 throw new EOFException("connection closed by the server (after " + position() + " bytes)");
             }
@@ -126,10 +140,13 @@ public final class Resp {
                     if (n < 0 || n > Integer.MAX_VALUE) {
                         throw protocol(start, "array length " + n + " out of range");
                     }
+                    if (n > 0 && depth >= MAX_NESTING) {
+                        throw protocol(start, "arrays nested deeper than " + MAX_NESTING + " levels");
+                    }
                     // The count comes from the wire: do not let it size an allocation.
                     List<Object> items = new ArrayList<>((int) Math.min(n, 1024));
                     for (long i = 0; i < n; i++) {
-                        items.add(read());
+                        items.add(read(depth + 1));
                     }
                     return items;
                 }
@@ -188,13 +205,16 @@ public final class Resp {
         }
 
         private byte[] readBytes(int n) throws IOException {
-            byte[] out = new byte[n];
+            byte[] out = new byte[Math.min(n, Math.max(FIRST_CHUNK, lim - pos))];
             int done = Math.min(n, lim - pos);
             System.arraycopy(buf, pos, out, 0, done);
             pos += done;
             while (done < n) {
+                if (done == out.length) {
+                    out = Arrays.copyOf(out, (int) Math.min(n, 2L * out.length));
+                }
                 // Large values go straight from the stream into the result, not via buf.
-                int r = in.read(out, done, n - done);
+                int r = in.read(out, done, out.length - done);
                 if (r < 0) {
                     throw truncated();
                 }

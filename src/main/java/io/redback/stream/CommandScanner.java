@@ -8,13 +8,17 @@ import java.util.Arrays;
  * multibulk ({@code *N}, then N times {@code $L} and L bytes), so framing needs only the headers;
  * a half-received command is resumed where it stopped rather than scanned again, and its bytes
  * stay in the buffer until the command is complete (a command is held whole once: the price of
- * a 512 MB SET is 512 MB of heap). Only the first two arguments are looked at, for SELECT,
+ * a 512 MB SET is 512 MB of heap), so an argument longer than the source's proto-max-bulk-len
+ * is refused from its header. Only the first two arguments are looked at, for SELECT,
  * MULTI/EXEC, PING and REPLCONF GETACK.
  */
 final class CommandScanner {
     private static final int MAX_HEADER = 32;
     private static final long MAX_ARGS = 1L << 31;
-    private static final long MAX_ARG = 1L << 40;
+    /** Redis's default proto-max-bulk-len, the limit when the source's own is unknown. */
+    static final long DEFAULT_MAX_ARG = 512L * 1024 * 1024;
+    // A command is held whole in one array.
+    private static final long MAX_HELD = Integer.MAX_VALUE - 1024;
 
     private byte[] buf = new byte[64 * 1024];
     private int start;   // first byte of the command being framed
@@ -30,9 +34,23 @@ final class CommandScanner {
     private int arg1Start = -1;
     private int arg1Length;
 
-    /** @param processedOffset the stream offset the first byte fed follows */
+    private final long maxArg;
+    private final boolean maxArgKnown;
+
+    /** A scanner for a source whose proto-max-bulk-len is unknown: Redis's default applies. */
     CommandScanner(long processedOffset) {
+        this(processedOffset, -1);
+    }
+
+    /**
+     * @param processedOffset the stream offset the first byte fed follows
+     * @param maxBulkLength   the source's proto-max-bulk-len, or -1 when unknown (512 MB then):
+     *                        a longer argument is refused before a byte of it is buffered
+     */
+    CommandScanner(long processedOffset, long maxBulkLength) {
         this.offset = processedOffset;
+        this.maxArgKnown = maxBulkLength > 0;
+        this.maxArg = maxArgKnown ? maxBulkLength : DEFAULT_MAX_ARG;
     }
 
     /** Space to receive into: {@link #buffer()} from {@link #writeIndex()} for {@link #writable()} bytes. */
@@ -94,8 +112,20 @@ final class CommandScanner {
             if (len == Long.MIN_VALUE) {
                 return null;
             }
-            if (len < 0 || len > MAX_ARG) {
+            if (len < 0) {
                 throw malformed("an argument of " + len + " bytes");
+            }
+            if (len > maxArg) {
+                pos = mark;
+                throw new IOException("the source announced an argument of " + len + " bytes at offset "
+                        + (offset + (pos - start) + 1) + ", more than its proto-max-bulk-len allows ("
+                        + maxArg + (maxArgKnown ? " bytes" : " bytes, Redis's default; redback may not CONFIG GET "
+                        + "the source's own") + "): the link is damaged or the source is not a Redis server");
+            }
+            if (len + (pos - start) > MAX_HELD) {
+                pos = mark;
+                throw new IOException("the source sent a command of more than " + MAX_HELD + " bytes at offset "
+                        + (offset + 1) + ": redback holds a command whole and cannot take one this big");
             }
             if (end - pos < len + 2) {
                 pos = mark; // come back to this header when the argument is all here

@@ -65,6 +65,19 @@ public sealed interface StreamEvent {
     record SnapshotFailed(String reason) implements StreamEvent {
     }
 
+    /**
+     * A thread of the stream ({@code thread}: link, ship, tick, ack, backlog, snapshots) died of
+     * something its loop does not handle (an OutOfMemoryError, a defect). The stream stops as on
+     * a signal (open segment spooled, spool drained), stream.json says {@code failed}, and the
+     * command exits non-zero so that a supervisor restarts it.
+     */
+    record ThreadDied(String thread, String reason) implements StreamEvent {
+        /** One line for stream.json and the exit message. */
+        public String describe() {
+            return "the " + thread + " thread died: " + reason;
+        }
+    }
+
     /** The stream stopped: what it received, what the repository holds, what waits in the spool. */
     record Stopped(long receivedOffset, long committedOffset, int spooledSegments, long spoolBytes)
             implements StreamEvent {

@@ -88,6 +88,8 @@ public final class Streamer {
     private volatile Thread runner;
     /** The last backlog warning, carried in stream.json's message. */
     private volatile String backlogWarning;
+    /** The first thread that died, or null: a stream never goes on with a part missing. */
+    private volatile StreamEvent.ThreadDied death;
     private Spool spool;
     private Shipper shipper;
     private OpenSegment current; // guarded by lock
@@ -126,6 +128,8 @@ public final class Streamer {
             Thread snapshots = options.snapshotEvery() == null ? null : daemon("redback-snapshots", this::snapshotLoop);
             try {
                 linkLoop();
+            } catch (Throwable t) {
+                died("link", t);
             } finally {
                 stopping = true;
                 flush();
@@ -148,12 +152,52 @@ public final class Streamer {
                 if (snapshots != null) {
                     join(snapshots);
                 }
-                writeStatus("stopped", null);
+                StreamEvent.ThreadDied dead = death;
+                writeStatus(dead == null ? "stopped" : "failed", dead == null ? null : dead.describe());
                 events.accept(new StreamEvent.Stopped(received, committedOffset(), spool.segments(), spool.bytes()));
+                if (dead != null) {
+                    throw new StreamFailedException(dead);
+                }
             }
         } finally {
             stopped.countDown();
         }
+    }
+
+    /**
+     * A thread of the stream ended by a Throwable its loop does not handle (an OutOfMemoryError,
+     * a defect): said as an event and in stream.json at once, then the whole stream stops as on
+     * {@link #stop()} and {@link #run()} throws {@link StreamFailedException}, so that the
+     * process exits non-zero and its supervisor restarts it, rather than streaming on without
+     * snapshots, acks or shipping while stream.json says "streaming".
+     */
+    private void died(String thread, Throwable t) {
+        StreamEvent.ThreadDied dead = new StreamEvent.ThreadDied(thread, describe(t));
+        synchronized (this) {
+            if (death != null) {
+                return;
+            }
+            death = dead;
+        }
+        stop();
+        try {
+            events.accept(dead);
+        } catch (Throwable ignored) {
+            // The printer failing too must not keep the stream from stopping.
+        }
+        try {
+            writeStatus("failed", dead.describe());
+        } catch (Throwable ignored) {
+            // run() writes it again when it has stopped.
+        }
+    }
+
+    private static String describe(Throwable t) {
+        if (t instanceof OutOfMemoryError) {
+            return "out of memory (" + message(t) + "): give the JVM a larger heap (-Xmx), e.g. for commands "
+                    + "with arguments as large as the source's proto-max-bulk-len";
+        }
+        return t.getClass().getSimpleName() + ": " + message(t);
     }
 
     /** Asks a running stream to stop; {@link #awaitStopped} waits for it. Safe from any thread (a signal handler). */
@@ -270,7 +314,7 @@ public final class Streamer {
 
     /** Reads the command stream into segments until the link breaks or the stream stops. */
     private void receive(ReplicationLink l, Spool.State state) throws IOException {
-        CommandScanner scanner = new CommandScanner(state.offset());
+        CommandScanner scanner = new CommandScanner(state.offset(), l.maxBulkLength());
         synchronized (lock) {
             current = new OpenSegment(state.timeline(), state.offset(), state.replicationId(), state.selectedDb());
         }
@@ -369,7 +413,9 @@ public final class Streamer {
                 if (since >= STATUS_QUIET_MS || (since >= STATUS_EVERY_MS && committed != lastCommitted)) {
                     lastStatus = now;
                     lastCommitted = committed;
-                    writeStatus(link == null ? "connecting" : "streaming", backlogWarning);
+                    StreamEvent.ThreadDied dead = death;
+                    writeStatus(dead != null ? "failed" : link == null ? "connecting" : "streaming",
+                            dead != null ? dead.describe() : backlogWarning);
                 }
             } catch (InterruptedException e) {
                 return;
@@ -455,7 +501,7 @@ public final class Streamer {
                 SnapshotId id = repository.newSnapshotId(clock);
                 String key = repository.dataKey(options.source(), id, options.compression());
                 SnapshotResult r = new SnapshotWriter(repository.storage(), options.compression(), TransferProgress.NONE)
-                        .write(key, ReplicaSync.start(uri));
+                        .write(key, ReplicaSync.start(uri, options.link().withProgress(TransferProgress.NONE)));
                 SnapshotManifest m = r.manifest(id, options.source(), uri.address());
                 repository.commit(m);
                 events.accept(new StreamEvent.SnapshotTaken(m));
@@ -491,8 +537,16 @@ public final class Streamer {
         }
     }
 
-    private static Thread daemon(String name, Runnable body) {
-        Thread t = new Thread(body, name);
+    /** A thread whose death, by whatever Throwable, stops the stream (see {@link #died}). */
+    private Thread daemon(String name, Runnable body) {
+        String part = name.substring(name.indexOf('-') + 1);
+        Thread t = new Thread(() -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                died(part, e);
+            }
+        }, name);
         t.setDaemon(true);
         t.start();
         return t;

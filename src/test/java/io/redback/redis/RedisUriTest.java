@@ -72,8 +72,22 @@ class RedisUriTest {
     }
 
     @Test
+    void aUriWithoutItsHostDoesNotEchoThePassword() {
+        // Without '@' the password is taken for a host and port, a path or a query: none is echoed.
+        for (String uri : new String[] {"redis://admin:SECRET", "redis://:SECRET", "rediss://admin:SECRET",
+                "redis://admin:SEC/RET", "redis://admin:SE?CRET", "redis://[admin:SECRET", "redis://[::1]SECRET",
+                "redis://admin:SECRET@", "redis://admin:SECRET@h:SECRET2"}) {
+            assertThatThrownBy(() -> RedisUri.parse(uri)).as(uri)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageNotContaining("SECRET").hasMessageNotContaining("SEC").hasMessageNotContaining("RET");
+        }
+        assertThatThrownBy(() -> RedisUri.parse("redis://admin:SECRET"))
+                .hasMessageContaining("the host is missing");
+    }
+
+    @Test
     void malformedUrisSayWhatIsWrong() {
-        assertThatThrownBy(() -> RedisUri.parse("redis://h:abc")).hasMessageContaining("'abc' is not a valid port");
+        assertThatThrownBy(() -> RedisUri.parse("redis://h:abc")).hasMessageContaining("port of the Redis URI is not a number");
         assertThatThrownBy(() -> RedisUri.parse("redis://h:70000")).hasMessageContaining("between 1 and 65535");
         assertThatThrownBy(() -> RedisUri.parse("redis://h/x")).hasMessageContaining("database number");
         assertThatThrownBy(() -> RedisUri.parse("redis://:6379")).hasMessageContaining("no host");
