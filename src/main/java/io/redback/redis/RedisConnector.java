@@ -150,8 +150,8 @@ public final class RedisConnector {
                     + root.getMessage() + "): does it require a client certificate (--tls-cert and --tls-key, or --tls-pkcs12)?", e);
         }
         if (!uri.tls() && (root instanceof EOFException || root instanceof SocketException)) {
-            return new RedisAccessException(Reason.PROTOCOL, uri + " closed the connection without answering: "
-                    + "if that port is a TLS port, use rediss:// instead of redis://", e);
+            return new RedisAccessException(Reason.PROTOCOL, uri + " closed the connection without a whole answer ("
+                    + root.getMessage() + "): if that port is a TLS port, use rediss:// instead of redis://", e);
         }
         if (root instanceof SocketTimeoutException) {
             return new RedisAccessException(Reason.UNREACHABLE, uri + " accepted the connection but did not answer within "

@@ -41,7 +41,7 @@ class HostileSourceTest {
             assertThat(run.exit()).as(run.err()).isEqualTo(Main.USAGE);
             assertThat(run.err()).contains("keepalives for 2 s", "prepare the RDB", "--timeout")
                     .doesNotContain("\tat ");
-            assertThat(run.err().strip().lines()).hasSize(1);
+            assertThat(errorLines(run.err())).hasSize(1);
         }
     }
 
@@ -145,8 +145,8 @@ class HostileSourceTest {
         })) {
             Child child = redbackIn64m("backup", "--method", "bgsave", "--redis", fake.uri(), "--repo", repo());
             assertThat(child.exit).as(child.stderr).isEqualTo(Main.USAGE);
-            assertThat(child.stderr).startsWith("redback backup: ").doesNotContain("\tat ", "OutOfMemoryError");
-            assertThat(child.stderr.strip().lines()).hasSize(1);
+            assertThat(child.stderr).contains("in the middle of a reply").doesNotContain("\tat ", "OutOfMemoryError");
+            assertThat(errorLines(child.stderr)).hasSize(1);
         }
     }
 
@@ -157,8 +157,13 @@ class HostileSourceTest {
             Child child = redbackIn64m("backup", "--method", "bgsave", "--redis", fake.uri(), "--repo", repo());
             assertThat(child.exit).as(child.stderr).isEqualTo(Main.USAGE);
             assertThat(child.stderr).contains("nested deeper than 64").doesNotContain("\tat ", "StackOverflowError");
-            assertThat(child.stderr.strip().lines()).hasSize(1);
+            assertThat(errorLines(child.stderr)).hasSize(1);
         }
+    }
+
+    /** What stderr says besides the notice that a first backup created the repository. */
+    private static List<String> errorLines(String stderr) {
+        return stderr.strip().lines().filter(l -> !l.contains("created a new repository")).toList();
     }
 
     private record Child(int exit, String stdout, String stderr) {
