@@ -154,7 +154,10 @@ public final class StatusCommand implements Callable<Integer> {
         String state;
         boolean stale = Duration.between(updated, now).compareTo(STALE) > 0;
         boolean stopped = st.state().equals("stopped");
-        if (stale) {
+        boolean failed = st.state().equals("failed");
+        if (failed) {
+            state = "not running (failed " + ago + ", see the message; restart it)";
+        } else if (stale) {
             state = "not running (last seen " + ago + (stopped ? ", stopped cleanly"
                     : ", " + st.state() + " then: it did not stop cleanly (killed? host down?)") + ")";
         } else if (stopped) {
@@ -198,7 +201,8 @@ public final class StatusCommand implements Callable<Integer> {
     }
 
     private static boolean running(StreamStatus st, Instant now) {
-        return !st.state().equals("stopped") && Duration.between(st.updatedAt(), now).compareTo(STALE) <= 0;
+        return !st.state().equals("stopped") && !st.state().equals("failed")
+                && Duration.between(st.updatedAt(), now).compareTo(STALE) <= 0;
     }
 
     // ------------------------------------------------------------------------------------ JSON
