@@ -179,7 +179,11 @@ public final class Streamer {
             }
             death = dead;
         }
-        stop();
+        if (Thread.currentThread() == runner) {
+            stopping = true; // the link thread itself: run() goes on to flush and drain, uninterrupted
+        } else {
+            stop();
+        }
         try {
             events.accept(dead);
         } catch (Throwable ignored) {

@@ -55,7 +55,7 @@ class HostileSourceTest {
         })) {
             Cli.Run run = assertTimeoutPreemptively(Duration.ofSeconds(60),
                     () -> Cli.redback("backup", "--redis", fake.uri(), "--repo", repo(), "--timeout", "2s"));
-            assertThat(run.exit()).as(run.err()).isNotZero();
+            assertThat(run.exit()).as(run.err()).isEqualTo(Main.USAGE);
             assertThat(run.err()).contains("sent nothing for 2 s while sending the RDB", "9 of 999999999999 bytes")
                     .doesNotContain("\tat ");
         }

@@ -34,14 +34,24 @@ class StreamFailuresTest {
 
     @Test
     void aSnapshotThreadThatDiesStopsTheStreamWithAnEventAndAFailedStatus() throws Exception {
+        // The periodic snapshot's thread meets an Error its loop does not handle, as an OutOfMemoryError would be.
+        dies("snapshots", StreamEvent.SnapshotTaken.class);
+    }
+
+    @Test
+    void aLinkThreadThatDiesStopsTheStreamTooAfterSpoolingWhatItHas() throws Exception {
+        dies("link", StreamEvent.TimelineStarted.class);
+    }
+
+    /** Runs a stream whose thread meets an OutOfMemoryError when it reports {@code trigger}; checks what is said. */
+    private void dies(String thread, Class<? extends StreamEvent> trigger) throws Exception {
         try (LocalRedisServer source = TestRedis.server().start();
              FileStorage storage = new FileStorage(temp.resolve("repo"))) {
             Repository repo = Repository.init(storage, Clock.systemUTC());
             List<StreamEvent> events = new CopyOnWriteArrayList<>();
-            // The periodic snapshot's thread meets an Error its loop does not handle, as an OutOfMemoryError would be.
             Consumer<StreamEvent> printer = e -> {
                 events.add(e);
-                if (e instanceof StreamEvent.SnapshotTaken) {
+                if (trigger.isInstance(e)) {
                     throw new OutOfMemoryError("Java heap space");
                 }
             };
@@ -58,14 +68,15 @@ class StreamFailuresTest {
             }
             assertThat(events).filteredOn(StreamEvent.ThreadDied.class::isInstance).singleElement()
                     .isInstanceOfSatisfying(StreamEvent.ThreadDied.class, d -> {
-                        assertThat(d.thread()).isEqualTo("snapshots");
+                        assertThat(d.thread()).isEqualTo(thread);
                         assertThat(d.reason()).contains("out of memory");
                     });
+            assertThat(events.get(events.size() - 1)).isInstanceOf(StreamEvent.Stopped.class);
             assertThat(ended.get()).isInstanceOf(StreamFailedException.class)
-                    .hasMessageContaining("the snapshots thread died");
+                    .hasMessageContaining("the " + thread + " thread died");
             StreamStatus status = repo.timelines().status("src").orElseThrow();
             assertThat(status.state()).isEqualTo("failed");
-            assertThat(status.message()).contains("the snapshots thread died", "out of memory");
+            assertThat(status.message()).contains("the " + thread + " thread died", "out of memory");
         }
     }
 
