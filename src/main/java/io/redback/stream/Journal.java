@@ -101,7 +101,7 @@ final class Journal {
     }
 
     private static long seconds(RespReader.Line line) throws IOException {
-        String text = new String(line.text(), 0, line.length(), StandardCharsets.US_ASCII).strip();
+        String text = new String(line.text(), StandardCharsets.US_ASCII).strip();
         if (!text.startsWith("#TS:")) {
             throw new IOException("journal line '" + text + "' is not a #TS line");
         }
