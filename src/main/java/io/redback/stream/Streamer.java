@@ -570,13 +570,19 @@ public final class Streamer {
         long now;
         long receivedNow;
         long oldest = spool.oldestArrivalMillis();
+        long unsynced = -1;
         synchronized (lock) {
             now = clock.millis();
             receivedNow = received;
             if (oldest < 0 && current != null && !current.isEmpty()) {
                 oldest = current.firstArrivalMillis();
             }
+            if (current != null) {
+                unsynced = current.unsyncedSinceMillis();
+            }
         }
+        long durable = durableOffset();
+        long durableLag = receivedNow >= 0 && durable >= 0 ? Math.max(0, receivedNow - durable) : 0;
         // Read after received: committed only grows, so committed == received means nothing that
         // had arrived by `now` is missing from the repository.
         long committed = committedOffset();
@@ -585,7 +591,9 @@ public final class Streamer {
             repository.write(new StreamStatus(StreamStatus.FORMAT_VERSION, options.source(), uri.address(), state,
                     Instant.ofEpochMilli(now), s == null ? null : s.timeline(), s == null ? null : s.replicationId(),
                     receivedNow, committed, spool.bytes(), lagBytes,
-                    oldest < 0 ? 0.0 : (now - oldest) / 1000.0, message));
+                    oldest < 0 ? 0.0 : (now - oldest) / 1000.0, message, durable, durableLag,
+                    durableLag == 0 || unsynced < 0 ? 0.0 : Math.max(0, now - unsynced) / 1000.0,
+                    options.durableAt().name().toLowerCase(java.util.Locale.ROOT)));
         } catch (IOException | RuntimeException e) {
             // The shipper reports repository trouble; a missed status is only a stale one.
         }
