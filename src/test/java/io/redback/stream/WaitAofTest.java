@@ -58,6 +58,34 @@ class WaitAofTest {
     }
 
     @Test
+    void withDurableAtRepositoryWaitaofReturnsOnceTheRepositoryHasTheWrites() throws Exception {
+        try (LocalRedisServer source = ServerReleases.server("redis-7.4.1").config("repl-diskless-sync-delay", "0")
+                .start();
+             RedisConnection c = source.connect();
+             FileStorage storage = new FileStorage(temp.resolve("repo"))) {
+            Repository repo = Repository.init(storage, Clock.systemUTC());
+            try (RunningStream s = new RunningStream(source, repo, options(Streamer.DurableAt.REPOSITORY), () -> { })) {
+                awaitOnline(s, c);
+                for (int i = 0; i < 20; i++) {
+                    c.call("SET", "k" + i, "v" + i);
+                    long written = RunningStream.masterOffset(source);
+                    assertThat(waitaof(c, 2000)).as("WAITAOF 0 1 after write %d", i).isEqualTo(1);
+                    // FACK vouched for the repository: its segments reach the write.
+                    assertThat(repo.timelines().of("src").get(0).restorableOffset()).isGreaterThanOrEqualTo(written);
+                }
+                RunningStream.await("a stream.json with the durable offset", () -> {
+                    try {
+                        return repo.timelines().status("src").map(st -> st.durableOffset() != null
+                                && "repository".equals(st.durableAt())).orElse(false);
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
+            }
+        }
+    }
+
+    @Test
     void aGetackWhileTheDiskStallsReportsOnlyWhatIsFsynced() throws Exception {
         try (LocalRedisServer source = ServerReleases.server("redis-7.4.1").config("repl-diskless-sync-delay", "0")
                 .start();
