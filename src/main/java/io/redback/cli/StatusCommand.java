@@ -31,7 +31,9 @@ import picocli.CommandLine.Mixin;
                 + "base snapshot, or after a prune the oldest kept one, to the newest restorable write, segments, "
                 + "and any GAP in the offsets), the state of its `redback stream` (from the stream.json it rewrites "
                 + "about once a second: running, or not "
-                + "running since when; lag in bytes and seconds; spool), and its newest snapshot."},
+                + "running since when; the offsets received, durable (fsync'd in its spool) and committed (in the "
+                + "repository), each with its lag behind received in bytes and seconds; spool), and its newest "
+                + "snapshot."},
         footerHeading = "%nExamples:%n",
         footer = {"  redback status --repo /backups/redis",
                 "  redback status --name cache-1 --json | jq '.sources[0].stream.lagSeconds'",
@@ -166,10 +168,19 @@ public final class StatusCommand implements Callable<Integer> {
             state = st.state() + " (updated " + ago + ")";
         }
         StringBuilder sb = new StringBuilder(state);
-        sb.append(String.format(Locale.ROOT, "%n              received %,d, committed %,d; lag %s, %s; spool %s",
-                st.receivedOffset(), st.committedOffset(), BackupCli.size(st.lagBytes()),
-                st.lagSeconds() == null ? "? s" : String.format(Locale.ROOT, "%.1f s", st.lagSeconds()),
-                BackupCli.size(st.spoolBytes())));
+        String lag = st.lagSeconds() == null ? "? s" : String.format(Locale.ROOT, "%.1f s", st.lagSeconds());
+        if (st.durableOffset() == null) {
+            sb.append(String.format(Locale.ROOT, "%n              received %,d, committed %,d; lag %s, %s; spool %s",
+                    st.receivedOffset(), st.committedOffset(), BackupCli.size(st.lagBytes()), lag,
+                    BackupCli.size(st.spoolBytes())));
+        } else {
+            // Each lag is counted from the received offset: what a loss of the spool, or of the host, would cost.
+            sb.append(String.format(Locale.ROOT, "%n              received %,d; durable %,d (%s, %.1f s behind); "
+                            + "committed %,d (%s, %s behind)%n              spool %s; WAITAOF waits for the %s",
+                    st.receivedOffset(), st.durableOffset(), BackupCli.size(st.durableLagBytes()),
+                    st.durableLagSeconds() == null ? 0.0 : st.durableLagSeconds(), st.committedOffset(),
+                    BackupCli.size(st.lagBytes()), lag, BackupCli.size(st.spoolBytes()), st.durableAt()));
+        }
         if (st.message() != null && !st.message().isBlank()) {
             sb.append(String.format("%n              message  %s", st.message()));
         }
@@ -244,9 +255,13 @@ public final class StatusCommand implements Callable<Integer> {
         m.put("timeline", st.timeline() == null ? null : st.timeline().toString());
         m.put("replicationId", st.replicationId());
         m.put("receivedOffset", st.receivedOffset());
+        m.put("durableOffset", st.durableOffset());
+        m.put("durableLagBytes", st.durableLagBytes());
+        m.put("durableLagSeconds", st.durableLagSeconds());
         m.put("committedOffset", st.committedOffset());
         m.put("lagBytes", st.lagBytes());
         m.put("lagSeconds", st.lagSeconds());
+        m.put("durableAt", st.durableAt());
         m.put("spoolBytes", st.spoolBytes());
         m.put("message", st.message());
         return m;

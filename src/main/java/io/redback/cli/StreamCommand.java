@@ -33,7 +33,10 @@ import picocli.CommandLine.Option;
                 "redback connects as a replica (PSYNC; the user needs +psync +replconf +sync). The first full sync "
                         + "is stored as a snapshot and starts a timeline; every command after it is acknowledged "
                         + "(REPLCONF ACK, so WAIT counts redback), written to a local spool (fsync'd) at least every "
-                        + "--flush-interval, and shipped to the repository in order as segments. A broken link is "
+                        + "--flush-interval, and shipped to the repository in order as segments. Each ACK also "
+                        + "carries FACK, the offset that is durable (see --durable-at), so WAITAOF on the source "
+                        + "(Redis 7.2+, Valkey) returns once redback holds a write safely; while a client waits, "
+                        + "redback fsyncs at once (one fsync for all the writes that wait). A broken link is "
                         + "resumed where it stopped (PSYNC replid offset); if the source cannot continue, a new "
                         + "full sync starts a new timeline, and the break is reported, never hidden. If the "
                         + "repository is unreachable, segments wait in the spool (up to --max-spool) and drain when "
@@ -88,6 +91,13 @@ public final class StreamCommand implements Callable<Integer> {
             description = "How to store snapshots and segments (default: ${DEFAULT-VALUE}).")
     String compress;
 
+    @Option(names = "--durable-at", paramLabel = "spool|repository", defaultValue = "spool",
+            description = "What WAITAOF waits for: spool, writes fsync'd on this host's spool (about one fsync); "
+                    + "repository, writes whose segment the repository has committed, so they survive the loss of "
+                    + "this host too (about one upload; a segment per group of waits, so run `redback compact`) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String durableAt;
+
     @Option(names = "--json", description = "Print events as JSON lines instead of text.")
     boolean json;
 
@@ -108,7 +118,8 @@ public final class StreamCommand implements Callable<Integer> {
                     Quantities.duration("--flush-interval", flushInterval),
                     Quantities.size("--segment-size", segmentSize), Quantities.size("--max-spool", maxSpool),
                     snapshotEvery == null ? null : Quantities.duration("--snapshot-every", snapshotEvery),
-                    Compression.parse(compress), Duration.ofSeconds(30), source.replicaOptions());
+                    Compression.parse(compress), Duration.ofSeconds(30), source.replicaOptions(),
+                    durableAt(durableAt));
         } catch (IOException | RuntimeException e) {
             err.println("redback stream: " + BackupCli.message(e));
             return Main.USAGE;
@@ -149,6 +160,15 @@ public final class StreamCommand implements Callable<Integer> {
         }
     }
 
+    static Streamer.DurableAt durableAt(String value) {
+        return switch (value) {
+            case "spool" -> Streamer.DurableAt.SPOOL;
+            case "repository" -> Streamer.DurableAt.REPOSITORY;
+            default -> throw new IllegalArgumentException("--durable-at must be spool or repository, not '" + value
+                    + "'");
+        };
+    }
+
     /** The line a stream prints once it runs, before its first event (the demo prints it too). */
     static void printStarted(PrintWriter out, RedisUri uri, Streamer.Options options, Repository repository,
                              boolean json) {
@@ -158,8 +178,10 @@ public final class StreamCommand implements Callable<Integer> {
         o.put("address", uri.address());
         o.put("repository", repository.describe());
         o.put("spool", options.spool().toString());
+        o.put("durableAt", options.durableAt().name().toLowerCase(Locale.ROOT));
         println(out, "streaming " + uri.address() + " as " + options.source() + " into " + repository.describe()
-                + " (spool " + options.spool() + ")", o, json);
+                + " (spool " + options.spool() + (options.durableAt() == Streamer.DurableAt.REPOSITORY
+                ? "; WAITAOF waits for the repository" : "") + ")", o, json);
     }
 
     /** Prints one event as a timestamped line of text, or as a JSON line (the demo prints them too). */

@@ -179,6 +179,15 @@ public final class ReplicationLink implements AutoCloseable {
         return maxBulkLength;
     }
 
+    /**
+     * {@code REPLCONF ACK <processed> FACK <fsynced>}: also says how far the caller has made the
+     * stream durable, which is what {@code WAITAOF} on the source (Redis 7.2+, Valkey) counts.
+     * Older sources read the ACK's offset and ignore the rest. Same threading as {@link #ack(long)}.
+     */
+    public void ack(long processedOffset, long fsyncedOffset) throws IOException {
+        link.send("REPLCONF", "ACK", Long.toString(processedOffset), "FACK", Long.toString(fsyncedOffset));
+    }
+
     /** Which server the source is, from INFO server before PSYNC (unknown when the user may not run INFO). */
     public ServerIdentity server() {
         return server;

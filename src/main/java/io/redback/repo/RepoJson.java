@@ -52,6 +52,12 @@ final class RepoJson {
      * is newer than supported. Throws NoSuchFileException when key does not exist.
      */
     static <T> T read(Storage storage, String key, Class<T> type, int supported) throws IOException {
+        return read(storage, key, type, supported, java.util.Set.of());
+    }
+
+    /** As {@link #read(Storage, String, Class, int)}, with these fields null where the document lacks them (added later). */
+    static <T> T read(Storage storage, String key, Class<T> type, int supported, java.util.Set<String> addedFields)
+            throws IOException {
         byte[] bytes;
         try (InputStream in = storage.get(key)) {
             bytes = in.readNBytes(MAX_DOCUMENT + 1);
@@ -74,6 +80,9 @@ final class RepoJson {
         if (version.intValue() > supported) {
             throw new RepositoryException(where + " has format version " + version.intValue()
                     + " but this redback reads versions up to " + supported + ": upgrade redback");
+        }
+        if (tree instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+            addedFields.stream().filter(f -> !o.has(f)).forEach(o::putNull);
         }
         try {
             return MAPPER.treeToValue(tree, type);

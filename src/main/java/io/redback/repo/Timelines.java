@@ -94,7 +94,7 @@ public final class Timelines {
     public Optional<StreamStatus> status(String source) throws IOException {
         try {
             return Optional.of(RepoJson.read(storage, Layout.streamStatusKey(source), StreamStatus.class,
-                    StreamStatus.FORMAT_VERSION));
+                    StreamStatus.FORMAT_VERSION, StreamStatus.ADDED_FIELDS));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }

@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -20,7 +21,7 @@ final class OpenSegment {
     private final long startOffset;
     private final String replicationId;
     private final int selectedDbAtStart;
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * 1024);
+    private final Bytes bytes = new Bytes();
     private final List<IndexEntry> index = new ArrayList<>();
     private long endOffset;
     private int selectedDb;
@@ -29,6 +30,7 @@ final class OpenSegment {
     private long lastArrival;
     private long annotatedSecond = Long.MIN_VALUE;
     private long indexAnchor;
+    private long unsyncedSince = -1;
 
     OpenSegment(SnapshotId timeline, long startOffset, String replicationId, int selectedDb) {
         this.timeline = timeline;
@@ -68,6 +70,32 @@ final class OpenSegment {
             index.set(index.size() - 1, new IndexEntry(endOffset, arrivalMillis));
         }
         lastArrival = arrivalMillis;
+        if (unsyncedSince < 0) {
+            unsyncedSince = arrivalMillis;
+        }
+    }
+
+    /** A copy of the AOF bytes from position {@code from} on (for the journal). */
+    byte[] bytesFrom(int from) {
+        return bytes.from(from);
+    }
+
+    /** The group commit took everything so far: later commands are the unsynced ones. */
+    void markSynced() {
+        unsyncedSince = -1;
+    }
+
+    /** When the oldest command the group commit has not taken arrived, or -1. */
+    long unsyncedSinceMillis() {
+        return unsyncedSince;
+    }
+
+    long startOffset() {
+        return startOffset;
+    }
+
+    int selectedDbAtStart() {
+        return selectedDbAtStart;
     }
 
     boolean isEmpty() {
@@ -104,5 +132,16 @@ final class OpenSegment {
         return new SpooledSegment(timeline, startOffset, endOffset, replicationId, selectedDbAtStart,
                 Instant.ofEpochMilli(firstArrival), Instant.ofEpochMilli(lastArrival), commands, List.copyOf(index),
                 bytes.toByteArray());
+    }
+
+    /** Lets the journal copy what it has not written yet without copying the whole segment. */
+    private static final class Bytes extends ByteArrayOutputStream {
+        Bytes() {
+            super(64 * 1024);
+        }
+
+        synchronized byte[] from(int from) {
+            return Arrays.copyOfRange(buf, from, count);
+        }
     }
 }

@@ -25,12 +25,16 @@ final class Shipper {
     private final String source;
     private final SegmentWriter writer;
     private final Consumer<StreamEvent> events;
+    private final Runnable onCommit;
     private volatile long committedOffset = -1;
     private volatile long committedSegments;
     private long backoff = FIRST_BACKOFF_MS;
     private boolean failing;
 
-    Shipper(Repository repository, Spool spool, String source, Compression compression, Consumer<StreamEvent> events) {
+    /** @param onCommit runs after each segment is committed (and out of the spool) */
+    Shipper(Repository repository, Spool spool, String source, Compression compression, Consumer<StreamEvent> events,
+            Runnable onCommit) {
+        this.onCommit = onCommit;
         this.repository = repository;
         this.spool = spool;
         this.source = source;
@@ -51,6 +55,7 @@ final class Shipper {
                 spool.remove(next.get());
                 committedOffset = next.get().endOffset();
                 committedSegments++;
+                onCommit.run();
                 if (failing) {
                     failing = false;
                     events.accept(new StreamEvent.RepositoryBack(spool.bytes()));

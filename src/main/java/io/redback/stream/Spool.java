@@ -26,7 +26,9 @@ import java.util.stream.Stream;
  * renamed into place) before anything else happens to it, and removed only after its manifest is
  * committed in the repository; {@code state.json} says where the stream stands (timeline,
  * replication id, offset, selected db) so that a restarted stream resumes with
- * {@code PSYNC <replid> <offset+1>}. A lock file keeps two streams out of one spool.
+ * {@code PSYNC <replid> <offset+1>}. A lock file keeps two streams out of one spool. Between
+ * segment closes, the group commit makes the open segment durable in {@code journal} (see
+ * {@link Journal}); opening the spool after a crash spools what the journal holds.
  */
 final class Spool implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -49,6 +51,10 @@ final class Spool implements AutoCloseable {
     private long bytes;
     private long nextSequence = 1;
     private State state;
+    private final Object journalLock = new Object();
+    private FileChannel journal; // guarded by journalLock
+    /** Runs before every fsync: tests slow the disk down with it. */
+    private volatile Runnable beforeFsync = () -> { };
 
     private Spool(Path dir, FileChannel lockChannel, FileLock lock) {
         this.dir = dir;
@@ -123,6 +129,25 @@ final class Spool implements AutoCloseable {
                 state = new State(source, last.timeline(), last.replicationId(), last.endOffset(), last.selectedDbAtEnd());
             }
         }
+        recoverJournal();
+    }
+
+    /**
+     * A journal that continues the spool exactly is the open segment of a stream that crashed:
+     * its whole commands may have been reported durable (FACK), so they are spooled now. Any
+     * other journal is one whose segment was spooled since.
+     */
+    private void recoverJournal() throws IOException {
+        Path file = dir.resolve(Journal.FILE);
+        if (!Files.exists(file)) {
+            return;
+        }
+        OpenSegment s = Journal.recover(Files.readAllBytes(file)).orElse(null);
+        if (s != null && !s.isEmpty() && state != null && s.timeline().equals(state.timeline())
+                && s.startOffset() == state.offset() && s.replicationId().equals(state.replicationId())) {
+            add(s.close(), s.selectedDb(), state.source());
+        }
+        Files.delete(file);
     }
 
     /** Where the stream stood when it last wrote here, if ever. */
@@ -181,6 +206,58 @@ final class Spool implements AutoCloseable {
         notifyAll();
     }
 
+    /**
+     * Starts the journal of a new open segment with its first bytes, fsync'd, replacing the
+     * previous segment's (which is spooled by then). Only the group commit's thread calls the
+     * journal methods; they do not hold the spool's lock, so a slow disk does not block its readers.
+     */
+    void startJournal(Journal.Head head, byte[] bytes) throws IOException {
+        synchronized (journalLock) {
+            closeJournal();
+            writeAtomically(Journal.FILE, Journal.content(head, bytes));
+            journal = FileChannel.open(dir.resolve(Journal.FILE), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        }
+    }
+
+    /** Appends to the journal and fsyncs it. */
+    void appendJournal(byte[] bytes) throws IOException {
+        synchronized (journalLock) {
+            if (journal == null) {
+                throw new IllegalStateException("no journal started in " + dir);
+            }
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                journal.write(b);
+            }
+            fsync(journal, false);
+        }
+    }
+
+    private void closeJournal() throws IOException {
+        if (journal != null) {
+            FileChannel j = journal;
+            journal = null;
+            j.close();
+        }
+    }
+
+    /** Sets what runs before every fsync (a test's slow disk). */
+    void beforeFsync(Runnable hook) {
+        beforeFsync = hook;
+    }
+
+    /**
+     * The offset up to which the repository holds the stream: the start of the oldest spooled
+     * segment, or with none, the end of the last one (the state's offset); -1 before any timeline.
+     * One read under the lock, so a segment spooled meanwhile is never counted as committed.
+     */
+    synchronized long committedOffset() {
+        if (!pending.isEmpty()) {
+            return pending.get(0).startOffset();
+        }
+        return state == null ? -1 : state.offset();
+    }
+
     synchronized long bytes() {
         return bytes;
     }
@@ -228,7 +305,7 @@ final class Spool implements AutoCloseable {
             while (b.hasRemaining()) {
                 ch.write(b);
             }
-            ch.force(true);
+            fsync(ch, true);
         }
         try {
             Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -236,12 +313,20 @@ final class Spool implements AutoCloseable {
             Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
         }
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
+            fsync(d, true);
         }
+    }
+
+    private void fsync(FileChannel ch, boolean metadata) throws IOException {
+        beforeFsync.run();
+        ch.force(metadata);
     }
 
     @Override
     public void close() throws IOException {
+        synchronized (journalLock) {
+            closeJournal();
+        }
         try {
             lock.release();
         } finally {

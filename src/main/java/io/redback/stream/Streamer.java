@@ -50,13 +50,29 @@ public final class Streamer {
     private static final int READ_CHUNK = 64 * 1024;
 
     /**
+     * What a {@code FACK} (the offset {@code WAITAOF} waits for) vouches for: bytes fsync'd in
+     * the local spool, or bytes whose segment the repository has committed (they survive the
+     * loss of redback's host too).
+     */
+    public enum DurableAt { SPOOL, REPOSITORY }
+
+    /**
      * @param snapshotEvery  take a snapshot this often while streaming, or null for never
      * @param drainFor       how long a stop waits for the spool to reach the repository
+     * @param durableAt      what the FACK offset reports
      */
     public record Options(String source, Path spool, Duration flushInterval, long segmentSize, long maxSpool,
                           Duration snapshotEvery, Compression compression, Duration drainFor,
-                          ReplicaOptions link) {
+                          ReplicaOptions link, DurableAt durableAt) {
+        /** FACK reports the spool. */
+        public Options(String source, Path spool, Duration flushInterval, long segmentSize, long maxSpool,
+                       Duration snapshotEvery, Compression compression, Duration drainFor, ReplicaOptions link) {
+            this(source, spool, flushInterval, segmentSize, maxSpool, snapshotEvery, compression, drainFor, link,
+                    DurableAt.SPOOL);
+        }
+
         public Options {
+            Objects.requireNonNull(durableAt, "durableAt");
             Repository.checkSourceName(source);
             Objects.requireNonNull(spool, "spool");
             if (flushInterval.isNegative() || flushInterval.isZero()) {
@@ -84,6 +100,10 @@ public final class Streamer {
 
     private volatile boolean stopping;
     private volatile ReplicationLink link;
+    /** The link once its start is handled: acks go there (never with offsets of another history). */
+    private volatile ReplicationLink streaming;
+    private volatile Runnable beforeFsync = () -> { };
+    private GroupCommit durability;
     private volatile long received = -1;
     private volatile Thread runner;
     /** The last backlog warning, carried in stream.json's message. */
@@ -108,6 +128,8 @@ public final class Streamer {
         runner = Thread.currentThread();
         try (Spool opened = Spool.open(options.spool())) {
             spool = opened;
+            spool.beforeFsync(beforeFsync);
+            durability = new GroupCommit(spool, lock, () -> current);
             Spool.State state = spool.state().orElse(null);
             if (state != null && state.source() != null && !state.source().equals(options.source())) {
                 throw new IOException("the spool " + options.spool() + " belongs to source " + state.source()
@@ -120,10 +142,12 @@ public final class Streamer {
                     spool.saveState(resume.get());
                 }
             }
-            shipper = new Shipper(repository, spool, options.source(), options.compression(), events);
+            shipper = new Shipper(repository, spool, options.source(), options.compression(), events,
+                    options.durableAt() == DurableAt.REPOSITORY ? this::ackNow : () -> { });
             Thread shipping = daemon("redback-ship", this::shipLoop);
             Thread ticking = daemon("redback-tick", this::tickLoop);
             Thread acking = daemon("redback-ack", this::ackLoop);
+            Thread syncing = daemon("redback-sync", this::syncLoop);
             Thread watching = daemon("redback-backlog", this::backlogLoop);
             Thread snapshots = options.snapshotEvery() == null ? null : daemon("redback-snapshots", this::snapshotLoop);
             try {
@@ -135,6 +159,7 @@ public final class Streamer {
                 flush();
                 ticking.interrupt();
                 acking.interrupt();
+                syncing.interrupt();
                 watching.interrupt();
                 if (snapshots != null) {
                     snapshots.interrupt();
@@ -148,6 +173,7 @@ public final class Streamer {
                 join(shipping);
                 join(ticking);
                 join(acking);
+                join(syncing);
                 join(watching);
                 if (snapshots != null) {
                     join(snapshots);
@@ -232,11 +258,23 @@ public final class Streamer {
      */
     public long committedOffset() {
         Spool sp = spool;
-        if (sp == null) {
-            return -1;
-        }
-        long oldest = sp.oldestStartOffset();
-        return oldest >= 0 ? oldest : sp.state().map(Spool.State::offset).orElse(-1L);
+        return sp == null ? -1 : sp.committedOffset();
+    }
+
+    /** The offset up to which the spool holds the stream fsync'd (closed segments and the journal), or -1. */
+    public long durableOffset() {
+        GroupCommit d = durability;
+        return d == null ? -1 : d.durable();
+    }
+
+    /** What the FACK in each ACK says: the durable offset, or with --durable-at repository the committed one. */
+    private long fack() {
+        return options.durableAt() == DurableAt.REPOSITORY ? committedOffset() : durableOffset();
+    }
+
+    /** A test's slow disk: runs before every fsync of the spool. Set before {@link #run()}. */
+    void beforeSpoolFsync(Runnable hook) {
+        beforeFsync = hook;
     }
 
     private void linkLoop() {
@@ -251,6 +289,7 @@ public final class Streamer {
                 }
                 Spool.State state = begin(l, before);
                 backoff = FIRST_BACKOFF_MS;
+                streaming = l;
                 receive(l, state);
             } catch (IOException | RdbException | RuntimeException e) {
                 if (stopping) {
@@ -269,6 +308,7 @@ public final class Streamer {
                 }
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
             } finally {
+                streaming = null;
                 link = null;
             }
         }
@@ -284,6 +324,7 @@ public final class Streamer {
             repository.commit(timeline);
             Spool.State state = new Spool.State(options.source(), base.id(), full.replicationId(), full.offset(), -1);
             spool.saveState(state);
+            durability.reset(full.offset());
             received = full.offset();
             events.accept(new StreamEvent.TimelineStarted(base, before == null ? null : before.timeline(),
                     before == null ? -1 : before.offset()));
@@ -299,6 +340,7 @@ public final class Streamer {
         if (newId) {
             spool.saveState(state);
         }
+        durability.reset(state.offset());
         received = state.offset();
         events.accept(new StreamEvent.Continued(state.timeline(), state.offset(), cont.replicationId(), newId));
         return state;
@@ -352,7 +394,14 @@ public final class Streamer {
                 received = scanner.offset();
             }
             if (getack) {
-                l.ack(received);
+                // Answered at once with both offsets; if a client waits for durability, the group
+                // commit fsyncs what is pending and acks again right after.
+                long r = received;
+                long f = fack();
+                l.ack(r, f);
+                if (f < r) {
+                    durability.request();
+                }
             }
         }
     }
@@ -394,6 +443,7 @@ public final class Streamer {
                 closing.selectedDb());
         try {
             spool.add(closing.close(), closing.selectedDb(), options.source());
+            durability.spooled(closing.endOffset());
         } catch (IOException | RuntimeException e) {
             // Not durable, so not kept: the link is dropped and PSYNC asks again from the spool's offset.
             current = null;
@@ -451,6 +501,7 @@ public final class Streamer {
     private void ackLoop() {
         long lastAck = 0;
         long acked = -1;
+        long facked = -1;
         while (!stopping) {
             try {
                 Thread.sleep(ACK_NEW_BYTES_MS);
@@ -459,14 +510,63 @@ public final class Streamer {
             }
             long now = System.currentTimeMillis();
             long r = received;
-            ReplicationLink l = link;
-            if (l != null && r >= 0 && (r != acked || now - lastAck >= ACK_EVERY_MS)) {
+            long f = fack();
+            ReplicationLink l = streaming;
+            if (l != null && r >= 0 && (r != acked || f != facked || now - lastAck >= ACK_EVERY_MS)) {
                 try {
-                    l.ack(r);
+                    l.ack(r, f);
                     lastAck = now;
                     acked = r;
+                    facked = f;
                 } catch (IOException e) {
                     // The reader sees the broken link too and reconnects.
+                }
+            }
+        }
+    }
+
+    /** Acks now, after the durable (or committed) offset moved, so that a waiting WAITAOF returns. */
+    private void ackNow() {
+        ReplicationLink l = streaming;
+        if (l != null) {
+            try {
+                l.ack(received, fack());
+            } catch (IOException e) {
+                // The reader sees the broken link too and reconnects.
+            }
+        }
+    }
+
+    /**
+     * The group commit: when a client waits (a GETACK arrived) and received bytes are not
+     * durable yet, fsyncs them to the spool's journal and acks right after. With --durable-at
+     * repository, closes the open segment for the shipper instead, but only once the previous
+     * one is committed: writes that arrive during a PUT go into the next segment together.
+     */
+    private void syncLoop() {
+        while (!stopping) {
+            try {
+                if (!durability.awaitRequest(ACK_NEW_BYTES_MS)) {
+                    continue;
+                }
+                if (options.durableAt() == DurableAt.REPOSITORY) {
+                    while (!stopping && !spool.awaitEmpty(ACK_NEW_BYTES_MS)) {
+                        // The shipper is busy; what arrives meanwhile goes into the next segment.
+                    }
+                    flush();
+                } else {
+                    durability.sync();
+                    ackNow();
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                // Not durable, so not acknowledged: as when closing a segment fails, the link is
+                // dropped and PSYNC asks again from the spool's offset.
+                events.accept(new StreamEvent.SpoolFailed(spool.dir() + ": " + message(e)));
+                ReplicationLink l = link;
+                if (l != null) {
+                    l.close();
                 }
             }
         }
@@ -520,13 +620,19 @@ public final class Streamer {
         long now;
         long receivedNow;
         long oldest = spool.oldestArrivalMillis();
+        long unsynced = -1;
         synchronized (lock) {
             now = clock.millis();
             receivedNow = received;
             if (oldest < 0 && current != null && !current.isEmpty()) {
                 oldest = current.firstArrivalMillis();
             }
+            if (current != null) {
+                unsynced = current.unsyncedSinceMillis();
+            }
         }
+        long durable = durableOffset();
+        long durableLag = receivedNow >= 0 && durable >= 0 ? Math.max(0, receivedNow - durable) : 0;
         // Read after received: committed only grows, so committed == received means nothing that
         // had arrived by `now` is missing from the repository.
         long committed = committedOffset();
@@ -535,7 +641,9 @@ public final class Streamer {
             repository.write(new StreamStatus(StreamStatus.FORMAT_VERSION, options.source(), uri.address(), state,
                     Instant.ofEpochMilli(now), s == null ? null : s.timeline(), s == null ? null : s.replicationId(),
                     receivedNow, committed, spool.bytes(), lagBytes,
-                    oldest < 0 ? 0.0 : (now - oldest) / 1000.0, message));
+                    oldest < 0 ? 0.0 : (now - oldest) / 1000.0, message, durable, durableLag,
+                    durableLag == 0 || unsynced < 0 ? 0.0 : Math.max(0, now - unsynced) / 1000.0,
+                    options.durableAt().name().toLowerCase(java.util.Locale.ROOT)));
         } catch (IOException | RuntimeException e) {
             // The shipper reports repository trouble; a missed status is only a stale one.
         }

@@ -28,11 +28,16 @@ final class RunningStream implements AutoCloseable {
     }
 
     RunningStream(LocalRedisServer source, Repository repo, Path spool, Duration snapshotEvery, long maxSpool) {
-        Streamer.Options options = new Streamer.Options("src", spool, Duration.ofMillis(200), 64 * 1024, maxSpool,
+        this(source, repo, new Streamer.Options("src", spool, Duration.ofMillis(200), 64 * 1024, maxSpool,
                 snapshotEvery, Compression.DEFAULT, Duration.ofSeconds(20),
-                ReplicaOptions.defaults().withRetryFor(Duration.ofSeconds(5)));
+                ReplicaOptions.defaults().withRetryFor(Duration.ofSeconds(5))), () -> { });
+    }
+
+    /** With these options, and beforeFsync run before every fsync of the spool (a slow disk). */
+    RunningStream(LocalRedisServer source, Repository repo, Streamer.Options options, Runnable beforeFsync) {
         streamer = new Streamer(RedisUri.parse("redis://" + source.host() + ":" + source.port()), repo, options,
                 events::add, Clock.systemUTC());
+        streamer.beforeSpoolFsync(beforeFsync);
         thread = new Thread(() -> {
             try {
                 streamer.run();

@@ -20,7 +20,8 @@ import redis.clients.jedis.Jedis;
 
 /**
  * {@code redback stream} in a child JVM, SIGKILLed three times while a client writes without
- * pause, then restarted on the same spool: the stream resumes its timeline every time
+ * pause (with a WAIT now and then, so that the group commit journals the open segment), then
+ * restarted on the same spool (its journal spooled first): the stream resumes its timeline every time
  * (PSYNC continue from the spool's durable offset), no offset goes missing, and SIGTERM stops it
  * cleanly with everything in the repository. The replayed timeline equals the source.
  */
@@ -45,6 +46,9 @@ class StreamCrashTest {
                         j.incr("counter");
                         if (i % 100 == 0) {
                             j.select((int) (i / 100 % 4));
+                        }
+                        if (i % 40 == 0) {
+                            j.waitReplicas(1, 100); // a GETACK: the group commit journals the open segment
                         }
                         written.incrementAndGet();
                     }

@@ -50,6 +50,18 @@ public final class StreamProcess implements AutoCloseable {
      */
     public static StreamProcess start(Path dir, Map<String, String> env, String... options)
             throws IOException, InterruptedException {
+        StreamProcess stream = launch(dir, env, options);
+        try {
+            stream.awaitEvent("timeline-started", START_WAIT);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            stream.close();
+            throw e;
+        }
+        return stream;
+    }
+
+    /** Starts {@code redback stream --json OPTIONS} like {@link #start} but returns at once (its source may be down). */
+    public static StreamProcess launch(Path dir, Map<String, String> env, String... options) throws IOException {
         Files.createDirectories(dir);
         Path out = dir.resolve("stream.out");
         Path err = dir.resolve("stream.err");
@@ -58,14 +70,13 @@ public final class StreamProcess implements AutoCloseable {
         command.addAll(List.of(options));
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
         builder.environment().putAll(env);
-        StreamProcess stream = new StreamProcess(builder.start(), out, err);
-        try {
-            stream.awaitEvent("timeline-started", START_WAIT);
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            stream.close();
-            throw e;
-        }
-        return stream;
+        return new StreamProcess(builder.start(), out, err);
+    }
+
+    /** SIGKILL, as a power loss would stop it: nothing runs after this, no flush, no drain. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The events printed so far, one JSON object a line ({@code event}, {@code time}, ...); JSON Lines or it fails. */
@@ -102,7 +113,8 @@ public final class StreamProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    private void awaitEvent(String event, Duration wait) throws IOException, InterruptedException {
+    /** Waits until it printed an event of this kind; fails if it exits first or the wait is over. */
+    public void awaitEvent(String event, Duration wait) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         while (events().stream().noneMatch(e -> event.equals(e.path("event").asText()))) {
             if (!process.isAlive()) {
