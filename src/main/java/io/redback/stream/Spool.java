@@ -2,17 +2,17 @@ package io.redback.stream;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.redback.files.NewFile;
 import io.redback.repo.SegmentManifest.IndexEntry;
 import io.redback.repo.SnapshotId;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,7 +26,8 @@ import java.util.stream.Stream;
  * renamed into place) before anything else happens to it, and removed only after its manifest is
  * committed in the repository; {@code state.json} says where the stream stands (timeline,
  * replication id, offset, selected db) so that a restarted stream resumes with
- * {@code PSYNC <replid> <offset+1>}. A lock file keeps two streams out of one spool.
+ * {@code PSYNC <replid> <offset+1>}. A lock file keeps two streams out of one spool. The folder
+ * is created 0700 and every file 0600, as in a repository: a spool holds every write's values.
  */
 final class Spool implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -58,8 +59,8 @@ final class Spool implements AutoCloseable {
 
     /** Opens (creating) the spool at dir: takes its lock, drops half-written files, loads what waits. */
     static Spool open(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        FileChannel channel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        NewFile.createFolders(dir, NewFile.Mode.PRIVATE);
+        FileChannel channel = openLock(dir.resolve("lock"));
         FileLock lock;
         try {
             lock = channel.tryLock();
@@ -220,23 +221,17 @@ final class Spool implements AutoCloseable {
         return dir.resolve(String.format("%012d.aof", e.sequence()));
     }
 
+    /** A new file under a random name, 0600 (it holds the values of every write), fsynced and renamed. */
     private void writeAtomically(String name, byte[] data) throws IOException {
-        Path tmp = dir.resolve(name + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(data);
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-            ch.force(true);
-        }
+        NewFile.write(dir.resolve(name), data, NewFile.Mode.PRIVATE);
+    }
+
+    /** The lock file, 0600, opened without following a link (it is only locked, never written). */
+    private static FileChannel openLock(Path lock) throws IOException {
         try {
-            Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-        }
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
+            return NewFile.create(lock, NewFile.Mode.PRIVATE);
+        } catch (FileAlreadyExistsException e) {
+            return FileChannel.open(lock, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         }
     }
 
