@@ -130,7 +130,8 @@ public final class RestoreCommand implements Callable<Integer> {
             + "(or, for a point in time, appendonlydir); created if missing.")
     Path toDir;
 
-    @Option(names = "--force", description = "Replace an existing DIR/dump.rdb (or DIR/appendonlydir).")
+    @Option(names = "--force", description = "Replace an existing DIR/dump.rdb (or DIR/appendonlydir); never one "
+            + "that is a symbolic link.")
     boolean force;
 
     @Option(names = "--after", paramLabel = "TIME", description = "With --before: only a command at or after TIME "
