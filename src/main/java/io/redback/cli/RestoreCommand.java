@@ -198,6 +198,7 @@ public final class RestoreCommand implements Callable<Integer> {
         Path dir = toDir.toAbsolutePath().normalize();
         Path target = dir.resolve("dump.rdb");
         try {
+            NewFile.refuseLink(target); // said before "add --force", which would not help
             if (Files.exists(target) && !force) {
                 err.println("redback restore: " + target + " already exists: add --force to replace it, or choose "
                         + "another --to-dir");

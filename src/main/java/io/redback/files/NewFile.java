@@ -99,7 +99,7 @@ public final class NewFile implements Closeable {
     public static void refuseLink(Path path) throws IOException {
         if (Files.isSymbolicLink(path)) {
             throw new IOException(path + " is a symbolic link; redback never writes through or over a link: remove it, "
-                    + "or name the file it points to");
+                    + "or write to where it points");
         }
     }
 

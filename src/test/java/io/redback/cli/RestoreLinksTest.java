@@ -59,10 +59,11 @@ class RestoreLinksTest {
         Path dir = Files.createDirectories(tmp.resolve("restore"));
         Files.createSymbolicLink(dir.resolve("dump.rdb"), victim);
 
-        Run r = redback("restore", "--from-rdb", rdb.toString(), "--to-dir", dir.toString(), "--force");
-
-        assertThat(r.exit()).isEqualTo(Main.USAGE);
-        assertThat(r.err()).contains(dir.resolve("dump.rdb") + " is a symbolic link");
+        for (String force : new String[] {"--quiet", "--force"}) {
+            Run r = redback("restore", "--from-rdb", rdb.toString(), "--to-dir", dir.toString(), force);
+            assertThat(r.exit()).as(force).isEqualTo(Main.USAGE);
+            assertThat(r.err()).as(force).contains(dir.resolve("dump.rdb") + " is a symbolic link");
+        }
         assertThat(victim).hasContent("precious");
         assertThat(dir.resolve("dump.rdb")).isSymbolicLink();
     }
