@@ -1,13 +1,12 @@
 package io.redback.aof;
 
+import io.redback.files.NewFile;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,9 +15,12 @@ import java.util.Locale;
 /**
  * The writing half of a cut: a new appendonlydir (manifest, base and incr files, named as Redis
  * names them) or, for a single source file, one AOF file. The source is never written: an
- * output that is, or would overwrite, a source file is refused even with {@code --force}. Data
- * files are written and fsynced first; the manifest (or the renamed single file) comes last,
- * so an interrupted cut leaves a directory Redis refuses rather than one it loads wrongly.
+ * output that is, or holds, a source file (the same file by identity: a hard link or a symbolic
+ * link to it counts) is refused even with {@code --force}. Every file is written under a new
+ * random name and renamed over its own ({@link NewFile}), so even a link that appears later
+ * never lets a write reach the source or another file. Data files are written and fsynced first;
+ * the manifest (or the renamed single file) comes last, so an interrupted cut leaves a directory
+ * Redis refuses rather than one it loads wrongly.
  */
 final class CutWriter {
     /** One output file: its name, and the byte range of the source file it copies. */
@@ -44,6 +46,10 @@ final class CutWriter {
      */
     static CutWriter prepare(AofSet set, Path out, boolean force) throws IOException {
         boolean existingFile = Files.isRegularFile(out);
+        if (existingFile && Files.isSymbolicLink(out)) {
+            throw new IllegalArgumentException("--out " + out + " is a symbolic link; a cut never writes through or "
+                    + "over a link: remove it, or name the file itself");
+        }
         boolean looksLikeFile = existingFile
                 || (!Files.exists(out) && out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".aof"));
         if (looksLikeFile && set.multiPart()) {
@@ -59,6 +65,9 @@ final class CutWriter {
                         + p.path().getFileName() + ")") + "; the source is never modified: choose another output");
             }
         }
+        if (!looksLikeFile && Files.isDirectory(out)) {
+            refuseLinksToSource(set, out);
+        }
         if (existingFile && !force) {
             throw new IllegalArgumentException("--out " + out + " exists; add --force to replace it");
         }
@@ -73,6 +82,21 @@ final class CutWriter {
         return new CutWriter(set, out, looksLikeFile, force);
     }
 
+    /** A directory holding a hard or symbolic link to a source file (a {@code cp -al} copy) is the source too. */
+    private static void refuseLinksToSource(AofSet set, Path out) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(out)) {
+            for (Path f : ds) {
+                for (AofSet.Part p : set.parts()) {
+                    if (Files.isRegularFile(f) && sameFile(f, p.path())) {
+                        throw new IllegalArgumentException("--out " + out + " holds " + f.getFileName() + ", which is "
+                                + "the source file " + p.path() + " (a hard or symbolic link to it); the source is never "
+                                + "modified: choose another output");
+                    }
+                }
+            }
+        }
+    }
+
     private static boolean sameFile(Path a, Path b) throws IOException {
         return b != null && Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
     }
@@ -85,16 +109,8 @@ final class CutWriter {
     private CutReport.Output writeFile(CutScan scan) throws IOException {
         Path src = set.parts().get(0).path();
         long end = scan.keptEnd(0);
-        Path dir = out.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve("." + out.getFileName() + ".redback-" + ProcessHandle.current().pid() + ".tmp");
-        try {
-            copy(src, 0, end, tmp);
-            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        fsyncDir(dir);
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        copy(src, 0, end, out);
         return new CutReport.Output(out, false, null, null,
                 List.of(new CutReport.Written(String.valueOf(out.getFileName()), end)));
     }
@@ -112,17 +128,7 @@ final class CutWriter {
             copy(p.from(), p.start(), p.end(), out.resolve(p.name()));
             written.add(new CutReport.Written(p.name(), p.end() - p.start()));
         }
-        Path tmp = out.resolve("temp-" + manifestName);
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(manifest.toString().getBytes(StandardCharsets.UTF_8));
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-            ch.force(true);
-        }
-        Files.move(tmp, out.resolve(manifestName), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        fsyncDir(out);
+        NewFile.write(out.resolve(manifestName), manifest.toString().getBytes(StandardCharsets.UTF_8), NewFile.Mode.DEFAULT);
         written.add(new CutReport.Written(manifestName, manifest.length()));
         return new CutReport.Output(out, true, prefix, manifestName, written);
     }
@@ -181,11 +187,14 @@ final class CutWriter {
         }
     }
 
-    /** Copies bytes [start, end) of {@code src} to a new {@code dst} and fsyncs it. */
+    /**
+     * Copies bytes [start, end) of {@code src} into a new file renamed over {@code dst} (fsynced):
+     * whatever dst was (a hard link to the source included) is replaced, never written into.
+     */
     static void copy(Path src, long start, long end, Path dst) throws IOException {
         try (FileChannel in = FileChannel.open(src, StandardOpenOption.READ);
-             FileChannel o = FileChannel.open(dst, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                     StandardOpenOption.TRUNCATE_EXISTING)) {
+             NewFile file = NewFile.beside(dst, NewFile.Mode.DEFAULT)) {
+            FileChannel o = file.channel();
             long pos = start;
             while (pos < end) {
                 long n = in.transferTo(pos, end - pos, o);
@@ -195,15 +204,7 @@ final class CutWriter {
                 }
                 pos += n;
             }
-            o.force(true);
-        }
-    }
-
-    private static void fsyncDir(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // Some platforms cannot open a directory for fsync; the files themselves are synced.
+            file.commit();
         }
     }
 }

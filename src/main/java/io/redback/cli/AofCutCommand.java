@@ -101,7 +101,8 @@ public final class AofCutCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--force", description = "Write into a non-empty --out directory (files of the same names are "
-            + "replaced, other manifests removed) or over an existing --out file. Never over the source.")
+            + "replaced, other manifests removed) or over an existing --out file. Never over the source (a hard or symbolic link to it counts), "
+            + "never through or over a symbolic link.")
     boolean force;
 
     @Option(names = "--dry-run", description = "Find the cut and report it; write nothing (--out not needed).")

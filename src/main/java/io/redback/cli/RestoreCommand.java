@@ -1,5 +1,6 @@
 package io.redback.cli;
 
+import io.redback.files.NewFile;
 import io.redback.pitr.RestoreException;
 import io.redback.pitr.SnapshotFiles;
 import io.redback.rdb.RdbCheckReport;
@@ -15,14 +16,14 @@ import io.redback.repo.RepositoryUrl;
 import io.redback.repo.SnapshotManifest;
 import io.redback.repo.Storage;
 import java.io.BufferedInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -129,7 +130,8 @@ public final class RestoreCommand implements Callable<Integer> {
             + "(or, for a point in time, appendonlydir); created if missing.")
     Path toDir;
 
-    @Option(names = "--force", description = "Replace an existing DIR/dump.rdb (or DIR/appendonlydir).")
+    @Option(names = "--force", description = "Replace an existing DIR/dump.rdb (or DIR/appendonlydir); never one "
+            + "that is a symbolic link.")
     boolean force;
 
     @Option(names = "--after", paramLabel = "TIME", description = "With --before: only a command at or after TIME "
@@ -195,8 +197,8 @@ public final class RestoreCommand implements Callable<Integer> {
         }
         Path dir = toDir.toAbsolutePath().normalize();
         Path target = dir.resolve("dump.rdb");
-        Path tmp = dir.resolve("dump.rdb.tmp");
         try {
+            NewFile.refuseLink(target); // said before "add --force", which would not help
             if (Files.exists(target) && !force) {
                 err.println("redback restore: " + target + " already exists: add --force to replace it, or choose "
                         + "another --to-dir");
@@ -210,28 +212,26 @@ public final class RestoreCommand implements Callable<Integer> {
             SnapshotManifest m = null;
             RdbCheckReport report;
             String what;
-            try {
+            // A new file under a random name, renamed over dump.rdb once verified: a link planted in
+            // DIR is never written through, and a damaged RDB never replaces a good one.
+            try (NewFile tmp = NewFile.beside(target, NewFile.Mode.DEFAULT)) {
                 if (what().snapshot != null) {
                     try (Storage storage = repo.openStorage()) {
                         Repository repository = Repository.open(storage);
                         m = BackupCli.find(repository.catalog(), name, what().snapshot);
-                        download(storage, m, tmp);
+                        download(storage, m, tmp.channel());
                     }
                     what = "snapshot " + m.id() + " of " + m.source();
                 } else {
-                    copyPlain(what().fromRdb, tmp);
+                    copyPlain(what().fromRdb, tmp.channel(), target);
                     what = what().fromRdb;
                 }
-                report = check(tmp, m);
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                report = check(tmp.path(), m);
+                tmp.commit();
             } catch (Damaged e) {
-                Files.deleteIfExists(tmp);
                 err.println("redback restore: " + e.getMessage() + "; nothing was restored"
                         + (Files.exists(target) ? " (" + target + " is untouched)" : ""));
                 return Main.PROBLEM;
-            } catch (IOException | RuntimeException e) {
-                Files.deleteIfExists(tmp);
-                throw e;
             }
             out.println("restored " + what + " to " + target);
             out.println("  verified   " + (m != null ? "SHA-256 of the stored object and of the RDB match the manifest; "
@@ -257,7 +257,7 @@ public final class RestoreCommand implements Callable<Integer> {
     }
 
     /** Downloads and decompresses m's object into tmp, hashing both; throws Damaged on any mismatch. */
-    private void download(Storage storage, SnapshotManifest m, Path tmp) throws IOException, Damaged {
+    private void download(Storage storage, SnapshotManifest m, FileChannel tmp) throws IOException, Damaged {
         AtomicLong rawBytes = new AtomicLong();
         try (Progress p = Progress.start("restore", m.rawSize(), rawBytes::get, !progress.quiet)) {
             SnapshotFiles.download(storage, m, tmp, rawBytes);
@@ -266,8 +266,8 @@ public final class RestoreCommand implements Callable<Integer> {
         }
     }
 
-    /** Copies a plain RDB (a path, or s3://bucket/key) into tmp. */
-    private void copyPlain(String from, Path tmp) throws IOException {
+    /** Copies a plain RDB (a path, or s3://bucket/key) into tmp, which goes to target. */
+    private void copyPlain(String from, FileChannel tmp, Path target) throws IOException {
         if (from.regionMatches(true, 0, "s3://", 0, 5)) {
             int q = from.indexOf('?');
             String path = q < 0 ? from : from.substring(0, q);
@@ -278,26 +278,22 @@ public final class RestoreCommand implements Callable<Integer> {
             }
             RepositoryUrl url = RepositoryUrl.parse(path.substring(0, slash) + query, repo.env());
             String key = path.substring(slash + 1);
-            try (Storage storage = url.open(); InputStream in = storage.get(key);
-                 FileOutputStream file = new FileOutputStream(tmp.toFile())) {
-                copy(in, file, new AtomicLong());
-                file.getFD().sync();
+            try (Storage storage = url.open(); InputStream in = storage.get(key)) {
+                copy(in, Channels.newOutputStream(tmp), new AtomicLong());
             }
         } else {
             Path source = Path.of(from);
             if (!Files.isRegularFile(source)) {
                 throw new IOException(from + ": no such file");
             }
-            Path target = tmp.resolveSibling("dump.rdb");
             if (Files.exists(target) && Files.isSameFile(source, target)) {
                 throw new IllegalArgumentException(from + " is the file restore would write: choose another --to-dir");
             }
-            try (InputStream in = Files.newInputStream(source);
-                 FileOutputStream file = new FileOutputStream(tmp.toFile())) {
-                copy(in, file, new AtomicLong());
-                file.getFD().sync();
+            try (InputStream in = Files.newInputStream(source)) {
+                copy(in, Channels.newOutputStream(tmp), new AtomicLong()); // not closed: the channel is tmp's
             }
         }
+        tmp.force(true);
     }
 
     private static void copy(InputStream in, OutputStream out, AtomicLong count) throws IOException {

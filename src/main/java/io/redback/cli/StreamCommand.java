@@ -66,7 +66,7 @@ public final class StreamCommand implements Callable<Integer> {
     SourceNameOption name;
 
     @Option(names = "--spool", paramLabel = "DIR", description = "Local folder for segments not yet in the repository "
-            + "(default: ./redback-spool/<name>).")
+            + "(default: ./redback-spool/<name>); created 0700, its files 0600.")
     Path spool;
 
     @Option(names = "--flush-interval", paramLabel = "DURATION", defaultValue = "1s",

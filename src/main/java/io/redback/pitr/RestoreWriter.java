@@ -2,6 +2,7 @@ package io.redback.pitr;
 
 import io.redback.aof.AofManifest;
 import io.redback.aof.AofManifestException;
+import io.redback.files.NewFile;
 import io.redback.rdb.RdbCheckReport;
 import io.redback.redis.LocalRedisServer;
 import io.redback.redis.RedisConnection;
@@ -11,7 +12,6 @@ import io.redback.repo.VerifiedObject;
 import io.redback.resp.RespCommand;
 import io.redback.resp.RespWriter;
 import java.io.BufferedInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -92,6 +92,7 @@ public final class RestoreWriter {
             throw new RestoreException(RestoreException.Kind.TARGET_EXISTS, target + " already exists: add --force to "
                     + "replace it, or choose another --to-dir");
         }
+        NewFile.refuseLink(target); // before the work, not only at the rename
         if (options.format() == Format.RDB && options.redisServer() == null) {
             throw new IllegalArgumentException("--format rdb needs a redis-server to load the result");
         }
@@ -143,7 +144,7 @@ public final class RestoreWriter {
         ExpiryTracker expiry = new ExpiryTracker(nowMs);
         long commands = 0;
         long dropped = 0;
-        try (FileChannel out = FileChannel.open(incr, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel out = NewFile.create(incr, NewFile.Mode.DEFAULT)) {
             long lastTs = plan.startTime();
             if (lastTs >= 0) {
                 write(out, ("#TS:" + lastTs + "\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -201,12 +202,12 @@ public final class RestoreWriter {
     /** The segment's AOF bytes into file, verified against its manifest. */
     private void fetch(SegmentManifest s, Path file) throws IOException, RestoreException {
         try (VerifiedObject object = DataObjects.open(storage, VerifiedObject.Expected.of(s));
-             FileOutputStream out = new FileOutputStream(file.toFile())) {
+             FileChannel out = NewFile.create(file, NewFile.Mode.DEFAULT)) {
             InputStream raw = object.raw();
             byte[] buf = new byte[1 << 16];
             int n;
             while ((n = raw.read(buf)) >= 0) {
-                out.write(buf, 0, n);
+                write(out, buf, n);
                 progress.addAndGet(n);
             }
             DataObjects.verify(object);
@@ -257,7 +258,11 @@ public final class RestoreWriter {
     }
 
     private static void write(FileChannel out, byte[] bytes) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
+        write(out, bytes, bytes.length);
+    }
+
+    private static void write(FileChannel out, byte[] bytes, int length) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(bytes, 0, length);
         while (b.hasRemaining()) {
             out.write(b);
         }
@@ -272,7 +277,7 @@ public final class RestoreWriter {
         } catch (AofManifestException e) {
             throw new IllegalStateException("the manifest written is not one Redis reads: " + e.getMessage(), e);
         }
-        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel out = NewFile.create(file, NewFile.Mode.DEFAULT)) {
             write(out, formatted.getBytes(StandardCharsets.UTF_8));
             out.force(true);
         }
@@ -297,8 +302,12 @@ public final class RestoreWriter {
 
     // ------------------------------------------------------------------ files
 
-    /** Renames src to target; an existing target is moved into scratch first (and goes with it). */
+    /**
+     * Renames src to target; an existing target is moved into scratch first (and goes with it).
+     * A target that is a symbolic link is refused: nothing is written through or over a link.
+     */
     private static void moveIntoPlace(Path src, Path target, Path scratch) throws IOException {
+        NewFile.refuseLink(target);
         if (Files.isRegularFile(src) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
             Files.move(src, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } else {

@@ -1,13 +1,15 @@
 package io.redback.pitr;
 
+import io.redback.files.NewFile;
 import io.redback.rdb.RdbCheck;
 import io.redback.rdb.RdbCheckReport;
 import io.redback.repo.SnapshotManifest;
 import io.redback.repo.Storage;
 import io.redback.repo.VerifiedObject;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -23,7 +25,8 @@ public final class SnapshotFiles {
     }
 
     /**
-     * Downloads m's data object into file (created or replaced, fsynced), decompressing it.
+     * Downloads m's data object into file, which must not exist yet (it is created with
+     * CREATE_NEW, never through a link), decompressing it; fsynced.
      *
      * @param rawBytes advanced as RDB bytes are written (for a progress bar)
      * @throws RestoreException DAMAGED when the object is missing or a size or SHA-256 differs
@@ -31,16 +34,32 @@ public final class SnapshotFiles {
      */
     public static void download(Storage storage, SnapshotManifest m, Path file, AtomicLong rawBytes)
             throws IOException, RestoreException {
-        try (VerifiedObject object = DataObjects.open(storage, VerifiedObject.Expected.of(m));
-             FileOutputStream out = new FileOutputStream(file.toFile())) {
+        try (FileChannel out = NewFile.create(file, NewFile.Mode.DEFAULT)) {
+            download(storage, m, out, rawBytes);
+        }
+    }
+
+    /**
+     * Downloads m's data object into out, decompressing it, and fsyncs it.
+     *
+     * @param rawBytes advanced as RDB bytes are written (for a progress bar)
+     * @throws RestoreException DAMAGED when the object is missing or a size or SHA-256 differs
+     * @throws IOException when the storage or the file cannot be read or written
+     */
+    public static void download(Storage storage, SnapshotManifest m, FileChannel out, AtomicLong rawBytes)
+            throws IOException, RestoreException {
+        try (VerifiedObject object = DataObjects.open(storage, VerifiedObject.Expected.of(m))) {
             InputStream raw = object.raw();
             byte[] buf = new byte[1 << 16];
             int n;
             while ((n = raw.read(buf)) >= 0) {
-                out.write(buf, 0, n);
+                ByteBuffer b = ByteBuffer.wrap(buf, 0, n);
+                while (b.hasRemaining()) {
+                    out.write(b);
+                }
                 rawBytes.addAndGet(n);
             }
-            out.getFD().sync();
+            out.force(true);
             DataObjects.verify(object);
         }
     }

@@ -1,5 +1,6 @@
 package io.redback.redis;
 
+import io.redback.files.NewFile;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.RandomAccessFile;
@@ -395,7 +396,10 @@ public final class LocalRedisServer implements AutoCloseable {
 
         private LocalRedisServer launch(Path exe, Path workDir, int port, boolean ownsDir)
                 throws IOException, PortTaken {
-            Files.deleteIfExists(workDir.resolve(LOGFILE)); // Redis appends; a fresh log explains this attempt only
+            // Fresh, empty files of our own under both names (Redis appends to its log, so a fresh one
+            // explains this attempt only): a link planted in a shared --dir is refused, never written through.
+            NewFile.write(workDir.resolve(LOGFILE), new byte[0], NewFile.Mode.DEFAULT);
+            NewFile.write(workDir.resolve(CONSOLEFILE), new byte[0], NewFile.Mode.DEFAULT);
             List<String> cmd = new ArrayList<>(List.of(
                     exe.toString(),
                     "--port", Integer.toString(port),

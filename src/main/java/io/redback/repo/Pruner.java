@@ -27,8 +27,9 @@ import java.util.TreeSet;
  * timeline. Garbage: temporaries under tmp/, and snapshot or segment data objects without a
  * manifest (an interrupted backup, upload or prune), only once they are older than
  * {@link #GRACE}, because a younger one may belong to a backup or a stream still writing. A
- * crash at any point leaves a valid repository that the next prune finishes. A dry run plans
- * the same and changes nothing; the report says what goes and why the rest stays.
+ * crash at any point leaves a valid repository that the next prune finishes. Prune is also
+ * where the file backend's temporaries of crashed puts go ({@link Storage#removeTemporaries}),
+ * with the same grace. A dry run plans the same and changes nothing; the report says what goes and why the rest stays.
  */
 public final class Pruner {
     /** How old garbage must be before it is removed. */
@@ -129,6 +130,8 @@ public final class Pruner {
             for (Removal r : plan.removals()) {
                 storage.delete(r.key());
             }
+            // Temporaries of crashed puts (file backend): no listing shows them, so no Removal names them.
+            storage.removeTemporaries(plan.now.minus(GRACE));
         }
         return new Report(dryRun, policy, plan.snapshots, plan.timelines, plan.removals());
     }

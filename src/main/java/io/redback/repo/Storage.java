@@ -43,6 +43,16 @@ public interface Storage extends AutoCloseable {
     /** Every object whose key starts with prefix, sorted by key. An empty list when none. */
     List<ObjectInfo> list(String prefix) throws IOException;
 
+    /**
+     * Removes what interrupted puts left that no listing shows (the file backend's temporaries),
+     * once last written before {@code before}; returns how many. Only a command meant to delete
+     * calls it (prune, never a dry run): reading a repository never changes it. Object stores
+     * leave nothing of the kind (an object appears whole or not at all), so by default it does nothing.
+     */
+    default int removeTemporaries(java.time.Instant before) throws IOException {
+        return 0;
+    }
+
     /** Deletes key. Idempotent: deleting a missing key is not an error. */
     void delete(String key) throws IOException;
 

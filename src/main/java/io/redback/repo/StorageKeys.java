@@ -8,7 +8,7 @@ package io.redback.repo;
  */
 public final class StorageKeys {
     /** Marks the file backend's in-flight temporaries; no key may contain it. */
-    public static final String TEMPORARY_MARK = ".tmp-";
+    public static final String TEMPORARY_MARK = io.redback.files.NewFile.TEMPORARY_MARK;
 
     private static final int MAX_KEY_BYTES = 1024;
 

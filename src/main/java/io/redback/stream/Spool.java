@@ -2,6 +2,7 @@ package io.redback.stream;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.redback.files.NewFile;
 import io.redback.repo.SegmentManifest.IndexEntry;
 import io.redback.repo.SnapshotId;
 import java.io.IOException;
@@ -9,10 +10,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,7 +29,8 @@ import java.util.stream.Stream;
  * replication id, offset, selected db) so that a restarted stream resumes with
  * {@code PSYNC <replid> <offset+1>}. A lock file keeps two streams out of one spool. Between
  * segment closes, the group commit makes the open segment durable in {@code journal} (see
- * {@link Journal}); opening the spool after a crash spools what the journal holds.
+ * {@link Journal}); opening the spool after a crash spools what the journal holds. The folder
+ * is created 0700 and every file 0600, as in a repository: a spool holds every write's values.
  */
 final class Spool implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -64,8 +66,8 @@ final class Spool implements AutoCloseable {
 
     /** Opens (creating) the spool at dir: takes its lock, drops half-written files, loads what waits. */
     static Spool open(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        FileChannel channel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        NewFile.createFolders(dir, NewFile.Mode.PRIVATE);
+        FileChannel channel = openLock(dir.resolve("lock"));
         FileLock lock;
         try {
             lock = channel.tryLock();
@@ -215,7 +217,8 @@ final class Spool implements AutoCloseable {
         synchronized (journalLock) {
             closeJournal();
             writeAtomically(Journal.FILE, Journal.content(head, bytes));
-            journal = FileChannel.open(dir.resolve(Journal.FILE), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            journal = FileChannel.open(dir.resolve(Journal.FILE), StandardOpenOption.WRITE, StandardOpenOption.APPEND,
+                    LinkOption.NOFOLLOW_LINKS);
         }
     }
 
@@ -297,23 +300,18 @@ final class Spool implements AutoCloseable {
         return dir.resolve(String.format("%012d.aof", e.sequence()));
     }
 
+    /** A new file under a random name, 0600 (it holds the values of every write), fsynced and renamed. */
     private void writeAtomically(String name, byte[] data) throws IOException {
-        Path tmp = dir.resolve(name + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(data);
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-            fsync(ch, true);
-        }
+        beforeFsync.run(); // the test hook of a slow disk, as for every other fsync of the spool
+        NewFile.write(dir.resolve(name), data, NewFile.Mode.PRIVATE);
+    }
+
+    /** The lock file, 0600, opened without following a link (it is only locked, never written). */
+    private static FileChannel openLock(Path lock) throws IOException {
         try {
-            Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-        }
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            fsync(d, true);
+            return NewFile.create(lock, NewFile.Mode.PRIVATE);
+        } catch (FileAlreadyExistsException e) {
+            return FileChannel.open(lock, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         }
     }
 

@@ -115,4 +115,75 @@ class AofCutLogCommandTest {
         assertThat(r.exit()).isEqualTo(Main.OK);
         assertThat(r.out()).contains("(rounded down)", "is not a command boundary", "byte " + flushOffset);
     }
+
+    // ------------------------------------------------------------------ links never let a cut reach the source
+
+    @Test
+    void aHardLinkToTheSourceInsideTheOutputDirectoryIsRefusedEvenWithForceAndTheSourceKeepsItsBytes() throws Exception {
+        byte[] before = Files.readAllBytes(aof);
+        Path out = Files.createDirectories(tmp.resolve("copy")); // as `cp -al` leaves it
+        Files.createLink(out.resolve("appendonly.aof.1.incr.aof"), aof);
+
+        Run r = redback("aof", "cut", "--before", "FLUSHALL", "--force", "--out", out.toString(), aof.toString());
+
+        assertThat(r.exit()).isEqualTo(Main.USAGE);
+        assertThat(r.err()).contains("holds appendonly.aof.1.incr.aof, which is the source file", "never modified");
+        assertThat(Files.readAllBytes(aof)).isEqualTo(before);
+    }
+
+    @Test
+    void aSymbolicLinkToTheSourceInsideTheOutputDirectoryIsRefusedToo() throws Exception {
+        byte[] before = Files.readAllBytes(aof);
+        Path out = Files.createDirectories(tmp.resolve("copy"));
+        Files.createSymbolicLink(out.resolve("appendonly.aof.1.incr.aof"), aof);
+
+        Run r = redback("aof", "cut", "--before", "FLUSHALL", "--force", "--out", out.toString(), aof.toString());
+
+        assertThat(r.exit()).isEqualTo(Main.USAGE);
+        assertThat(Files.readAllBytes(aof)).isEqualTo(before);
+    }
+
+    @Test
+    void aHardLinkedOutputFileIsRefusedAndASymbolicLinkedOneNeverWrittenThrough() throws Exception {
+        byte[] before = Files.readAllBytes(aof);
+        Path hard = Files.createLink(tmp.resolve("hard.aof"), aof);
+        Run r = redback("aof", "cut", "--before", "FLUSHALL", "--force", "--out", hard.toString(), aof.toString());
+        assertThat(r.exit()).isEqualTo(Main.USAGE);
+        assertThat(r.err()).contains("is the source");
+
+        Path victim = Files.writeString(tmp.resolve("victim.aof"), "precious");
+        Path link = Files.createSymbolicLink(tmp.resolve("link.aof"), victim);
+        Run l = redback("aof", "cut", "--before", "FLUSHALL", "--force", "--out", link.toString(), aof.toString());
+        assertThat(l.exit()).isEqualTo(Main.USAGE);
+        assertThat(l.err()).contains("is a symbolic link");
+
+        assertThat(Files.readAllBytes(aof)).isEqualTo(before);
+        assertThat(victim).hasContent("precious");
+    }
+
+    @Test
+    void aLinkPlantedAtTheOldPredictableTemporaryNameIsNotWrittenThrough() throws Exception {
+        Path victim = Files.writeString(tmp.resolve("victim"), "precious");
+        Path out = tmp.resolve("restored.aof");
+        Files.createSymbolicLink(tmp.resolve(".restored.aof.redback-" + ProcessHandle.current().pid() + ".tmp"), victim);
+
+        Run r = redback("aof", "cut", "--before", "FLUSHALL", "--out", out.toString(), aof.toString());
+
+        assertThat(r.exit()).as(r.err()).isEqualTo(Main.OK);
+        assertThat(Files.size(out)).isEqualTo(flushOffset);
+        assertThat(victim).hasContent("precious");
+    }
+
+    @Test
+    void linksPlantedInAnOutputDirectoryAreRefusedNeverWrittenThrough() throws Exception {
+        Path victim = Files.writeString(tmp.resolve("victim"), "precious");
+        Path out = Files.createDirectories(tmp.resolve("cut"));
+        Files.createSymbolicLink(out.resolve("appendonly.aof.1.incr.aof"), victim);
+
+        Run r = redback("aof", "cut", "--before", "FLUSHALL", "--force", "--out", out.toString(), aof.toString());
+
+        assertThat(r.exit()).isEqualTo(Main.USAGE);
+        assertThat(r.err()).contains("is a symbolic link");
+        assertThat(victim).hasContent("precious");
+    }
 }

@@ -359,6 +359,23 @@ class PointInTimeRestoreTest {
             }
             assertThat(Files.readString(dir.resolve("appendonlydir/appendonly.aof.manifest"))).isEqualTo(
                     "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n");
+
+            // A target that is a symbolic link is neither written through nor replaced, even with --force.
+            Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+            Path theirs = Files.writeString(elsewhere.resolve("dump.rdb"), "not ours");
+            Path linked = Files.createDirectories(tmp.resolve("linked"));
+            Files.createSymbolicLink(linked.resolve("appendonlydir"), elsewhere);
+            Files.createSymbolicLink(linked.resolve("dump.rdb"), theirs);
+            for (String format : new String[] {"aof", "rdb"}) {
+                Run link = redback("restore", "--repo", repo(), "--to-dir", linked.toString(), "--at", sec(1), "--force",
+                        "--format", format, "-q");
+                assertThat(link.exit()).as(format).isEqualTo(2);
+                assertThat(link.err()).as(format).contains(" is a symbolic link");
+            }
+            assertThat(theirs).hasContent("not ours");
+            try (Stream<Path> files = Files.list(linked)) {
+                assertThat(files.filter(f -> !Files.isSymbolicLink(f))).as("nothing left behind").isEmpty();
+            }
         }
     }
 

@@ -419,6 +419,11 @@ class PrunerTest {
         }
 
         @Override
+        public int removeTemporaries(java.time.Instant before) throws IOException {
+            return inner.removeTemporaries(before);
+        }
+
+        @Override
         public InputStream getRange(String key, long offset, long length) throws IOException {
             return inner.getRange(key, offset, length);
         }

@@ -1,5 +1,6 @@
 package io.redback.repo.file;
 
+import io.redback.files.NewFile;
 import io.redback.repo.Storage;
 import io.redback.repo.StorageKeys;
 import java.io.IOException;
@@ -12,21 +13,16 @@ import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -37,20 +33,20 @@ import java.util.Set;
  * fsyncs the folder, so a reader sees the old file or the new one and a crash leaves at worst a
  * temporary (never listed, removed by prune). Files are created 0600 and folders 0700 where the
  * file system has POSIX permissions, because backups hold every secret in the database.
- * Deleting a key also removes the folders it leaves empty; listing removes temporaries that
- * have not been written for a day (left by a crash).
+ * Deleting a key also removes the folders it leaves empty. Nothing inside the root is followed
+ * if it is a symbolic link (the root itself may be one): a listing skips links, and a key whose
+ * path runs through one is refused, so a link planted in a repository can neither show objects
+ * from elsewhere nor redirect a write or a delete. Reading never deletes: temporaries left by a
+ * crash go only through {@link #removeTemporaries}, which prune calls.
  */
 public final class FileStorage implements Storage {
     private static final int COPY_BUFFER = 1 << 20;
-    private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> FOLDER_MODE = PosixFilePermissions.fromString("rwx------");
     // A concurrent delete may remove a folder this put just created; that many tries is plenty.
     private static final int CREATE_ATTEMPTS = 5;
-    private static final Duration STALE_TEMPORARY = Duration.ofDays(1);
 
     private final Path root;
     private final boolean posix;
-    private final SecureRandom random = new SecureRandom();
 
     /** A storage rooted at root (made absolute); the folder is created by the first put. */
     public FileStorage(Path root) {
@@ -66,21 +62,17 @@ public final class FileStorage implements Storage {
     @Override
     public void put(String key, InputStream data, long length) throws IOException {
         Path target = pathOf(key);
-        Path temp = null;
+        NewFile temp = null;
         try {
             temp = createTemporary(target);
-            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                copy(data, length, out, key);
-                out.force(true);
-            }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            copy(data, length, temp.channel(), key);
+            temp.commit();
             temp = null;
-            syncFolder(target.getParent());
         } catch (IOException e) {
             throw FileErrors.describe(e, "writing", key, root);
         } finally {
             if (temp != null) {
-                deleteQuietly(temp);
+                closeQuietly(temp);
                 try {
                     removeEmptyFolders(target.getParent());
                 } catch (IOException ignored) {
@@ -102,10 +94,12 @@ public final class FileStorage implements Storage {
         }
         Path path = pathOf(key);
         try {
+            refuseLinks(path);
             if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
                 throw missing(key);
             }
-            return new RangeInputStream(FileChannel.open(path, StandardOpenOption.READ), offset, length);
+            return new RangeInputStream(FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS),
+                    offset, length);
         } catch (IOException e) {
             throw FileErrors.isMissing(e) ? missing(key) : FileErrors.describe(e, "reading", key, root);
         }
@@ -115,7 +109,8 @@ public final class FileStorage implements Storage {
     public Optional<ObjectInfo> stat(String key) throws IOException {
         Path path = pathOf(key);
         try {
-            BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class);
+            refuseLinks(path.getParent());
+            BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             return a.isRegularFile() ? Optional.of(new ObjectInfo(key, a.size(), a.lastModifiedTime().toInstant()))
                     : Optional.empty();
         } catch (IOException e) {
@@ -130,35 +125,19 @@ public final class FileStorage implements Storage {
     public List<ObjectInfo> list(String prefix) throws IOException {
         StorageKeys.requirePrefix(prefix);
         int slash = prefix.lastIndexOf('/');
-        Path start = slash < 0 ? root : root.resolve(prefix.substring(0, slash));
         List<ObjectInfo> found = new ArrayList<>();
-        if (!Files.isDirectory(start)) {
-            return found;
-        }
         try {
+            Optional<Path> start = folderWithoutLinks(slash < 0 ? "" : prefix.substring(0, slash));
+            if (start.isEmpty()) {
+                return found;
+            }
             Path realRoot = root.toRealPath();
-            Files.walkFileTree(start.toRealPath(), new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes a) {
-                    String name = file.getFileName().toString();
-                    if (name.contains(StorageKeys.TEMPORARY_MARK)) {
-                        removeIfStale(file, a);
-                    } else if (a.isRegularFile()) {
-                        String key = keyOf(realRoot.relativize(file));
-                        if (key.startsWith(prefix)) {
-                            found.add(new ObjectInfo(key, a.size(), a.lastModifiedTime().toInstant()));
-                        }
+            walk(start.get(), (file, a) -> {
+                if (!file.getFileName().toString().contains(StorageKeys.TEMPORARY_MARK)) {
+                    String key = keyOf(realRoot.relativize(file));
+                    if (key.startsWith(prefix)) {
+                        found.add(new ObjectInfo(key, a.size(), a.lastModifiedTime().toInstant()));
                     }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                    // A concurrent delete may remove a file or folder while we walk: not an error.
-                    if (e instanceof NoSuchFileException) {
-                        return FileVisitResult.CONTINUE;
-                    }
-                    throw e;
                 }
             });
         } catch (NoSuchFileException e) {
@@ -170,10 +149,88 @@ public final class FileStorage implements Storage {
         return found;
     }
 
+    /**
+     * Removes the temporaries that crashed puts left anywhere in the repository and that have not
+     * been written since before; returns how many. A live put writes its temporary as it goes,
+     * so one untouched for a day has lost its writer. Links are not followed.
+     */
+    @Override
+    public int removeTemporaries(Instant before) throws IOException {
+        int[] removed = {0};
+        try {
+            Optional<Path> start = folderWithoutLinks("");
+            if (start.isEmpty()) {
+                return 0;
+            }
+            walk(start.get(), (file, a) -> {
+                if (file.getFileName().toString().contains(StorageKeys.TEMPORARY_MARK)
+                        && a.lastModifiedTime().toInstant().isBefore(before) && Files.deleteIfExists(file)) {
+                    removed[0]++;
+                }
+            });
+        } catch (NoSuchFileException e) {
+            return removed[0];
+        } catch (IOException e) {
+            throw FileErrors.describe(e, "removing temporaries in", "all keys", root);
+        }
+        return removed[0];
+    }
+
+    /** What a walk does with each regular file it meets. */
+    private interface FileAction {
+        void accept(Path file, BasicFileAttributes a) throws IOException;
+    }
+
+    /**
+     * Visits every regular file under start without following links: a link (to a file or a
+     * folder) is met as a link and skipped, so a walk never leaves the repository.
+     */
+    private static void walk(Path start, FileAction action) throws IOException {
+        Files.walkFileTree(start, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes a) throws IOException {
+                if (a.isRegularFile()) {
+                    action.accept(file, a);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                // A concurrent delete may remove a file or folder while we walk: not an error.
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+        });
+    }
+
+    /**
+     * The folder at relative path folder under the root (resolved, as the root may be a link), if
+     * it exists and neither it nor a folder between it and the root is a symbolic link.
+     */
+    private Optional<Path> folderWithoutLinks(String folder) throws IOException {
+        if (!Files.isDirectory(root)) {
+            return Optional.empty();
+        }
+        Path at = root.toRealPath();
+        if (!folder.isEmpty()) {
+            for (String part : folder.split("/")) {
+                at = at.resolve(part);
+                if (!Files.isDirectory(at, LinkOption.NOFOLLOW_LINKS)) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.of(at);
+    }
+
     @Override
     public void delete(String key) throws IOException {
         Path path = pathOf(key);
         try {
+            refuseLinks(path.getParent());
             if (Files.deleteIfExists(path)) {
                 Path folder = path.getParent();
                 syncFolder(folder);
@@ -204,14 +261,15 @@ public final class FileStorage implements Storage {
     }
 
     /**
-     * Removes a temporary left by a crashed put once it is a day old. Nothing else can see it to
-     * clean it up (listings hide temporaries), and a live put touches its temporary with every
-     * write, so a day without a write means its writer is gone. Best effort: a read-only
-     * repository simply keeps it.
+     * Throws when path, or a folder between it and the root, is a symbolic link: nothing inside a
+     * repository is followed, so that a planted link cannot send a read, a write or a delete elsewhere.
      */
-    private static void removeIfStale(Path temporary, BasicFileAttributes a) {
-        if (a.lastModifiedTime().toInstant().isBefore(Instant.now().minus(STALE_TEMPORARY))) {
-            deleteQuietly(temporary);
+    private void refuseLinks(Path path) throws IOException {
+        for (Path p = path; p != null && !p.equals(root) && p.startsWith(root); p = p.getParent()) {
+            if (Files.isSymbolicLink(p)) {
+                throw new IOException(p + " is a symbolic link; redback does not follow links inside a repository: "
+                        + "remove it (keep the real folder or file there)");
+            }
         }
     }
 
@@ -231,13 +289,12 @@ public final class FileStorage implements Storage {
     }
 
     /** Creates the key's temporary (and its folders), retrying if a concurrent delete removed a folder. */
-    private Path createTemporary(Path target) throws IOException {
+    private NewFile createTemporary(Path target) throws IOException {
         for (int attempt = 1; ; attempt++) {
+            refuseLinks(target.getParent());
             createFolders(target.getParent());
-            Path temp = target.resolveSibling(target.getFileName() + StorageKeys.TEMPORARY_MARK + randomHex());
             try {
-                FileChannel.open(temp, createOptions(), fileAttributes(FILE_MODE)).close();
-                return temp;
+                return NewFile.beside(target, NewFile.Mode.PRIVATE);
             } catch (NoSuchFileException e) {
                 if (attempt == CREATE_ATTEMPTS) {
                     throw e;
@@ -246,13 +303,9 @@ public final class FileStorage implements Storage {
         }
     }
 
-    private static Set<OpenOption> createOptions() {
-        return Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    }
-
     /** Creates folder and its missing parents one by one, 0700, fsyncing each new entry's parent. */
     private void createFolders(Path folder) throws IOException {
-        if (Files.isDirectory(folder)) {
+        if (Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS) || folder.equals(root) && Files.isDirectory(root)) {
             return;
         }
         Path parent = folder.getParent();
@@ -265,7 +318,7 @@ public final class FileStorage implements Storage {
                 syncFolder(parent);
             }
         } catch (FileAlreadyExistsException e) {
-            if (!Files.isDirectory(folder)) {
+            if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
                 throw new IOException(folder + " exists and is not a folder; the repository layout needs a folder there", e);
             }
         }
@@ -287,20 +340,8 @@ public final class FileStorage implements Storage {
         }
     }
 
-    /**
-     * Makes a folder's entries (a rename, a new file, a deletion) durable. Where a folder cannot
-     * be opened for reading (not POSIX), the platform offers no such guarantee and we skip it.
-     */
     private static void syncFolder(Path folder) throws IOException {
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(folder, StandardOpenOption.READ);
-        } catch (IOException e) {
-            return;
-        }
-        try (channel) {
-            channel.force(true);
-        }
+        NewFile.syncFolder(folder);
     }
 
     private static void copy(InputStream data, long length, FileChannel out, String key) throws IOException {
@@ -324,15 +365,9 @@ public final class FileStorage implements Storage {
         }
     }
 
-    private String randomHex() {
-        byte[] bytes = new byte[6];
-        random.nextBytes(bytes);
-        return HexFormat.of().formatHex(bytes);
-    }
-
-    private static void deleteQuietly(Path path) {
+    private static void closeQuietly(NewFile temp) {
         try {
-            Files.deleteIfExists(path);
+            temp.close();
         } catch (IOException ignored) {
             // The put already failed with the error that matters; a leftover temporary is garbage prune removes.
         }

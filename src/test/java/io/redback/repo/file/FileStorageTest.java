@@ -70,7 +70,7 @@ class FileStorageTest extends StorageContract {
     }
 
     @Test
-    void aListingSkipsTemporariesAndRemovesThoseADayOld() throws IOException {
+    void aListingSkipsTemporariesAndDeletesNothingOnlyRemoveTemporariesRemovesThoseADayOld() throws IOException {
         put(storage, "sources/a/dump.rdb", "x");
         Path fresh = root.resolve("sources/a/dump.rdb.tmp-0123456789ab");
         Path stale = root.resolve("sources/a/manifest.json.tmp-ba9876543210");
@@ -79,8 +79,51 @@ class FileStorageTest extends StorageContract {
         Files.setLastModifiedTime(stale, FileTime.from(Instant.now().minus(Duration.ofHours(25))));
 
         assertThat(storage.list("")).extracting(Storage.ObjectInfo::key).containsExactly("sources/a/dump.rdb");
+        assertThat(stale).as("reading never deletes").exists();
+
+        assertThat(storage.removeTemporaries(Instant.now().minus(Duration.ofDays(1)))).isEqualTo(1);
         assertThat(fresh).exists();
         assertThat(stale).doesNotExist();
+    }
+
+    @Test
+    void linksInsideTheRepositoryAreNeitherListedNorFollowedNorCleanedThrough() throws IOException {
+        put(storage, "sources/a/snapshots/1/manifest.json", "m");
+        Path elsewhere = Files.createDirectories(temp.resolve("elsewhere"));
+        Path theirs = Files.writeString(elsewhere.resolve("manifest.json"), "not ours");
+        Path theirStale = Files.writeString(elsewhere.resolve("x.json.tmp-0123456789ab"), "not ours either");
+        Files.setLastModifiedTime(theirStale, FileTime.from(Instant.now().minus(Duration.ofDays(3))));
+        Files.createSymbolicLink(root.resolve("tmp"), elsewhere);
+        Files.createSymbolicLink(root.resolve("sources/a/timelines"), elsewhere);
+        Files.createSymbolicLink(root.resolve("sources/a/snapshots/1/dump.rdb"), theirs);
+
+        assertThat(storage.list("")).extracting(Storage.ObjectInfo::key)
+                .containsExactly("sources/a/snapshots/1/manifest.json");
+        assertThat(storage.list("tmp/")).isEmpty();
+        assertThat(storage.list("sources/a/timelines/")).isEmpty();
+        assertThat(storage.stat("sources/a/snapshots/1/dump.rdb")).isEmpty();
+        assertThat(storage.removeTemporaries(Instant.now())).isZero();
+        assertThatThrownBy(() -> storage.get("sources/a/timelines/manifest.json")).hasMessageContaining("symbolic link");
+        assertThatThrownBy(() -> storage.get("sources/a/snapshots/1/dump.rdb")).hasMessageContaining("symbolic link");
+        assertThatThrownBy(() -> put(storage, "tmp/manifest.json", "overwritten")).hasMessageContaining("symbolic link");
+        assertThatThrownBy(() -> storage.delete("sources/a/timelines/manifest.json"))
+                .hasMessageContaining("symbolic link");
+
+        assertThat(theirs).hasContent("not ours");
+        assertThat(theirStale).hasContent("not ours either");
+        try (var left = Files.list(elsewhere)) {
+            assertThat(left.count()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void theRootItselfMayBeALink() throws IOException {
+        put(storage, "config.json", "{}");
+        Path link = Files.createSymbolicLink(temp.resolve("repo-link"), root);
+        FileStorage viaLink = new FileStorage(link);
+        assertThat(viaLink.list("")).extracting(Storage.ObjectInfo::key).containsExactly("config.json");
+        put(viaLink, "sources/a/stream.json", "{}");
+        assertThat(root.resolve("sources/a/stream.json")).hasContent("{}");
     }
 
     @Test
