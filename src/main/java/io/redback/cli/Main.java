@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
                 + "second of the shipped history (restore --at)."},
         subcommands = {CheckCommand.class, InspectCommand.class, DemoCommand.class, AofCommand.class,
                 InitCommand.class, BackupCommand.class, ListCommand.class, ShowCommand.class, RestoreCommand.class,
-                PruneCommand.class, CompactCommand.class, UnlockCommand.class, StreamCommand.class,
+                PruneCommand.class, CompactCommand.class, UnlockCommand.class, StreamCommand.class, DoctorCommand.class,
                 RepoLogCommand.class, StatusCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  ok (for check: the file is valid)",
