@@ -85,6 +85,12 @@ final class HostChecks {
         if (dir == null) {
             return Check.skip(id, "the data dir is unknown: " + s.configRefused);
         }
+        if (dir.isEmpty()) {
+            // CONFIG GET dir is the server's getcwd(), which fails once the directory is removed.
+            return Check.fail(id, "the server's data dir no longer exists (CONFIG GET dir answers nothing: the "
+                    + "directory it changed into was removed): every BGSAVE fails", evidence("dir", dir),
+                    "CONFIG SET dir <an existing directory the server may write>; CONFIG REWRITE; then BGSAVE");
+        }
         Path p = Path.of(dir);
         if (!Files.isDirectory(p)) {
             return Check.fail(id, "the data dir " + dir + " does not exist or is not a directory here: every BGSAVE "
@@ -175,7 +181,7 @@ final class HostChecks {
             return Check.skip(id, "the data dir is unknown: " + s.configRefused);
         }
         Path d = Path.of(dir);
-        if (!Files.isDirectory(d)) {
+        if (dir.isEmpty() || !Files.isDirectory(d)) {
             return Check.skip(id, "the data dir " + dir + " is not visible here");
         }
         List<Path> files = new ArrayList<>();

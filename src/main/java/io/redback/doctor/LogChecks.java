@@ -54,7 +54,7 @@ final class LogChecks {
             return Check.skip(id, "the server logs to stdout (logfile \"\"): read it with journalctl or docker logs");
         }
         Path p = Path.of(logfile);
-        if (!p.isAbsolute() && s.config("dir") != null) {
+        if (!p.isAbsolute() && s.config("dir") != null && !s.config("dir").isEmpty()) {
             p = Path.of(s.config("dir")).resolve(p); // the server changes into dir before it opens the log
         }
         if (!Files.isReadable(p)) {
