@@ -75,7 +75,8 @@ final class SecurityChecks {
                 return Check.skip(id, "cannot ask ACL DRYRUN default " + c + " (needs Redis 7+ and a user allowed "
                         + "to run ACL DRYRUN)");
             }
-            if (may) {
+            // Redis 7 refuses DEBUG to every user while enable-debug-command is no.
+            if (may && !(c.equals("DEBUG") && "no".equals(s.config("enable-debug-command")))) {
                 reachable.add(c);
             }
         }

@@ -130,7 +130,7 @@ class DoctorCommandTest {
             JsonNode dangerous = check(open, "security.dangerous-commands");
             assertThat(dangerous.get("status").asText()).isEqualTo("warn");
             assertThat(dangerous.get("evidence").get("reachableByDefaultUser").toString())
-                    .contains("FLUSHALL", "FLUSHDB", "CONFIG");
+                    .contains("FLUSHALL", "FLUSHDB", "CONFIG").doesNotContain("DEBUG"); // enable-debug-command no
             assertThat(dangerous.get("fix").asText()).contains("ACL SETUSER default", "-flushall");
 
             c.call("ACL", "SETUSER", "monitor", "on", ">s3cret", "+@all", "-config", "-acl");
