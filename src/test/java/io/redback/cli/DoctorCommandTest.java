@@ -222,6 +222,44 @@ class DoctorCommandTest {
     }
 
     @Test
+    void aofWritesFailingOnAFullDiskAreFound() throws Exception {
+        // The data dir is a 1 MiB tmpfs mounted in the server's own user and mount namespace (so its
+        // log there is not visible to doctor, outside).
+        Path dir = Files.createDirectories(tmp.resolve("full"));
+        Path aofDir = dir;
+        Path wrapper = tmp.resolve("redis-server-on-full-disk");
+        Files.writeString(wrapper, "#!/bin/sh\nexec unshare --user --map-root-user --mount sh -c "
+                + "'mount -t tmpfs -o size=1m tmpfs \"$0\" && exec \"$@\"' '" + aofDir + "' '" + TestRedis.binary()
+                + "' \"$@\"\n");
+        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
+        Process probe = new ProcessBuilder("unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+                "mount -t tmpfs -o size=1m tmpfs '" + aofDir + "'").redirectErrorStream(true).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(probe.waitFor() == 0,
+                "user namespaces with tmpfs mounts are not allowed here");
+        try (LocalRedisServer redis = LocalRedisServer.builder().binary(wrapper).dir(dir).config("appendonly", "yes")
+                .start(); RedisConnection c = redis.connect()) {
+            byte[] value = new byte[64 * 1024];
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (!"err".equals(c.info("persistence").get("aof_last_write_status"))) {
+                assertThat(System.nanoTime()).as("the AOF fills the tmpfs").isLessThan(deadline);
+                try {
+                    c.call("SET", "k" + System.nanoTime(), value);
+                } catch (io.redback.redis.RedisErrorReply e) {
+                    Thread.sleep(20); // MISCONF: writes are refused once the AOF cannot be written
+                }
+            }
+            JsonNode doc = redback("doctor", "--redis", uri(redis), "--json").json();
+            JsonNode write = check(doc, "info.aof-last-write");
+            assertThat(write.get("status").asText()).isEqualTo("fail");
+            assertThat(write.get("evidence").get("aof_last_write_status").asText()).isEqualTo("err");
+            assertThat(write.get("fix").asText()).contains("free space");
+            assertThat(status(doc, "config.appendfsync")).isEqualTo("ok");
+            assertThat(status(doc, "config.aof-timestamps")).isEqualTo("warn");
+            assertThat(status(doc, "config.aof-rewrite")).isEqualTo("ok");
+        }
+    }
+
+    @Test
     void anUnreachableServerExitsTwo() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
