@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.redback.redis.LocalRedisServer;
 import io.redback.redis.RedisConnection;
+import io.redback.testsupport.ServerReleases;
 import io.redback.testsupport.TestRedis;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -13,6 +14,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The runbook "is persistence configured sanely?" against real servers with each problem provoked:
@@ -256,6 +259,22 @@ class DoctorCommandTest {
             assertThat(status(doc, "config.appendfsync")).isEqualTo("ok");
             assertThat(status(doc, "config.aof-timestamps")).isEqualTo("warn");
             assertThat(status(doc, "config.aof-rewrite")).isEqualTo("ok");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"redis-7.4.1", "valkey-8.0.1"})
+    void newerReleasesAreCheckedTheSameWay(String release) throws Exception {
+        try (LocalRedisServer redis = ServerReleases.server(release).config("appendonly", "yes").start()) {
+            Cli.Run run = redback("doctor", "--redis", uri(redis), "--json");
+            assertThat(run.exit()).as(run.err()).isEqualTo(1);
+            JsonNode doc = run.json();
+            assertThat(status(doc, "config.persistence")).isEqualTo("ok");
+            assertThat(status(doc, "info.aof-last-write")).isEqualTo("ok");
+            assertThat(status(doc, "info.aof-rewrite")).isEqualTo("ok");
+            assertThat(status(doc, "security.default-user")).isEqualTo("fail");
+            assertThat(status(doc, "security.dangerous-commands")).isEqualTo("warn");
+            assertThat(check(doc, "host.nofile").get("evidence").get("pid").asLong()).isEqualTo(redis.pid());
         }
     }
 
