@@ -249,6 +249,19 @@ class RecoverCommandTest {
         assertThat(doc.get("redisWould").asText()).startsWith("refuses to start");
         assertThat(doc.get("applied")).isEmpty();
         assertThat(Files.readAllBytes(rdb)).isEqualTo(b);
+
+        // with a repository holding a snapshot of the source, restoring it is an option
+        Path repo = work.resolve("rdb-only-repo");
+        try (LocalRedisServer redis = server().start(); RedisConnection c = redis.connect()) {
+            c.call("SET", "a", "1");
+            assertThat(redback("backup", "--redis", "redis://127.0.0.1:" + redis.port(), "--repo", repo.toString(),
+                    "--name", "cache-1", "-q").exit()).isZero();
+        }
+        JsonNode withRepo = json(redback("recover", "--dir", d.toString(), "--repo", repo.toString(), "--json"));
+        JsonNode restore = withRepo.get("options").get(optionIds(withRepo).indexOf("restore-repo"));
+        assertThat(restore.get("action").asText()).startsWith("redback restore --repo " + repo)
+                .contains("--name cache-1 --snapshot latest --to-dir " + d + "-restored");
+        assertThat(restore.get("byApply").asBoolean()).isFalse();
         assertThat(digest).isNotBlank();
     }
 
