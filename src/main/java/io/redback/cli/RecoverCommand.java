@@ -153,7 +153,7 @@ public final class RecoverCommand implements Callable<Integer> {
 
     /** The repository's newest restorable point for the source, when --repo is given. */
     private Recovery.RepoPoint repoPoint(StartupConfig c) throws IOException {
-        if (!spec.commandLine().getParseResult().hasMatchedOption("--repo")) {
+        if (!spec.commandLine().getParseResult().hasMatchedOption("--repo") && Main.env(spec).get("REDBACK_REPO") == null) {
             if (name != null) {
                 throw new IllegalArgumentException("--name goes with --repo");
             }

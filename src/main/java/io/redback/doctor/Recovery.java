@@ -215,7 +215,7 @@ public final class Recovery {
             a.files.add(new FileState("manifest", manifest, "missing", "no " + manifest.getFileName() + " in "
                     + config.aofDir() + ", but AOF files are there"));
             rebuild(a, "the manifest is missing", "starts with an EMPTY dataset: without a manifest it ignores the "
-                    + "files in " + config.appenddirname() + " (and later writes over them)");
+                    + "files in " + config.appenddirname() + ", then writes an empty base over theirs");
             return;
         }
         a.source = Source.NONE;

@@ -189,6 +189,7 @@ class RecoverCommandTest {
         assertThat(doc.get("verdict").asText()).isEqualTo("repairable");
         assertThat(doc.get("redisWould").asText()).contains("EMPTY dataset");
         assertThat(optionIds(doc)).contains("rebuild-manifest");
+        assertThat(load(missing, true)).as("Redis itself starts empty").matches("0+");
         assertThat(redback("recover", "--dir", missing.toString(), "--appendonly", "yes", "--apply").exit()).isZero();
         assertThat(Files.readString(manifest)).isEqualTo(
                 "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n");
