@@ -253,6 +253,10 @@ public final class Recovery {
                 a.redisWould = config.aofLoadTruncated()
                         ? "loads it, dropping the same torn tail itself (aof-load-truncated yes) and truncating the file"
                         : "refuses to start (aof-load-truncated no): \"Unexpected end of file reading the append only file\"";
+                if (config.aofLoadTruncated()) {
+                    a.options.add(new Option("redis-itself", "start Redis as it is: aof-load-truncated yes drops the "
+                            + "same tail and truncates the file, keeping no copy of it", loss(cut), false, false));
+                }
             }
             default -> {
                 a.worse(Verdict.DAMAGED);

@@ -126,6 +126,10 @@ class RecoverCommandTest {
                 "truncate-tail [--apply]");
         assertThat(Files.readAllBytes(f)).hasSize(incr.length - 9);
 
+        JsonNode lenient = json(redback("recover", "--dir", d.toString(), "--appendonly", "yes", "--json"));
+        assertThat(optionIds(lenient)).containsExactly("truncate-tail", "redis-itself");
+        assertThat(lenient.get("options").get(1).get("loses")).isEqualTo(lenient.get("options").get(0).get("loses"));
+
         Cli.Run applied = redback("recover", "--dir", d.toString(), "--appendonly", "yes", "--apply", "--json");
         assertThat(applied.exit()).as(applied.err()).isZero();
         JsonNode doc = json(applied);
