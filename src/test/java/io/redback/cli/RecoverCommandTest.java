@@ -228,6 +228,36 @@ class RecoverCommandTest {
     }
 
     @Test
+    void anOldStyleAofWithAnRdbPreambleAndATornTailLoadsAfterApply() throws Exception {
+        Path d = work.resolve("old-style-preamble");
+        Files.createDirectories(d);
+        byte[] preamble = Files.readAllBytes(Path.of(RecoverCommandTest.class.getResource(
+                "/fixtures/redis-tests/rdb-preamble.aof").toURI()));
+        Path aof = d.resolve("appendonly.aof");
+        byte[] torn = Arrays.copyOf(preamble, preamble.length + incr.length - 4);
+        System.arraycopy(incr, 0, torn, preamble.length, incr.length - 4);
+        Files.write(aof, torn);
+        String redisKeeps = load(d, true);
+        Cli.Run applied = redback("recover", "--dir", d.toString(), "--appendonly", "yes", "--apply", "--json");
+        assertThat(applied.exit()).as(applied.out() + applied.err()).isZero();
+        assertThat(json(applied).get("applied").get(0).get("what").asText()).startsWith("truncated the torn tail");
+        assertThat(load(d, false)).isEqualTo(redisKeeps);
+    }
+
+    @Test
+    void aListedFileThatIsMissingIsDamageNothingRepairs() throws Exception {
+        Path d = copy("missing-incr");
+        Files.delete(d.resolve("appendonlydir").resolve(INCR));
+        Cli.Run run = redback("recover", "--dir", d.toString(), "--appendonly", "yes", "--apply", "--force", "--json");
+        assertThat(run.exit()).isEqualTo(1);
+        JsonNode doc = json(run);
+        assertThat(doc.get("verdict").asText()).isEqualTo("damaged");
+        assertThat(doc.get("applied")).isEmpty();
+        assertThat(doc.get("redisWould").asText()).startsWith("refuses to start").contains(INCR);
+        assertThat(Files.readString(d.resolve("appendonlydir/appendonly.aof.manifest"))).contains(INCR);
+    }
+
+    @Test
     void anRdbOnlyDirIsCheckedAndADamagedRdbIsNeverTouched() throws Exception {
         Path d = work.resolve("rdb-only");
         Files.createDirectories(d);
