@@ -76,6 +76,25 @@ public final class AofFix {
             throw new Refused("not fixed: " + file + " is " + size + " bytes now but was " + cut.size()
                     + " when checked; is Redis still writing it? Stop Redis and check again.");
         }
+        Path backup = keepOriginal(file, now);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.truncate(cut.truncateTo());
+            ch.force(true);
+        }
+        fsync(file.toAbsolutePath().getParent(), true);
+        return new Result(file, backup, size, Files.size(file), cut.droppedCommands(), cut.droppedIncomplete(),
+                cut.droppedFromTime(), cut.droppedToTime());
+    }
+
+    /**
+     * Copies file to {@code <name>.<UTC time>.orig} beside it (never over an existing one) and
+     * forces the copy to disk: what every repair does before it changes a file.
+     *
+     * @return the copy
+     * @throws Refused if a copy of that name exists already
+     */
+    public static Path keepOriginal(Path file, Instant now) throws IOException, Refused {
+        long size = Files.size(file);
         Path backup = file.resolveSibling(file.getFileName() + "." + STAMP.format(now) + ".orig");
         try {
             Files.copy(file, backup);
@@ -87,17 +106,12 @@ public final class AofFix {
             throw new IOException("the backup " + backup + " is " + Files.size(backup) + " bytes, expected " + size
                     + "; " + file + " was not changed");
         }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.truncate(cut.truncateTo());
-            ch.force(true);
-        }
-        fsync(file.toAbsolutePath().getParent(), true);
-        return new Result(file, backup, size, Files.size(file), cut.droppedCommands(), cut.droppedIncomplete(),
-                cut.droppedFromTime(), cut.droppedToTime());
+        fsync(backup.toAbsolutePath().getParent(), true);
+        return backup;
     }
 
     /** Forces a file (or, on Linux, a directory's entries) to disk. */
-    static void fsync(Path path, boolean directory) throws IOException {
+    public static void fsync(Path path, boolean directory) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {

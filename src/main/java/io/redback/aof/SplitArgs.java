@@ -8,14 +8,15 @@ import java.util.List;
  * Redis's {@code sdssplitargs} and {@code sdscatrepr}, byte for byte: how manifest lines are
  * split into tokens (blanks separate; "double quotes" with \\xHH, \\n, \\r, \\t, \\b, \\a and
  * \\&lt;char&gt; escapes; 'single quotes' with only \\'; a closing quote must be followed by a
- * blank or the end) and how a name that needs it is quoted when written.
+ * blank or the end) and how a name that needs it is quoted when written. Redis splits
+ * {@code redis.conf} lines the same way, so the config reader of {@code recover} uses it too.
  */
-final class SplitArgs {
+public final class SplitArgs {
     private SplitArgs() {
     }
 
     /** The tokens of a line, or null where Redis fails (unbalanced quotes, a quote followed by a non-blank). */
-    static List<byte[]> split(byte[] line) {
+    public static List<byte[]> split(byte[] line) {
         List<byte[]> tokens = new ArrayList<>();
         int p = 0;
         int n = line.length;

@@ -87,7 +87,8 @@ public final class RedisConnector {
 
     /**
      * AUTH when the URI has a password, then PING to learn whether the server wants one.
-     * Replies of a server that is loading (-LOADING) are left to the caller's next command.
+     * Replies of a server that is loading (-LOADING) or refuses writes after a failed save
+     * (-MISCONF) are left to the caller's next command.
      */
     void login(Caller caller) throws IOException {
         try {
@@ -112,7 +113,9 @@ public final class RedisConnector {
                 if (e.code().equals("DENIED")) {
                     throw new RedisAccessException(Reason.PERMISSION, uri + " refuses the connection: " + e.getMessage());
                 }
-                if (!e.code().equals("LOADING") && !e.code().equals("NOPERM")) {
+                // MISCONF: the server answers but refuses writes (and, in 7.0, PING) because its last
+                // BGSAVE failed; it is reachable, and doctor or a backup must still get in.
+                if (!e.code().equals("LOADING") && !e.code().equals("NOPERM") && !e.code().equals("MISCONF")) {
                     throw new RedisAccessException(Reason.PROTOCOL, uri + " refused PING: " + e.getMessage());
                 }
             }
