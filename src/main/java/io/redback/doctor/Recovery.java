@@ -1,5 +1,6 @@
 package io.redback.doctor;
 
+import io.redback.files.NewFile;
 import io.redback.aof.AofCheck;
 import io.redback.aof.AofCheckReport;
 import io.redback.aof.AofCut;
@@ -445,19 +446,8 @@ public final class Recovery {
                 throw new IOException(e.getMessage(), e);
             }
         }
-        Path dir = manifest.toAbsolutePath().getParent();
-        Path tmp = dir.resolve("." + manifest.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ch.write(java.nio.ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8)));
-            ch.force(true);
-        }
-        try {
-            Files.move(tmp, manifest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        AofFix.fsync(dir, true);
+        // Redis's own file: its usual mode, written beside under a random name and renamed in.
+        NewFile.write(manifest, content.getBytes(StandardCharsets.UTF_8), NewFile.Mode.DEFAULT);
         return new Action("rebuilt the manifest from the files present", manifest, original);
     }
 }
