@@ -200,16 +200,8 @@ public final class RestoreWriter {
 
     /** The segment's AOF bytes into file, verified against its manifest. */
     private void fetch(SegmentManifest s, Path file) throws IOException, RestoreException {
-        try (VerifiedObject object = DataObjects.open(storage, VerifiedObject.Expected.of(s));
-             FileOutputStream out = new FileOutputStream(file.toFile())) {
-            InputStream raw = object.raw();
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = raw.read(buf)) >= 0) {
-                out.write(buf, 0, n);
-                progress.addAndGet(n);
-            }
-            DataObjects.verify(object);
+        try (FileOutputStream out = new FileOutputStream(file.toFile())) {
+            DataObjects.fetch(storage, VerifiedObject.Expected.of(s), out, progress);
         }
     }
 

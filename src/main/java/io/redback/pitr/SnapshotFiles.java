@@ -7,7 +7,6 @@ import io.redback.repo.Storage;
 import io.redback.repo.VerifiedObject;
 import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -31,17 +30,9 @@ public final class SnapshotFiles {
      */
     public static void download(Storage storage, SnapshotManifest m, Path file, AtomicLong rawBytes)
             throws IOException, RestoreException {
-        try (VerifiedObject object = DataObjects.open(storage, VerifiedObject.Expected.of(m));
-             FileOutputStream out = new FileOutputStream(file.toFile())) {
-            InputStream raw = object.raw();
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = raw.read(buf)) >= 0) {
-                out.write(buf, 0, n);
-                rawBytes.addAndGet(n);
-            }
+        try (FileOutputStream out = new FileOutputStream(file.toFile())) {
+            DataObjects.fetch(storage, VerifiedObject.Expected.of(m), out, rawBytes);
             out.getFD().sync();
-            DataObjects.verify(object);
         }
     }
 

@@ -10,7 +10,6 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -102,10 +101,17 @@ public final class FileStorage implements Storage {
         }
         Path path = pathOf(key);
         try {
-            if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+            BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class);
+            if (a.isDirectory()) {
                 throw missing(key);
             }
+            // A FIFO would block the open until a writer comes, a device never ends: neither is an object.
+            if (!a.isRegularFile()) {
+                throw missing(key, "not a regular file (a FIFO, a device or a socket), so not an object");
+            }
             return new RangeInputStream(FileChannel.open(path, StandardOpenOption.READ), offset, length);
+        } catch (NoSuchFileException e) {
+            throw e.getFile() != null && e.getFile().equals(key) ? e : missing(key);
         } catch (IOException e) {
             throw FileErrors.isMissing(e) ? missing(key) : FileErrors.describe(e, "reading", key, root);
         }
@@ -227,7 +233,11 @@ public final class FileStorage implements Storage {
     }
 
     private static NoSuchFileException missing(String key) {
-        return new NoSuchFileException(key, null, "no such object");
+        return missing(key, "no such object");
+    }
+
+    private static NoSuchFileException missing(String key, String reason) {
+        return new NoSuchFileException(key, null, reason);
     }
 
     /** Creates the key's temporary (and its folders), retrying if a concurrent delete removed a folder. */
