@@ -182,45 +182,52 @@ final class RepoCheck {
         }
     }
 
-    /** Reads and verifies one segment; the transaction open at its end (NONE when it could not be read). */
+    /**
+     * Reads and verifies one segment as it streams by (a segment of any size needs a buffer of
+     * memory); the transaction open at its end (NONE when it could not be read). When both the
+     * object and its command log are wrong, the object's damage is the better explanation.
+     */
     private SegmentCommands.Carry readSegment(SegmentManifest s, SegmentCommands.Carry carry, String timeline,
                                               Problems p) throws IOException {
-        byte[] raw;
         String problem;
+        String logProblem = null;
+        SegmentCommands.Carry after = SegmentCommands.Carry.NONE;
         try (VerifiedObject r = VerifiedObject.open(storage, VerifiedObject.Expected.of(s))) {
-            raw = r.raw().readNBytes((int) Math.min(Integer.MAX_VALUE - 16, s.rawSize() + 1));
+            try {
+                after = commands(new SegmentCommands(r.raw(), s, carry), s);
+            } catch (SegmentCommands.Damage e) {
+                logProblem = e.getMessage();
+            }
             problem = r.problem();
             bytesRead += r.storedBytes();
         } catch (NoSuchFileException e) {
             p.add("missing", s.object(), timeline, s.object() + " disappeared while being checked");
             return SegmentCommands.Carry.NONE;
         }
-        if (problem != null) {
-            p.add("damaged", s.object(), timeline, problem);
+        if (problem != null || logProblem != null) {
+            p.add("damaged", s.object(), timeline, problem != null ? problem : logProblem);
             return SegmentCommands.Carry.NONE;
         }
-        SegmentCommands c = new SegmentCommands(raw, s, carry);
+        return after;
+    }
+
+    /** Reads every command of a segment, checking its #TS times; the transaction open at its end. */
+    private static SegmentCommands.Carry commands(SegmentCommands c, SegmentManifest s)
+            throws SegmentCommands.Damage, IOException {
         long first = s.firstArrival().getEpochSecond();
         long last = s.lastArrival().getEpochSecond();
-        try {
-            while (c.next()) {
-                if (c.time() < 0) {
-                    p.add("damaged", s.object(), timeline, s.object() + ": the command ending at offset " + c.end()
-                            + " has no #TS line before it (a segment starts with one)");
-                    return SegmentCommands.Carry.NONE;
-                }
-                if (c.time() < first || c.time() > last) {
-                    p.add("damaged", s.object(), timeline, s.object() + ": the command ending at offset " + c.end()
-                            + " is annotated #TS:" + c.time() + ", outside the segment's arrival times "
-                            + TimelineText.second(s.firstArrival()) + ".." + TimelineText.second(s.lastArrival()));
-                    return SegmentCommands.Carry.NONE;
-                }
+        while (c.next()) {
+            if (c.time() < 0) {
+                throw new SegmentCommands.Damage(s.object(), s.object() + ": the command ending at offset " + c.end()
+                        + " has no #TS line before it (a segment starts with one)");
             }
-            return c.carry();
-        } catch (SegmentCommands.Damage e) {
-            p.add("damaged", s.object(), timeline, e.getMessage());
-            return SegmentCommands.Carry.NONE;
+            if (c.time() < first || c.time() > last) {
+                throw new SegmentCommands.Damage(s.object(), s.object() + ": the command ending at offset " + c.end()
+                        + " is annotated #TS:" + c.time() + ", outside the segment's arrival times "
+                        + TimelineText.second(s.firstArrival()) + ".." + TimelineText.second(s.lastArrival()));
+            }
         }
+        return c.carry();
     }
 
     /** Whether the object is there with the size its manifest says; a problem noted when not. */
