@@ -7,6 +7,7 @@ import io.redback.repo.LockHolder;
 import io.redback.repo.Repository;
 import io.redback.repo.RepositoryException;
 import io.redback.repo.SegmentManifest;
+import io.redback.repo.SkippedDocument;
 import io.redback.repo.SnapshotManifest;
 import io.redback.repo.Storage;
 import io.redback.repo.Timeline;
@@ -78,39 +79,36 @@ final class RepoCheck {
         for (Storage.ObjectInfo o : storage.list("sources/" + source + "/")) {
             objects.put(o.key(), o.size());
         }
-        List<SnapshotManifest> snapshots = List.of();
-        try {
-            snapshots = repository.catalog().snapshots(source);
-        } catch (RepositoryException e) {
-            p.add("manifest", null, null, e.getMessage());
-        }
+        // Documents that cannot be read are skipped by the readers, reported here as damaged, and the rest checked.
+        List<SnapshotManifest> snapshots = repository.catalog().snapshots(source);
         for (SnapshotManifest m : snapshots) {
             checkSnapshot(m, p);
         }
-        List<Timeline> timelines = null;
-        try {
-            timelines = repository.timelines().of(source);
-        } catch (RepositoryException e) {
-            p.add("manifest", null, null, e.getMessage());
+        List<Timeline> timelines = repository.timelines().of(source);
+        repository.timelines().status(source);
+        Set<String> damagedDocuments = new HashSet<>();
+        for (SkippedDocument d : repository.skipped()) {
+            if (source.equals(d.source()) && damagedDocuments.add(d.key())) {
+                p.add("damaged", d.key(), null, d.problem() + " (skipped: nothing it describes is used)");
+            }
         }
         Set<String> snapshotIds = new HashSet<>();
         snapshots.forEach(m -> snapshotIds.add(m.id().toString()));
         int segments = 0;
         List<String> notes = new ArrayList<>();
-        if (timelines != null) {
-            for (Timeline t : timelines) {
-                segments += t.segments().size();
-                if (!t.superseded().isEmpty()) {
-                    notes.add("timeline " + t.id() + ": " + t.superseded().size() + " segment(s) that a compacted "
-                            + "segment covers, left by an interrupted `redback compact` (no reader uses them; the "
-                            + "next compact or prune deletes them)");
-                }
-                checkTimeline(t, snapshotIds.contains(t.start().snapshot().toString()), p);
+        for (Timeline t : timelines) {
+            segments += t.segments().size();
+            if (!t.superseded().isEmpty()) {
+                notes.add("timeline " + t.id() + ": " + t.superseded().size() + " segment(s) that a compacted "
+                        + "segment covers, left by an interrupted `redback compact` (no reader uses them; the "
+                        + "next compact or prune deletes them)");
             }
-            checkLeftovers(source, p, notes);
-        } else {
-            timelines = List.of();
+            String start = t.start().snapshot().toString();
+            // A start snapshot whose manifest is damaged is reported as such above, not as missing.
+            checkTimeline(t, snapshotIds.contains(start) || damagedDocuments.contains(repository.manifestKey(source,
+                    t.start().snapshot())), p);
         }
+        checkLeftovers(source, p, notes);
         return new RepoCheckReport.SourceResult(source, snapshots.size(), timelines, segments, p.list, notes);
     }
 

@@ -38,14 +38,43 @@ final class RepoOptions {
     }
 
     /**
+     * Opens the repository on storage; a document its readers skip (see
+     * {@link io.redback.repo.SkippedDocument}) is told once on the command's stderr, as
+     * {@code redback list: warning: skipped <key>: <what is wrong>}, and the command works on the rest.
+     */
+    Repository open(Storage storage) throws IOException {
+        return warning(Repository.open(storage));
+    }
+
+    /**
      * Opens the repository on storage, creating it when there is none; the notice that says so goes
-     * to the command's stderr, as {@code redback backup: created repository ...}.
+     * to the command's stderr, as {@code redback backup: created repository ...}. Skipped
+     * documents are told as by {@link #open}.
      */
     Repository openOrInit(Storage storage, Clock clock) throws IOException {
         PrintWriter err = command.commandLine().getErr();
-        return Repository.openOrInit(storage, clock, notice -> {
+        return warning(Repository.openOrInit(storage, clock, notice -> {
             err.println(command.qualifiedName() + ": " + notice);
             err.flush();
+        }));
+    }
+
+    private Repository warning(Repository repository) {
+        PrintWriter err = command.commandLine().getErr();
+        repository.onSkipped(d -> {
+            synchronized (err) {
+                err.println(command.qualifiedName() + ": warning: skipped " + oneLine(d.key()) + ": "
+                        + oneLine(d.problem()));
+                err.flush();
+            }
         });
+        return repository;
+    }
+
+    /** Control characters (a damaged document's bytes may reach a message) as '?', so a warning stays one line. */
+    private static String oneLine(String text) {
+        StringBuilder b = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> b.appendCodePoint(c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) ? '?' : c));
+        return b.toString();
     }
 }
