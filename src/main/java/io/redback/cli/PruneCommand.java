@@ -42,6 +42,10 @@ import picocli.CommandLine.Option;
                 "Also removes garbage older than a day: data of interrupted backups and uploads (no manifest) and "
                 + "tmp/ objects.",
                 "",
+                "Never deletes on the strength of what it could not read: a source with a document that cannot be "
+                + "read (a damaged manifest, timeline.json, segment manifest or stream.json, each warned about on "
+                + "stderr) is left as it is, and the report says so; the other sources are pruned.",
+                "",
                 "--dry-run deletes nothing and prints what would go and why the rest stays.",
                 "",
                 "Takes the repository's lock (locks/ in the repository) for as long as it runs, so that no other "
