@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -72,6 +73,7 @@ class HostileRepositoryTest {
     // ------------------------------------------------------------------ unbounded data objects
 
     @Test
+    @Timeout(180)
     void aSnapshotReplacedByAZstdBombFailsTheRestoreNamingItAndWritesNoMoreThanItsManifestSays() throws Exception {
         Built b = build();
         byte[] bomb = bomb();
@@ -91,7 +93,8 @@ class HostileRepositoryTest {
     }
 
     @Test
-    void aSegmentReplacedByAHugeFileIsReportedByLogAndCheckAfterOneBytePastItsSize() throws Exception {
+    @Timeout(180) // read whole, the TiB would take hours: failing by time is failing
+    void aSegmentReplacedByAHugeFileIsReportedByLogAndRestoreAfterOneBytePastItsSize() throws Exception {
         Built b = build();
         SegmentManifest s = b.segments().get(1);
         try (RandomAccessFile f = new RandomAccessFile(repoDir().resolve(s.object()).toFile(), "rw")) {
