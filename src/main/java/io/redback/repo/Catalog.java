@@ -127,6 +127,9 @@ public final class Catalog {
         } catch (RepositoryException e) {
             skips.add(key, e);
             return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            skips.add(key, e);
+            return Optional.empty();
         }
     }
 

@@ -21,7 +21,16 @@ final class Skips {
 
     /** Records that key was skipped because of e (whose message names it). */
     void add(String key, RepositoryException e) {
-        SkippedDocument d = new SkippedDocument(key, e.getMessage());
+        add(new SkippedDocument(key, e.getMessage()));
+    }
+
+    /** Records that key, which its storage refuses as a key (a listing may show any file name), was skipped. */
+    void add(String key, IllegalArgumentException e) {
+        add(new SkippedDocument(key, key + " cannot be read: " + e.getMessage()));
+    }
+
+    private void add(SkippedDocument d) {
+        String key = d.key();
         synchronized (this) {
             if (seen.putIfAbsent(key, d) != null) {
                 return;

@@ -64,6 +64,8 @@ public final class Timelines {
                 }
             } catch (RepositoryException e) {
                 skips.add(o.key(), e);
+            } catch (IllegalArgumentException e) {
+                skips.add(o.key(), e);
             }
         }
         manifests.sort(Comparator.comparing(TimelineManifest::id));
@@ -109,6 +111,9 @@ public final class Timelines {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (RepositoryException e) {
+            skips.add(key, e);
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
             skips.add(key, e);
             return Optional.empty();
         }

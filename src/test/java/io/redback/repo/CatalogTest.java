@@ -150,6 +150,17 @@ class CatalogTest {
     }
 
     @Test
+    void aManifestUnderAFolderNoKeyMayNameIsSkipped() throws IOException {
+        SnapshotManifest m = TestSnapshots.commit(repo, "cache-1", "20261122T031500.000Z-bbbbbb");
+        String odd = "sources/cache.tmp-1/snapshots/20261122T031500.000Z-bbbbbb/manifest.json";
+        java.nio.file.Files.createDirectories(storage.root().resolve(odd).getParent());
+        java.nio.file.Files.writeString(storage.root().resolve(odd), "{}");
+        assertThat(repo.catalog().snapshots()).containsExactly(m);
+        assertThat(repo.skipped()).singleElement().extracting(SkippedDocument::problem).asString()
+                .startsWith(odd + " cannot be read: invalid object key");
+    }
+
+    @Test
     void aManifestOfANewerFormatIsSkippedSayingToUpgrade() throws IOException {
         putText("sources/cache-1/snapshots/20261122T031500.000Z-bbbbbb/manifest.json", "{\"formatVersion\": 2}");
         assertThat(repo.catalog().snapshots("cache-1")).isEmpty();
