@@ -71,7 +71,8 @@ public final class CheckCommand implements Callable<Integer> {
     Path file;
 
     @Option(names = "--repo", paramLabel = "URL", description = "Check this repository instead of a file: a path, "
-            + "file:///abs/path or s3://bucket/prefix[?endpoint=...].")
+            + "file:///abs/path or s3://bucket/prefix[?endpoint=...]. A document that cannot be read (a manifest, "
+            + "timeline.json, stream.json) is reported as damaged and the rest checked without it.")
     String repo;
 
     @Option(names = "--name", paramLabel = "SOURCE", description = "With --repo: only this source.")

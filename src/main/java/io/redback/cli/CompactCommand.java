@@ -96,7 +96,7 @@ public final class CompactCommand implements Callable<Integer> {
         Compactor.Report report;
         String where;
         try (Storage storage = repo.openStorage()) {
-            Repository repository = Repository.open(storage);
+            Repository repository = repo.open(storage);
             where = repository.describe();
             Clock clock = Clock.systemUTC();
             try (RepositoryLock lock = ExclusiveLock.take(repository, spec, dryRun, clock)) {

@@ -51,7 +51,7 @@ public final class ListCommand implements Callable<Integer> {
         PrintWriter out = Terminal.out(spec);
         PrintWriter err = Terminal.err(spec);
         try (Storage storage = repo.openStorage()) {
-            Repository repository = Repository.open(storage);
+            Repository repository = repo.open(storage);
             Catalog.Listing listing = repository.catalog().listing(only.checked());
             List<SnapshotManifest> all = listing.snapshots();
             if (output.json) {

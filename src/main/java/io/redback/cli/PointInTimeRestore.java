@@ -70,7 +70,7 @@ final class PointInTimeRestore {
             return Main.USAGE;
         }
         try (Storage storage = command.repo.openStorage()) {
-            Repository repository = Repository.open(storage);
+            Repository repository = command.repo.open(storage);
             Planner planner = new Planner(repository);
             String source = planner.source(command.name);
             Plan plan = planner.plan(source, point, command.timeline);

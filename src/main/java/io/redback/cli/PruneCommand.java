@@ -4,6 +4,7 @@ import io.redback.repo.Pruner;
 import io.redback.repo.Repository;
 import io.redback.repo.RepositoryLock;
 import io.redback.repo.RetentionPolicy;
+import io.redback.repo.SkippedDocument;
 import io.redback.repo.Storage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -40,6 +41,10 @@ import picocli.CommandLine.Option;
                 "",
                 "Also removes garbage older than a day: data of interrupted backups and uploads (no manifest) and "
                 + "tmp/ objects.",
+                "",
+                "Never deletes on the strength of what it could not read: a source with a document that cannot be "
+                + "read (a damaged manifest, timeline.json, segment manifest or stream.json, each warned about on "
+                + "stderr) is left as it is, and the report says so; the other sources are pruned.",
                 "",
                 "--dry-run deletes nothing and prints what would go and why the rest stays.",
                 "",
@@ -102,7 +107,7 @@ public final class PruneCommand implements Callable<Integer> {
             return Main.USAGE;
         }
         try (Storage storage = repo.openStorage()) {
-            Repository repository = Repository.open(storage);
+            Repository repository = repo.open(storage);
             Clock clock = Clock.systemUTC();
             Pruner.Report report;
             try (RepositoryLock lock = ExclusiveLock.take(repository, spec, dryRun, clock)) {
@@ -169,12 +174,29 @@ public final class PruneCommand implements Callable<Integer> {
         }
         o.put("removals", removals);
         o.put("bytesRemoved", report.removals().stream().mapToLong(Pruner.Removal::size).sum());
+        List<Map<String, Object>> unreadable = new ArrayList<>();
+        for (SkippedDocument d : report.unreadable()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("key", d.key());
+            m.put("source", d.source());
+            m.put("problem", d.problem());
+            unreadable.add(m);
+        }
+        o.put("unreadable", unreadable);
+        o.put("sourcesLeftAsTheyAre", report.sourcesLeftAsTheyAre());
         return o;
     }
 
     private static void printHuman(PrintWriter out, Pruner.Report report, String where) {
         String verb = report.dryRun() ? "would remove" : "removed";
         out.println((report.dryRun() ? "dry run, nothing deleted: " : "") + "policy " + report.policy() + " on " + where);
+        for (String source : report.sourcesLeftAsTheyAre()) {
+            List<String> keys = report.unreadable().stream().filter(d -> source.equals(d.source()))
+                    .map(SkippedDocument::key).toList();
+            out.println("  left as it is: source " + source + ", because " + keys.size() + " document(s) of it could "
+                    + "not be read (" + String.join(", ", keys) + "); repair or remove them (`redback check --repo` "
+                    + "says what is wrong), then prune again");
+        }
         for (Pruner.SnapshotDecision d : report.snapshots()) {
             out.println("  " + (d.keep() ? "keep   " : "forget ") + d.source() + "/" + d.id()
                     + (d.keep() ? "  (" + String.join(", ", d.reasons()) + ")" : ""));

@@ -7,6 +7,7 @@ import io.redback.repo.LockHolder;
 import io.redback.repo.Repository;
 import io.redback.repo.RepositoryException;
 import io.redback.repo.SegmentManifest;
+import io.redback.repo.SkippedDocument;
 import io.redback.repo.SnapshotManifest;
 import io.redback.repo.Storage;
 import io.redback.repo.Timeline;
@@ -78,39 +79,36 @@ final class RepoCheck {
         for (Storage.ObjectInfo o : storage.list("sources/" + source + "/")) {
             objects.put(o.key(), o.size());
         }
-        List<SnapshotManifest> snapshots = List.of();
-        try {
-            snapshots = repository.catalog().snapshots(source);
-        } catch (RepositoryException e) {
-            p.add("manifest", null, null, e.getMessage());
-        }
+        // Documents that cannot be read are skipped by the readers, reported here as damaged, and the rest checked.
+        List<SnapshotManifest> snapshots = repository.catalog().snapshots(source);
         for (SnapshotManifest m : snapshots) {
             checkSnapshot(m, p);
         }
-        List<Timeline> timelines = null;
-        try {
-            timelines = repository.timelines().of(source);
-        } catch (RepositoryException e) {
-            p.add("manifest", null, null, e.getMessage());
+        List<Timeline> timelines = repository.timelines().of(source);
+        repository.timelines().status(source);
+        Set<String> damagedDocuments = new HashSet<>();
+        for (SkippedDocument d : repository.skipped()) {
+            if (source.equals(d.source()) && damagedDocuments.add(d.key())) {
+                p.add("damaged", d.key(), null, d.problem() + " (skipped: nothing it describes is used)");
+            }
         }
         Set<String> snapshotIds = new HashSet<>();
         snapshots.forEach(m -> snapshotIds.add(m.id().toString()));
         int segments = 0;
         List<String> notes = new ArrayList<>();
-        if (timelines != null) {
-            for (Timeline t : timelines) {
-                segments += t.segments().size();
-                if (!t.superseded().isEmpty()) {
-                    notes.add("timeline " + t.id() + ": " + t.superseded().size() + " segment(s) that a compacted "
-                            + "segment covers, left by an interrupted `redback compact` (no reader uses them; the "
-                            + "next compact or prune deletes them)");
-                }
-                checkTimeline(t, snapshotIds.contains(t.start().snapshot().toString()), p);
+        for (Timeline t : timelines) {
+            segments += t.segments().size();
+            if (!t.superseded().isEmpty()) {
+                notes.add("timeline " + t.id() + ": " + t.superseded().size() + " segment(s) that a compacted "
+                        + "segment covers, left by an interrupted `redback compact` (no reader uses them; the "
+                        + "next compact or prune deletes them)");
             }
-            checkLeftovers(source, p, notes);
-        } else {
-            timelines = List.of();
+            String start = t.start().snapshot().toString();
+            // A start snapshot whose manifest is damaged is reported as such above, not as missing.
+            checkTimeline(t, snapshotIds.contains(start) || damagedDocuments.contains(repository.manifestKey(source,
+                    t.start().snapshot())), p);
         }
+        checkLeftovers(source, p, notes);
         return new RepoCheckReport.SourceResult(source, snapshots.size(), timelines, segments, p.list, notes);
     }
 
@@ -182,45 +180,52 @@ final class RepoCheck {
         }
     }
 
-    /** Reads and verifies one segment; the transaction open at its end (NONE when it could not be read). */
+    /**
+     * Reads and verifies one segment as it streams by (a segment of any size needs a buffer of
+     * memory); the transaction open at its end (NONE when it could not be read). When both the
+     * object and its command log are wrong, the object's damage is the better explanation.
+     */
     private SegmentCommands.Carry readSegment(SegmentManifest s, SegmentCommands.Carry carry, String timeline,
                                               Problems p) throws IOException {
-        byte[] raw;
         String problem;
+        String logProblem = null;
+        SegmentCommands.Carry after = SegmentCommands.Carry.NONE;
         try (VerifiedObject r = VerifiedObject.open(storage, VerifiedObject.Expected.of(s))) {
-            raw = r.raw().readNBytes((int) Math.min(Integer.MAX_VALUE - 16, s.rawSize() + 1));
+            try {
+                after = commands(new SegmentCommands(r.raw(), s, carry), s);
+            } catch (SegmentCommands.Damage e) {
+                logProblem = e.getMessage();
+            }
             problem = r.problem();
             bytesRead += r.storedBytes();
         } catch (NoSuchFileException e) {
             p.add("missing", s.object(), timeline, s.object() + " disappeared while being checked");
             return SegmentCommands.Carry.NONE;
         }
-        if (problem != null) {
-            p.add("damaged", s.object(), timeline, problem);
+        if (problem != null || logProblem != null) {
+            p.add("damaged", s.object(), timeline, problem != null ? problem : logProblem);
             return SegmentCommands.Carry.NONE;
         }
-        SegmentCommands c = new SegmentCommands(raw, s, carry);
+        return after;
+    }
+
+    /** Reads every command of a segment, checking its #TS times; the transaction open at its end. */
+    private static SegmentCommands.Carry commands(SegmentCommands c, SegmentManifest s)
+            throws SegmentCommands.Damage, IOException {
         long first = s.firstArrival().getEpochSecond();
         long last = s.lastArrival().getEpochSecond();
-        try {
-            while (c.next()) {
-                if (c.time() < 0) {
-                    p.add("damaged", s.object(), timeline, s.object() + ": the command ending at offset " + c.end()
-                            + " has no #TS line before it (a segment starts with one)");
-                    return SegmentCommands.Carry.NONE;
-                }
-                if (c.time() < first || c.time() > last) {
-                    p.add("damaged", s.object(), timeline, s.object() + ": the command ending at offset " + c.end()
-                            + " is annotated #TS:" + c.time() + ", outside the segment's arrival times "
-                            + TimelineText.second(s.firstArrival()) + ".." + TimelineText.second(s.lastArrival()));
-                    return SegmentCommands.Carry.NONE;
-                }
+        while (c.next()) {
+            if (c.time() < 0) {
+                throw new SegmentCommands.Damage(s.object(), s.object() + ": the command ending at offset " + c.end()
+                        + " has no #TS line before it (a segment starts with one)");
             }
-            return c.carry();
-        } catch (SegmentCommands.Damage e) {
-            p.add("damaged", s.object(), timeline, e.getMessage());
-            return SegmentCommands.Carry.NONE;
+            if (c.time() < first || c.time() > last) {
+                throw new SegmentCommands.Damage(s.object(), s.object() + ": the command ending at offset " + c.end()
+                        + " is annotated #TS:" + c.time() + ", outside the segment's arrival times "
+                        + TimelineText.second(s.firstArrival()) + ".." + TimelineText.second(s.lastArrival()));
+            }
         }
+        return c.carry();
     }
 
     /** Whether the object is there with the size its manifest says; a problem noted when not. */

@@ -116,8 +116,10 @@ record RepoCheckReport(String repository, boolean readData, List<SourceResult> s
                     + "(compare their manifests' replicationId and times) or restore from a copy.";
             case "missing" -> "missing: a manifest names an object the repository no longer has; restore it from a copy "
                     + "of the repository. Until then restores cannot use it.";
-            case "damaged" -> "damaged: the object is not what its manifest describes; restore it from a copy of the "
-                    + "repository. Until then restores cannot pass it.";
+            case "damaged" -> "damaged: the object is not what its manifest describes, or a document (a manifest, "
+                    + "timeline.json, stream.json) cannot be read; restore it from a copy of the repository (a torn "
+                    + "stream.json is rewritten by its running stream). Until then restores cannot use it, and prune "
+                    + "leaves its source as it is.";
             case "manifest" -> "manifest: a manifest cannot be read or lies elsewhere than it says; fix or remove it "
                     + "(the message names it), then check again.";
             case "orphan" -> "orphan: segments whose timeline.json is gone cannot be used; restore it from a copy.";

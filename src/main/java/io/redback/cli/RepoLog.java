@@ -3,18 +3,25 @@ package io.redback.cli;
 import io.redback.aof.AofTime;
 import io.redback.aof.LogEntry;
 import io.redback.aof.LogFilter;
+import io.redback.pitr.DataObjects;
+import io.redback.pitr.RestoreException;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.Storage;
 import io.redback.repo.Timeline;
 import io.redback.repo.VerifiedObject;
 import io.redback.resp.RespCommand;
+import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 
 /**
@@ -97,55 +104,57 @@ final class RepoLog {
                 hints.lostTrack();
                 continue;
             }
-            byte[] raw = verified(s);
             segmentsRead++;
-            if (raw == null) {
-                hints.lostTrack();
-                carry = SegmentCommands.Carry.NONE;
-                continue;
-            }
-            SegmentCommands c = new SegmentCommands(raw, s, carry);
+            Path file = Files.createTempFile("redback-segment-", ".aof");
             try {
-                while (c.next()) {
-                    read++;
-                    List<String> hint = hints.hint(c);
-                    if (!showReplication && replication(c.command())) {
-                        hidden++;
-                        continue;
-                    }
-                    if (!matcher.matches(c.command(), c.db(), c.time())) {
-                        continue;
-                    }
-                    sink.accept(t, LogEntry.of(s.object(), c.start(), read, c.db(), c.time(), c.tx(), c.command(), hint));
-                    if (++listed == filter.limit()) {
-                        return false;
-                    }
+                if (!fetched(s, file)) {
+                    hints.lostTrack();
+                    carry = SegmentCommands.Carry.NONE;
+                    continue;
                 }
-                carry = c.carry();
-            } catch (SegmentCommands.Damage e) {
-                problems.add("segment " + e.getMessage());
-                hints.lostTrack();
-                carry = SegmentCommands.Carry.NONE;
+                try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+                    SegmentCommands c = new SegmentCommands(raw, s, carry);
+                    while (c.next()) {
+                        read++;
+                        List<String> hint = hints.hint(c);
+                        if (!showReplication && replication(c.command())) {
+                            hidden++;
+                            continue;
+                        }
+                        if (!matcher.matches(c.command(), c.db(), c.time())) {
+                            continue;
+                        }
+                        sink.accept(t, LogEntry.of(s.object(), c.start(), read, c.db(), c.time(), c.tx(), c.command(),
+                                hint));
+                        if (++listed == filter.limit()) {
+                            return false;
+                        }
+                    }
+                    carry = c.carry();
+                } catch (SegmentCommands.Damage e) {
+                    problems.add("segment " + e.getMessage());
+                    hints.lostTrack();
+                    carry = SegmentCommands.Carry.NONE;
+                }
+            } finally {
+                Files.deleteIfExists(file);
             }
         }
         return true;
     }
 
-    /** The segment's raw AOF, verified against its manifest; null (and a problem noted) when missing or damaged. */
-    private byte[] verified(SegmentManifest s) throws IOException {
-        try (VerifiedObject r = VerifiedObject.open(storage, VerifiedObject.Expected.of(s))) {
-            byte[] raw = r.raw().readNBytes((int) Math.min(Integer.MAX_VALUE - 16, s.rawSize() + 1));
-            String problem = r.problem();
-            if (problem != null) {
-                problems.add("segment " + problem + "; its commands (offsets " + s.startOffset() + ".." + s.endOffset()
-                        + ") are not listed");
-                return null;
-            }
-            return raw;
-        } catch (NoSuchFileException e) {
-            problems.add("segment " + s.object() + " is missing from " + storage.describe() + " although its manifest "
-                    + "names it; its commands (offsets " + s.startOffset() + ".." + s.endOffset() + ") are not listed");
-            return null;
+    /**
+     * Brings the segment's raw AOF into file (a local temporary: a segment may be larger than
+     * the heap), verified against its manifest; false (and a problem noted) when missing or damaged.
+     */
+    private boolean fetched(SegmentManifest s, Path file) throws IOException {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            DataObjects.fetch(storage, VerifiedObject.Expected.of(s), out, new AtomicLong());
+            return true;
+        } catch (RestoreException e) {
+            problems.add(e.getMessage() + "; its commands (offsets " + s.startOffset() + ".."
+                    + s.endOffset() + ") are not listed");
+            return false;
         }
     }
 

@@ -93,7 +93,7 @@ public final class RepoLogCommand implements Callable<Integer> {
         List<Timeline> timelines;
         int timelinesOfSource;
         try (Storage storage = repo.openStorage()) {
-            Repository repository = Repository.open(storage);
+            Repository repository = repo.open(storage);
             source = RepoSources.withTimelines(repository, name);
             List<Timeline> every = repository.timelines().of(source);
             timelinesOfSource = every.size();

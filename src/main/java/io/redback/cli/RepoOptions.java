@@ -38,14 +38,37 @@ final class RepoOptions {
     }
 
     /**
+     * Opens the repository on storage; a document its readers skip (see
+     * {@link io.redback.repo.SkippedDocument}) is told once on the command's stderr, as
+     * {@code redback list: warning: skipped <key>: <what is wrong>}, and the command works on the rest.
+     */
+    Repository open(Storage storage) throws IOException {
+        return warning(Repository.open(storage));
+    }
+
+    /**
      * Opens the repository on storage, creating it when there is none; the notice that says so goes
-     * to the command's stderr, as {@code redback backup: created repository ...}.
+     * to the command's stderr, as {@code redback backup: created repository ...}. Skipped
+     * documents are told as by {@link #open}.
      */
     Repository openOrInit(Storage storage, Clock clock) throws IOException {
         PrintWriter err = Terminal.err(command);
-        return Repository.openOrInit(storage, clock, notice -> {
+        return warning(Repository.openOrInit(storage, clock, notice -> {
             err.println(command.qualifiedName() + ": " + notice);
             err.flush();
-        });
+        }));
     }
+
+    private Repository warning(Repository repository) {
+        PrintWriter err = Terminal.err(command);
+        repository.onSkipped(d -> {
+            synchronized (err) {
+                err.println(command.qualifiedName() + ": warning: skipped " + Terminal.safe(d.key()) + ": "
+                        + Terminal.safe(d.problem()));
+                err.flush();
+            }
+        });
+        return repository;
+    }
+
 }

@@ -217,7 +217,7 @@ public final class RestoreCommand implements Callable<Integer> {
             try (NewFile tmp = NewFile.beside(target, NewFile.Mode.DEFAULT)) {
                 if (what().snapshot != null) {
                     try (Storage storage = repo.openStorage()) {
-                        Repository repository = Repository.open(storage);
+                        Repository repository = repo.open(storage);
                         m = BackupCli.find(repository.catalog(), name, what().snapshot);
                         download(storage, m, tmp.channel());
                     }

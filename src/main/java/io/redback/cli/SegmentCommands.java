@@ -5,12 +5,13 @@ import io.redback.pitr.LogReader;
 import io.redback.pitr.RestoreException;
 import io.redback.repo.SegmentManifest;
 import io.redback.resp.RespCommand;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 
 /**
- * Reads the commands of one segment's AOF (its verified raw bytes, framed by
- * {@link LogReader}) with what the stream says about each: its replication offsets, the
+ * Reads the commands of one segment's AOF (its raw bytes as a stream, framed by
+ * {@link LogReader}, so a segment of any size needs a buffer, not its size, of memory) with
+ * what the stream says about each: its replication offsets, the
  * database it applies to (from the
  * segment's {@code selectedDb} and the SELECTs in it), its {@code #TS} second, and its part in
  * a MULTI/EXEC block. Unlike an AOF file, a segment may begin or end inside a transaction, so
@@ -31,9 +32,9 @@ final class SegmentCommands {
     private AofCommand.Tx tx = AofCommand.Tx.NONE;
     private boolean ended;
 
-    SegmentCommands(byte[] raw, SegmentManifest segment, Carry carry) {
+    SegmentCommands(InputStream raw, SegmentManifest segment, Carry carry) {
         this.segment = segment;
-        this.reader = new LogReader(new ByteArrayInputStream(raw), segment);
+        this.reader = new LogReader(raw, segment);
         this.db = Math.max(segment.selectedDb(), 0);
         this.multiStart = carry.multiStart();
     }
@@ -42,8 +43,9 @@ final class SegmentCommands {
      * Moves to the next command; false at the end of the segment.
      *
      * @throws Damage when the bytes are not a command log, or do not add up to the manifest
+     * @throws IOException when reading the bytes fails
      */
-    boolean next() throws Damage {
+    boolean next() throws Damage, IOException {
         try {
             while (!ended) {
                 switch (reader.next()) {
@@ -66,8 +68,6 @@ final class SegmentCommands {
             return false;
         } catch (RestoreException e) {
             throw new Damage(segment.object(), e.getMessage());
-        } catch (IOException e) {
-            throw new IllegalStateException("reading from memory failed: " + e.getMessage(), e); // cannot happen
         }
     }
 

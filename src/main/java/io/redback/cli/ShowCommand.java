@@ -47,7 +47,7 @@ public final class ShowCommand implements Callable<Integer> {
         PrintWriter out = Terminal.out(spec);
         PrintWriter err = Terminal.err(spec);
         try (Storage storage = repo.openStorage()) {
-            Repository repository = Repository.open(storage);
+            Repository repository = repo.open(storage);
             SnapshotManifest m = BackupCli.find(repository.catalog(), name, snapshot);
             Map<String, Object> o = BackupCli.manifest(m);
             if (output.json) {

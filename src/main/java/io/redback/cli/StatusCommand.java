@@ -91,7 +91,7 @@ public final class StatusCommand implements Callable<Integer> {
         List<SourceStatus> all = new ArrayList<>();
         String where;
         try (Storage storage = repo.openStorage()) {
-            Repository repository = Repository.open(storage);
+            Repository repository = repo.open(storage);
             where = repository.describe();
             for (String source : RepoSources.all(repository, only.name)) {
                 all.add(new SourceStatus(source, repository.timelines().status(source),

@@ -59,7 +59,7 @@ public final class UnlockCommand implements Callable<Integer> {
         RepositoryLock.Unlocked result;
         String where;
         try (Storage storage = repo.openStorage()) {
-            Repository repository = Repository.open(storage);
+            Repository repository = repo.open(storage);
             where = repository.describe();
             result = repository.unlock(clock, all);
         } catch (IOException | RuntimeException e) {

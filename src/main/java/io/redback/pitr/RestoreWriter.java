@@ -15,6 +15,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -201,16 +202,8 @@ public final class RestoreWriter {
 
     /** The segment's AOF bytes into file, verified against its manifest. */
     private void fetch(SegmentManifest s, Path file) throws IOException, RestoreException {
-        try (VerifiedObject object = DataObjects.open(storage, VerifiedObject.Expected.of(s));
-             FileChannel out = NewFile.create(file, NewFile.Mode.DEFAULT)) {
-            InputStream raw = object.raw();
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = raw.read(buf)) >= 0) {
-                write(out, buf, n);
-                progress.addAndGet(n);
-            }
-            DataObjects.verify(object);
+        try (FileChannel out = NewFile.create(file, NewFile.Mode.DEFAULT)) {
+            DataObjects.fetch(storage, VerifiedObject.Expected.of(s), Channels.newOutputStream(out), progress);
         }
     }
 

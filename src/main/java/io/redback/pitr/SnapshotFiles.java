@@ -7,8 +7,7 @@ import io.redback.repo.SnapshotManifest;
 import io.redback.repo.Storage;
 import io.redback.repo.VerifiedObject;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,28 +39,16 @@ public final class SnapshotFiles {
     }
 
     /**
-     * Downloads m's data object into out, decompressing it, and fsyncs it.
+     * Downloads m's data object into out, decompressing and verifying it, and fsyncs it.
      *
      * @param rawBytes advanced as RDB bytes are written (for a progress bar)
-     * @throws RestoreException DAMAGED when the object is missing or a size or SHA-256 differs
+     * @throws RestoreException DAMAGED when the object is missing, too big or a size or SHA-256 differs
      * @throws IOException when the storage or the file cannot be read or written
      */
     public static void download(Storage storage, SnapshotManifest m, FileChannel out, AtomicLong rawBytes)
             throws IOException, RestoreException {
-        try (VerifiedObject object = DataObjects.open(storage, VerifiedObject.Expected.of(m))) {
-            InputStream raw = object.raw();
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = raw.read(buf)) >= 0) {
-                ByteBuffer b = ByteBuffer.wrap(buf, 0, n);
-                while (b.hasRemaining()) {
-                    out.write(b);
-                }
-                rawBytes.addAndGet(n);
-            }
-            out.force(true);
-            DataObjects.verify(object);
-        }
+        DataObjects.fetch(storage, VerifiedObject.Expected.of(m), Channels.newOutputStream(out), rawBytes);
+        out.force(true);
     }
 
     /**

@@ -14,16 +14,19 @@ import java.util.TreeSet;
  * manifest is garbage from an interrupted backup or prune, never a snapshot. Lists are newest
  * first (ids hold the start time to the millisecond, so two backups a few milliseconds apart keep
  * their order). Every manifest read is checked against where it lies (its source and id must
- * match its key), so a misplaced or damaged manifest is reported by key instead of being trusted.
+ * match its key); a misplaced or damaged one is skipped and reported by key (see
+ * {@link SkippedDocument}) instead of being trusted or blocking the other snapshots.
  */
 public final class Catalog {
     private static final Comparator<SnapshotManifest> NEWEST_FIRST =
             Comparator.comparing(SnapshotManifest::id).reversed().thenComparing(SnapshotManifest::source);
 
     private final Storage storage;
+    private final Skips skips;
 
-    Catalog(Storage storage) {
+    Catalog(Storage storage, Skips skips) {
         this.storage = storage;
+        this.skips = skips;
     }
 
     /** The names of the sources that have at least one snapshot, sorted. */
@@ -119,6 +122,18 @@ public final class Catalog {
     }
 
     private Optional<SnapshotManifest> read(String key, Layout.SnapshotKey where) throws IOException {
+        try {
+            return readOrThrow(key, where);
+        } catch (RepositoryException e) {
+            skips.add(key, e);
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            skips.add(key, e);
+            return Optional.empty();
+        }
+    }
+
+    private Optional<SnapshotManifest> readOrThrow(String key, Layout.SnapshotKey where) throws IOException {
         SnapshotManifest m;
         try {
             m = RepoJson.read(storage, key, SnapshotManifest.class, SnapshotManifest.FORMAT_VERSION);

@@ -29,7 +29,11 @@ import java.util.TreeSet;
  * {@link #GRACE}, because a younger one may belong to a backup or a stream still writing. A
  * crash at any point leaves a valid repository that the next prune finishes. Prune is also
  * where the file backend's temporaries of crashed puts go ({@link Storage#removeTemporaries}),
- * with the same grace. A dry run plans the same and changes nothing; the report says what goes and why the rest stays.
+ * with the same grace. A dry run plans
+ * the same and changes nothing; the report says what goes and why the rest stays. Prune never
+ * deletes on the strength of what it could not read: a source with a document that cannot be
+ * read (see {@link SkippedDocument}) keeps all its snapshots and timelines as they are until the
+ * document is repaired or removed, and the report names it.
  */
 public final class Pruner {
     /** How old garbage must be before it is removed. */
@@ -45,11 +49,17 @@ public final class Pruner {
 
     /** What a prune did (or, in a dry run, would do). Removals are in the order they happen. */
     public record Report(boolean dryRun, RetentionPolicy policy, List<SnapshotDecision> snapshots,
-                         List<TimelineDecision> timelines, List<Removal> removals) {
+                         List<TimelineDecision> timelines, List<Removal> removals, List<SkippedDocument> unreadable) {
         public Report {
             snapshots = List.copyOf(snapshots);
             timelines = List.copyOf(timelines);
             removals = List.copyOf(removals);
+            unreadable = List.copyOf(unreadable);
+        }
+
+        /** The sources left as they are because a document of theirs could not be read, sorted. */
+        public List<String> sourcesLeftAsTheyAre() {
+            return unreadable.stream().map(SkippedDocument::source).distinct().sorted().toList();
         }
 
         /** The snapshots forgotten by the policy. */
@@ -114,8 +124,17 @@ public final class Pruner {
         SourceObjects objects = new SourceObjects(storage.list(source == null ? Layout.SOURCES
                 : Layout.sourcePrefix(source)));
 
+        // What could not be read may be what keeps the rest: its source is left as it is (garbage apart, which
+        // never depends on a document's content).
+        List<SkippedDocument> unreadable = repository.skipped().stream().filter(d -> d.source() != null
+                && (source == null || source.equals(d.source()))).toList();
+        Set<String> leftAsTheyAre = new HashSet<>();
+        unreadable.forEach(d -> leftAsTheyAre.add(d.source()));
         Plan plan = new Plan(clock.instant());
         for (String s : sources) {
+            if (leftAsTheyAre.contains(s)) {
+                continue;
+            }
             planSource(s, manifests.stream().filter(m -> m.source().equals(s)).toList(), timelinesBySource.get(s),
                     streams.get(s), policy, objects, plan);
         }
@@ -133,7 +152,7 @@ public final class Pruner {
             // Temporaries of crashed puts (file backend): no listing shows them, so no Removal names them.
             storage.removeTemporaries(plan.now.minus(GRACE));
         }
-        return new Report(dryRun, policy, plan.snapshots, plan.timelines, plan.removals());
+        return new Report(dryRun, policy, plan.snapshots, plan.timelines, plan.removals(), unreadable);
     }
 
     /** What one prune decides, collected source by source, and the order its removals happen in. */

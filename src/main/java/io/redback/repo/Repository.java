@@ -26,6 +26,7 @@ public final class Repository {
     private final Storage storage;
     private final RepositoryConfig config;
     private final SecureRandom random = new SecureRandom();
+    private final Skips skips = new Skips();
 
     private Repository(Storage storage, RepositoryConfig config) {
         this.storage = storage;
@@ -98,7 +99,20 @@ public final class Repository {
 
     /** Reads snapshots: lists, latest, lookup by id prefix. */
     public Catalog catalog() {
-        return new Catalog(storage);
+        return new Catalog(storage, skips);
+    }
+
+    /**
+     * Whom to tell, once per document, that a reader skipped a document it could not use (see
+     * {@link SkippedDocument}); commands print a one-line warning.
+     */
+    public void onSkipped(Consumer<SkippedDocument> listener) {
+        skips.listener(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** The documents this repository's readers have skipped so far, each once, in the order met. */
+    public List<SkippedDocument> skipped() {
+        return skips.all();
     }
 
     /** A new id for a snapshot of any source started at the clock's instant. */
@@ -109,6 +123,11 @@ public final class Repository {
     /** The key a snapshot's data object is written under, before {@link #commit}. */
     public String dataKey(String source, SnapshotId id, Compression compression) {
         return Layout.dataKey(source, id, compression);
+    }
+
+    /** The key of a snapshot's manifest, which {@link #commit(SnapshotManifest)} writes. */
+    public String manifestKey(String source, SnapshotId id) {
+        return Layout.manifestKey(source, id);
     }
 
     /** A key under tmp/ for scratch objects; prune removes those older than a day. */
@@ -143,7 +162,7 @@ public final class Repository {
 
     /** Reads timelines, their segments and the stream status. */
     public Timelines timelines() {
-        return new Timelines(storage);
+        return new Timelines(storage, skips);
     }
 
     /** The key a segment's data object is written under, before {@link #commit(SegmentManifest)}. */

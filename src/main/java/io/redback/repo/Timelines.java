@@ -14,13 +14,17 @@ import java.util.TreeSet;
  * The timelines in a repository, known from their {@code timeline.json}, the {@code pruned.json}
  * prune leaves, and their segments' manifests (a segment data object without a manifest is
  * garbage from an interrupted upload). Timelines are listed oldest first, segments in offset
- * order. Every document is checked against where it lies, like snapshot manifests are.
+ * order. Every document is checked against where it lies, like snapshot manifests are; one that
+ * cannot be used is skipped and reported by key (see {@link SkippedDocument}): a timeline without
+ * its {@code timeline.json} is left out, one without a segment's manifest shows a gap there.
  */
 public final class Timelines {
     private final Storage storage;
+    private final Skips skips;
 
-    Timelines(Storage storage) {
+    Timelines(Storage storage, Skips skips) {
         this.storage = storage;
+        this.skips = skips;
     }
 
     /** The names of the sources that have at least one timeline, sorted. */
@@ -50,12 +54,18 @@ public final class Timelines {
             if (key.isEmpty()) {
                 continue;
             }
-            if (key.get().isTimeline()) {
-                readTimeline(o.key(), key.get()).ifPresent(manifests::add);
-            } else if (key.get().isPruned()) {
-                readPruned(o.key(), key.get()).ifPresent(p -> pruned.put(p.timeline(), p));
-            } else if (key.get().isSegmentManifest()) {
-                readSegment(o.key(), key.get()).ifPresent(segments::add);
+            try {
+                if (key.get().isTimeline()) {
+                    readTimeline(o.key(), key.get()).ifPresent(manifests::add);
+                } else if (key.get().isPruned()) {
+                    readPruned(o.key(), key.get()).ifPresent(p -> pruned.put(p.timeline(), p));
+                } else if (key.get().isSegmentManifest()) {
+                    readSegment(o.key(), key.get()).ifPresent(segments::add);
+                }
+            } catch (RepositoryException e) {
+                skips.add(o.key(), e);
+            } catch (IllegalArgumentException e) {
+                skips.add(o.key(), e);
             }
         }
         manifests.sort(Comparator.comparing(TimelineManifest::id));
@@ -90,12 +100,22 @@ public final class Timelines {
         return matches.get(0);
     }
 
-    /** The source's stream.json, if a stream ever ran for it. */
+    /**
+     * The source's stream.json, if a stream ever ran for it; empty too when it cannot be read (a
+     * torn write, say: the stream rewrites it within seconds), which is skipped and reported.
+     */
     public Optional<StreamStatus> status(String source) throws IOException {
+        String key = Layout.streamStatusKey(source);
         try {
-            return Optional.of(RepoJson.read(storage, Layout.streamStatusKey(source), StreamStatus.class,
-                    StreamStatus.FORMAT_VERSION, StreamStatus.ADDED_FIELDS));
+            return Optional.of(RepoJson.read(storage, key, StreamStatus.class, StreamStatus.FORMAT_VERSION,
+                    StreamStatus.ADDED_FIELDS));
         } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (RepositoryException e) {
+            skips.add(key, e);
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            skips.add(key, e);
             return Optional.empty();
         }
     }

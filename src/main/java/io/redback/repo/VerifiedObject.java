@@ -16,8 +16,13 @@ import java.util.HexFormat;
  * and the raw bytes counted and hashed again. A decompression error ends {@link #raw()} early
  * and is remembered; a failing storage read is thrown (an environment problem, not damage).
  * {@link #problem()} reads what is left and says what differs from the manifest, naming the
- * object; nothing read from {@link #raw()} is to be trusted before it returned null. Restore,
- * log and check all read data objects through this one class.
+ * object; nothing read from {@link #raw()} is to be trusted before it returned null. Reading
+ * is bounded by what the manifest promises, whatever the storage delivers: at most
+ * {@code storedSize + 1} stored bytes and {@code rawSize + 1} raw bytes are ever read (one more
+ * than promised proves the object is not the one described), so an object replaced by an
+ * endless stream or a decompression bomb ends {@link #raw()} early and is reported, instead of
+ * filling a disk or running for ever. Restore, log, check, compact and a stream resuming from the
+ * repository all read data objects through this one class.
  */
 public final class VerifiedObject implements AutoCloseable {
     /** What a manifest promises about its data object. */
@@ -43,9 +48,9 @@ public final class VerifiedObject implements AutoCloseable {
     private VerifiedObject(Expected expected, InputStream in) {
         this.expected = expected;
         this.stored = new StorageStream(in);
-        this.storedIn = new Counting(stored);
+        this.storedIn = new Counting(stored, oneMore(expected.storedSize()));
         this.raw = new Guarded(stored);
-        this.rawIn = new Counting(raw);
+        this.rawIn = new Counting(raw, oneMore(expected.rawSize()));
         raw.source = expected.compression().algorithm().equals("none") ? storedIn : null;
     }
 
@@ -69,13 +74,18 @@ public final class VerifiedObject implements AutoCloseable {
     }
 
     /**
-     * Reads the rest and compares sizes and SHA-256s with the manifest: null when everything
-     * matches, else what differs (the object's key, expected and found).
+     * Reads the rest (never more than one byte beyond what the manifest promises) and compares
+     * sizes and SHA-256s with the manifest: null when everything matches, else what differs
+     * (the object's key, expected and found).
      */
     public String problem() throws IOException {
         rawIn.transferTo(OutputStream.nullOutputStream());
         storedIn.transferTo(OutputStream.nullOutputStream()); // whatever the decompressor left unread
         String key = expected.key();
+        if (storedIn.count > expected.storedSize()) {
+            return key + " is damaged: it holds more than the " + expected.storedSize() + " bytes its manifest says "
+                    + "(reading stopped there): it was replaced or appended to";
+        }
         String storedHex = HexFormat.of().formatHex(storedIn.sha.digest());
         if (storedIn.count != expected.storedSize() || !storedHex.equals(expected.sha256Stored())) {
             return key + " is damaged: " + storedIn.count + " bytes with SHA-256 " + storedHex + ", the manifest says "
@@ -83,6 +93,10 @@ public final class VerifiedObject implements AutoCloseable {
         }
         if (raw.failure != null) {
             return key + " does not decompress (" + expected.compression() + "): " + message(raw.failure);
+        }
+        if (rawIn.count > expected.rawSize()) {
+            return key + " decompresses to more than the " + expected.rawSize() + " bytes its manifest says (reading "
+                    + "stopped there): it is not the object that was stored";
         }
         String rawHex = HexFormat.of().formatHex(rawIn.sha.digest());
         if (rawIn.count != expected.rawSize() || !rawHex.equals(expected.sha256Raw())) {
@@ -104,6 +118,11 @@ public final class VerifiedObject implements AutoCloseable {
         }
     }
 
+    /** The bytes to read before an overrun is certain: the promised size and one more. */
+    private static long oneMore(long size) {
+        return size == Long.MAX_VALUE ? size : size + 1;
+    }
+
     private static String message(Throwable e) {
         return e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();
     }
@@ -116,13 +135,15 @@ public final class VerifiedObject implements AutoCloseable {
         }
     }
 
-    /** Counts and hashes what passes through. */
+    /** Counts and hashes what passes through, and ends after limit bytes whatever follows. */
     private static final class Counting extends FilterInputStream {
         final MessageDigest sha = sha256();
+        private final long limit;
         long count;
 
-        Counting(InputStream in) {
+        Counting(InputStream in, long limit) {
             super(in);
+            this.limit = limit;
         }
 
         @Override
@@ -134,7 +155,10 @@ public final class VerifiedObject implements AutoCloseable {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
+            if (len > 0 && count >= limit) {
+                return -1;
+            }
+            int n = in.read(b, off, (int) Math.min(len, limit - count));
             if (n > 0) {
                 sha.update(b, off, n);
                 count += n;

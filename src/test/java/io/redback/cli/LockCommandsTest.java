@@ -106,12 +106,26 @@ class LockCommandsTest {
 
     @Test
     void aFailedPruneRemovesItsLockToo() throws IOException {
-        Path manifest = tmp.resolve("repo/sources/cache-1/snapshots/20261122T010000.000Z-00000a/manifest.json");
-        Files.createDirectories(manifest.getParent());
-        Files.writeString(manifest, "{ damaged");
+        // A timeline prune trims: its pruned.json cannot be written where a folder stands (a write error, even as root).
+        java.time.Instant t0 = java.time.Instant.parse("2026-11-22T01:00:00Z");
+        io.redback.repo.SnapshotId timeline;
+        try (io.redback.testsupport.TimelineBuilder t = io.redback.testsupport.TimelineBuilder.start(
+                tmp.resolve("repo"), "cache-1", t0)) {
+            t.load("SET", "a", "1");
+            timeline = t.baseSnapshot().id();
+            t.at(t0.plusSeconds(1)).command("SET", "b", "2");
+            t.segment();
+            t.at(t0.plusSeconds(2));
+            t.snapshot();
+            t.command("SET", "c", "3");
+            t.segment();
+        }
+        Path blocker = tmp.resolve("repo/sources/cache-1/timelines/" + timeline + "/pruned.json/in-the-way");
+        Files.createDirectories(blocker.getParent());
+        Files.writeString(blocker, "x");
         Run prune = redback("prune", "--repo", repo, "--keep-last", "1");
-        assertThat(prune.exit()).isEqualTo(2);
-        assertThat(prune.err()).contains("is not valid JSON");
+        assertThat(prune.exit()).as(prune.out() + prune.err()).isEqualTo(2);
+        assertThat(prune.err()).contains("pruned.json");
         assertThat(lockFiles()).isEmpty();
     }
 

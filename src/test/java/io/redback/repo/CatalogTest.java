@@ -127,21 +127,44 @@ class CatalogTest {
     }
 
     @Test
-    void aMisplacedOrDamagedManifestIsReportedByKey() throws IOException {
+    void aMisplacedOrDamagedManifestIsSkippedAndReportedByKey() throws IOException {
         SnapshotManifest m = TestSnapshots.commit(repo, "cache-1", "20261122T031500.000Z-bbbbbb");
         String elsewhere = "sources/cache-1/snapshots/20261122T031500.000Z-cccccc/manifest.json";
         storage.put(elsewhere, storage.get(Layout.manifestKey("cache-1", m.id())), -1);
-        assertThatThrownBy(() -> repo.catalog().snapshots("cache-1")).isInstanceOf(RepositoryException.class)
-                .hasMessageStartingWith(elsewhere + " in " + storage.describe() + " describes snapshot cache-1/20261122T031500.000Z-bbbbbb");
+        List<SkippedDocument> told = new java.util.ArrayList<>();
+        repo.onSkipped(told::add);
+        assertThat(repo.catalog().snapshots("cache-1")).containsExactly(m);
+        assertThat(repo.catalog().snapshots()).containsExactly(m);
+        assertThat(told).as("each document is told once").hasSize(1);
+        assertThat(repo.skipped()).isEqualTo(told);
+        assertThat(told.get(0).key()).isEqualTo(elsewhere);
+        assertThat(told.get(0).source()).isEqualTo("cache-1");
+        assertThat(told.get(0).problem()).startsWith(elsewhere + " in " + storage.describe()
+                + " describes snapshot cache-1/20261122T031500.000Z-bbbbbb");
+
         putText(elsewhere, "{ not json");
-        assertThatThrownBy(() -> repo.catalog().snapshots()).hasMessageStartingWith(elsewhere + " in " + storage.describe()
-                + " is not valid JSON");
+        Repository reopened = Repository.open(storage);
+        assertThat(reopened.catalog().find("cache-1", "20261122")).isEqualTo(m);
+        assertThat(reopened.skipped()).singleElement().extracting(SkippedDocument::problem).asString()
+                .startsWith(elsewhere + " in " + storage.describe() + " is not valid JSON");
     }
 
     @Test
-    void aManifestOfANewerFormatIsRefused() throws IOException {
+    void aManifestUnderAFolderNoKeyMayNameIsSkipped() throws IOException {
+        SnapshotManifest m = TestSnapshots.commit(repo, "cache-1", "20261122T031500.000Z-bbbbbb");
+        String odd = "sources/cache.tmp-1/snapshots/20261122T031500.000Z-bbbbbb/manifest.json";
+        java.nio.file.Files.createDirectories(storage.root().resolve(odd).getParent());
+        java.nio.file.Files.writeString(storage.root().resolve(odd), "{}");
+        assertThat(repo.catalog().snapshots()).containsExactly(m);
+        assertThat(repo.skipped()).singleElement().extracting(SkippedDocument::problem).asString()
+                .startsWith(odd + " cannot be read: invalid object key");
+    }
+
+    @Test
+    void aManifestOfANewerFormatIsSkippedSayingToUpgrade() throws IOException {
         putText("sources/cache-1/snapshots/20261122T031500.000Z-bbbbbb/manifest.json", "{\"formatVersion\": 2}");
-        assertThatThrownBy(() -> repo.catalog().snapshots("cache-1")).hasMessageEndingWith(
+        assertThat(repo.catalog().snapshots("cache-1")).isEmpty();
+        assertThat(repo.skipped()).singleElement().extracting(SkippedDocument::problem).asString().endsWith(
                 "has format version 2 but this redback reads versions up to 1: upgrade redback");
     }
 }

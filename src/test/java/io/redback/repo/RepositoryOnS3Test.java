@@ -48,6 +48,31 @@ class RepositoryOnS3Test {
     }
 
     @Test
+    void aDamagedManifestOnABucketIsSkippedAndPruneLeavesItsSourceAsItIs() throws Exception {
+        try (Storage storage = s3.url("backups", "redis/damaged").open()) {
+            Repository repo = Repository.openOrInit(storage, Clock.systemUTC(), notice -> { });
+            SnapshotManifest a = TestSnapshots.commit(repo, "cache-1", "20261122T010000.000Z-00000a");
+            SnapshotManifest b = TestSnapshots.commit(repo, "cache-1", "20261122T020000.000Z-00000b");
+            SnapshotManifest other = TestSnapshots.commit(repo, "cache-2", "20261122T010000.000Z-00000c");
+            TestSnapshots.commit(repo, "cache-2", "20261122T020000.000Z-00000d");
+            String torn = Layout.manifestKey("cache-1", b.id());
+            byte[] half = "{ \"formatVersion\" : 1, \"id\" : \"2026".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            storage.put(torn, new java.io.ByteArrayInputStream(half), half.length);
+            List<String> before = storage.list("sources/cache-1/").stream().map(Storage.ObjectInfo::key).toList();
+
+            Repository reopened = Repository.open(storage);
+            assertThat(reopened.catalog().snapshots("cache-1")).containsExactly(a);
+            Pruner.Report report = new Pruner(reopened, Clock.systemUTC()).prune(RetentionPolicy.parse("--keep-last 1"),
+                    null, false);
+            assertThat(report.sourcesLeftAsTheyAre()).containsExactly("cache-1");
+            assertThat(report.unreadable()).extracting(SkippedDocument::key).containsExactly(torn);
+            assertThat(report.forgotten()).extracting(Pruner.SnapshotDecision::id).containsExactly(other.id());
+            assertThat(storage.list("sources/cache-1/").stream().map(Storage.ObjectInfo::key).toList())
+                    .as("nothing of the source with the unreadable manifest is deleted").isEqualTo(before);
+        }
+    }
+
+    @Test
     void aRepositoryInAMissingBucketSaysSoInOneLine() throws Exception {
         try (Storage storage = s3.url("nonexistent-bucket", "redis").open()) {
             assertThatThrownBy(() -> Repository.open(storage)).hasMessage("bucket 'nonexistent-bucket' does not exist at "

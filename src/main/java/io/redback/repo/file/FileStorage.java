@@ -95,11 +95,18 @@ public final class FileStorage implements Storage {
         Path path = pathOf(key);
         try {
             refuseLinks(path);
-            if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+            BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (a.isDirectory()) {
                 throw missing(key);
+            }
+            // A FIFO would block the open until a writer comes, a device never ends: neither is an object.
+            if (!a.isRegularFile()) {
+                throw missing(key, "not a regular file (a FIFO, a device or a socket), so not an object");
             }
             return new RangeInputStream(FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS),
                     offset, length);
+        } catch (NoSuchFileException e) {
+            throw e.getFile() != null && e.getFile().equals(key) ? e : missing(key);
         } catch (IOException e) {
             throw FileErrors.isMissing(e) ? missing(key) : FileErrors.describe(e, "reading", key, root);
         }
@@ -285,7 +292,11 @@ public final class FileStorage implements Storage {
     }
 
     private static NoSuchFileException missing(String key) {
-        return new NoSuchFileException(key, null, "no such object");
+        return missing(key, "no such object");
+    }
+
+    private static NoSuchFileException missing(String key, String reason) {
+        return new NoSuchFileException(key, null, reason);
     }
 
     /** Creates the key's temporary (and its folders), retrying if a concurrent delete removed a folder. */
