@@ -135,6 +135,11 @@ public final class BackupCommand implements Callable<Integer> {
             out.flush();
             return Main.OK;
         } catch (RdbException e) {
+            if (e.kind() == RdbException.Kind.TOO_LARGE) {
+                err.println("redback backup: the RDB from " + uri.address() + " holds a structure too large to verify "
+                        + "with this heap, nothing was stored: " + BackupCli.message(e) + " " + e.advice());
+                return Main.USAGE;
+            }
             err.println("redback backup: the RDB from " + uri.address() + " is damaged, nothing was stored: "
                     + BackupCli.message(e));
             return Main.PROBLEM;

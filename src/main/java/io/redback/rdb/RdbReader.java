@@ -73,8 +73,9 @@ public final class RdbReader {
     /** What the footer said and what the content gave, when they differ (read() threw CHECKSUM_MISMATCH). */
     long mismatchStored;
     long mismatchComputed;
-    /** The fingerprint of the whole of the last string {@link #readName} read. */
-    private long nameFingerprint;
+    /** Whether the last name {@link #readName} returned was cut, and then the fingerprint of all of it. */
+    private boolean nameCut;
+    private long cutNameFingerprint;
     private byte[] idText = new byte[48];
 
     public RdbReader(InputStream in) {
@@ -93,12 +94,12 @@ public final class RdbReader {
     }
 
     /**
-     * A sixteenth of the heap (at least 1 MiB, at most Redis's 1 GiB blob limit): with the
-     * entry table that a blob needs beside it, and what the caller holds, this stays well within
-     * the heap whatever a file claims.
+     * An eighth of the heap (at least 1 MiB, at most Redis's 1 GiB blob limit): a blob, its entry
+     * table and the fingerprints of its members each stay within it, so together they stay well
+     * within the heap whatever a file claims.
      */
     private static long defaultMaxHeld() {
-        return Math.min(MAX_BLOB, Math.max(1L << 20, Runtime.getRuntime().maxMemory() / 16));
+        return Math.min(MAX_BLOB, Math.max(1L << 20, Runtime.getRuntime().maxMemory() / 8));
     }
 
     /** Bytes consumed from the input so far; may be called from another thread (progress bars). */
@@ -143,7 +144,7 @@ public final class RdbReader {
     private RdbException tooLarge(long offset, String what) {
         return new RdbException(RdbException.Kind.TOO_LARGE, offset, db, keyLabel(), what
                 + " is more than this reader holds in memory with this heap (" + (maxHeld >> 20)
-                + " MiB for one structure, a sixteenth of the heap); nothing before it was found damaged");
+                + " MiB for one structure, an eighth of the heap); nothing before it was found damaged");
     }
 
     // ---------------------------------------------------------------- file structure
@@ -949,7 +950,7 @@ public final class RdbReader {
         for (long g = 0; g < groups; g++) {
             long nameOff = in.offset();
             byte[] name = readName("consumer group name");
-            if (!groupNames.add(nameFingerprint)) {
+            if (!groupNames.add(nameFingerprint(name))) {
                 throw damage(nameOff, "duplicate consumer group \"" + Printable.escape(name) + "\"");
             }
             RdbVisitor.StreamId groupLast = readStreamId();
@@ -973,7 +974,7 @@ public final class RdbReader {
             for (long c = 0; c < consumers; c++) {
                 long cnameOff = in.offset();
                 byte[] cname = readName("consumer name");
-                if (!names.add(nameFingerprint)) {
+                if (!names.add(nameFingerprint(cname))) {
                     throw damage(cnameOff, "duplicate consumer \"" + Printable.escape(cname) + "\" in group \""
                             + Printable.escape(name) + "\"");
                 }
@@ -1252,7 +1253,7 @@ public final class RdbReader {
 
     /**
      * Reads a string that is not a value (a key name, an aux field, a function, a consumer name)
-     * into a new array and sets {@link #nameFingerprint} to the fingerprint of all of it. When
+     * into a new array ({@link #nameFingerprint} gives the fingerprint of all of it). When
      * the visitor does not want values, only the first {@link #NAME_KEEP} bytes are kept and the
      * rest is validated (LZF decoded) as it streams by; otherwise a string over the memory
      * budget is reported too large.
@@ -1260,11 +1261,11 @@ public final class RdbReader {
     private byte[] readName(String what) throws IOException, RdbException {
         readStringHeader();
         if (strKind == STR_INT) {
-            byte[] r = Long.toString(strInt).getBytes(StandardCharsets.US_ASCII);
-            nameFingerprint = Fingerprints.of(r, 0, r.length);
-            return r;
+            nameCut = false;
+            return Long.toString(strInt).getBytes(StandardCharsets.US_ASCII);
         }
-        if (!wantValues && strLen > NAME_KEEP) {
+        nameCut = !wantValues && strLen > NAME_KEEP;
+        if (nameCut) {
             return readCutName(NAME_KEEP, what);
         }
         if (strLen > maxHeld) {
@@ -1273,9 +1274,13 @@ public final class RdbReader {
         }
         materialize(what);
         byte[] r = java.util.Arrays.copyOfRange(blob, blobOff, blobOff + blobLen);
-        nameFingerprint = Fingerprints.of(r, 0, r.length);
         releaseBlob();
         return r;
+    }
+
+    /** The fingerprint of the whole of the name {@link #readName} just returned. */
+    private long nameFingerprint(byte[] name) {
+        return nameCut ? cutNameFingerprint : Fingerprints.of(name, 0, name.length);
     }
 
     /** Keeps the first keep bytes of the current string, fingerprinting and validating all of it. */
@@ -1300,7 +1305,7 @@ public final class RdbReader {
         } else {
             decodeLzf(sink, what);
         }
-        nameFingerprint = Fingerprints.mix(st[1]);
+        cutNameFingerprint = Fingerprints.mix(st[1]);
         return r;
     }
 
@@ -1428,12 +1433,12 @@ public final class RdbReader {
     }
 
     private void decodeLzfInto(int len, String what) throws IOException, RdbException {
+        // len is within the budget (checked by the caller), so allocating it at once costs no
+        // more than growing would, without the copies.
+        byte[] out = ownCapacity(len);
         int[] have = {0};
         decodeLzf((b, off, n) -> {
-            if (own.length < have[0] + n) {
-                own = java.util.Arrays.copyOf(own, (int) Math.min(len, Math.max(have[0] + n, own.length * 2L)));
-            }
-            System.arraycopy(b, off, own, have[0], n);
+            System.arraycopy(b, off, out, have[0], n);
             have[0] += n;
         }, what);
         blob = own;
@@ -1444,7 +1449,8 @@ public final class RdbReader {
 
     private byte[] ownCapacity(int len) {
         if (own.length < len) {
-            own = new byte[Math.max(len, Math.min(Integer.MAX_VALUE - 16, own.length * 2L > len ? own.length * 2 : len))];
+            own = null; // let the old one go before the new one is allocated
+            own = new byte[(int) Math.max(len, Math.min(maxHeld, 2L * len))];
         }
         return own;
     }

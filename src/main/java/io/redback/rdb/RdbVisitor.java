@@ -35,9 +35,11 @@ public interface RdbVisitor {
 
     /**
      * A function as Redis 7.0's release candidates saved it (opcode 0xF6): its name and engine
-     * apart from its code. Redis 7.0 converts it on load; 7.2 and later refuse the file.
+     * apart from its code. Redis 7.0 converts it on load; 7.2 and later refuse the file. By
+     * default the code goes to {@link #function}.
      */
     default void preReleaseFunction(byte[] name, byte[] engine, byte[] code) {
+        function(code);
     }
 
     default void selectDb(int db) {

@@ -163,6 +163,36 @@ class HostileRdbTest {
                 .isInstanceOfSatisfying(RdbException.class, x -> assertThat(x.detail()).contains("duplicate consumer"));
     }
 
+    // ------------------------------------------------------------------ small defects of the same reader
+
+    @Test
+    void functionsOfRedis70ReleaseCandidatesAreNamedAndWarnedAbout() throws Exception {
+        Path rdb = write("pre-ga.rdb", RdbBuilder.redis(10)
+                .u8(0xF6).str("mylib").str("LUA").len(1).str("a description").str("return 1")
+                .selectDb(0).key(0, "k").str("v").end());
+        RdbCheckReport r = new RdbCheck(rdb, 0).run();
+        assertThat(r.verdict()).isEqualTo(RdbCheckReport.Verdict.VALID);
+        assertThat(r.functions()).containsExactly("mylib");
+        assertThat(r.warnings()).anySatisfy(w -> assertThat(w).contains("0xF6").contains("Redis 7.2 and later refuse"));
+    }
+
+    @Test
+    void thePreReleaseModuleTypeSaysWhichRedisRefusesIt() throws Exception {
+        Path rdb = write("module6.rdb", RdbBuilder.redis(8).selectDb(0).key(6, "m").len(1).end());
+        RdbCheckReport r = new RdbCheck(rdb, 0).run();
+        assertThat(r.error().detail()).contains("Redis 7.2 and later refuse").doesNotContain("Redis itself");
+    }
+
+    @Test
+    void aChecksumMismatchIsReportedAsSuchNotAsNotReached() throws Exception {
+        byte[] good = RdbBuilder.redis(11).selectDb(0).key(0, "k").str("v").end();
+        good[good.length - 12] ^= 1; // a byte of the value: the footer no longer matches
+        RdbCheckReport r = new RdbCheck(write("crc.rdb", good), 0).run();
+        assertThat(r.error().kind()).isEqualTo(RdbException.Kind.CHECKSUM_MISMATCH);
+        assertThat(r.checksum()).isEqualTo(ChecksumStatus.MISMATCH);
+        assertThat(r.storedCrc()).isNotEqualTo(r.computedCrc()).isNotZero();
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private RdbException read(byte[] file, long maxHeld) {
