@@ -32,7 +32,7 @@ public enum ChecksumStatus {
     public String phrase() {
         return switch (this) {
             case VERIFIED -> "CRC64 verified";
-            case DISABLED -> "CRC64 disabled (saved with rdbchecksum no): content not verified against a checksum";
+            case DISABLED -> "CRC64 disabled (saved with rdbchecksum no, so not verified)";
             case ABSENT -> "no CRC64 (RDB versions before 5 have none)";
             case MISMATCH -> "CRC64 MISMATCH";
             case NOT_REACHED -> "CRC64 not reached";

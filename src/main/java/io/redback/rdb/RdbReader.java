@@ -1433,12 +1433,14 @@ public final class RdbReader {
     }
 
     private void decodeLzfInto(int len, String what) throws IOException, RdbException {
-        // len is within the budget (checked by the caller), so allocating it at once costs no
-        // more than growing would, without the copies.
-        byte[] out = ownCapacity(len);
+        // Grow only as output is produced: a damaged length costs a truncation error, not an
+        // allocation of what it claims.
         int[] have = {0};
         decodeLzf((b, off, n) -> {
-            System.arraycopy(b, off, out, have[0], n);
+            if (own.length < have[0] + n) {
+                own = java.util.Arrays.copyOf(own, (int) Math.min(len, Math.max(have[0] + n, own.length * 2L)));
+            }
+            System.arraycopy(b, off, own, have[0], n);
             have[0] += n;
         }, what);
         blob = own;
@@ -1449,8 +1451,9 @@ public final class RdbReader {
 
     private byte[] ownCapacity(int len) {
         if (own.length < len) {
+            long doubled = 2L * own.length;
             own = null; // let the old one go before the new one is allocated
-            own = new byte[(int) Math.max(len, Math.min(maxHeld, 2L * len))];
+            own = new byte[(int) Math.max(len, Math.min(maxHeld, doubled))];
         }
         return own;
     }
