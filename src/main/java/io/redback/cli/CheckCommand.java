@@ -60,7 +60,8 @@ import picocli.CommandLine.Parameters;
                 "  redback check --fix /var/lib/redis/appendonlydir      (stop Redis first)",
                 "  redback check --repo s3://backups/redis --read-data",
                 "",
-                "Exit codes: 0 valid, 1 damaged or truncated, 2 could not run (missing file, unsupported version).",
+                "Exit codes: 0 valid, 1 damaged or truncated, 2 could not run (missing file, unsupported version, "
+                        + "a structure too large for the heap).",
                 "With --repo: 0 clean, 1 a gap or damage found, 2 the repository could not be read."})
 public final class CheckCommand implements Callable<Integer> {
     /** What to treat the input as; {@code auto} looks at it. */
