@@ -280,6 +280,7 @@ public final class AofReader implements AutoCloseable {
                 });
             } catch (RdbException e) {
                 AofException.Kind kind = e.kind() == RdbException.Kind.TOO_NEW || e.kind() == RdbException.Kind.UNSUPPORTED
+                        || e.kind() == RdbException.Kind.TOO_LARGE
                         ? AofException.Kind.UNSUPPORTED : AofException.Kind.DAMAGED;
                 throw new AofException(kind, options.name(), e.offset(), -1, -1, 0, time, null, null,
                         "RDB preamble: " + e.detail(), e);

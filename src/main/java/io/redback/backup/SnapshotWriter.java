@@ -14,7 +14,6 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.security.MessageDigest;
 import java.time.Instant;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -132,7 +131,7 @@ public final class SnapshotWriter {
                 sha256Stored != null ? sha256Stored : sha256Raw, summary.header().version(), summary.header().label(),
                 counter.redisVersion, counter.valkeyVersion, origin.server().name(), origin.server().version(),
                 summary.keys(), counter.keysPerDbAndType(), counter.keysWithExpiry,
-                summary.checksum().name().toLowerCase(Locale.ROOT),
+                summary.checksum().jsonName(),
                 fromSync ? origin.replicationId() : counter.replicationId,
                 fromSync ? origin.replicationOffset() : counter.replicationOffset,
                 origin.startedAt(), Instant.now());

@@ -174,7 +174,7 @@ final class AofCheckOutput {
             rdb.put("version", s.header().version());
             rdb.put("magic", s.header().magic());
             rdb.put("keys", s.keys());
-            rdb.put("checksum", s.checksum().name().toLowerCase().replace('_', '-'));
+            rdb.put("checksum", s.checksum().jsonName());
             rdb.put("endOffset", s.endOffset());
             m.put("rdb", rdb);
         }
@@ -343,12 +343,7 @@ final class AofCheckOutput {
             String extra = "";
             if (f.rdb() != null) {
                 extra = "  (RDB " + f.rdb().header().version() + ", " + String.format("%,d", f.rdb().keys()) + " keys, "
-                        + switch (f.rdb().checksum()) {
-                            case VERIFIED -> "CRC64 verified";
-                            case DISABLED -> "no checksum";
-                            case ABSENT -> "no checksum in this version";
-                            case NOT_REACHED -> "checksum not reached";
-                        } + ")";
+                        + f.rdb().checksum().phrase() + ")";
             }
             out.printf("             %-" + w + "s  %-6s %-12s %,12d %,10d  %s%s%n", f.name(), f.role().label(),
                     f.content().label(), f.size(), f.commands(), f.verdict().label(), extra);

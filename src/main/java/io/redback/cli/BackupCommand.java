@@ -3,6 +3,7 @@ package io.redback.cli;
 import io.redback.backup.BgsaveSnapshot;
 import io.redback.backup.SnapshotResult;
 import io.redback.backup.SnapshotWriter;
+import io.redback.rdb.ChecksumStatus;
 import io.redback.rdb.RdbException;
 import io.redback.redis.RedisUri;
 import io.redback.redis.ReplicaOptions;
@@ -137,6 +138,11 @@ public final class BackupCommand implements Callable<Integer> {
             out.flush();
             return Main.OK;
         } catch (RdbException e) {
+            if (e.kind() == RdbException.Kind.TOO_LARGE) {
+                err.println("redback backup: the RDB from " + uri.address() + " holds a structure too large to verify "
+                        + "with this heap, nothing was stored: " + BackupCli.message(e) + " " + e.advice());
+                return Main.USAGE;
+            }
             err.println("redback backup: the RDB from " + uri.address() + " is damaged, nothing was stored: "
                     + BackupCli.message(e));
             return Main.PROBLEM;
@@ -144,6 +150,12 @@ public final class BackupCommand implements Callable<Integer> {
             err.println("redback backup: " + BackupCli.message(e));
             return Main.USAGE;
         }
+    }
+
+    /** What the RDB's CRC64 footer said ("CRC64 disabled ..." for a server with rdbchecksum no). */
+    private static String checksum(SnapshotResult r) {
+        ChecksumStatus s = ChecksumStatus.ofJsonName(r.checksum());
+        return s == null ? "CRC64 " + r.checksum() : s.phrase();
     }
 
     private static void printHuman(PrintWriter out, Repository repository, SnapshotManifest m, SnapshotResult r) {
@@ -154,7 +166,7 @@ public final class BackupCommand implements Callable<Integer> {
                 + ", RDB version " + m.rdbVersion()
                 + (m.replicationId() == null ? "" : ", replication " + m.replicationId() + ":" + m.replicationOffset()));
         out.println("  keys       " + BackupCli.count(m.totalKeys()) + " in " + m.keys().size() + " database(s), "
-                + BackupCli.count(m.keysWithExpiry()) + " with an expiry; every key and the CRC64 verified");
+                + BackupCli.count(m.keysWithExpiry()) + " with an expiry; every key read, " + checksum(r));
         out.println("  size       " + BackupCli.size(m.rawSize()) + " RDB, " + BackupCli.size(m.storedSize()) + " stored ("
                 + m.compression() + String.format(Locale.ROOT, ", ratio %.2f)", ratio));
         out.println("  time       " + String.format(Locale.ROOT, "%.1f s, %.1f MB/s", r.elapsed().toMillis() / 1000.0,

@@ -60,7 +60,8 @@ import picocli.CommandLine.Parameters;
                 "  redback check --fix /var/lib/redis/appendonlydir      (stop Redis first)",
                 "  redback check --repo s3://backups/redis --read-data",
                 "",
-                "Exit codes: 0 valid, 1 damaged or truncated, 2 could not run (missing file, unsupported version).",
+                "Exit codes: 0 valid, 1 damaged or truncated, 2 could not run (missing file, unsupported version, "
+                        + "a structure too large for the heap).",
                 "With --repo: 0 clean, 1 a gap or damage found, 2 the repository could not be read."})
 public final class CheckCommand implements Callable<Integer> {
     /** What to treat the input as; {@code auto} looks at it. */
@@ -230,7 +231,7 @@ public final class CheckCommand implements Callable<Integer> {
         m.put("functions", r.functions());
         m.put("modules", new java.util.TreeMap<>(r.modules()));
         Map<String, Object> c = new LinkedHashMap<>();
-        c.put("status", r.checksum().name().toLowerCase().replace('_', '-'));
+        c.put("status", r.checksum().jsonName());
         if (r.storedCrc() != 0 || r.computedCrc() != 0) {
             c.put("stored", String.format("%016x", r.storedCrc()));
             c.put("computed", String.format("%016x", r.computedCrc()));
@@ -248,14 +249,11 @@ public final class CheckCommand implements Callable<Integer> {
     static void printHuman(RdbCheckReport r, PrintWriter out, boolean quiet) {
         RdbException e = r.error();
         String verdict = switch (r.verdict()) {
-            case VALID -> "VALID: every key and structure read" + switch (r.checksum()) {
-                case VERIFIED -> ", CRC64 verified";
-                case DISABLED -> "; the file has no checksum (saved with rdbchecksum no)";
-                default -> "; this RDB version has no checksum";
-            };
+            case VALID -> "VALID: every key and structure read, " + r.checksum().phrase();
             case DAMAGED -> e.kind() == RdbException.Kind.TRUNCATED ? "DAMAGED: truncated"
                     : e.kind() == RdbException.Kind.CHECKSUM_MISMATCH ? "DAMAGED: checksum mismatch" : "DAMAGED";
-            case UNSUPPORTED -> "NOT CHECKED: " + (e.kind() == RdbException.Kind.TOO_NEW ? "format too new" : "unsupported content");
+            case UNSUPPORTED -> "NOT CHECKED: " + (e.kind() == RdbException.Kind.TOO_NEW ? "format too new"
+                    : e.kind() == RdbException.Kind.TOO_LARGE ? "too large for this heap" : "unsupported content");
         };
         out.printf("%s: %s%n", r.file(), verdict);
         if (e != null) {
@@ -305,6 +303,8 @@ public final class CheckCommand implements Callable<Integer> {
             case VERIFIED -> String.format("verified (%016x)", r.computedCrc());
             case DISABLED -> "disabled by the writer (footer is zero): not verified";
             case ABSENT -> "none in this version";
+            case MISMATCH -> String.format("MISMATCH: the footer says %016x, the content gives %016x", r.storedCrc(),
+                    r.computedCrc());
             case NOT_REACHED -> "not reached";
         };
         out.printf("  checksum   %s%n", crc);

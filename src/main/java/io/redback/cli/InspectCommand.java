@@ -1,5 +1,6 @@
 package io.redback.cli;
 
+import io.redback.aof.PersistenceFiles;
 import io.redback.rdb.RdbException;
 import io.redback.rdb.RdbInspection;
 import io.redback.rdb.RdbInspectionReport;
@@ -38,7 +39,8 @@ import picocli.CommandLine.Parameters;
                 "  redback inspect --prefix-delimiter / --json dump.rdb | jq '.prefixes'",
                 "",
                 "Exit codes: 0 the whole file was read, 1 damaged or truncated (the report covers the keys "
-                        + "before the damage), 2 could not run (missing file, unsupported version)."})
+                        + "before the damage), 2 could not run (missing file, an AOF rather than an RDB, "
+                        + "unsupported version, a structure too large for the heap)."})
 public final class InspectCommand implements Callable<Integer> {
     /** Prefixes listed in text output; JSON lists all of them. */
     static final int TEXT_PREFIXES = 20;
@@ -82,12 +84,25 @@ public final class InspectCommand implements Callable<Integer> {
         PrintWriter out = Terminal.out(spec);
         PrintWriter err = Terminal.err(spec);
         RdbInspection.Options options = options();
-        if (!Files.isRegularFile(file)) {
-            err.println("redback inspect: " + file + ": " + (Files.exists(file) ? "not a regular file" : "no such file"));
+        if (!Files.exists(file)) {
+            err.println("redback inspect: " + file + ": no such file");
             return Main.USAGE;
         }
         if (!Files.isReadable(file)) {
             err.println("redback inspect: " + file + ": permission denied");
+            return Main.USAGE;
+        }
+        PersistenceFiles.Kind kind = PersistenceFiles.detect(file);
+        if (kind == PersistenceFiles.Kind.AOF || kind == PersistenceFiles.Kind.MANIFEST
+                || kind == PersistenceFiles.Kind.DIR) {
+            String what = kind == PersistenceFiles.Kind.DIR ? "a directory (an appendonlydir?)"
+                    : kind == PersistenceFiles.Kind.MANIFEST ? "a multi-part AOF manifest" : "an AOF file";
+            err.println("redback inspect: " + file + " is " + what + "; inspect reads RDB files. Verify it with "
+                    + "`redback check " + file + "`, list its commands with `redback aof log " + file + "`");
+            return Main.USAGE;
+        }
+        if (!Files.isRegularFile(file)) {
+            err.println("redback inspect: " + file + ": not a regular file");
             return Main.USAGE;
         }
         RdbInspection inspection = new RdbInspection(file, options, System.currentTimeMillis());
@@ -235,7 +250,7 @@ public final class InspectCommand implements Callable<Integer> {
             case DAMAGED -> e.kind() == RdbException.Kind.TRUNCATED ? " (DAMAGED: truncated; figures cover the keys "
                     + "before the damage)" : " (DAMAGED; figures cover the keys before the damage)";
             case UNSUPPORTED -> " (NOT FULLY READ: " + (e.kind() == RdbException.Kind.TOO_NEW ? "format too new"
-                    : "unsupported content") + ")";
+                    : e.kind() == RdbException.Kind.TOO_LARGE ? "too large for this heap" : "unsupported content") + ")";
         };
         out.printf("%s: %,d keys, %,d elements, %,d bytes in keys%s%n", r.file(), r.keys(), r.elements(),
                 r.bytes(), what);

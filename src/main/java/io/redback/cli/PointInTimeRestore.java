@@ -190,7 +190,7 @@ final class PointInTimeRestore {
                 + r.target());
         out.println("  base       " + (r.format() == RestoreWriter.Format.AOF ? "appendonly.aof.1.base.rdb: " : "")
                 + "snapshot " + p.snapshot().id() + ", " + BackupCli.keys(r.baseKeys()) + "; sizes and SHA-256 "
-                + "match the manifest, every key read, CRC64 verified");
+                + "match the manifest, every key read, " + r.baseChecksum().phrase());
         out.println("  log        " + (r.format() == RestoreWriter.Format.AOF ? "appendonly.aof.1.incr.aof: " : "")
                 + BackupCli.count(r.commands()) + " command(s) from " + r.segments() + " segment(s), "
                 + BackupCli.size(r.incrBytes()) + (r.segments() > 0 ? "; sizes and SHA-256 of every segment match" : ""));
@@ -216,6 +216,7 @@ final class PointInTimeRestore {
             m.put("format", r.format().name().toLowerCase(Locale.ROOT));
             m.put("target", r.target().toString());
             m.put("baseKeys", r.baseKeys());
+            m.put("baseChecksum", r.baseChecksum().jsonName());
             m.put("commands", r.commands());
             m.put("dropped", r.dropped());
             m.put("segments", r.segments());

@@ -1,5 +1,6 @@
 package io.redback.cli;
 
+import io.redback.rdb.ChecksumStatus;
 import io.redback.rdb.RdbException;
 import io.redback.rdb.RdbReader;
 import io.redback.rdb.RdbVisitor;
@@ -81,8 +82,9 @@ final class RepoCheck {
         }
         // Documents that cannot be read are skipped by the readers, reported here as damaged, and the rest checked.
         List<SnapshotManifest> snapshots = repository.catalog().snapshots(source);
+        List<String> notes = new ArrayList<>();
         for (SnapshotManifest m : snapshots) {
-            checkSnapshot(m, p);
+            checkSnapshot(m, p, notes);
         }
         List<Timeline> timelines = repository.timelines().of(source);
         repository.timelines().status(source);
@@ -95,7 +97,6 @@ final class RepoCheck {
         Set<String> snapshotIds = new HashSet<>();
         snapshots.forEach(m -> snapshotIds.add(m.id().toString()));
         int segments = 0;
-        List<String> notes = new ArrayList<>();
         for (Timeline t : timelines) {
             segments += t.segments().size();
             if (!t.superseded().isEmpty()) {
@@ -114,7 +115,7 @@ final class RepoCheck {
 
     // ------------------------------------------------------------------------------ snapshots
 
-    private void checkSnapshot(SnapshotManifest m, Problems p) throws IOException {
+    private void checkSnapshot(SnapshotManifest m, Problems p, List<String> notes) throws IOException {
         String where = "snapshot " + m.id();
         if (!present(m.object(), m.storedSize(), where, null, p)) {
             return;
@@ -123,15 +124,16 @@ final class RepoCheck {
             return;
         }
         RdbException rdbError = null;
+        ChecksumStatus checksum = null;
         String problem;
         try (VerifiedObject r = VerifiedObject.open(storage, VerifiedObject.Expected.of(m))) {
             try {
-                new RdbReader(r.raw()).read(new RdbVisitor() {
+                checksum = new RdbReader(r.raw()).read(new RdbVisitor() {
                     @Override
                     public boolean wantsValues() {
                         return false;
                     }
-                });
+                }).checksum();
             } catch (RdbException e) {
                 rdbError = e;
             }
@@ -146,6 +148,8 @@ final class RepoCheck {
         } else if (rdbError != null) {
             p.add("damaged", m.object(), null, "the RDB in " + m.object() + " (" + where + ") matches its SHA-256 but "
                     + "does not read: " + rdbError.getMessage());
+        } else if (checksum != ChecksumStatus.VERIFIED) {
+            notes.add(where + ": every key read, " + checksum.phrase());
         }
     }
 

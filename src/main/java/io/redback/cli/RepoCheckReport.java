@@ -68,7 +68,8 @@ record RepoCheckReport(String repository, boolean readData, List<SourceResult> s
         String counts = String.format(Locale.ROOT, "%d source(s), %d snapshot(s), %d timeline(s), %d segment(s)",
                 sources.size(), total(SourceResult::snapshots), total(s -> s.timelines().size()),
                 total(SourceResult::segments));
-        String what = readData ? "every object read: sizes and SHA-256s match, RDBs read whole (CRC64), logs parse "
+        String what = readData ? "every object read: sizes and SHA-256s match, RDBs read whole (CRC64 where it was "
+                + "enabled), logs parse "
                 + "and add up to their offsets" : "every object present with its size (--read-data also reads them)";
         if (problems.isEmpty()) {
             out.println(repository + ": CLEAN: " + counts + "; " + what);

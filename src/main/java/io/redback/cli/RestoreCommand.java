@@ -235,7 +235,7 @@ public final class RestoreCommand implements Callable<Integer> {
             }
             out.println("restored " + what + " to " + target);
             out.println("  verified   " + (m != null ? "SHA-256 of the stored object and of the RDB match the manifest; "
-                    : "") + "every key and structure read, CRC64 " + report.checksum().name().toLowerCase());
+                    : "") + "every key and structure read, " + report.checksum().phrase());
             out.println("  keys       " + BackupCli.count(report.keys()) + " in " + report.keysPerDbAndType().size()
                     + " database(s), " + BackupCli.count(report.keysAlreadyExpired()) + " already expired");
             out.println("  size       " + BackupCli.size(report.size()) + " RDB version " + report.header().version());

@@ -1,5 +1,7 @@
 package io.redback.pitr;
 
+import io.redback.rdb.ChecksumStatus;
+
 import java.nio.file.Path;
 import java.util.List;
 
@@ -15,6 +17,7 @@ public record RestoreResult(
         RestoreWriter.Format format,
         Path target,
         long baseKeys,
+        ChecksumStatus baseChecksum,
         long commands,
         long dropped,
         int segments,

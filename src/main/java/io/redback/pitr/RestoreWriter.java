@@ -123,7 +123,8 @@ public final class RestoreWriter {
                 command = List.of("redis-server", "--dir", d.toString(), "--dbfilename", "dump.rdb", "--appendonly", "no");
             }
             done = true;
-            return new RestoreResult(options.format(), target, baseReport.keys(), incr.commands, incr.dropped,
+            return new RestoreResult(options.format(), target, baseReport.keys(), baseReport.checksum(), incr.commands,
+                    incr.dropped,
                     plan.segments().size(), incr.bytes, baseReport.keysAlreadyExpired(), incr.expired, resultKeys,
                     command);
         } finally {

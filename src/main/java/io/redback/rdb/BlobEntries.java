@@ -12,14 +12,31 @@ final class BlobEntries implements EntrySink {
     long[] ints = new long[256];
     int[] offs = new int[256];
     int[] lens = new int[256];
+    /** Entries kept at most; past it the walk goes on validating but records nothing more. */
+    private int limit = Integer.MAX_VALUE;
+    private boolean overflow;
+
+    void limit(int max) {
+        limit = max;
+    }
 
     void reset(byte[] blob) {
         buf = blob;
         count = 0;
+        overflow = false;
+    }
+
+    /** Whether the last blob had more entries than the limit (then only the first ones are here). */
+    boolean overflowed() {
+        return overflow;
     }
 
     private void grow() {
-        int n = isInt.length * 2;
+        if (count >= limit) {
+            overflow = true;
+            return;
+        }
+        int n = (int) Math.min(limit, isInt.length * 2L);
         isInt = java.util.Arrays.copyOf(isInt, n);
         ints = java.util.Arrays.copyOf(ints, n);
         offs = java.util.Arrays.copyOf(offs, n);
@@ -30,6 +47,9 @@ final class BlobEntries implements EntrySink {
     public void string(byte[] b, int off, int len) {
         if (count == isInt.length) {
             grow();
+            if (overflow) {
+                return;
+            }
         }
         isInt[count] = false;
         offs[count] = off;
@@ -41,6 +61,9 @@ final class BlobEntries implements EntrySink {
     public void integer(long value) {
         if (count == isInt.length) {
             grow();
+            if (overflow) {
+                return;
+            }
         }
         isInt[count] = true;
         ints[count] = value;

@@ -106,12 +106,15 @@ final class Fingerprints {
         return mix(h);
     }
 
-    /** Continues a fingerprint over more bytes; the result does not depend on how input is split. */
+    /**
+     * Continues a fingerprint over more bytes; the result does not depend on how input is split.
+     * Finish with {@link #mix} once the last piece is in.
+     */
     static long update(long h, byte[] b, int off, int len) {
         for (int i = 0; i < len; i++) {
             h = (h ^ (b[off + i] & 0xFF)) * 0x100000001B3L;
         }
-        return mix(h);
+        return h;
     }
 
     static long ofLong(long v) {

@@ -52,6 +52,9 @@ public final class RdbCheck {
                 }
             } catch (RdbException e) {
                 error = e;
+                if (e.kind() == RdbException.Kind.CHECKSUM_MISMATCH) {
+                    stats.mismatch(r.mismatchStored, r.mismatchComputed);
+                }
             }
         }
         if (error == null && summary != null && !summary.header().hasChecksum() && trailing == 8) {
@@ -63,11 +66,12 @@ public final class RdbCheck {
             summary = null;
             trailing = 0;
         }
-        if (error != null && error.kind() == RdbException.Kind.UNSUPPORTED && stats.header != null
+        if (error != null && (error.kind() == RdbException.Kind.UNSUPPORTED || error.kind() == RdbException.Kind.TOO_LARGE)
+                && stats.header != null
                 && stats.header.hasChecksum() && !footerMatches(size)) {
             error = new RdbException(RdbException.Kind.DAMAGED, error.offset(), error.db(), error.key(),
                     error.detail() + "; and the file's CRC64 footer does not match its content, so this is "
-                            + "damage, not a newer format");
+                            + "damage, not " + (error.kind() == RdbException.Kind.TOO_LARGE ? "a sound file" : "a newer format"));
         }
         long elapsedNanos = System.nanoTime() - started;
         return stats.report(file, size, summary, error, trailing, elapsedNanos);
@@ -127,6 +131,10 @@ public final class RdbCheck {
         long expired;
         long elements;
         int luaScripts;
+        int preReleaseFunctions;
+        long mismatchStored;
+        long mismatchComputed;
+        boolean mismatch;
 
         Stats(long nowMs) {
             this.nowMs = nowMs;
@@ -163,6 +171,18 @@ public final class RdbCheck {
         }
 
         @Override
+        public void preReleaseFunction(byte[] name, byte[] engine, byte[] code) {
+            functions.add(Printable.escape(name, 0, name.length, 120));
+            preReleaseFunctions++;
+        }
+
+        void mismatch(long stored, long computed) {
+            mismatch = true;
+            mismatchStored = stored;
+            mismatchComputed = computed;
+        }
+
+        @Override
         public void moduleValue(String module, int encodingVersion) {
             modules.merge(module, 1L, Long::sum);
         }
@@ -194,7 +214,9 @@ public final class RdbCheck {
         RdbCheckReport report(Path file, long size, RdbSummary summary, RdbException error, long trailing,
                               long elapsedNanos) {
             List<String> warnings = new ArrayList<>();
-            ChecksumStatus checksum = summary == null ? ChecksumStatus.NOT_REACHED : summary.checksum();
+            ChecksumStatus checksum = summary != null ? summary.checksum()
+                    : mismatch && error != null && error.kind() == RdbException.Kind.CHECKSUM_MISMATCH
+                    ? ChecksumStatus.MISMATCH : ChecksumStatus.NOT_REACHED;
             if (checksum == ChecksumStatus.DISABLED) {
                 warnings.add("the file was saved with rdbchecksum no: its content could not be verified against a checksum");
             }
@@ -205,12 +227,18 @@ public final class RdbCheck {
                 warnings.add(trailing + " byte(s) follow the end of the RDB (offset " + summary.endOffset()
                         + "); Redis ignores them");
             }
+            if (preReleaseFunctions > 0) {
+                warnings.add(preReleaseFunctions + " function(s) in the format of Redis 7.0's release candidates "
+                        + "(opcode 0xF6): Redis 7.0 converts them on load, Redis 7.2 and later refuse the file; load "
+                        + "it into Redis 7.0 and save it again before moving to a newer release");
+            }
             if (luaScripts > 0) {
                 aux.put("lua", luaScripts + " cached script(s)");
             }
             return new RdbCheckReport(file.toString(), size, header, Collections.unmodifiableMap(aux), keys, elements, counts.perDbAndType(),
                     counts.perEncoding(), expiring, expired, List.copyOf(functions), Collections.unmodifiableMap(modules),
-                    checksum, summary == null ? 0 : summary.storedCrc(), summary == null ? 0 : summary.computedCrc(),
+                    checksum, summary != null ? summary.storedCrc() : checksum == ChecksumStatus.MISMATCH ? mismatchStored : 0,
+                    summary != null ? summary.computedCrc() : checksum == ChecksumStatus.MISMATCH ? mismatchComputed : 0,
                     error, List.copyOf(warnings), trailing, elapsedNanos);
         }
     }

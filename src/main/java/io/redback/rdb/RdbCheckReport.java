@@ -36,7 +36,7 @@ public record RdbCheckReport(
         VALID,
         /** The file is damaged or truncated. */
         DAMAGED,
-        /** The file is of a newer version or holds a type this release cannot read. */
+        /** The file is of a newer version, holds a type this release cannot read, or a structure too large for the heap. */
         UNSUPPORTED
     }
 
@@ -45,7 +45,7 @@ public record RdbCheckReport(
             return Verdict.VALID;
         }
         return switch (error.kind()) {
-            case TOO_NEW, UNSUPPORTED -> Verdict.UNSUPPORTED;
+            case TOO_NEW, UNSUPPORTED, TOO_LARGE -> Verdict.UNSUPPORTED;
             default -> Verdict.DAMAGED;
         };
     }

@@ -21,7 +21,12 @@ public final class RdbException extends Exception {
         /** A type or opcode this reader does not know how to read. */
         UNSUPPORTED,
         /** Not an RDB file at all. */
-        NOT_RDB
+        NOT_RDB,
+        /**
+         * A structure bigger than this reader holds in memory with the heap it was given (the
+         * file may be sound; a decompression bomb ends up here or as DAMAGED).
+         */
+        TOO_LARGE
     }
 
     private final Kind kind;
@@ -84,6 +89,8 @@ public final class RdbException extends Exception {
             case UNSUPPORTED -> "This part of the format is not understood by this redback release; "
                     + "please report it together with the server version that wrote the file.";
             case NOT_RDB -> "Give the path of an RDB file (it starts with REDIS or VALKEY).";
+            case TOO_LARGE -> "Check it with a larger heap (REDBACK_JAVA_OPTS=-Xmx4g, or more); a file that "
+                    + "claims far more than its own size may also be hostile.";
             case DAMAGED -> "The file is damaged from this offset on. Redis would refuse to load it; "
                     + "use another copy (keys before this offset are intact).";
         };

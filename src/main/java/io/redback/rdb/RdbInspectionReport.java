@@ -59,7 +59,7 @@ public record RdbInspectionReport(
             return Outcome.COMPLETE;
         }
         return switch (error.kind()) {
-            case TOO_NEW, UNSUPPORTED -> Outcome.UNSUPPORTED;
+            case TOO_NEW, UNSUPPORTED, TOO_LARGE -> Outcome.UNSUPPORTED;
             default -> Outcome.DAMAGED;
         };
     }

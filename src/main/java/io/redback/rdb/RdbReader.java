@@ -20,6 +20,14 @@ public final class RdbReader {
     public static final int DEFAULT_CHUNK_SIZE = 4 << 20;
     /** Redis caps a listpack at 1 GiB; a blob claiming more is damage, not something to allocate. */
     private static final long MAX_BLOB = 1L << 30;
+    /**
+     * Names and aux fields (key names, aux values, function code, consumer names) longer than
+     * this are cut to it when the visitor does not want values: the rest is validated as it
+     * streams by, so a name that claims hundreds of MB costs no memory.
+     */
+    static final int NAME_KEEP = 64 << 10;
+    /** Bytes one entry of a blob costs in {@link BlobEntries}. */
+    private static final int ENTRY_BYTES = 17;
     private static final int MAX_DB = 1 << 20;
     private static final long MAX_FIELD_TTL = (1L << 48) - 1;
 
@@ -29,6 +37,8 @@ public final class RdbReader {
 
     private final RdbInput in;
     private final int chunkSize;
+    /** The most this reader holds of one blob or name: beyond it, the structure is reported too large. */
+    private final long maxHeld;
     private final Element el = new Element();
     private final BlobEntries entries = new BlobEntries();
     private final Fingerprints members = new Fingerprints();
@@ -60,6 +70,12 @@ public final class RdbReader {
     private boolean blobCompressed;
     private long blobFileOffset;
     private byte[] own = new byte[1024];
+    /** What the footer said and what the content gave, when they differ (read() threw CHECKSUM_MISMATCH). */
+    long mismatchStored;
+    long mismatchComputed;
+    /** Whether the last name {@link #readName} returned was cut, and then the fingerprint of all of it. */
+    private boolean nameCut;
+    private long cutNameFingerprint;
     private byte[] idText = new byte[48];
 
     public RdbReader(InputStream in) {
@@ -67,8 +83,23 @@ public final class RdbReader {
     }
 
     public RdbReader(InputStream in, int chunkSize) {
+        this(in, chunkSize, defaultMaxHeld());
+    }
+
+    RdbReader(InputStream in, int chunkSize, long maxHeld) {
         this.in = new RdbInput(in, 1 << 20);
         this.chunkSize = chunkSize;
+        this.maxHeld = maxHeld;
+        entries.limit((int) Math.min(Integer.MAX_VALUE, maxHeld / ENTRY_BYTES));
+    }
+
+    /**
+     * An eighth of the heap (at least 1 MiB, at most Redis's 1 GiB blob limit): a blob, its entry
+     * table and the fingerprints of its members each stay within it, so together they stay well
+     * within the heap whatever a file claims.
+     */
+    private static long defaultMaxHeld() {
+        return Math.min(MAX_BLOB, Math.max(1L << 20, Runtime.getRuntime().maxMemory() / 8));
     }
 
     /** Bytes consumed from the input so far; may be called from another thread (progress bars). */
@@ -108,6 +139,12 @@ public final class RdbReader {
 
     private RdbException unsupported(long offset, String detail) {
         return new RdbException(RdbException.Kind.UNSUPPORTED, offset, db, keyLabel(), detail);
+    }
+
+    private RdbException tooLarge(long offset, String what) {
+        return new RdbException(RdbException.Kind.TOO_LARGE, offset, db, keyLabel(), what
+                + " is more than this reader holds in memory with this heap (" + (maxHeld >> 20)
+                + " MiB for one structure, an eighth of the heap); nothing before it was found damaged");
     }
 
     // ---------------------------------------------------------------- file structure
@@ -152,8 +189,8 @@ public final class RdbReader {
                 }
                 case 0xFB -> v.resizeDb(readLength(), readLength());
                 case 0xFA -> {
-                    byte[] k = readStringBytes();
-                    byte[] val = readStringBytes();
+                    byte[] k = readName("aux field name");
+                    byte[] val = readName("aux field value");
                     v.aux(k, val);
                 }
                 case 0xF9 -> {
@@ -166,7 +203,7 @@ public final class RdbReader {
                 }
                 case 0xF7 -> readModuleAux(off);
                 case 0xF6 -> readFunctionPreGa();
-                case 0xF5 -> v.function(readStringBytes());
+                case 0xF5 -> v.function(readName("function library"));
                 case 0xF4 -> v.slotInfo(readLength(), readLength(), readLength());
                 default -> {
                     RdbType type = RdbType.of(op, header);
@@ -230,7 +267,8 @@ public final class RdbReader {
                     + "); open-source Redis cannot load this file and this reader does not read it");
         }
         if (op == 6) {
-            return unsupported(off, "type 6 is the Redis 4.0 pre-release module format, which Redis itself refuses");
+            return unsupported(off, "type 6 is the Redis 4.0 pre-release module format, which Redis 7.2 and later "
+                    + "refuse to load and this reader does not read");
         }
         return damage(off, "found byte " + hex + " where a record starts; expected an object type (0-25) "
                 + "or an opcode (0xF4-0xFF)");
@@ -303,6 +341,8 @@ public final class RdbReader {
         if (stored == 0) {
             status = ChecksumStatus.DISABLED;
         } else if (stored != computed) {
+            mismatchStored = stored;
+            mismatchComputed = computed;
             throw new RdbException(RdbException.Kind.CHECKSUM_MISMATCH, footerOffset, -1, null,
                     String.format("the CRC64 footer says %016x but the file's content gives %016x", stored, computed));
         } else {
@@ -334,13 +374,14 @@ public final class RdbReader {
         readModulePayload(false);
     }
 
+    /** A function as Redis 7.0's release candidates wrote it: name, engine, optional description, code. */
     private void readFunctionPreGa() throws IOException, RdbException {
-        readStringBytes(); // name
-        readStringBytes(); // engine
+        byte[] name = readName("function name");
+        byte[] engine = readName("function engine");
         if (readLength() != 0) {
-            readStringBytes(); // description
+            readName("function description");
         }
-        v.function(readStringBytes());
+        v.preReleaseFunction(name, engine, readName("function code"));
     }
 
     // ---------------------------------------------------------------- keys
@@ -349,7 +390,7 @@ public final class RdbReader {
             throws IOException, RdbException {
         keyName = null;
         keyType = type;
-        keyName = readStringBytes();
+        keyName = readName("key name");
         RdbKey key = new RdbKey(db, keyName, type, expire, idle, freq, start);
         v.startKey(key);
         RdbVisitor.RawValueSink sink = v.rawValue(key);
@@ -710,10 +751,15 @@ public final class RdbReader {
 
     private void walkBlob(BlobWalker walker, String what) throws IOException, RdbException {
         entries.reset(blob);
+        int n;
         try {
-            walker.walk(blob, blobOff, blobLen, entries);
+            n = walker.walk(blob, blobOff, blobLen, entries);
         } catch (BlobException e) {
             throw blobDamage(e.position(), what + ": " + e.getMessage());
+        }
+        if (entries.overflowed()) {
+            releaseBlob();
+            throw tooLarge(blobFileOffset, "a " + what + " of " + blobLen + " bytes holding " + n + " entries");
         }
     }
 
@@ -903,8 +949,8 @@ public final class RdbReader {
         Fingerprints groupNames = new Fingerprints();
         for (long g = 0; g < groups; g++) {
             long nameOff = in.offset();
-            byte[] name = readStringBytes();
-            if (!groupNames.add(Fingerprints.of(name, 0, name.length))) {
+            byte[] name = readName("consumer group name");
+            if (!groupNames.add(nameFingerprint(name))) {
                 throw damage(nameOff, "duplicate consumer group \"" + Printable.escape(name) + "\"");
             }
             RdbVisitor.StreamId groupLast = readStreamId();
@@ -927,8 +973,8 @@ public final class RdbReader {
             names.clear();
             for (long c = 0; c < consumers; c++) {
                 long cnameOff = in.offset();
-                byte[] cname = readStringBytes();
-                if (!names.add(Fingerprints.of(cname, 0, cname.length))) {
+                byte[] cname = readName("consumer name");
+                if (!names.add(nameFingerprint(cname))) {
                     throw damage(cnameOff, "duplicate consumer \"" + Printable.escape(cname) + "\" in group \""
                             + Printable.escape(name) + "\"");
                 }
@@ -1205,15 +1251,61 @@ public final class RdbReader {
         }
     }
 
-    /** Reads a whole string (known to be small: key names, aux fields, names) into a new array. */
-    private byte[] readStringBytes() throws IOException, RdbException {
+    /**
+     * Reads a string that is not a value (a key name, an aux field, a function, a consumer name)
+     * into a new array ({@link #nameFingerprint} gives the fingerprint of all of it). When
+     * the visitor does not want values, only the first {@link #NAME_KEEP} bytes are kept and the
+     * rest is validated (LZF decoded) as it streams by; otherwise a string over the memory
+     * budget is reported too large.
+     */
+    private byte[] readName(String what) throws IOException, RdbException {
         readStringHeader();
         if (strKind == STR_INT) {
+            nameCut = false;
             return Long.toString(strInt).getBytes(StandardCharsets.US_ASCII);
         }
-        materialize("string");
+        nameCut = !wantValues && strLen > NAME_KEEP;
+        if (nameCut) {
+            return readCutName(NAME_KEEP, what);
+        }
+        if (strLen > maxHeld) {
+            throw tooLarge(strOffset, "a " + what + " of " + strLen + " bytes"
+                    + (strKind == STR_LZF ? " (LZF-compressed to " + strCompressed + ")" : ""));
+        }
+        materialize(what);
         byte[] r = java.util.Arrays.copyOfRange(blob, blobOff, blobOff + blobLen);
         releaseBlob();
+        return r;
+    }
+
+    /** The fingerprint of the whole of the name {@link #readName} just returned. */
+    private long nameFingerprint(byte[] name) {
+        return nameCut ? cutNameFingerprint : Fingerprints.of(name, 0, name.length);
+    }
+
+    /** Keeps the first keep bytes of the current string, fingerprinting and validating all of it. */
+    private byte[] readCutName(int keep, String what) throws IOException, RdbException {
+        byte[] r = new byte[keep];
+        long[] st = {0, strLen * 0x9E3779B97F4A7C15L}; // bytes seen, fingerprint
+        ChunkSink sink = (b, off, n) -> {
+            int c = (int) Math.min(n, keep - Math.min(keep, st[0]));
+            if (c > 0) {
+                System.arraycopy(b, off, r, (int) st[0], c);
+            }
+            st[0] += n;
+            st[1] = Fingerprints.update(st[1], b, off, n);
+        };
+        if (strKind == STR_PLAIN) {
+            for (long left = strLen; left > 0; ) {
+                int n = in.ensureSome((int) Math.min(left, chunkSize));
+                sink.chunk(in.buf(), in.pos(), n);
+                in.skipInBuffer(n);
+                left -= n;
+            }
+        } else {
+            decodeLzf(sink, what);
+        }
+        cutNameFingerprint = Fingerprints.mix(st[1]);
         return r;
     }
 
@@ -1234,7 +1326,60 @@ public final class RdbReader {
         if (strLen > MAX_BLOB) {
             throw damage(strOffset, what + " of " + strLen + " bytes is larger than Redis's 1 GiB limit");
         }
+        if (strLen > maxHeld) {
+            throw oversizedBlob(what);
+        }
         materialize(what);
+    }
+
+    /**
+     * The error for a blob over the memory budget: damage when its header or last byte already
+     * contradict its length (as a decompression bomb's zeroes do), else "too large". An LZF blob
+     * is decoded to its end for that, keeping only its first and last bytes.
+     */
+    private RdbException oversizedBlob(String what) throws IOException, RdbException {
+        String size = what + " of " + strLen + " bytes" + (strKind == STR_LZF ? " (LZF-compressed to "
+                + strCompressed + " bytes)" : "");
+        byte[] head = new byte[8];
+        long[] seen = {0, -1}; // bytes decoded, last byte
+        if (strKind == STR_PLAIN) {
+            in.ensure(head.length);
+            System.arraycopy(in.buf(), in.pos(), head, 0, head.length);
+            seen[0] = head.length;
+        } else {
+            decodeLzf((b, off, n) -> {
+                if (seen[0] < head.length) {
+                    System.arraycopy(b, off, head, (int) seen[0], (int) Math.min(n, head.length - seen[0]));
+                }
+                seen[0] += n;
+                seen[1] = b[off + n - 1] & 0xFF;
+            }, what);
+        }
+        String problem = blobHeaderProblem(what, head, strLen, (int) seen[1]);
+        if (problem != null) {
+            return damage(strOffset, "the " + size + " " + problem);
+        }
+        return tooLarge(strOffset, "a " + size);
+    }
+
+    /** What the first 8 bytes (and the last byte, or -1) of a blob of len bytes say against it, or null. */
+    static String blobHeaderProblem(String what, byte[] head, long len, int last) {
+        long first = (head[0] & 0xFFL) | (head[1] & 0xFFL) << 8 | (head[2] & 0xFFL) << 16 | (head[3] & 0xFFL) << 24;
+        long second = (head[4] & 0xFFL) | (head[5] & 0xFFL) << 8 | (head[6] & 0xFFL) << 16 | (head[7] & 0xFFL) << 24;
+        if (what.equals("intset")) {
+            if (first != 2 && first != 4 && first != 8) {
+                return "has encoding " + first + "; expected 2, 4 or 8";
+            }
+            return 8 + first * second == len ? null : "says it holds " + second + " entries of " + first
+                    + " bytes, which is " + (8 + first * second) + " bytes";
+        }
+        if (!what.equals("zipmap") && first != len) {
+            return "says in its header that it is " + first + " bytes long";
+        }
+        if (last >= 0 && last != 0xFF) {
+            return String.format("ends with the byte 0x%02X; expected the 0xFF terminator", last);
+        }
+        return null;
     }
 
     /**
@@ -1288,22 +1433,16 @@ public final class RdbReader {
     }
 
     private void decodeLzfInto(int len, String what) throws IOException, RdbException {
+        // Grow only as output is produced: a damaged length costs a truncation error, not an
+        // allocation of what it claims.
         int[] have = {0};
-        LzfStreamDecoder decoder = new LzfStreamDecoder(new BoundedSource(strCompressed), strCompressed, len);
-        try {
-            decoder.decode((b, off, n) -> {
-                if (own.length < have[0] + n) {
-                    own = java.util.Arrays.copyOf(own, (int) Math.min(len, Math.max(have[0] + n, own.length * 2L)));
-                }
-                System.arraycopy(b, off, own, have[0], n);
-                have[0] += n;
-            });
-        } catch (java.io.EOFException e) {
-            throw new RdbInput.TruncatedInput(in.offset(), 1);
-        } catch (BlobException e) {
-            throw damage(strOffset, "LZF data of a " + what + ": " + e.getMessage()
-                    + " (at byte " + e.position() + " of the compressed data)");
-        }
+        decodeLzf((b, off, n) -> {
+            if (own.length < have[0] + n) {
+                own = java.util.Arrays.copyOf(own, (int) Math.min(len, Math.max(have[0] + n, own.length * 2L)));
+            }
+            System.arraycopy(b, off, own, have[0], n);
+            have[0] += n;
+        }, what);
         blob = own;
         blobOff = 0;
         blobLen = len;
@@ -1312,7 +1451,9 @@ public final class RdbReader {
 
     private byte[] ownCapacity(int len) {
         if (own.length < len) {
-            own = new byte[Math.max(len, Math.min(Integer.MAX_VALUE - 16, own.length * 2L > len ? own.length * 2 : len))];
+            long doubled = 2L * own.length;
+            own = null; // let the old one go before the new one is allocated
+            own = new byte[(int) Math.max(len, Math.min(maxHeld, doubled))];
         }
         return own;
     }
@@ -1389,30 +1530,35 @@ public final class RdbReader {
                 in.skipInBuffer(n);
                 first = false;
             }
-            return fp[0];
+            return Fingerprints.mix(fp[0]);
         }
         long[] delivered = {0};
+        decodeLzf((b, off, len) -> {
+            for (int at = off, end = off + len; at < end; ) {
+                int n = Math.min(end - at, chunkSize);
+                boolean first = delivered[0] == 0;
+                delivered[0] += n;
+                emit(el.chunk(role, b, at, n, total, first, delivered[0] == total));
+                if (fingerprint) {
+                    fp[0] = Fingerprints.update(fp[0], b, at, n);
+                }
+                at += n;
+            }
+        }, total + "-byte string");
+        return Fingerprints.mix(fp[0]);
+    }
+
+    /** Streams the current LZF string through the decoder into sink, in bounded memory. */
+    private void decodeLzf(ChunkSink sink, String what) throws IOException, RdbException {
         LzfStreamDecoder decoder = new LzfStreamDecoder(new BoundedSource(strCompressed), strCompressed, strLen);
         try {
-            decoder.decode((b, off, len) -> {
-                for (int at = off, end = off + len; at < end; ) {
-                    int n = Math.min(end - at, chunkSize);
-                    boolean first = delivered[0] == 0;
-                    delivered[0] += n;
-                    emit(el.chunk(role, b, at, n, total, first, delivered[0] == total));
-                    if (fingerprint) {
-                        fp[0] = Fingerprints.update(fp[0], b, at, n);
-                    }
-                    at += n;
-                }
-            });
+            decoder.decode(sink);
         } catch (java.io.EOFException e) {
             throw new RdbInput.TruncatedInput(in.offset(), 1);
         } catch (BlobException e) {
-            throw damage(strOffset, "LZF data of a " + total + "-byte string: " + e.getMessage()
+            throw damage(strOffset, "LZF data of a " + what + ": " + e.getMessage()
                     + " (at byte " + e.position() + " of the compressed data)");
         }
-        return fp[0];
     }
 
     /** The next n bytes of the input as a ByteSource, for the streaming LZF decoder. */

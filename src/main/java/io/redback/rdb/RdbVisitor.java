@@ -10,7 +10,10 @@ public interface RdbVisitor {
     /**
      * Whether this visitor looks at the contents of values. When false, {@link #element} is
      * never called and the reader skips string contents instead of copying or decompressing
-     * them (everything is still validated and counted): what check and inspect need.
+     * them (everything is still validated and counted): what check and inspect need. Key
+     * names, aux fields, function code and consumer names longer than 64 KiB then arrive cut to
+     * their first 64 KiB (the rest is validated as it streams by), so memory stays bounded
+     * whatever a file claims.
      */
     default boolean wantsValues() {
         return true;
@@ -28,6 +31,15 @@ public interface RdbVisitor {
 
     /** A function library (its full source, starting with {@code #!<engine> name=<lib>}). */
     default void function(byte[] code) {
+    }
+
+    /**
+     * A function as Redis 7.0's release candidates saved it (opcode 0xF6): its name and engine
+     * apart from its code. Redis 7.0 converts it on load; 7.2 and later refuse the file. By
+     * default the code goes to {@link #function}.
+     */
+    default void preReleaseFunction(byte[] name, byte[] engine, byte[] code) {
+        function(code);
     }
 
     default void selectDb(int db) {

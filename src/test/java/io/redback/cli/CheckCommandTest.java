@@ -66,6 +66,11 @@ class CheckCommandTest {
         Run r = redback("check", "--json", fixture("/fixtures/librdb/invalid_chksum_v8.rdb").toString());
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.json().path("error").path("kind").asText()).isEqualTo("checksum-mismatch");
+        assertThat(r.json().path("checksum").path("status").asText()).isEqualTo("mismatch");
+        assertThat(r.json().path("checksum").path("stored").asText())
+                .isNotEqualTo(r.json().path("checksum").path("computed").asText());
+        assertThat(redback("check", fixture("/fixtures/librdb/invalid_chksum_v8.rdb").toString()).out())
+                .contains("checksum   MISMATCH: the footer says");
     }
 
     @Test

@@ -142,6 +142,22 @@ class InspectCommandTest {
     }
 
     @Test
+    void anAofIsNotInspectedAndTheUserIsToldWhatToRunInstead() {
+        String aof = fixture("/fixtures/redis-7.2.6/appendonlydir/appendonly.aof.1.incr.aof");
+        assertThat(redback("check", "-q", aof).exit()).isZero();
+        Run r = redback("inspect", aof);
+
+        assertThat(r.exit()).isEqualTo(Main.USAGE);
+        assertThat(r.err().lines().count()).as(r.err()).isEqualTo(1);
+        assertThat(r.err()).contains("is an AOF file", "redback check", "redback aof log").doesNotContain("DAMAGED");
+        assertThat(r.out()).isEmpty();
+        Run dir = redback("inspect", fixture("/fixtures/redis-7.2.6/appendonlydir/appendonly.aof.1.incr.aof")
+                .replace("/appendonly.aof.1.incr.aof", ""));
+        assertThat(dir.exit()).isEqualTo(Main.USAGE);
+        assertThat(dir.err()).contains("appendonlydir", "redback check");
+    }
+
+    @Test
     void missingFileExitsTwo() {
         Run r = redback("inspect", "/no/such/dump.rdb");
 

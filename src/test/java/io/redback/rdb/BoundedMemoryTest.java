@@ -166,11 +166,16 @@ class BoundedMemoryTest {
     }
 
     private Child java(List<String> args) throws IOException, InterruptedException {
+        return java(tmp, args);
+    }
+
+    /** Runs a JVM with these arguments, its output in files under dir, for at most 120 s. */
+    static Child java(Path dir, List<String> args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(args);
-        Path out = Files.createTempFile(tmp, "child", ".out");
-        Path err = Files.createTempFile(tmp, "child", ".err");
+        Path out = Files.createTempFile(dir, "child", ".out");
+        Path err = Files.createTempFile(dir, "child", ".err");
         Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         try {
             if (!p.waitFor(120, TimeUnit.SECONDS)) {

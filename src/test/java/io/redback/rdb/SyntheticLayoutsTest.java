@@ -206,7 +206,7 @@ class SyntheticLayoutsTest {
         assertThat(e.getMessage()).contains("sub-opcode 6");
     }
 
-    private static byte[] streamNode() {
+    static byte[] streamNode() {
         // master entry: count 2, deleted 1, 1 master field "f", terminator 0
         // entries: (flags SAMEFIELDS, +0ms, +0seq, value "v1", lp-count 4)
         //          (flags DELETED|SAMEFIELDS, +1, 0, "v2", 4)
