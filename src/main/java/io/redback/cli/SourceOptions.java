@@ -1,10 +1,9 @@
 package io.redback.cli;
 
 import io.redback.redis.RedisUri;
-import io.redback.redis.TlsOptions;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Locale;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** How to reach the source server: {@code --redis URI}, the password, the ACL user and TLS. */
@@ -14,55 +13,12 @@ final class SourceOptions {
                     + "--password-env or --password-file rather than in the URI (it shows in ps).")
     String redis;
 
-    @Option(names = "--password-env", paramLabel = "NAME", description = "Read the password from environment variable NAME.")
-    String passwordEnv;
-
-    @Option(names = "--password-file", paramLabel = "PATH", description = "Read the password from a file "
-            + "(one trailing line break is ignored).")
-    Path passwordFile;
-
-    @Option(names = "--user", paramLabel = "USER", description = "The ACL user (Redis 6+); default: the URI's, else 'default'.")
-    String user;
-
-    @Option(names = "--tls-ca", paramLabel = "PEM", description = "Trust this CA certificate (PEM) for rediss://.")
-    Path tlsCa;
-
-    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Client certificate (PEM), with --tls-key.")
-    Path tlsCert;
-
-    @Option(names = "--tls-key", paramLabel = "PEM", description = "Client private key (PEM, unencrypted), with --tls-cert.")
-    Path tlsKey;
-
-    @Option(names = "--tls-insecure", description = "Do not verify the server's certificate (tests only).")
-    boolean tlsInsecure;
+    @Mixin
+    ConnectionOptions connection;
 
     /** The URI with every option applied; IllegalArgumentException or IOException with a one-line message. */
     RedisUri uri() throws IOException {
-        if (passwordEnv != null && passwordFile != null) {
-            throw new IllegalArgumentException("give the password with --password-env or --password-file, not both");
-        }
-        RedisUri uri = RedisUri.parse(redis);
-        if (passwordEnv != null) {
-            uri = uri.withPasswordFromEnv(passwordEnv);
-        }
-        if (passwordFile != null) {
-            uri = uri.withPasswordFromFile(passwordFile);
-        }
-        if (user != null) {
-            uri = uri.withUsername(user);
-        }
-        if (tlsCa != null || tlsCert != null || tlsKey != null || tlsInsecure) {
-            TlsOptions tls = uri.tlsOptions() == null ? TlsOptions.DEFAULT : uri.tlsOptions();
-            if (tlsCa != null) {
-                tls = tls.withCaCert(tlsCa);
-            }
-            if (tlsCert != null || tlsKey != null) {
-                tls = tls.withClientPem(tlsCert, tlsKey);
-            }
-            tls = tls.withInsecure(tlsInsecure);
-            uri = uri.withTlsOptions(tls);
-        }
-        return uri;
+        return connection.apply(RedisUri.parse(redis));
     }
 
     /** The default source name: host and port, e.g. {@code 127.0.0.1-6379}, with other characters as '-'. */
