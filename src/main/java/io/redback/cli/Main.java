@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
                 + "to a local or S3 repository, ships every write continuously (stream) and restores to any "
                 + "second of the shipped history (restore --at)."},
         subcommands = {CheckCommand.class, InspectCommand.class, DemoCommand.class, AofCommand.class,
-                InitCommand.class, BackupCommand.class, ListCommand.class, ShowCommand.class, RestoreCommand.class,
+                InitCommand.class, BackupCommand.class, ListCommand.class, ShowCommand.class, RestoreCommand.class, UndoCommand.class,
                 PruneCommand.class, CompactCommand.class, UnlockCommand.class, StreamCommand.class,
                 RepoLogCommand.class, StatusCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",

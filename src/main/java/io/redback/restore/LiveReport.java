@@ -8,13 +8,13 @@ import java.util.Map;
  * keys restored, skipped (the target's kept), failed, expired (deadline passed, not sent) and left
  * out by the filters; conflicts (keys the target already held when it was asked); keys that only
  * a lossy conversion could write; functions; bytes sent; and the first keys of each list (at most
- * {@link #LIST_LIMIT}).
+ * {@link #LIST_LIMIT}), with a sample of the keys to write.
  */
 public record LiveReport(Outcome outcome, String message, String target, long planned, long restored, long skipped,
                          long failed, long expired, long filteredOut, long conflicts, long lossy, long functionsRestored,
                          long functionsSkipped, long valueBytes, long sentBytes, long elapsedMs,
                          Map<Integer, Long> plannedPerDb, List<KeyRef> skippedKeys, List<KeyRef> failedKeys,
-                         List<KeyRef> conflictKeys, List<KeyRef> lossyKeys) {
+                         List<KeyRef> conflictKeys, List<KeyRef> lossyKeys, List<KeyRef> sampleKeys) {
     /** The most keys a report lists per kind. */
     public static final int LIST_LIMIT = 100;
 
@@ -41,6 +41,12 @@ public record LiveReport(Outcome outcome, String message, String target, long pl
         failedKeys = List.copyOf(failedKeys);
         conflictKeys = List.copyOf(conflictKeys);
         lossyKeys = List.copyOf(lossyKeys);
+        sampleKeys = List.copyOf(sampleKeys);
+    }
+
+    /** Keys to write that the target does not hold (conflicts asked or not), for a plan to show. */
+    public long toWrite() {
+        return planned - conflicts;
     }
 
     /** Whether everything asked for is in place: restored (or planned) with no key failed. */

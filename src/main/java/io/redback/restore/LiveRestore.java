@@ -39,26 +39,37 @@ public final class LiveRestore {
      * and conflicts only), the pipeline window (commands and bytes in flight).
      */
     public record Options(OnConflict onConflict, KeyFilter filter, boolean functions, boolean dryRun, int window,
-                          long windowBytes) {
+                          long windowBytes, LeaveAlone leaveAlone) {
         public static Options defaults() {
-            return new Options(OnConflict.FAIL, KeyFilter.ALL, true, false, 2048, 8L << 20);
+            return new Options(OnConflict.FAIL, KeyFilter.ALL, true, false, 2048, 8L << 20, null);
         }
 
         public Options withOnConflict(OnConflict c) {
-            return new Options(c, filter, functions, dryRun, window, windowBytes);
+            return new Options(c, filter, functions, dryRun, window, windowBytes, leaveAlone);
         }
 
         public Options withFilter(KeyFilter f) {
-            return new Options(onConflict, f, functions, dryRun, window, windowBytes);
+            return new Options(onConflict, f, functions, dryRun, window, windowBytes, leaveAlone);
         }
 
         public Options withFunctions(boolean on) {
-            return new Options(onConflict, filter, on, dryRun, window, windowBytes);
+            return new Options(onConflict, filter, on, dryRun, window, windowBytes, leaveAlone);
         }
 
         public Options withDryRun(boolean on) {
-            return new Options(onConflict, filter, functions, on, window, windowBytes);
+            return new Options(onConflict, filter, functions, on, window, windowBytes, leaveAlone);
         }
+
+        /** Keys the target must keep as they are (present or not), whatever the source holds. */
+        public Options withLeaveAlone(LeaveAlone keys) {
+            return new Options(onConflict, filter, functions, dryRun, window, windowBytes, keys);
+        }
+    }
+
+    /** Keys a restore must not touch in the target (target database, name), and why. */
+    public interface LeaveAlone {
+        /** Why the key is left alone, or null when it is not. */
+        String why(int db, byte[] key);
     }
 
     private final RedisConnector target;
@@ -255,6 +266,7 @@ public final class LiveRestore {
         final List<LiveReport.KeyRef> failedKeys = new ArrayList<>();
         final List<LiveReport.KeyRef> conflictKeys = new ArrayList<>();
         final List<LiveReport.KeyRef> lossyKeys = new ArrayList<>();
+        final List<LiveReport.KeyRef> sampleKeys = new ArrayList<>();
 
         static void add(List<LiveReport.KeyRef> list, int db, String key, String reason) {
             if (list.size() < LiveReport.LIST_LIMIT) {
@@ -266,7 +278,7 @@ public final class LiveRestore {
             long ms = (System.nanoTime() - startedNanos) / 1_000_000;
             return new LiveReport(outcome, message, target, planned, restored, skipped, failed, expired, filteredOut,
                     conflicts, lossy, functionsRestored, functionsSkipped, valueBytes, sentBytes, ms, perDb,
-                    skippedKeys, failedKeys, conflictKeys, lossyKeys);
+                    skippedKeys, failedKeys, conflictKeys, lossyKeys, sampleKeys);
         }
     }
 

@@ -82,8 +82,14 @@ final class PreScan implements RdbVisitor {
             t.expired++;
             return;
         }
-        planned = true;
         int db = options.filter().targetDb(key.db());
+        String why = options.leaveAlone() == null ? null : options.leaveAlone().why(db, key.name());
+        if (why != null) {
+            t.skipped++;
+            LiveRestore.Tally.add(t.skippedKeys, db, key.printableName(), why);
+            return;
+        }
+        planned = true;
         t.planned++;
         t.perDb.merge(db, 1L, Long::sum);
         if (!LiveRestore.reads(server, key.type())) {
@@ -93,7 +99,9 @@ final class PreScan implements RdbVisitor {
                     + key.type().encoding() + " (RDB " + key.type().sinceVersion() + "+), which " + t.target
                     + " does not read");
         }
-        if (askExists) {
+        if (!askExists) {
+            LiveRestore.Tally.add(t.sampleKeys, db, key.printableName(), "to restore");
+        } else {
             String name = key.printableName();
             try {
                 probe.select(db);
@@ -101,6 +109,8 @@ final class PreScan implements RdbVisitor {
                     if (reply instanceof Long n && n > 0) {
                         t.conflicts++;
                         LiveRestore.Tally.add(t.conflictKeys, db, name, "exists in the target");
+                    } else if (reply instanceof Long) {
+                        LiveRestore.Tally.add(t.sampleKeys, db, name, "missing in the target");
                     } else if (!(reply instanceof Long)) {
                         throw new Pipeline.StopRestore("EXISTS " + name + " in db " + db + " answered " + reply);
                     }

@@ -83,7 +83,8 @@ final class Writer implements RdbVisitor {
     @Override
     public void startKey(RdbKey key) {
         current = null;
-        if (matcher.accepts(key) && !(key.hasExpiry() && key.expireAtMs() <= nowMs)) {
+        if (matcher.accepts(key) && !(key.hasExpiry() && key.expireAtMs() <= nowMs) && (options.leaveAlone() == null
+                || options.leaveAlone().why(options.filter().targetDb(key.db()), key.name()) == null)) {
             current = key;
         }
     }
