@@ -180,6 +180,9 @@ public final class RestoreCommand implements Callable<Integer> {
             + "one a line.")
     Path keysFrom;
 
+    @Mixin
+    ThrottleOptions throttle;
+
     @Option(names = "--no-functions", description = "With --into: leave function libraries out. They go in "
             + "(FUNCTION LOAD, under the --on-conflict policy) unless a key filter narrows the restore.")
     boolean noFunctions;

@@ -140,7 +140,8 @@ final class RestoreIntoServer {
         KeyFilter filter = new KeyFilter(new HashSet<>(command.dbs), command.keyGlobs, command.excludeGlobs, types,
                 dbMap, keys);
         return LiveRestore.Options.defaults().withOnConflict(OnConflict.parse(command.onConflict)).withFilter(filter)
-                .withFunctions(!command.noFunctions && !filter.narrows()).withDryRun(command.dryRun);
+                .withFunctions(!command.noFunctions && !filter.narrows()).withDryRun(command.dryRun)
+                .withThrottle(command.throttle.throttle());
     }
 
     /** The lines of a file as bytes (keys may be binary), without their line breaks; empty lines left out. */
@@ -178,7 +179,9 @@ final class RestoreIntoServer {
         if (r.outcome() != LiveReport.Outcome.PLANNED) {
             out.println("  result     " + BackupCli.count(r.restored()) + " restored, " + BackupCli.count(r.skipped())
                     + " skipped (the target's kept), " + BackupCli.count(r.failed()) + " failed; "
-                    + BackupCli.size(r.sentBytes()) + " sent in " + seconds(r.elapsedMs()));
+                    + BackupCli.size(r.sentBytes()) + " sent in " + seconds(r.elapsedMs())
+                    + (r.reconnects() + r.retries() > 0 ? "; " + r.reconnects() + " reconnect(s), " + r.retries()
+                    + " command(s) retried" : ""));
         }
         if (r.functionsRestored() + r.functionsSkipped() > 0) {
             out.println("  functions  " + r.functionsRestored() + " library(ies) loaded, " + r.functionsSkipped()
@@ -250,6 +253,8 @@ final class RestoreIntoServer {
         o.put("functionsSkipped", r.functionsSkipped());
         o.put("valueBytes", r.valueBytes());
         o.put("sentBytes", r.sentBytes());
+        o.put("reconnects", r.reconnects());
+        o.put("retries", r.retries());
         o.put("elapsedMs", r.elapsedMs());
         o.put("skippedKeys", refs(r.skippedKeys()));
         o.put("failedKeys", refs(r.failedKeys()));

@@ -87,6 +87,9 @@ public final class UndoCommand implements Callable<Integer> {
     @Option(names = "--apply", description = "Restore. Without it, print the plan and write nothing.")
     boolean apply;
 
+    @Mixin
+    ThrottleOptions throttle;
+
     @Option(names = "--db", paramLabel = "N", description = "Only keys of database N (repeatable).")
     List<Integer> dbs = new ArrayList<>();
 
@@ -132,7 +135,7 @@ public final class UndoCommand implements Callable<Integer> {
             Undo.Result r;
             try (Progress p = Progress.start(apply ? "undo" : "plan", -1, bytes::get, !progress.quiet && !json.json)) {
                 r = new Undo(repository, RedisConnector.of(uri), bytes).run(new Undo.Request(source,
-                        CommandPattern.parse(before), afterSecond, timeline, filter, apply,
+                        CommandPattern.parse(before), afterSecond, timeline, filter, throttle.throttle(), apply,
                         RedisServerBinary.require(repo.env()), now));
             }
             if (json.json) {

@@ -7,12 +7,14 @@ import java.util.Map;
  * What a restore into a running server did (or, for a dry run, would do): the outcome, counts of
  * keys restored, skipped (the target's kept), failed, expired (deadline passed, not sent) and left
  * out by the filters; conflicts (keys the target already held when it was asked); keys that only
- * a lossy conversion could write; functions; bytes sent; and the first keys of each list (at most
+ * a lossy conversion could write; functions; bytes sent; connections reopened and commands sent
+ * again; and the first keys of each list (at most
  * {@link #LIST_LIMIT}), with a sample of the keys to write.
  */
 public record LiveReport(Outcome outcome, String message, String target, long planned, long restored, long skipped,
                          long failed, long expired, long filteredOut, long conflicts, long lossy, long functionsRestored,
-                         long functionsSkipped, long valueBytes, long sentBytes, long elapsedMs,
+                         long functionsSkipped, long valueBytes, long sentBytes, long reconnects, long retries,
+                         long elapsedMs,
                          Map<Integer, Long> plannedPerDb, List<KeyRef> skippedKeys, List<KeyRef> failedKeys,
                          List<KeyRef> conflictKeys, List<KeyRef> lossyKeys, List<KeyRef> sampleKeys) {
     /** The most keys a report lists per kind. */

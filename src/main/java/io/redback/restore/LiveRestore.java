@@ -39,30 +39,34 @@ public final class LiveRestore {
      * and conflicts only), the pipeline window (commands and bytes in flight).
      */
     public record Options(OnConflict onConflict, KeyFilter filter, boolean functions, boolean dryRun, int window,
-                          long windowBytes, LeaveAlone leaveAlone) {
+                          long windowBytes, LeaveAlone leaveAlone, Throttle throttle) {
         public static Options defaults() {
-            return new Options(OnConflict.FAIL, KeyFilter.ALL, true, false, 2048, 8L << 20, null);
+            return new Options(OnConflict.FAIL, KeyFilter.ALL, true, false, 2048, 8L << 20, null, Throttle.DEFAULT);
+        }
+
+        public Options withThrottle(Throttle t) {
+            return new Options(onConflict, filter, functions, dryRun, window, windowBytes, leaveAlone, t);
         }
 
         public Options withOnConflict(OnConflict c) {
-            return new Options(c, filter, functions, dryRun, window, windowBytes, leaveAlone);
+            return new Options(c, filter, functions, dryRun, window, windowBytes, leaveAlone, throttle);
         }
 
         public Options withFilter(KeyFilter f) {
-            return new Options(onConflict, f, functions, dryRun, window, windowBytes, leaveAlone);
+            return new Options(onConflict, f, functions, dryRun, window, windowBytes, leaveAlone, throttle);
         }
 
         public Options withFunctions(boolean on) {
-            return new Options(onConflict, filter, on, dryRun, window, windowBytes, leaveAlone);
+            return new Options(onConflict, filter, on, dryRun, window, windowBytes, leaveAlone, throttle);
         }
 
         public Options withDryRun(boolean on) {
-            return new Options(onConflict, filter, functions, on, window, windowBytes, leaveAlone);
+            return new Options(onConflict, filter, functions, on, window, windowBytes, leaveAlone, throttle);
         }
 
         /** Keys the target must keep as they are (present or not), whatever the source holds. */
         public Options withLeaveAlone(LeaveAlone keys) {
-            return new Options(onConflict, filter, functions, dryRun, window, windowBytes, keys);
+            return new Options(onConflict, filter, functions, dryRun, window, windowBytes, keys, throttle);
         }
     }
 
@@ -91,7 +95,8 @@ public final class LiveRestore {
     public LiveReport run(Path rdb, long nowMs) throws IOException {
         long started = System.nanoTime();
         Tally t = new Tally();
-        try (RedisConnection c = target.connect()) {
+        try (Pipeline pipe = new Pipeline(target, options.window, options.windowBytes, options.throttle)) {
+            RedisConnection c = pipe.connection();
             Map<String, String> info = new HashMap<>();
             for (String section : List.of("server", "replication", "memory")) {
                 info.putAll(c.info(section));
@@ -103,7 +108,7 @@ public final class LiveRestore {
                         + "its primary", started);
             }
             Map<String, String> libraries = options.functions ? libraries(c) : Map.of();
-            Pipeline probe = new Pipeline(c, target.uri().db(), options.window, options.windowBytes);
+            Pipeline probe = pipe;
             PreScan scan = new PreScan(options, server, nowMs, t, probe, libraries);
             try {
                 read(rdb, scan, 0);
@@ -128,7 +133,8 @@ public final class LiveRestore {
                         + "target, e.g. " + t.conflictKeys.get(0).key() + "; nothing was written (--on-conflict skip "
                         + "keeps the target's, replace overwrites them)", started);
             }
-            Pipeline pipe = probe; // the same connection: it knows which database is selected
+            // The same pipeline: it knows which database is selected.
+            pipe.startMemoryWatch();
             Writer writer = new Writer(options, scan, server, nowMs, t, pipe, libraries);
             try {
                 read(rdb, writer, progress.get());
@@ -139,11 +145,20 @@ public final class LiveRestore {
                 drainQuietly(pipe);
                 return t.report(LiveReport.Outcome.DAMAGED, "the source changed or is damaged since the pre-scan: "
                         + e.getMessage() + "; " + t.restored + " key(s) were written before it", started);
+            } catch (IOException e) {
+                t.sentBytes = pipe.sentBytes() - scanBytes;
+                t.reconnects = pipe.reconnects();
+                return t.report(LiveReport.Outcome.STOPPED, e.getMessage() + "; " + t.restored
+                        + " key(s) were confirmed written before it and stay", started);
             } catch (Pipeline.StopRestore e) {
                 t.sentBytes = pipe.sentBytes() - scanBytes;
+                t.reconnects = pipe.reconnects();
+                t.retries = pipe.retries();
                 return t.report(LiveReport.Outcome.STOPPED, e.getMessage() + "; " + t.restored
                         + " key(s) were written before it and stay", started);
             }
+            t.reconnects = pipe.reconnects();
+            t.retries = pipe.retries();
             return t.report(LiveReport.Outcome.RESTORED, null, started);
         }
     }
@@ -261,6 +276,8 @@ public final class LiveRestore {
         long functionsSkipped;
         long valueBytes;
         long sentBytes;
+        long reconnects;
+        long retries;
         final Map<Integer, Long> perDb = new TreeMap<>();
         final List<LiveReport.KeyRef> skippedKeys = new ArrayList<>();
         final List<LiveReport.KeyRef> failedKeys = new ArrayList<>();
@@ -277,7 +294,7 @@ public final class LiveRestore {
         LiveReport report(LiveReport.Outcome outcome, String message, long startedNanos) {
             long ms = (System.nanoTime() - startedNanos) / 1_000_000;
             return new LiveReport(outcome, message, target, planned, restored, skipped, failed, expired, filteredOut,
-                    conflicts, lossy, functionsRestored, functionsSkipped, valueBytes, sentBytes, ms, perDb,
+                    conflicts, lossy, functionsRestored, functionsSkipped, valueBytes, sentBytes, reconnects, retries, ms, perDb,
                     skippedKeys, failedKeys, conflictKeys, lossyKeys, sampleKeys);
         }
     }

@@ -105,7 +105,7 @@ final class PreScan implements RdbVisitor {
             String name = key.printableName();
             try {
                 probe.select(db);
-                probe.send(reply -> {
+                probe.send((reply, resent) -> {
                     if (reply instanceof Long n && n > 0) {
                         t.conflicts++;
                         LiveRestore.Tally.add(t.conflictKeys, db, name, "exists in the target");

@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Undo {
     /** What to undo and where: the accident's pattern (and earliest second, or -1), keys to consider, apply or plan. */
     public record Request(String source, CommandPattern before, long afterSecond, String timeline, KeyFilter filter,
-                          boolean apply, Path redisServer, Instant now) {}
+                          Throttle throttle, boolean apply, Path redisServer, Instant now) {}
 
     /** The plan of the point before the accident, what the log changed since, and the live restore's report. */
     public record Result(Plan plan, long keysWrittenSince, boolean flushedSince, long commandsSince,
@@ -57,7 +57,7 @@ public final class Undo {
             RestoreResult state = new RestoreWriter(repository.storage(), materialised).write(plan, work,
                     new RestoreWriter.Options(RestoreWriter.Format.RDB, false, r.redisServer(), r.now()));
             LiveRestore.Options options = LiveRestore.Options.defaults().withOnConflict(OnConflict.SKIP)
-                    .withFilter(r.filter()).withFunctions(false).withDryRun(!r.apply()).withLeaveAlone(since);
+                    .withFilter(r.filter()).withFunctions(false).withDryRun(!r.apply()).withLeaveAlone(since).withThrottle(r.throttle());
             LiveReport report = new LiveRestore(live, options, progress).run(state.target(), r.now().toEpochMilli());
             return new Result(plan, since.size(), since.flushedSince(), since.commands, report);
         } finally {

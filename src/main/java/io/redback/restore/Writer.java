@@ -65,9 +65,9 @@ final class Writer implements RdbVisitor {
             args.add("REPLACE");
         }
         args.add(code);
-        send(reply -> {
+        send((reply, resent) -> {
             if (reply instanceof RedisErrorReply e) {
-                if (options.onConflict() == OnConflict.SKIP && e.getMessage().contains("already exists")) {
+                if ((options.onConflict() == OnConflict.SKIP || resent) && e.getMessage().contains("already exists")) {
                     t.functionsSkipped++;
                     LiveRestore.Tally.add(t.skippedKeys, -1, label, "exists in the target");
                 } else {
@@ -129,15 +129,26 @@ final class Writer implements RdbVisitor {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        send(reply -> onRestored(reply, db, name), dump.length + key.name().length + 64L, args.toArray());
+        try {
+            pipe.sendKey((reply, resent) -> onRestored(reply, resent, db, name), dump.length + key.name().length + 64L,
+                    args.toArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
-    private void onRestored(Object reply, int db, String name) {
+    private void onRestored(Object reply, boolean resent, int db, String name) {
         if (!(reply instanceof RedisErrorReply e)) {
             t.restored++;
             return;
         }
         String code = e.code();
+        if ("BUSYKEY".equals(code) && resent && options.onConflict() == OnConflict.FAIL) {
+            // Sent again after a lost connection: the first RESTORE got there before the link broke (the
+            // pre-scan found the key missing, so no one else wrote it unless something raced us).
+            t.restored++;
+            return;
+        }
         if ("BUSYKEY".equals(code)) {
             if (options.onConflict() == OnConflict.SKIP) {
                 t.skipped++;
