@@ -280,6 +280,7 @@ final class Pipeline implements AutoCloseable {
     /** Pauses while used_memory is above the limit; stops if it stays there, or if the target evicts keys. */
     private void checkMemory() throws IOException {
         drain();
+        keysSinceCheck = 0;
         Memory m = memory();
         if (m.maxmemory() <= 0) {
             memoryBudget = MEMORY_CHECK_BYTES;
@@ -306,7 +307,6 @@ final class Pipeline implements AutoCloseable {
         }
         usedAtCheck = m.used();
         bytesSinceCheck = 0;
-        keysSinceCheck = 0;
         long limit = m.maxmemory() * limits.maxMemoryPercent() / 100;
         memoryBudget = (long) Math.min(MEMORY_CHECK_BYTES, Math.max(1, (limit - m.used()) / 4.0 / memoryPerByte));
     }
