@@ -336,11 +336,18 @@ final class Pipeline implements AutoCloseable {
 
     private record Memory(long used, long maxmemory, long evicted) {}
 
+    /** INFO memory and stats; a lost connection is reopened as for any command (recover gives up in time). */
     private Memory memory() throws IOException {
-        Map<String, String> mem = c.info("memory");
-        Map<String, String> stats = c.info("stats");
-        return new Memory(number(mem.get("used_memory")), number(mem.get("maxmemory")),
-                number(stats.get("evicted_keys")));
+        while (true) {
+            try {
+                Map<String, String> mem = c.info("memory");
+                Map<String, String> stats = c.info("stats");
+                return new Memory(number(mem.get("used_memory")), number(mem.get("maxmemory")),
+                        number(stats.get("evicted_keys")));
+            } catch (IOException e) {
+                recover(e);
+            }
+        }
     }
 
     private static long number(String s) {
