@@ -6,9 +6,14 @@ package io.redback.aof;
  * a literal x. Matching is iterative (a star backtracks to its last position), so a pattern of
  * many stars cannot blow the stack or take exponential time on a long key.
  */
-final class Glob {
+public final class Glob {
     private final byte[] pattern;
     private final boolean nocase;
+
+    /** A key pattern, case-sensitive as KEYS and SCAN MATCH are. */
+    public static Glob key(String pattern) {
+        return new Glob(pattern.getBytes(java.nio.charset.StandardCharsets.UTF_8), false);
+    }
 
     Glob(byte[] pattern, boolean nocase) {
         this.pattern = pattern.clone();
@@ -25,7 +30,7 @@ final class Glob {
         return true;
     }
 
-    boolean matches(byte[] s) {
+    public boolean matches(byte[] s) {
         return matches(s, 0, s.length);
     }
 

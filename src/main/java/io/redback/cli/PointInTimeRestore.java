@@ -123,6 +123,69 @@ final class PointInTimeRestore {
         }
     }
 
+    private int exit = Main.OK;
+    private String described;
+
+    /**
+     * For {@code --into}: plans the point, prints the plan (unless --json) and materialises it as
+     * one dump.rdb in {@code work}, through Redis's own loader (the snapshot as the base of a
+     * multi-part AOF, the log up to the cut as its incr file, loaded and saved by a throwaway
+     * redis-server), so what goes into the target is exactly what a file restore would give.
+     * Returns null (see {@link #exitCode()}) when it cannot.
+     */
+    Path materialise(Path work) throws IOException {
+        Instant now = Instant.now();
+        try {
+            CutPoint point = point(now);
+            try (Storage storage = command.repo.openStorage()) {
+                Repository repository = Repository.open(storage);
+                Planner planner = new Planner(repository);
+                String source = planner.source(command.name);
+                Plan plan = planner.plan(source, point, command.timeline);
+                if (!command.json) {
+                    printPlan(plan);
+                }
+                Path redisServer = RedisServerBinary.require(command.repo.env());
+                AtomicLong bytes = new AtomicLong();
+                long total = plan.snapshot().rawSize() + plan.segments().stream().mapToLong(SegmentManifest::rawSize).sum();
+                RestoreResult result;
+                try (Progress p = Progress.start("materialise", total, bytes::get,
+                        !command.progress.quiet && !command.json)) {
+                    result = new RestoreWriter(storage, bytes).write(plan, work,
+                            new RestoreWriter.Options(RestoreWriter.Format.RDB, false, redisServer, now));
+                }
+                described = "source " + plan.source() + " as of offset " + plan.cutOffset() + " (" + plan.cutTime() + ")";
+                return result.target();
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("redback restore: " + e.getMessage());
+            exit = Main.USAGE;
+        } catch (RestoreException e) {
+            err.println("redback restore: " + e.getMessage() + "; nothing was written to " + command.into);
+            if (!e.windows().isEmpty() && !command.json) {
+                err.println("restorable windows of the source:");
+                for (Window w : e.windows()) {
+                    err.println("  timeline " + w.timeline() + "  " + w.describe());
+                }
+            }
+            if (command.json) {
+                out.println(Json.write(Map.of("error", error(e))));
+            }
+            exit = e.dataProblem() ? Main.PROBLEM : Main.USAGE;
+        }
+        return null;
+    }
+
+    /** The exit code when {@link #materialise} returned null. */
+    int exitCode() {
+        return exit;
+    }
+
+    /** What {@link #materialise} restored, for the report. */
+    String described() {
+        return described;
+    }
+
     private CutPoint point(Instant now) {
         RestoreCommand.What what = command.what;
         if (command.after != null && what.before == null) {

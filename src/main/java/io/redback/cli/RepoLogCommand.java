@@ -192,6 +192,10 @@ public final class RepoLogCommand implements Callable<Integer> {
             out.println(LogLines.row(String.format(Locale.ROOT, "%14d", end), e));
             if (restore != null) {
                 out.println("  -> the data just before it: " + restore);
+                String undo = undoCommand(t, e.cutHint());
+                if (undo != null) {
+                    out.println("  -> undo it on the live server (plan first, then --apply): " + undo);
+                }
             }
         }
 
@@ -205,7 +209,25 @@ public final class RepoLogCommand implements Callable<Integer> {
             m.put("segment", e.file());
             LogLines.putCommand(m, e);
             m.put("restore", restore);
+            m.put("undo", e.cutHint() == null ? null : undoCommand(t, e.cutHint()));
             return m;
+        }
+
+        /**
+         * {@code redback undo --name S [--timeline T] --before 'FLUSHALL' [--after T] --into redis://HOST:PORT
+         * --repo URL}, or null when the hint is an offset (undo finds its accident by pattern).
+         */
+        private String undoCommand(Timeline t, List<String> hint) {
+            if (!hint.get(0).equals("--before")) {
+                return null;
+            }
+            List<String> words = new ArrayList<>(List.of("--name", source));
+            if (nameTimeline) {
+                words.addAll(List.of("--timeline", t.id().toString()));
+            }
+            words.addAll(hint);
+            words.addAll(List.of("--into", "redis://HOST:PORT", "--repo", repo.repo));
+            return LogLines.commandLine("redback undo", words);
         }
 
         /** {@code redback restore --name S [--timeline T] --before 'FLUSHALL' --to-dir before-flushall --repo URL}. */

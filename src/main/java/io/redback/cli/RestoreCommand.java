@@ -24,6 +24,8 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -64,7 +66,14 @@ import picocli.CommandLine.Option;
                         + "loading that directory in a throwaway redis-server and saving. A cut never splits a "
                         + "MULTI/EXEC: a point inside one moves to before its MULTI. Keys whose deadline has passed "
                         + "stay dead; the restore says how many. A point outside the window is refused with the "
-                        + "restorable ones."},
+                        + "restorable ones.",
+                "",
+                "--into URI writes into a running server instead: pipelined RESTORE commands built from the RDB's own "
+                        + "value bytes (absolute TTLs; keys already expired are not sent), function libraries with "
+                        + "FUNCTION LOAD, after a pre-scan that reads the whole source (a damaged one stops before "
+                        + "anything is written) and, with --on-conflict fail (the default), refuses if any key already "
+                        + "exists. A point in time is first materialised as one dump.rdb (as --format rdb) in a "
+                        + "temporary directory."},
         footerHeading = "%nExamples:%n",
         footer = {"  redback restore --snapshot latest --to-dir /var/lib/redis-restore",
                 "  redback restore --snapshot 20261122T0315 --to-dir ./restore --force --start",
@@ -78,6 +87,11 @@ import picocli.CommandLine.Option;
                 "  # the end of a second; 15 minutes ago as one dump.rdb",
                 "  redback restore --at 2026-11-22T10:15:00Z --to-dir ./restore",
                 "  redback restore --at -15m --format rdb --to-dir ./restore --name cache-1",
+                "",
+                "  # back into the running server: plan first, then for real, keeping keys written since",
+                "  redback restore --snapshot latest --into redis://10.0.0.5:6379 --dry-run",
+                "  redback restore --before FLUSHALL --into redis://10.0.0.5:6379 --on-conflict skip \\",
+                "      --password-env REDIS_PASSWORD",
                 "",
                 "  # just before the first DEL of a user key at or after 09:00 UTC",
                 "  redback restore --before 'DEL user:*' --after 2026-11-22T09:00:00Z \\",
@@ -126,9 +140,53 @@ public final class RestoreCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     What what;
 
-    @Option(names = "--to-dir", paramLabel = "DIR", required = true, description = "Where to write dump.rdb "
-            + "(or, for a point in time, appendonlydir); created if missing.")
+    @Option(names = "--to-dir", paramLabel = "DIR", description = "Where to write dump.rdb "
+            + "(or, for a point in time, appendonlydir); created if missing. Either this or --into.")
     Path toDir;
+
+    @Option(names = "--into", paramLabel = "URI", description = "Restore into this running server "
+            + "(redis://[user@]host[:port] or rediss://...) with pipelined RESTORE, instead of writing files. "
+            + "Password, user and TLS as for backup (--password-env, --password-file, --user, --tls-*).")
+    String into;
+
+    @Mixin
+    ConnectionOptions targetConnection;
+
+    @Option(names = "--on-conflict", paramLabel = "fail|skip|replace", defaultValue = "fail", description = "With "
+            + "--into, a key (or function library) the target already holds: fail (the default: a pre-scan with "
+            + "EXISTS finds them and nothing is written), skip (keep the target's) or replace (overwrite it).")
+    String onConflict;
+
+    @Option(names = "--db", paramLabel = "N", description = "With --into: only keys of source database N "
+            + "(repeatable).")
+    List<Integer> dbs = new ArrayList<>();
+
+    @Option(names = "--key", paramLabel = "GLOB", description = "With --into: only keys matching GLOB (Redis "
+            + "glob, as SCAN MATCH; repeatable: any of them).")
+    List<String> keyGlobs = new ArrayList<>();
+
+    @Option(names = "--exclude-key", paramLabel = "GLOB", description = "With --into: leave out keys matching "
+            + "GLOB (repeatable).")
+    List<String> excludeGlobs = new ArrayList<>();
+
+    @Option(names = "--type", paramLabel = "TYPE", description = "With --into: only keys of this type: string, "
+            + "list, set, zset, hash, stream, module (repeatable).")
+    List<String> types = new ArrayList<>();
+
+    @Option(names = "--db-map", paramLabel = "FROM:TO", description = "With --into: write the keys of source "
+            + "database FROM into database TO (repeatable).")
+    List<String> dbMap = new ArrayList<>();
+
+    @Option(names = "--keys-from", paramLabel = "FILE", description = "With --into: only the keys listed in FILE, "
+            + "one a line.")
+    Path keysFrom;
+
+    @Mixin
+    ThrottleOptions throttle;
+
+    @Option(names = "--no-functions", description = "With --into: leave function libraries out. They go in "
+            + "(FUNCTION LOAD, under the --on-conflict policy) unless a key filter narrows the restore.")
+    boolean noFunctions;
 
     @Option(names = "--force", description = "Replace an existing DIR/dump.rdb (or DIR/appendonlydir); never one "
             + "that is a symbolic link.")
@@ -147,11 +205,13 @@ public final class RestoreCommand implements Callable<Integer> {
             + "aof writes DIR/appendonlydir (the default), rdb one DIR/dump.rdb (needs redis-server, as --start).")
     String format;
 
-    @Option(names = "--dry-run", description = "With a point in time: print the plan and write nothing.")
+    @Option(names = "--dry-run", description = "With a point in time or --into: print the plan (with --into: keys, "
+            + "bytes and conflicts per database) and write nothing.")
     boolean dryRun;
 
-    @Option(names = "--json", description = "With a point in time: print the plan and the result as one JSON "
-            + "document.")
+    @Option(names = "--json", description = "With a point in time or --into: print the plan and the result as one "
+            + "JSON document (--into: restored, skipped, failed, expired, conflicts, lossy, elapsedMs, and the first "
+            + "skippedKeys, failedKeys, conflictKeys).")
     boolean json;
 
     @Option(names = "--start", description = "Load the restored RDB into a throwaway redis-server, compare its keys "
@@ -187,6 +247,23 @@ public final class RestoreCommand implements Callable<Integer> {
     public Integer call() {
         out = Terminal.out(spec);
         err = Terminal.err(spec);
+        if ((toDir == null) == (into == null)) {
+            err.println("redback restore: give where to restore: --to-dir DIR (files) or --into URI (a running server)");
+            return Main.USAGE;
+        }
+        if (into != null) {
+            if (force || start || !"aof".equals(format)) {
+                err.println("redback restore: --force, --start and --format go with --to-dir");
+                return Main.USAGE;
+            }
+            return new RestoreIntoServer(this, out, err).run();
+        }
+        if (!dbs.isEmpty() || !keyGlobs.isEmpty() || !excludeGlobs.isEmpty() || !types.isEmpty() || !dbMap.isEmpty()
+                || keysFrom != null || noFunctions || !"fail".equals(onConflict)) {
+            err.println("redback restore: --on-conflict, --db, --key, --exclude-key, --type, --db-map, --keys-from and "
+                    + "--no-functions go with --into");
+            return Main.USAGE;
+        }
         if (PointInTimeRestore.asked(what)) {
             return new PointInTimeRestore(this, out, err).run();
         }
@@ -264,6 +341,22 @@ public final class RestoreCommand implements Callable<Integer> {
         } catch (RestoreException e) {
             throw new Damaged(e.getMessage());
         }
+    }
+
+    /** A plain RDB to read: a local path as is, an s3://bucket/key copied into dir (a folder of redback's own). */
+    Path plainRdb(String from, Path dir) throws IOException {
+        if (!from.regionMatches(true, 0, "s3://", 0, 5)) {
+            Path source = Path.of(from);
+            if (!Files.isRegularFile(source)) {
+                throw new IOException(from + ": no such file");
+            }
+            return source;
+        }
+        Path tmp = dir.resolve("dump.rdb");
+        try (FileChannel ch = NewFile.create(tmp, NewFile.Mode.PRIVATE)) {
+            copyPlain(from, ch, tmp);
+        }
+        return tmp;
     }
 
     /** Copies a plain RDB (a path, or s3://bucket/key) into tmp, which goes to target. */

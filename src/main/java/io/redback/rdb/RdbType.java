@@ -70,7 +70,7 @@ public enum RdbType {
     }
 
     /** The first RDB version (of Redis) that can hold this type; a file older than that is damaged. */
-    int sinceVersion() {
+    public int sinceVersion() {
         return switch (code) {
             case 0, 1, 2, 3, 4 -> 1;
             case 9, 10, 11, 12 -> 2;

@@ -45,7 +45,7 @@ public final class RedisConnection implements AutoCloseable {
             s.setTcpNoDelay(true);
             s.connect(new InetSocketAddress(host, port), millis);
             s.setSoTimeout(millis);
-            this.out = new BufferedOutputStream(s.getOutputStream(), 16 * 1024);
+            this.out = new BufferedOutputStream(s.getOutputStream(), 64 * 1024);
             // Resp.Reader buffers itself.
             this.reader = new Resp.Reader(s.getInputStream());
         } catch (IOException e) {
@@ -63,7 +63,7 @@ public final class RedisConnection implements AutoCloseable {
         this.address = address;
         this.socket = connected;
         connected.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
-        this.out = new BufferedOutputStream(connected.getOutputStream(), 16 * 1024);
+        this.out = new BufferedOutputStream(connected.getOutputStream(), 64 * 1024);
         this.reader = new Resp.Reader(connected.getInputStream());
     }
 
@@ -97,6 +97,55 @@ public final class RedisConnection implements AutoCloseable {
             throw new RedisErrorReply(error.message());
         }
         return convertNestedErrors(reply);
+    }
+
+    /**
+     * Pipelining: buffers one command without flushing or waiting. Read its reply, in order,
+     * with {@link #receive}. Arguments as for {@link #call}.
+     */
+    public void send(Object... args) throws IOException {
+        checkUsable();
+        try {
+            Resp.writeCommand(out, args);
+        } catch (IOException e) {
+            broken = e;
+            throw new IOException(commandName(args) + " to " + address + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Pipelining: flushes what {@link #send} buffered and reads the next reply. An error reply is
+     * returned as a {@link RedisErrorReply} value, not thrown, so one refused command of a
+     * pipeline does not hide the replies after it.
+     */
+    public Object receive() throws IOException {
+        checkUsable();
+        try {
+            out.flush();
+            Object reply = reader.read();
+            return reply instanceof Resp.Error error ? new RedisErrorReply(error.message()) : convertNestedErrors(reply);
+        } catch (IOException e) {
+            broken = e;
+            throw new IOException("reading a reply from " + address + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Pipelining: sends what {@link #send} buffered. */
+    public void flush() throws IOException {
+        checkUsable();
+        try {
+            out.flush();
+        } catch (IOException e) {
+            broken = e;
+            throw new IOException("writing to " + address + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void checkUsable() throws IOException {
+        if (broken != null) {
+            throw new IOException("connection to " + address + " failed earlier (" + broken.getMessage()
+                    + "); open a new one", broken);
+        }
     }
 
     /**

@@ -1,0 +1,80 @@
+package io.redback.restore;
+
+import io.redback.aof.Glob;
+import io.redback.rdb.RdbKey;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which keys of a source a restore takes, and into which database: source databases
+ * ({@code --db}), key globs to include and exclude, data types, an explicit key list
+ * ({@code --keys-from}) and a database mapping ({@code --db-map FROM:TO}). Empty lists mean
+ * "all". A key must pass every criterion given.
+ */
+public record KeyFilter(Set<Integer> dbs, List<String> include, List<String> exclude, Set<String> types,
+                        Map<Integer, Integer> dbMap, Set<ByteBuffer> keys) {
+    /** Takes every key into its own database. */
+    public static final KeyFilter ALL = new KeyFilter(Set.of(), List.of(), List.of(), Set.of(), Map.of(), null);
+
+    public KeyFilter {
+        dbs = Set.copyOf(dbs);
+        include = List.copyOf(include);
+        exclude = List.copyOf(exclude);
+        types = Set.copyOf(types);
+        dbMap = Map.copyOf(dbMap);
+        keys = keys == null ? null : Set.copyOf(keys);
+        for (String t : types) {
+            if (!List.of("string", "list", "set", "zset", "hash", "stream", "module").contains(t)) {
+                throw new IllegalArgumentException("--type " + t + ": expected string, list, set, zset, hash, stream "
+                        + "or module");
+            }
+        }
+    }
+
+    /** Whether the filter narrows the keys at all (a narrowed restore leaves functions alone by default). */
+    public boolean narrows() {
+        return !dbs.isEmpty() || !include.isEmpty() || !exclude.isEmpty() || !types.isEmpty() || keys != null;
+    }
+
+    /** The database a key of source database {@code db} goes to. */
+    public int targetDb(int db) {
+        return dbMap.getOrDefault(db, db);
+    }
+
+    /** A matcher for this filter (globs compiled once). */
+    Matcher matcher() {
+        return new Matcher(this);
+    }
+
+    /** The compiled form of a filter. */
+    static final class Matcher {
+        private final KeyFilter f;
+        private final List<Glob> include;
+        private final List<Glob> exclude;
+
+        Matcher(KeyFilter f) {
+            this.f = f;
+            this.include = f.include.stream().map(Glob::key).toList();
+            this.exclude = f.exclude.stream().map(Glob::key).toList();
+        }
+
+        boolean accepts(RdbKey key) {
+            if (!f.dbs.isEmpty() && !f.dbs.contains(key.db())) {
+                return false;
+            }
+            if (!f.types.isEmpty() && !f.types.contains(key.type().dataType())) {
+                return false;
+            }
+            byte[] name = key.name();
+            if (f.keys != null && !f.keys.contains(ByteBuffer.wrap(name))) {
+                return false;
+            }
+            if (!include.isEmpty() && include.stream().noneMatch(g -> g.matches(name))) {
+                return false;
+            }
+            return exclude.stream().noneMatch(g -> g.matches(name));
+        }
+    }
+}

@@ -1,0 +1,344 @@
+package io.redback.restore;
+
+import io.redback.rdb.RdbException;
+import io.redback.rdb.RdbHeader;
+import io.redback.rdb.RdbKey;
+import io.redback.rdb.RdbReader;
+import io.redback.rdb.RdbType;
+import io.redback.rdb.RdbVisitor;
+import io.redback.redis.RedisConnection;
+import io.redback.redis.RedisConnector;
+import io.redback.redis.RedisErrorReply;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Restores an RDB into a running server, key by key, without stopping it: each value goes as
+ * {@code RESTORE key ttl payload [REPLACE] ABSTTL} whose payload is the RDB's own bytes of the
+ * value with a DUMP footer (no decoding), pipelined; keys whose deadline has passed are not sent;
+ * function libraries go with {@code FUNCTION LOAD}. The file is read twice: a pre-scan that
+ * verifies all of it (structure and CRC64) and, with {@link OnConflict#FAIL}, asks the target
+ * with {@code EXISTS} which keys it already holds, so that a damaged source or a conflict stops
+ * the restore before anything is written; then the writing pass. Memory is bounded by the
+ * pipeline window and the largest single value.
+ */
+public final class LiveRestore {
+    /**
+     * How to restore: conflict policy, which keys, whether functions go too, dry run (pre-scan
+     * and conflicts only), the pipeline window (commands and bytes in flight).
+     */
+    public record Options(OnConflict onConflict, KeyFilter filter, boolean functions, boolean dryRun, int window,
+                          long windowBytes, LeaveAlone leaveAlone, Throttle throttle) {
+        public static Options defaults() {
+            return new Options(OnConflict.FAIL, KeyFilter.ALL, true, false, 2048, 8L << 20, null, Throttle.DEFAULT);
+        }
+
+        public Options withThrottle(Throttle t) {
+            return new Options(onConflict, filter, functions, dryRun, window, windowBytes, leaveAlone, t);
+        }
+
+        public Options withOnConflict(OnConflict c) {
+            return new Options(c, filter, functions, dryRun, window, windowBytes, leaveAlone, throttle);
+        }
+
+        public Options withFilter(KeyFilter f) {
+            return new Options(onConflict, f, functions, dryRun, window, windowBytes, leaveAlone, throttle);
+        }
+
+        public Options withFunctions(boolean on) {
+            return new Options(onConflict, filter, on, dryRun, window, windowBytes, leaveAlone, throttle);
+        }
+
+        public Options withDryRun(boolean on) {
+            return new Options(onConflict, filter, functions, on, window, windowBytes, leaveAlone, throttle);
+        }
+
+        /** Keys the target must keep as they are (present or not), whatever the source holds. */
+        public Options withLeaveAlone(LeaveAlone keys) {
+            return new Options(onConflict, filter, functions, dryRun, window, windowBytes, keys, throttle);
+        }
+    }
+
+    /** Keys a restore must not touch in the target (target database, name), and why. */
+    public interface LeaveAlone {
+        /** Why the key is left alone, or null when it is not. */
+        String why(int db, byte[] key);
+    }
+
+    private final RedisConnector target;
+    private final Options options;
+    private final AtomicLong progress;
+
+    /** {@code progress} counts the bytes of the file processed, over both passes (so up to twice its size). */
+    public LiveRestore(RedisConnector target, Options options, AtomicLong progress) {
+        this.target = target;
+        this.options = options;
+        this.progress = progress;
+    }
+
+    /**
+     * Restores {@code rdb} into the target as of {@code nowMs} (keys expiring at or before it stay
+     * dead). Data problems come back as the report's outcome; IOException when the target cannot be
+     * reached or the file read.
+     */
+    public LiveReport run(Path rdb, long nowMs) throws IOException {
+        long started = System.nanoTime();
+        Tally t = new Tally();
+        try (Pipeline pipe = new Pipeline(target, options.window, options.windowBytes, options.throttle)) {
+            RedisConnection c = pipe.connection();
+            Map<String, String> info = new HashMap<>();
+            for (String section : List.of("server", "replication", "memory")) {
+                info.putAll(c.info(section));
+            }
+            TargetServer server = TargetServer.fromInfo(info);
+            t.target = server.describe();
+            if (server.replica()) {
+                return t.report(LiveReport.Outcome.REFUSED, target.uri() + " is a replica (role:slave); restore into "
+                        + "its primary", started);
+            }
+            Map<String, String> libraries = options.functions ? libraries(c) : Map.of();
+            Pipeline probe = pipe;
+            PreScan scan = new PreScan(options, server, nowMs, t, probe, libraries);
+            try {
+                read(rdb, scan, 0);
+                probe.drain();
+            } catch (RdbException e) {
+                return t.report(LiveReport.Outcome.DAMAGED, "the source is damaged: " + e.getMessage()
+                        + "; nothing was written", started);
+            } catch (Pipeline.StopRestore e) {
+                return t.report(LiveReport.Outcome.REFUSED, e.getMessage() + "; nothing was written", started);
+            }
+            if (scan.incompatible > 0) {
+                return t.report(LiveReport.Outcome.REFUSED, scan.incompatible + " key(s) are of a type the target ("
+                        + t.target + ", RDB " + server.rdbVersion() + ") cannot read, e.g. " + t.lossyKeys.get(0).key()
+                        + " (" + t.lossyKeys.get(0).reason() + "); nothing was written", started);
+            }
+            long scanBytes = probe.sentBytes();
+            if (options.dryRun) {
+                return t.report(LiveReport.Outcome.PLANNED, "dry run: nothing was written", started);
+            }
+            if (options.onConflict == OnConflict.FAIL && t.conflicts > 0) {
+                return t.report(LiveReport.Outcome.REFUSED, t.conflicts + " key(s) or function(s) already exist in the "
+                        + "target, e.g. " + t.conflictKeys.get(0).key() + "; nothing was written (--on-conflict skip "
+                        + "keeps the target's, replace overwrites them)", started);
+            }
+            // The same pipeline: it knows which database is selected.
+            pipe.startMemoryWatch();
+            Writer writer = new Writer(options, scan, server, nowMs, t, pipe, libraries);
+            try {
+                read(rdb, writer, progress.get());
+                pipe.drain();
+                t.sentBytes = pipe.sentBytes() - scanBytes;
+            } catch (RdbException e) {
+                t.sentBytes = pipe.sentBytes() - scanBytes;
+                drainQuietly(pipe);
+                return t.report(LiveReport.Outcome.DAMAGED, "the source changed or is damaged since the pre-scan: "
+                        + e.getMessage() + "; " + t.restored + " key(s) were written before it", started);
+            } catch (IOException e) {
+                t.sentBytes = pipe.sentBytes() - scanBytes;
+                t.reconnects = pipe.reconnects();
+                return t.report(LiveReport.Outcome.STOPPED, e.getMessage() + "; " + t.restored
+                        + " key(s) were confirmed written before it and stay", started);
+            } catch (Pipeline.StopRestore e) {
+                t.sentBytes = pipe.sentBytes() - scanBytes;
+                t.reconnects = pipe.reconnects();
+                t.retries = pipe.retries();
+                return t.report(LiveReport.Outcome.STOPPED, e.getMessage() + "; " + t.restored
+                        + " key(s) were written before it and stay", started);
+            }
+            t.reconnects = pipe.reconnects();
+            t.retries = pipe.retries();
+            return t.report(LiveReport.Outcome.RESTORED, null, started);
+        }
+    }
+
+    private static void drainQuietly(Pipeline pipe) {
+        try {
+            pipe.drain();
+        } catch (IOException | RuntimeException ignored) {
+            // The source's problem is what the report says; the replies only count what was written.
+        }
+    }
+
+    private void read(Path rdb, RdbVisitor visitor, long base) throws IOException, RdbException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(rdb), 1 << 16)) {
+            RdbReader reader = new RdbReader(in);
+            RdbVisitor counting = new Counting(visitor, reader, progress, base);
+            try {
+                reader.read(counting);
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause(); // the target's connection, from inside the visitor
+            }
+            progress.set(base + reader.bytesRead());
+        }
+    }
+
+    /** The target's function libraries, name to code (empty when it has none or no FUNCTION). */
+    private static Map<String, String> libraries(RedisConnection c) throws IOException {
+        Map<String, String> out = new HashMap<>();
+        Object reply;
+        try {
+            reply = c.call("FUNCTION", "LIST", "WITHCODE");
+        } catch (RedisErrorReply e) {
+            return out;
+        }
+        for (Object library : (List<?>) reply) {
+            List<?> fields = (List<?>) library;
+            String name = null;
+            String code = null;
+            for (int i = 0; i + 1 < fields.size(); i += 2) {
+                String field = text(fields.get(i));
+                if ("library_name".equals(field)) {
+                    name = text(fields.get(i + 1));
+                } else if ("library_code".equals(field)) {
+                    code = text(fields.get(i + 1));
+                }
+            }
+            if (name != null) {
+                out.put(name, code);
+            }
+        }
+        return out;
+    }
+
+    static String text(Object reply) {
+        return reply instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(reply);
+    }
+
+    /** The library name in a function's code ({@code #!lua name=mylib}), or null. */
+    static String libraryName(byte[] code) {
+        String s = new String(code, 0, Math.min(code.length, 1024), StandardCharsets.UTF_8);
+        int nl = s.indexOf('\n');
+        String first = nl < 0 ? s : s.substring(0, nl);
+        for (String token : first.split("\\s+")) {
+            if (token.startsWith("name=")) {
+                return token.substring(5);
+            }
+        }
+        return null;
+    }
+
+    /** Whether a server reading RDB {@code version} (valkey or not) can load values of this type. */
+    static boolean reads(TargetServer server, RdbType type) {
+        boolean valkey = "valkey".equals(server.identity().name());
+        int v = server.rdbVersion();
+        if (v == 0) {
+            return true; // unknown release: let RESTORE decide
+        }
+        if (type == RdbType.VALKEY_HASH_2) {
+            return valkey && v >= 80;
+        }
+        if (type.code() >= 22) {
+            return !valkey && v >= 12;
+        }
+        return type.sinceVersion() <= (valkey ? Math.min(v, 11) : v);
+    }
+
+    /** The version a payload says it is: the file's, lowered to what the target accepts (the value bytes are the same). */
+    static int payloadVersion(RdbHeader header, TargetServer server) {
+        int fv = header.version();
+        int v = server.rdbVersion();
+        if (v == 0) {
+            return fv;
+        }
+        boolean valkeyTarget = "valkey".equals(server.identity().name());
+        if (header.isValkey()) {
+            return valkeyTarget && v >= 80 ? Math.min(fv, v) : Math.min(fv, 11);
+        }
+        return Math.min(fv, valkeyTarget ? 11 : v);
+    }
+
+    // ------------------------------------------------------------------ state shared by both passes
+
+    /** Counts and capped lists; what becomes the report. */
+    static final class Tally {
+        String target;
+        long planned;
+        long restored;
+        long skipped;
+        long failed;
+        long expired;
+        long filteredOut;
+        long conflicts;
+        long lossy;
+        long functionsRestored;
+        long functionsSkipped;
+        long valueBytes;
+        long sentBytes;
+        long reconnects;
+        long retries;
+        final Map<Integer, Long> perDb = new TreeMap<>();
+        final List<LiveReport.KeyRef> skippedKeys = new ArrayList<>();
+        final List<LiveReport.KeyRef> failedKeys = new ArrayList<>();
+        final List<LiveReport.KeyRef> conflictKeys = new ArrayList<>();
+        final List<LiveReport.KeyRef> lossyKeys = new ArrayList<>();
+        final List<LiveReport.KeyRef> sampleKeys = new ArrayList<>();
+
+        static void add(List<LiveReport.KeyRef> list, int db, String key, String reason) {
+            if (list.size() < LiveReport.LIST_LIMIT) {
+                list.add(new LiveReport.KeyRef(db, key, reason));
+            }
+        }
+
+        LiveReport report(LiveReport.Outcome outcome, String message, long startedNanos) {
+            long ms = (System.nanoTime() - startedNanos) / 1_000_000;
+            return new LiveReport(outcome, message, target, planned, restored, skipped, failed, expired, filteredOut,
+                    conflicts, lossy, functionsRestored, functionsSkipped, valueBytes, sentBytes, reconnects, retries, ms, perDb,
+                    skippedKeys, failedKeys, conflictKeys, lossyKeys, sampleKeys);
+        }
+    }
+
+    /** Passes everything on and publishes the reader's position after each key. */
+    private record Counting(RdbVisitor v, RdbReader reader, AtomicLong progress, long base) implements RdbVisitor {
+        @Override
+        public boolean wantsValues() {
+            return v.wantsValues();
+        }
+
+        @Override
+        public void header(RdbHeader header) {
+            v.header(header);
+        }
+
+        @Override
+        public void function(byte[] code) {
+            v.function(code);
+        }
+
+        @Override
+        public void startKey(RdbKey key) {
+            v.startKey(key);
+        }
+
+        @Override
+        public RawValueSink rawValue(RdbKey key) {
+            return v.rawValue(key);
+        }
+
+        @Override
+        public void endKey(RdbKey key, long elements, long valueBytes) {
+            v.endKey(key, elements, valueBytes);
+            progress.set(base + reader.bytesRead());
+        }
+    }
+
+    /** Names the reply of a refused key for reports. */
+    static String reason(RedisErrorReply e) {
+        String m = e.getMessage();
+        return m.length() > 200 ? m.substring(0, 200) + "..." : m;
+    }
+
+    static final Set<String> FATAL = Set.of("OOM", "READONLY", "NOPERM", "NOAUTH", "MISCONF", "LOADING", "BUSY",
+            "TRYAGAIN", "MOVED", "ASK", "CLUSTERDOWN");
+}

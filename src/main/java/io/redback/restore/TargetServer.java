@@ -1,0 +1,66 @@
+package io.redback.restore;
+
+import io.redback.redis.ServerIdentity;
+import java.util.Map;
+
+/**
+ * What a restore needs to know of the server it writes into, from {@code INFO}: which server and
+ * release it is, the newest RDB (and DUMP payload) version it reads, whether it is a replica
+ * (which refuses writes), and its memory limit.
+ */
+public record TargetServer(ServerIdentity identity, int rdbVersion, boolean replica, long usedMemory,
+                           long maxmemory, String maxmemoryPolicy) {
+
+    /** From the fields of {@code INFO server}, {@code INFO replication} and {@code INFO memory}. */
+    static TargetServer fromInfo(Map<String, String> info) {
+        ServerIdentity id = ServerIdentity.fromInfo(info);
+        return new TargetServer(id, rdbVersion(id), "slave".equals(info.get("role")),
+                number(info.get("used_memory")), number(info.get("maxmemory")), info.getOrDefault("maxmemory_policy", "?"));
+    }
+
+    /** "redis 7.0.15" or "valkey 8.0.1". */
+    public String describe() {
+        return identity.name() + " " + identity.version();
+    }
+
+    /** The newest RDB version a release reads (0 when the version is unknown). */
+    static int rdbVersion(ServerIdentity id) {
+        if (id.version() == null) {
+            return 0;
+        }
+        String[] parts = id.version().split("\\.");
+        int major;
+        int minor;
+        try {
+            major = Integer.parseInt(parts[0]);
+            minor = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+        int release = major * 100 + minor;
+        if ("valkey".equals(id.name())) {
+            return release >= 902 ? 81 : release >= 900 ? 80 : 11;
+        }
+        if (release >= 704) {
+            return 12;
+        }
+        if (release >= 702) {
+            return 11;
+        }
+        if (release >= 700) {
+            return 10;
+        }
+        if (release >= 500) {
+            return 9;
+        }
+        return release >= 400 ? 8 : 7;
+    }
+
+    private static long number(String text) {
+        try {
+            return text == null ? 0 : Long.parseLong(text.strip());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}

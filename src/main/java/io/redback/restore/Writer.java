@@ -1,0 +1,179 @@
+package io.redback.restore;
+
+import io.redback.rdb.RdbHeader;
+import io.redback.rdb.RdbKey;
+import io.redback.rdb.RdbVisitor;
+import io.redback.redis.RedisErrorReply;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The writing pass of a live restore: every selected key that is still alive goes as one
+ * pipelined {@code RESTORE} built from the file's own value bytes, in its (mapped) database;
+ * function libraries with {@code FUNCTION LOAD}. Replies are counted as they come back.
+ */
+final class Writer implements RdbVisitor {
+    private final LiveRestore.Options options;
+    private final PreScan scan;
+    private final long nowMs;
+    private final LiveRestore.Tally t;
+    private final Pipeline pipe;
+    private final Map<String, String> libraries;
+    private final KeyFilter.Matcher matcher;
+    private final DumpPayload payload = new DumpPayload();
+    private final TargetServer server;
+    private int version;
+    private RdbKey current;
+
+    Writer(LiveRestore.Options options, PreScan scan, TargetServer server, long nowMs, LiveRestore.Tally t,
+           Pipeline pipe, Map<String, String> libraries) {
+        this.options = options;
+        this.scan = scan;
+        this.server = server;
+        this.nowMs = nowMs;
+        this.t = t;
+        this.pipe = pipe;
+        this.libraries = libraries;
+        this.matcher = options.filter().matcher();
+    }
+
+    @Override
+    public boolean wantsValues() {
+        return false;
+    }
+
+    @Override
+    public void header(RdbHeader h) {
+        version = LiveRestore.payloadVersion(h, server);
+    }
+
+    @Override
+    public void function(byte[] code) {
+        if (!options.functions()) {
+            return;
+        }
+        String name = LiveRestore.libraryName(code);
+        if (name != null && scan.sameLibraries.contains(name)) {
+            return; // already there, same code
+        }
+        String label = "function library " + name;
+        List<Object> args = new ArrayList<>(List.of("FUNCTION", "LOAD"));
+        if (options.onConflict() == OnConflict.REPLACE) {
+            args.add("REPLACE");
+        }
+        args.add(code);
+        send((reply, resent) -> {
+            if (reply instanceof RedisErrorReply e) {
+                if ((options.onConflict() == OnConflict.SKIP || resent) && e.getMessage().contains("already exists")) {
+                    t.functionsSkipped++;
+                    LiveRestore.Tally.add(t.skippedKeys, -1, label, "exists in the target");
+                } else {
+                    t.failed++;
+                    LiveRestore.Tally.add(t.failedKeys, -1, label, LiveRestore.reason(e));
+                }
+            } else {
+                t.functionsRestored++;
+            }
+        }, code.length + 32L, args.toArray());
+    }
+
+    @Override
+    public void startKey(RdbKey key) {
+        current = null;
+        if (matcher.accepts(key) && !(key.hasExpiry() && key.expireAtMs() <= nowMs) && (options.leaveAlone() == null
+                || options.leaveAlone().why(options.filter().targetDb(key.db()), key.name()) == null)) {
+            current = key;
+        }
+    }
+
+    @Override
+    public RawValueSink rawValue(RdbKey key) {
+        if (current == null) {
+            return null;
+        }
+        payload.start(key.type().code());
+        return payload::write;
+    }
+
+    @Override
+    public void endKey(RdbKey key, long elements, long valueBytes) {
+        if (current == null) {
+            return;
+        }
+        int db = options.filter().targetDb(key.db());
+        byte[] dump = payload.finish(version);
+        List<Object> args = new ArrayList<>(8);
+        args.add("RESTORE");
+        args.add(key.name());
+        args.add(key.hasExpiry() ? key.expireAtMs() : 0L);
+        args.add(dump);
+        if (options.onConflict() == OnConflict.REPLACE) {
+            args.add("REPLACE");
+        }
+        if (key.hasExpiry()) {
+            args.add("ABSTTL");
+        }
+        if (key.lfuFreq() >= 0) {
+            args.add("FREQ");
+            args.add((long) key.lfuFreq());
+        } else if (key.idleSeconds() >= 0) {
+            args.add("IDLETIME");
+            args.add(key.idleSeconds());
+        }
+        String name = key.printableName();
+        try {
+            pipe.select(db);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            pipe.sendKey((reply, resent) -> onRestored(reply, resent, db, name), dump.length + key.name().length + 64L,
+                    args.toArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void onRestored(Object reply, boolean resent, int db, String name) {
+        if (!(reply instanceof RedisErrorReply e)) {
+            t.restored++;
+            return;
+        }
+        String code = e.code();
+        if ("BUSYKEY".equals(code) && resent && options.onConflict() == OnConflict.FAIL) {
+            // Sent again after a lost connection: the first RESTORE got there before the link broke (the
+            // pre-scan found the key missing, so no one else wrote it unless something raced us).
+            t.restored++;
+            return;
+        }
+        if ("BUSYKEY".equals(code)) {
+            if (options.onConflict() == OnConflict.SKIP) {
+                t.skipped++;
+                t.conflicts++;
+                LiveRestore.Tally.add(t.skippedKeys, db, name, "exists in the target");
+            } else {
+                t.failed++;
+                LiveRestore.Tally.add(t.failedKeys, db, name, "written in the target after the pre-scan: "
+                        + LiveRestore.reason(e));
+            }
+            return;
+        }
+        if (LiveRestore.FATAL.contains(code)) {
+            throw new Pipeline.StopRestore("the target refused RESTORE of " + name + " in db " + db + ": "
+                    + LiveRestore.reason(e));
+        }
+        t.failed++;
+        LiveRestore.Tally.add(t.failedKeys, db, name, LiveRestore.reason(e));
+    }
+
+    private void send(Pipeline.Reply reply, long bytes, Object... args) {
+        try {
+            pipe.send(reply, bytes, args);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
