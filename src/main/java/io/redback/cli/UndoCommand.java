@@ -122,8 +122,8 @@ public final class UndoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = Terminal.out(spec);
+        PrintWriter err = Terminal.err(spec);
         Instant now = Instant.now();
         try (Storage storage = repo.openStorage()) {
             RedisUri uri = connection.apply(RedisUri.parse(into));
