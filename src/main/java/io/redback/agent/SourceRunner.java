@@ -116,9 +116,8 @@ final class SourceRunner {
         if (s != null) {
             s.stop();
         }
-        if (supervisor != null) {
-            supervisor.interrupt(); // only wakes its backoff sleep; a running Streamer stops through stop()
-        }
+        // No interrupt: the supervisor runs the Streamer itself, and an interrupt would fail the
+        // stop's own writes (stream.json) on interruptible channels. notifyAll above ends its backoff.
     }
 
     /** Waits until the stream has stopped cleanly (the job thread is a daemon and may be abandoned). */
@@ -287,11 +286,13 @@ final class SourceRunner {
             log.event(config.name(), "stream-failed", why + "; restarting in " + retry.toSeconds() + " s",
                     Map.of("retryInSeconds", retry.toSeconds()));
             try {
-                Thread.sleep(retry.toMillis());
-            } catch (InterruptedException e) {
-                if (stopping) {
-                    break;
+                synchronized (monitor) {
+                    if (!stopping) {
+                        monitor.wait(retry.toMillis());
+                    }
                 }
+            } catch (InterruptedException e) {
+                return;
             }
         }
     }
