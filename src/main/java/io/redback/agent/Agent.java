@@ -118,10 +118,12 @@ public final class Agent {
      * needs a restart, and is reported as such.
      */
     public synchronized void reload(AgentConfig next) throws InterruptedException {
-        if (!next.repository().equals(config.repository()) || !next.listenHost().equals(config.listenHost())
-                || next.listenPort() != config.listenPort() || !next.stateDir().equals(config.stateDir())) {
-            log.event(null, "reload-refused", "repository, listen and state-dir change only with a restart; "
-                    + "keeping the running configuration");
+        String fixed = !next.repository().equals(config.repository()) ? "repository"
+                : !next.listenHost().equals(config.listenHost()) || next.listenPort() != config.listenPort() ? "listen"
+                : !next.stateDir().equals(config.stateDir()) ? "state-dir" : null;
+        if (fixed != null) {
+            log.event(null, "reload-refused", fixed + " changed: repository, listen and state-dir change only with a "
+                    + "restart; keeping the running configuration");
             return;
         }
         Map<String, AgentConfig.Source> wanted = new LinkedHashMap<>();

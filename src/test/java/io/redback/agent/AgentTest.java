@@ -203,7 +203,7 @@ class AgentTest {
         return s.split(Pattern.quote(text), -1).length - 1;
     }
 
-    private static void await(Duration wait, BooleanSupplier condition) throws InterruptedException {
+    static void await(Duration wait, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
