@@ -47,6 +47,7 @@ public final class Agent {
     private Repository repository;
     private AgentState state;
     private HttpServer http;
+    private java.util.concurrent.ExecutorService httpThreads;
     private ScheduledExecutorService refresher;
     private final Map<String, SourceRunner> runners = new LinkedHashMap<>();
     private volatile boolean stopping;
@@ -73,7 +74,8 @@ public final class Agent {
         http.createContext("/healthz", this::healthz);
         http.createContext("/status", this::status);
         http.createContext("/", this::page);
-        http.setExecutor(Executors.newFixedThreadPool(2, r -> daemon(r, "agent-http")));
+        httpThreads = Executors.newFixedThreadPool(2, r -> daemon(r, "agent-http"));
+        http.setExecutor(httpThreads);
         http.start();
         for (AgentConfig.Source s : config.sources()) {
             startSource(s);
@@ -169,6 +171,7 @@ public final class Agent {
             }
             if (http != null) {
                 http.stop(0);
+                httpThreads.shutdownNow();
             }
             if (refresher != null) {
                 refresher.shutdownNow();
