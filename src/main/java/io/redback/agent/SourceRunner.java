@@ -82,7 +82,9 @@ final class SourceRunner {
             }
         }
         config.objectives().forEach((k, v) -> metrics.objective.labelValues(config.name(), k).set(v.toSeconds()));
-        metrics.streamUp.labelValues(config.name()).set(0);
+        if (config.stream()) { // a source without a stream has no stream_up series, so "stream down" never fires for it
+            metrics.streamUp.labelValues(config.name()).set(0);
+        }
         if (config.check() != null || config.drill() != null || config.doctor() != null) {
             // `check --repo` still lives in cli/ (with its report and segment parser); drills and doctor do not exist yet.
             log.event(config.name(), "not-yet", "check, drill and doctor schedules are accepted; this release of the "

@@ -95,7 +95,7 @@ class AgentTest {
                             .isGreaterThanOrEqualTo(3);
                     assertThat(value(metrics, "redback_objective_seconds{objective=\"rpo\",source=\"cache-1\"}"))
                             .isEqualTo(60);
-                    assertThat(value(metrics, "redback_stream_up{source=\"cache-1\"}")).isEqualTo(0);
+                    assertThat(value(metrics, "redback_stream_up{source=\"cache-1\"}")).isNaN(); // no stream: no series
                     assertThat(metrics).contains("redback_build_info{version=\"test\"} 1");
                     assertThat(get(agent, "/healthz").body()).isEqualTo("ok\n");
                     JsonNode status = new ObjectMapper().readTree(get(agent, "/status").body());
