@@ -1,5 +1,6 @@
 package io.redback.cli;
 
+import io.redback.backup.Backup;
 import io.redback.backup.BgsaveSnapshot;
 import io.redback.backup.SnapshotResult;
 import io.redback.backup.SnapshotWriter;
@@ -11,7 +12,6 @@ import io.redback.redis.ReplicaSync;
 import io.redback.redis.TransferProgress;
 import io.redback.repo.Compression;
 import io.redback.repo.Repository;
-import io.redback.repo.SnapshotId;
 import io.redback.repo.SnapshotManifest;
 import io.redback.repo.Storage;
 import java.io.IOException;
@@ -106,26 +106,23 @@ public final class BackupCommand implements Callable<Integer> {
         Clock clock = Clock.systemUTC();
         try (Storage storage = repo.openStorage()) {
             Repository repository = repo.openOrInit(storage, clock);
-            SnapshotId id = repository.newSnapshotId(clock);
-            String key = repository.dataKey(sourceName, id, compression);
             AtomicLong bytes = new AtomicLong();
             TransferProgress listener = (done, total, mbs) -> bytes.set(done);
-            SnapshotWriter writer = new SnapshotWriter(storage, compression, listener);
-            SnapshotResult r;
+            Backup.Stored stored;
             boolean bar = !progress.quiet && !output.json;
             if (method == BackupMethod.bgsave) {
                 BgsaveSnapshot saved = BgsaveSnapshot.take(uri, rdbFile);
                 try (Progress p = Progress.start("backup", saved.size(), bytes::get, bar)) {
-                    r = writer.write(key, saved);
+                    stored = Backup.store(repository, sourceName, uri, saved, compression, listener, clock);
                 }
             } else {
                 ReplicaSync sync = ReplicaSync.start(uri, replica);
                 try (Progress p = Progress.start("backup", sync.rdbLength(), bytes::get, bar)) {
-                    r = writer.write(key, sync);
+                    stored = Backup.store(repository, sourceName, uri, sync, compression, listener, clock);
                 }
             }
-            SnapshotManifest m = r.manifest(id, sourceName, uri.address());
-            repository.commit(m);
+            SnapshotManifest m = stored.manifest();
+            SnapshotResult r = stored.result();
             if (output.json) {
                 Map<String, Object> o = new LinkedHashMap<>(BackupCli.manifest(m));
                 o.put("repository", repository.describe());

@@ -1,5 +1,6 @@
 package io.redback.cli;
 
+import io.redback.repo.Quantities;
 import io.redback.repo.Repository;
 import io.redback.repo.RepositoryLock;
 import io.redback.repo.Storage;

@@ -1,5 +1,6 @@
 package io.redback.cli;
 
+import io.redback.repo.Quantities;
 import io.redback.rdb.RdbCheck;
 import io.redback.rdb.RdbCheckReport;
 import io.redback.redis.LocalRedisServer;

@@ -1,5 +1,6 @@
 package io.redback.cli;
 
+import io.redback.repo.Quantities;
 import io.redback.doctor.Check;
 import io.redback.doctor.Doctor;
 import io.redback.doctor.DoctorReport;

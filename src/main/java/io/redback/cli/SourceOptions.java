@@ -1,5 +1,6 @@
 package io.redback.cli;
 
+import io.redback.repo.Quantities;
 import io.redback.redis.RedisUri;
 import io.redback.redis.ReplicaOptions;
 import java.io.IOException;

@@ -19,4 +19,13 @@ final class StopSignals {
             }
         }
     }
+
+    /** Runs reload on SIGHUP (the agent rereads its configuration); ignored where the platform forbids it. */
+    static void onHangup(Runnable reload) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> reload.run());
+        } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
+            // No SIGHUP here: a restart rereads the configuration too.
+        }
+    }
 }

@@ -1,19 +1,23 @@
-package io.redback.cli;
+package io.redback.repo;
 
 import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses the durations ({@code 500ms}, {@code 1s}, {@code 15m}, {@code 6h}, {@code 1d}) and sizes ({@code 16MiB}) options take. */
-final class Quantities {
+/**
+ * Parses the durations ({@code 500ms}, {@code 1s}, {@code 15m}, {@code 6h}, {@code 1d}) and sizes ({@code 16MiB}) options and the agent's configuration
+ * take; one parser so that {@code 15m} means the same everywhere.
+ */
+public final class Quantities {
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
     private static final Pattern SIZE = Pattern.compile("(\\d+)([kmgt]i?b?|b)?");
 
     private Quantities() {
     }
 
-    static Duration duration(String option, String text) {
+    /** A duration; option names the option or key in the error message. */
+    public static Duration duration(String option, String text) {
         Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
             throw new IllegalArgumentException(option + " '" + text + "' is not a duration: use e.g. 500ms, 1s, 15m, 6h, 1d");
@@ -29,7 +33,7 @@ final class Quantities {
     }
 
     /** Bytes; K/M/G/T are binary (1024) units, with or without "iB"/"B". */
-    static long size(String option, String text) {
+    public static long size(String option, String text) {
         Matcher m = SIZE.matcher(text.trim().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
             throw new IllegalArgumentException(option + " '" + text + "' is not a size: use e.g. 16MiB, 1GiB, 65536");

@@ -1,0 +1,61 @@
+package io.redback.agent;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * When each job of each source last succeeded ({@code state.json} in the state directory), so
+ * that a schedule missed while the agent was down runs once at start-up and no more. Written
+ * to a new file with a random name and renamed into place.
+ */
+final class AgentState {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path file;
+    private final Map<String, Map<String, String>> runs;
+
+    private AgentState(Path file, Map<String, Map<String, String>> runs) {
+        this.file = file;
+        this.runs = runs;
+    }
+
+    static AgentState open(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path file = dir.resolve("state.json");
+        Map<String, Map<String, String>> runs = new HashMap<>();
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                runs = JSON.readValue(file.toFile(), new TypeReference<Map<String, Map<String, String>>>() { });
+            } catch (IOException e) {
+                throw new IOException(file + " is not the agent's state (" + e.getMessage() + "): remove it, and "
+                        + "every job runs once at start-up", e);
+            }
+        }
+        return new AgentState(file, runs);
+    }
+
+    synchronized Instant last(String source, String job) {
+        String t = runs.getOrDefault(source, Map.of()).get(job);
+        return t == null ? null : Instant.parse(t);
+    }
+
+    synchronized void ran(String source, String job, Instant at) throws IOException {
+        runs.computeIfAbsent(source, s -> new HashMap<>()).put(job, at.toString());
+        Path tmp = file.resolveSibling(".state-" + UUID.randomUUID() + ".tmp");
+        try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            out.write(JSON.writeValueAsBytes(runs));
+            out.flush();
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+}

@@ -1,0 +1,393 @@
+package io.redback.agent;
+
+import io.redback.backup.Backup;
+import io.redback.redis.ReplicaOptions;
+import io.redback.redis.ReplicaSync;
+import io.redback.repo.Compression;
+import io.redback.repo.Pruner;
+import io.redback.repo.Repository;
+import io.redback.repo.RepositoryLock;
+import io.redback.repo.SnapshotManifest;
+import io.redback.repo.StreamStatus;
+import io.redback.repo.Timeline;
+import io.redback.stream.Compactor;
+import io.redback.stream.StreamEvent;
+import io.redback.stream.Streamer;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything the agent runs for one source: a job thread that runs the scheduled jobs one at a
+ * time (so they never overlap for a source), and, with {@code stream: true}, a supervisor
+ * thread that keeps a {@link Streamer} running and restarts it with backoff when it dies. A
+ * failing job is logged, counted and retried with backoff; nothing a job throws ends the agent.
+ */
+final class SourceRunner {
+    /** The jobs the agent runs; check, drill and doctor join them when their domain code exists. */
+    enum Job {
+        SNAPSHOT, PRUNE, COMPACT;
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    private static final Duration LAST_RETRY = Duration.ofMinutes(10);
+
+    final AgentConfig.Source config;
+    private final Repository repository;
+    private final AgentMetrics metrics;
+    private final AgentLog log;
+    private final AgentState state;
+    private final Clock clock;
+    private final Duration stopTimeout;
+    private final Object monitor = new Object();
+    private final Map<Job, Instant> next = new EnumMap<>(Job.class);
+    private final Map<Job, Integer> failures = new EnumMap<>(Job.class);
+    private final Map<Job, String> lastResult = new EnumMap<>(Job.class);
+    private volatile boolean stopping;
+    private volatile Streamer streamer;
+    private volatile boolean streamUp;
+    private volatile String running;
+    private Thread jobs;
+    private Thread supervisor;
+
+    SourceRunner(AgentConfig.Source config, Repository repository, AgentMetrics metrics, AgentLog log,
+                 AgentState state, Clock clock, Duration stopTimeout) {
+        this.config = config;
+        this.repository = repository;
+        this.metrics = metrics;
+        this.log = log;
+        this.state = state;
+        this.clock = clock;
+        this.stopTimeout = stopTimeout;
+    }
+
+    void start() {
+        Instant now = clock.instant();
+        for (Job job : Job.values()) {
+            Schedule s = schedule(job);
+            if (s != null) {
+                Instant due = s.next(state.last(config.name(), job.label()), now);
+                next.put(job, due.isBefore(now) ? now : due); // missed while down: once, now
+            }
+        }
+        config.objectives().forEach((k, v) -> metrics.objective.labelValues(config.name(), k).set(v.toSeconds()));
+        if (config.stream()) { // a source without a stream has no stream_up series, so "stream down" never fires for it
+            metrics.streamUp.labelValues(config.name()).set(0);
+        }
+        if (config.check() != null || config.drill() != null || config.doctor() != null) {
+            // `check --repo` still lives in cli/ (with its report and segment parser); drills and doctor do not exist yet.
+            log.event(config.name(), "not-yet", "check, drill and doctor schedules are accepted; this release of the "
+                    + "agent does not run them yet");
+        }
+        jobs = new Thread(this::runJobs, "agent-jobs-" + config.name());
+        jobs.setDaemon(true);
+        jobs.start();
+        if (config.stream()) {
+            supervisor = new Thread(this::superviseStream, "agent-stream-" + config.name());
+            supervisor.setDaemon(true);
+            supervisor.start();
+        }
+    }
+
+    private Schedule schedule(Job job) {
+        return switch (job) {
+            case SNAPSHOT -> config.snapshot();
+            case PRUNE -> config.retention() == null ? null : config.retentionEvery();
+            case COMPACT -> config.compact();
+        };
+    }
+
+    /** Asks both threads to stop: the running job finishes (or is abandoned at the deadline), the stream drains. */
+    void stop() {
+        stopping = true;
+        synchronized (monitor) {
+            monitor.notifyAll();
+        }
+        Streamer s = streamer;
+        if (s != null) {
+            s.stop();
+        }
+        // No interrupt: the supervisor runs the Streamer itself, and an interrupt would fail the
+        // stop's own writes (stream.json) on interruptible channels. notifyAll above ends its backoff.
+    }
+
+    /** Waits until the stream has stopped cleanly (the job thread is a daemon and may be abandoned). */
+    boolean awaitStopped(Instant deadline) throws InterruptedException {
+        if (supervisor != null) {
+            supervisor.join(Math.max(1, Duration.between(clock.instant(), deadline).toMillis()));
+            if (supervisor.isAlive()) {
+                return false;
+            }
+        }
+        if (jobs != null) {
+            jobs.join(Math.max(1, Duration.between(clock.instant(), deadline).toMillis()));
+        }
+        return true;
+    }
+
+    // ------------------------------------------------------------------------------ jobs
+
+    private void runJobs() {
+        while (!stopping) {
+            Job job;
+            synchronized (monitor) {
+                job = due();
+                if (job == null) {
+                    long wait = next.values().stream().min(Instant::compareTo)
+                            .map(t -> Duration.between(clock.instant(), t).toMillis()).orElse(60_000L);
+                    try {
+                        monitor.wait(Math.max(1, Math.min(wait, 60_000)));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    continue;
+                }
+            }
+            run(job);
+        }
+    }
+
+    private Job due() {
+        Instant now = clock.instant();
+        Job best = null;
+        for (Map.Entry<Job, Instant> e : next.entrySet()) {
+            if (!e.getValue().isAfter(now) && (best == null || e.getValue().isBefore(next.get(best)))) {
+                best = e.getKey();
+            }
+        }
+        return best;
+    }
+
+    private void run(Job job) {
+        Instant started = clock.instant();
+        running = job.label();
+        try {
+            String result = switch (job) {
+                case SNAPSHOT -> snapshot();
+                case PRUNE -> prune();
+                case COMPACT -> compact();
+            };
+            Instant done = clock.instant();
+            state.ran(config.name(), job.label(), done);
+            synchronized (monitor) {
+                failures.remove(job);
+                lastResult.put(job, "ok");
+                next.put(job, schedule(job).next(done, done));
+                if (job == Job.SNAPSHOT && config.retention() != null) {
+                    next.put(Job.PRUNE, done); // retention follows every snapshot
+                }
+            }
+            log.event(config.name(), job.label(), result, Map.of("result", "ok",
+                    "seconds", Duration.between(started, done).toMillis() / 1000.0));
+        } catch (Exception | OutOfMemoryError | StackOverflowError e) {
+            String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            metrics.jobFailures.labelValues(config.name(), job.label()).inc();
+            Duration retry;
+            synchronized (monitor) {
+                int n = failures.merge(job, 1, Integer::sum);
+                retry = backoff(n);
+                lastResult.put(job, "failed: " + why);
+                next.put(job, clock.instant().plus(retry));
+            }
+            log.event(config.name(), job.label() + "-failed", why + "; retrying in " + retry.toSeconds() + " s",
+                    Map.of("result", "failed", "retryInSeconds", retry.toSeconds()));
+        } finally {
+            running = null;
+            refresh();
+        }
+    }
+
+    static Duration backoff(int failures) {
+        Duration d = FIRST_RETRY.multipliedBy(1L << Math.min(20, failures - 1));
+        return d.compareTo(LAST_RETRY) > 0 ? LAST_RETRY : d;
+    }
+
+    private String snapshot() throws Exception {
+        long t0 = System.nanoTime();
+        try {
+            ReplicaSync sync = ReplicaSync.start(config.redis(), ReplicaOptions.defaults());
+            Backup.Stored stored = Backup.store(repository, config.name(), config.redis(), sync,
+                    Compression.parse("zstd:3"), (done, total, mbs) -> { }, clock);
+            SnapshotManifest m = stored.manifest();
+            metrics.snapshots.labelValues(config.name(), "ok").inc();
+            metrics.snapshotLastDuration.labelValues(config.name()).set((System.nanoTime() - t0) / 1e9);
+            return "snapshot " + m.id() + " stored (" + m.totalKeys() + " keys, " + m.storedSize() + " bytes)";
+        } catch (Exception e) {
+            metrics.snapshots.labelValues(config.name(), "failed").inc();
+            throw e;
+        }
+    }
+
+    private String prune() throws IOException {
+        try (RepositoryLock lock = repository.lockExclusive("prune", clock,
+                notice -> log.event(config.name(), "lock", notice))) {
+            Pruner.Report r = new Pruner(repository, clock).prune(config.retention(), config.name(), false);
+            long bytes = r.removals().stream().mapToLong(Pruner.Removal::size).sum();
+            return "policy " + r.policy() + ": " + r.forgotten().size() + " snapshot(s) forgotten, "
+                    + r.removals().size() + " object(s) (" + bytes + " bytes) removed";
+        }
+    }
+
+    private String compact() throws IOException {
+        try (RepositoryLock lock = repository.lockExclusive("compact", clock,
+                notice -> log.event(config.name(), "lock", notice))) {
+            Compactor.Report r = new Compactor(repository, clock).compact(new Compactor.Options(config.name(),
+                    config.compactOlderThan(), Compactor.DEFAULT_TARGET_SIZE, false));
+            if (!r.problems().isEmpty()) {
+                throw new IOException(r.problems().size() + " damaged run(s) left unmerged, first: "
+                        + r.problems().get(0).message());
+            }
+            return r.segmentsBefore() + " segment(s) became " + r.segmentsAfter();
+        }
+    }
+
+    // ------------------------------------------------------------------------------ stream
+
+    private void superviseStream() {
+        int failed = 0;
+        while (!stopping) {
+            Instant started = clock.instant();
+            String why;
+            try {
+                Streamer s = new Streamer(config.redis(), repository, new Streamer.Options(config.name(),
+                        config.spool(), config.flushInterval(), 16L << 20, 1L << 30, null, Compression.parse("zstd:3"),
+                        stopTimeout, ReplicaOptions.defaults()), this::onStreamEvent, clock);
+                streamer = s;
+                if (stopping) {
+                    break;
+                }
+                log.event(config.name(), "stream-started", "streaming " + config.redis().address() + " (spool "
+                        + config.spool() + ")");
+                s.run();
+                why = "the stream stopped by itself";
+            } catch (Exception | OutOfMemoryError | StackOverflowError e) {
+                why = e.getMessage() == null ? e.toString() : e.getMessage();
+            } finally {
+                streamUp = false;
+                metrics.streamUp.labelValues(config.name()).set(0);
+            }
+            if (stopping) {
+                break;
+            }
+            failed = Duration.between(started, clock.instant()).toMinutes() >= 1 ? 1 : failed + 1;
+            Duration retry = backoff(failed);
+            metrics.jobFailures.labelValues(config.name(), "stream").inc();
+            metrics.reconnects.labelValues(config.name()).inc();
+            log.event(config.name(), "stream-failed", why + "; restarting in " + retry.toSeconds() + " s",
+                    Map.of("retryInSeconds", retry.toSeconds()));
+            try {
+                synchronized (monitor) {
+                    if (!stopping) {
+                        monitor.wait(retry.toMillis());
+                    }
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void onStreamEvent(StreamEvent event) {
+        if (event instanceof StreamEvent.TimelineStarted || event instanceof StreamEvent.Continued) {
+            streamUp = true;
+            metrics.streamUp.labelValues(config.name()).set(1);
+        } else if (event instanceof StreamEvent.Disconnected || event instanceof StreamEvent.ThreadDied
+                || event instanceof StreamEvent.Stopped) {
+            if (streamUp && event instanceof StreamEvent.Disconnected) {
+                metrics.reconnects.labelValues(config.name()).inc();
+            }
+            streamUp = false;
+            metrics.streamUp.labelValues(config.name()).set(0);
+        }
+        String name = event.getClass().getSimpleName().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+        log.event(config.name(), "stream-" + name, event.toString());
+    }
+
+    // ------------------------------------------------------------------------------ metrics
+
+    /** Reads what the repository says of this source into the metrics (so they match it, whoever wrote it). */
+    void refresh() {
+        String s = config.name();
+        try {
+            List<SnapshotManifest> snapshots = repository.catalog().snapshots(s);
+            long snapshotBytes = 0;
+            Instant oldest = null;
+            SnapshotManifest newest = null;
+            for (SnapshotManifest m : snapshots) {
+                snapshotBytes += m.storedSize();
+                if (newest == null || m.finishedAt().isAfter(newest.finishedAt())) {
+                    newest = m;
+                }
+                if (oldest == null || m.finishedAt().isBefore(oldest)) {
+                    oldest = m.finishedAt();
+                }
+            }
+            Instant until = newest == null ? null : newest.finishedAt();
+            if (newest != null) {
+                metrics.snapshotLastSuccess.labelValues(s).set(AgentMetrics.seconds(newest.finishedAt()));
+                metrics.snapshotLastSize.labelValues(s).set(newest.storedSize());
+            }
+            List<Timeline> timelines = repository.timelines().of(s);
+            Optional<StreamStatus> status = repository.timelines().status(s);
+            long logBytes = 0;
+            for (Timeline t : timelines) {
+                for (var seg : t.segments()) {
+                    logBytes += seg.storedSize();
+                }
+                Instant last = t.restorableUntil();
+                Instant vouched = status.flatMap(st -> st.caughtUpUntil(t)).filter(q -> q.isAfter(last)).orElse(last);
+                until = until == null || vouched.isAfter(until) ? vouched : until;
+                Instant start = t.start().time();
+                oldest = oldest == null || start.isBefore(oldest) ? start : oldest;
+            }
+            if (until != null) {
+                metrics.recoverableUntil.labelValues(s).set(AgentMetrics.seconds(until));
+                metrics.windowStart.labelValues(s).set(AgentMetrics.seconds(oldest));
+            }
+            metrics.repositoryBytes.labelValues(s, "snapshots").set(snapshotBytes);
+            metrics.repositoryBytes.labelValues(s, "log").set(logBytes);
+            status.ifPresent(st -> {
+                metrics.spoolBytes.labelValues(s).set(st.spoolBytes());
+                metrics.lagBytes.labelValues(s).set(st.lagBytes());
+                metrics.lagSeconds.labelValues(s).set(st.lagSeconds() == null ? 0 : st.lagSeconds());
+            });
+        } catch (IOException | RuntimeException e) {
+            log.event(s, "metrics-failed", "could not read the repository for metrics: " + e.getMessage());
+        }
+    }
+
+    /** What /status shows of this source. */
+    Map<String, Object> status() {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("source", config.name());
+        o.put("address", config.redis().address());
+        o.put("stream", config.stream() ? (streamUp ? "up" : "down") : "off");
+        o.put("running", running);
+        Map<String, Object> jobsOut = new LinkedHashMap<>();
+        synchronized (monitor) {
+            for (Map.Entry<Job, Instant> e : next.entrySet()) {
+                Map<String, Object> j = new LinkedHashMap<>();
+                Instant last = state.last(config.name(), e.getKey().label());
+                j.put("schedule", schedule(e.getKey()).toString());
+                j.put("lastSuccess", last == null ? null : last.toString());
+                j.put("next", e.getValue().toString());
+                j.put("lastResult", lastResult.get(e.getKey()));
+                j.put("failures", failures.getOrDefault(e.getKey(), 0));
+                jobsOut.put(e.getKey().label(), j);
+            }
+        }
+        o.put("jobs", jobsOut);
+        return o;
+    }
+}

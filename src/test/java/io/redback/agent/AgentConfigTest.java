@@ -1,0 +1,72 @@
+package io.redback.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.redback.repo.RetentionPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AgentConfigTest {
+    private static final Map<String, String> ENV = Map.of("REDIS_PASSWORD", "s3cret");
+
+    private static AgentConfig parse(String yaml) throws Exception {
+        return AgentConfig.parse(yaml, ENV, Path.of("/tmp/agent-test"));
+    }
+
+    @Test
+    void theIssuesExampleParses() throws Exception {
+        AgentConfig c = parse("""
+                repository: s3://backups/redis
+                listen: 127.0.0.1:9187
+                sources:
+                  - name: cache-1
+                    redis: rediss://10.0.0.5:6379
+                    user: backup
+                    password-env: REDIS_PASSWORD
+                    stream: true
+                    snapshot: {cron: "0 */6 * * *", jitter: 5m}
+                    retention: {keep-hourly: 24, keep-daily: 30, keep-weekly: 52, keep-monthly: -1}
+                    compact: {every: 1h}
+                    check: {every: 7d, read-data: 10%}
+                    drill: {every: 30d, at: random}
+                    doctor: {every: 1h}
+                    objectives: {rpo: 1m, rto: 10m, max-snapshot-age: 7h, max-drill-age: 35d}
+                """);
+        AgentConfig.Source s = c.sources().get(0);
+        assertThat(c.listenPort()).isEqualTo(9187);
+        assertThat(s.redis().password()).isEqualTo("s3cret");
+        assertThat(s.redis().username()).isEqualTo("backup");
+        assertThat(s.retention()).isEqualTo(RetentionPolicy.DEFAULT);
+        assertThat(s.checkReadPercent()).isEqualTo(10);
+        assertThat(s.objectives()).containsEntry("rpo", Duration.ofMinutes(1)).containsEntry("max-drill-age",
+                Duration.ofDays(30 + 5));
+        Instant next = s.snapshot().next(Instant.parse("2026-01-01T01:00:00Z"), Instant.parse("2026-01-01T01:00:00Z"));
+        assertThat(next).isBetween(Instant.parse("2026-01-01T06:00:00Z"), Instant.parse("2026-01-01T06:05:00Z"));
+        assertThat(s.compact().next(Instant.parse("2026-01-01T01:00:00Z"), Instant.EPOCH))
+                .isEqualTo(Instant.parse("2026-01-01T02:00:00Z"));
+    }
+
+    private static void failsAt(String yaml, int line, String words) {
+        assertThatThrownBy(() -> parse(yaml)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("line " + line + ":").hasMessageContaining(words);
+    }
+
+    @Test
+    void errorsNameTheLine() {
+        String head = "repository: file:///tmp/r\nsources:\n  - name: a\n    redis: redis://127.0.0.1:6379\n";
+        failsAt(head + "    snapshot: {every: 6 hours}\n", 5, "not a duration");
+        failsAt(head + "    snapshot: {every: 6h}\n    retention: {keep-hourly: 24, keep-dayly: 3}\n", 6, "keep-daily");
+        failsAt(head + "    snapshot: {cron: \"61 * * * *\"}\n", 5, "not a cron expression");
+        failsAt(head + "    password: hunter2\n    snapshot: {every: 6h}\n", 5, "never goes in this file");
+        failsAt(head + "    password-env: NOT_SET_ANYWHERE\n    snapshot: {every: 6h}\n", 5, "NOT_SET_ANYWHERE");
+        failsAt(head + "    snapshot: {every: 6h}\n    streem: true\n", 6, "streem");
+        failsAt(head + "    snapshot: {every: 6h}\n  - name: a\n    redis: redis://h\n    stream: true\n", 6, "used twice");
+        failsAt(head + "    snapshot: [6h\n", 5, "not valid YAML");
+        failsAt("repository: file:///tmp/r\nsources:\n  - name: a\n    redis: redis://:pw@127.0.0.1\n    stream: true\n",
+                4, "password");
+    }
+}

@@ -1,0 +1,237 @@
+package io.redback.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.redback.cli.Main;
+import io.redback.redis.LocalRedisServer;
+import io.redback.redis.RedisConnection;
+import io.redback.repo.Repository;
+import io.redback.repo.SnapshotManifest;
+import io.redback.repo.StreamStatus;
+import io.redback.repo.file.FileStorage;
+import io.redback.testsupport.TestRedis;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The agent against real servers, with schedules of seconds. */
+class AgentTest {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aBadConfigurationStopsTheAgentAtStartAndNamesTheLine() throws Exception {
+        Path config = dir.resolve("agent.yml");
+        Files.writeString(config, """
+                repository: %s
+                sources:
+                  - name: cache-1
+                    redis: redis://127.0.0.1:6379
+                    snapshot: {every: 6 hours}
+                """.formatted(dir.resolve("repo").toUri()));
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine(Map.of());
+        cl.setErr(new PrintWriter(err));
+        cl.setOut(new PrintWriter(new StringWriter()));
+        assertThat(cl.execute("agent", config.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("agent.yml line 5: snapshot.every '6 hours' is not a duration");
+    }
+
+    @Test
+    void snapshotsAppearRetentionTrimsThemAndMetricsMatchTheRepository() throws Exception {
+        try (LocalRedisServer redis = TestRedis.server().start(); RedisConnection c = redis.connect()) {
+            c.call("SET", "k", "v");
+            AgentConfig config = AgentConfig.parse("""
+                    repository: %s
+                    listen: 127.0.0.1:0
+                    state-dir: %s
+                    sources:
+                      - name: cache-1
+                        redis: redis://127.0.0.1:%d
+                        snapshot: {every: 1s}
+                        retention: {keep-last: 2}
+                        objectives: {rpo: 1m}
+                    """.formatted(dir.resolve("repo").toUri(), dir.resolve("state"), redis.port()), Map.of(), dir);
+            StringWriter log = new StringWriter();
+            Agent agent = new Agent(config, Map.of(), new PrintWriter(log), true, Duration.ofSeconds(10), "test",
+                    Clock.systemUTC());
+            agent.start();
+            try {
+                await(Duration.ofSeconds(60), () -> count(log, "\"event\":\"prune\"") >= 3);
+                try (FileStorage storage = new FileStorage(dir.resolve("repo"))) {
+                    Repository repository = Repository.open(storage);
+                    List<SnapshotManifest> kept = repository.catalog().snapshots("cache-1");
+                    assertThat(kept).hasSizeBetween(1, 3); // 2 kept, perhaps 1 taken since the last prune
+                    assertThat(count(log, "\"event\":\"snapshot\"")).isGreaterThanOrEqualTo(3);
+                    // Refreshed after every job: scrape until the metrics have seen the newest snapshot.
+                    SnapshotManifest newest = kept.get(kept.size() - 1);
+                    await(Duration.ofSeconds(10), () -> value(scrape(agent),
+                            "redback_snapshot_last_success_timestamp_seconds{source=\"cache-1\"}")
+                            >= newest.finishedAt().toEpochMilli() / 1000.0);
+                    String metrics = scrape(agent);
+                    assertThat(value(metrics, "redback_snapshots_total{result=\"ok\",source=\"cache-1\"}"))
+                            .isGreaterThanOrEqualTo(3);
+                    assertThat(value(metrics, "redback_objective_seconds{objective=\"rpo\",source=\"cache-1\"}"))
+                            .isEqualTo(60);
+                    assertThat(value(metrics, "redback_stream_up{source=\"cache-1\"}")).isNaN(); // no stream: no series
+                    assertThat(metrics).contains("redback_build_info{version=\"test\"} 1");
+                    assertThat(get(agent, "/healthz").body()).isEqualTo("ok\n");
+                    JsonNode status = new ObjectMapper().readTree(get(agent, "/status").body());
+                    assertThat(status.at("/sources/0/jobs/snapshot/schedule").asText()).isEqualTo("every PT1S");
+                    assertThat(get(agent, "/").body()).contains("<td>cache-1</td>");
+                }
+            } finally {
+                agent.stop();
+                assertThat(agent.awaitStopped(Duration.ofSeconds(30))).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aKilledSourceShowsStreamDownAndComesBackAndSigtermLosesNothing() throws Exception {
+        LocalRedisServer redis = TestRedis.server().start();
+        int port = redis.port();
+        Path repo = dir.resolve("repo");
+        Path config = dir.resolve("agent.yml");
+        int httpPort = freePort();
+        Files.writeString(config, """
+                repository: %s
+                listen: 127.0.0.1:%d
+                state-dir: %s
+                sources:
+                  - name: cache-1
+                    redis: redis://127.0.0.1:%d
+                    stream: true
+                """.formatted(repo.toUri(), httpPort, dir.resolve("state"), port));
+        Path out = dir.resolve("agent.out");
+        Process agent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "io.redback.cli.Main", "agent", config.toString(),
+                "--log-format", "json", "--stop-timeout", "20s")
+                .redirectOutput(out.toFile()).redirectError(dir.resolve("agent.err").toFile()).start();
+        try {
+            String up = "redback_stream_up{source=\"cache-1\"}";
+            URI metrics = URI.create("http://127.0.0.1:" + httpPort + "/metrics");
+            await(Duration.ofSeconds(90), () -> value(scrape(metrics), up) == 1);
+            redis.close();
+            await(Duration.ofSeconds(60), () -> value(scrape(metrics), up) == 0);
+            redis = TestRedis.server().port(port).start();
+            await(Duration.ofSeconds(90), () -> value(scrape(metrics), up) == 1);
+            long offset;
+            try (RedisConnection c = redis.connect()) {
+                for (int i = 0; i < 100; i++) {
+                    c.call("SET", "key:" + i, "value-" + i);
+                }
+                c.call("WAIT", "1", "5000");
+                offset = Long.parseLong(c.info("replication").get("master_repl_offset"));
+            }
+            assertThat(value(scrape(metrics), "redback_stream_reconnects_total{source=\"cache-1\"}")).isGreaterThan(0);
+            // SIGHUP rereads the file: a source added there starts, the running stream runs on.
+            Files.writeString(config, Files.readString(config) + """
+                      - name: cache-2
+                        redis: redis://127.0.0.1:%d
+                        snapshot: {every: 1h}
+                    """.formatted(port));
+            assertThat(new ProcessBuilder("kill", "-HUP", Long.toString(agent.pid())).start().waitFor()).isZero();
+            URI status = URI.create("http://127.0.0.1:" + httpPort + "/status");
+            await(Duration.ofSeconds(30), () -> scrape(status).contains("\"cache-2\""));
+            assertThat(value(scrape(metrics), up)).isEqualTo(1);
+            agent.destroy(); // SIGTERM
+            assertThat(agent.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(agent.exitValue()).isEqualTo(0);
+            try (FileStorage storage = new FileStorage(repo)) {
+                StreamStatus st = Repository.open(storage).timelines().status("cache-1").orElseThrow();
+                assertThat(st.state()).as(Files.readString(out) + Files.readString(dir.resolve("agent.err"))).isEqualTo("stopped");
+                // The log ends where the source's offset was: everything WAIT counted, nothing the source
+                // did not have (a replica PING may have come in between, hence a range).
+                long after;
+                try (RedisConnection c = redis.connect()) {
+                    after = Long.parseLong(c.info("replication").get("master_repl_offset"));
+                }
+                assertThat(st.committedOffset()).isBetween(offset, after);
+                assertThat(st.receivedOffset()).isEqualTo(st.committedOffset());
+            }
+            assertThat(Files.readString(out)).contains("\"event\":\"stopped\"");
+        } finally {
+            agent.destroyForcibly();
+            agent.waitFor(10, TimeUnit.SECONDS);
+            redis.close();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static HttpResponse<String> get(Agent agent, String path) throws IOException, InterruptedException {
+        URI uri = URI.create("http://127.0.0.1:" + agent.address().getPort() + path);
+        return HTTP.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String scrape(Agent agent) {
+        return scrape(URI.create("http://127.0.0.1:" + agent.address().getPort() + "/metrics"));
+    }
+
+    private static String scrape(URI uri) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            return ""; // not listening yet
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    /** The value of one series in a scrape, or NaN when it is not there. */
+    private static double value(String metrics, String series) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    }
+
+    private static int count(StringWriter log, String text) {
+        String s;
+        synchronized (log) {
+            s = log.toString();
+        }
+        return s.split(Pattern.quote(text), -1).length - 1;
+    }
+
+    static void await(Duration wait, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("waited " + wait.toSeconds() + " s in vain");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private static List<String> lines(Path file) throws IOException {
+        return new ArrayList<>(Files.readAllLines(file));
+    }
+}
