@@ -4,6 +4,7 @@ import io.redback.redis.RedisUri;
 import io.redback.redis.TlsOptions;
 import io.redback.repo.Repository;
 import io.redback.repo.RetentionPolicy;
+import io.redback.stream.Streamer;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -27,7 +28,7 @@ import java.util.Set;
 public record AgentConfig(String repository, String listenHost, int listenPort, Path stateDir, List<Source> sources) {
     /** Keys of a source; anything else is a typo and refused. */
     private static final Set<String> SOURCE_KEYS = Set.of("name", "redis", "user", "password-env", "password-file",
-            "tls-ca", "tls-insecure", "stream", "spool", "flush-interval", "snapshot", "retention", "compact", "check",
+            "tls-ca", "tls-insecure", "stream", "durable-at", "spool", "flush-interval", "snapshot", "retention", "compact", "check",
             "drill", "doctor", "objectives");
     private static final Set<String> TOP_KEYS = Set.of("repository", "listen", "state-dir", "sources");
     private static final List<String> OBJECTIVES = List.of("rpo", "rto", "max-snapshot-age", "max-drill-age");
@@ -39,7 +40,8 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
      * snapshot and on its own {@code every} (default 1h). Drill and doctor are parsed and kept
      * for the jobs that will run them.
      */
-    public record Source(String name, RedisUri redis, boolean stream, Path spool, Duration flushInterval,
+    public record Source(String name, RedisUri redis, boolean stream, Streamer.DurableAt durableAt, Path spool,
+                         Duration flushInterval,
                          Schedule snapshot, RetentionPolicy retention, Schedule retentionEvery,
                          Schedule compact, Duration compactOlderThan, Schedule check, int checkReadPercent,
                          Schedule drill, Schedule doctor, Map<String, Duration> objectives) {
@@ -149,6 +151,16 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
             uri = uri.withTlsOptions(tls);
         }
         boolean stream = m.containsKey("stream") && bool(m.get("stream"), "stream");
+        Streamer.DurableAt durableAt = Streamer.DurableAt.SPOOL;
+        if (m.containsKey("durable-at")) {
+            String d = m.get("durable-at").text("durable-at").strip();
+            durableAt = switch (d) {
+                case "spool" -> Streamer.DurableAt.SPOOL;
+                case "repository" -> Streamer.DurableAt.REPOSITORY;
+                default -> throw new ConfigException(m.get("durable-at").line(), "durable-at '" + d
+                        + "': use spool (FACK once fsync'd locally) or repository (once committed in the repository)");
+            };
+        }
         Path spool = m.containsKey("spool") ? base.resolve(m.get("spool").text("spool"))
                 : stateDir.resolve("spool").resolve(name);
         Duration flush = m.containsKey("flush-interval") ? Schedule.duration("flush-interval", m.get("flush-interval"))
@@ -216,7 +228,7 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
             throw new ConfigException(node.line(), "source " + name + " has neither stream: true nor a snapshot "
                     + "schedule: nothing would protect it");
         }
-        return new Source(name, uri, stream, spool, flush, snapshot, retention, retentionEvery, compact, olderThan,
+        return new Source(name, uri, stream, durableAt, spool, flush, snapshot, retention, retentionEvery, compact, olderThan,
                 check, readPercent, drill, doctor, Map.copyOf(objectives));
     }
 

@@ -19,6 +19,9 @@ final class AgentMetrics {
     final Gauge streamUp = gauge("redback_stream_up", "1 while the source's stream is connected and shipping", "source");
     final Gauge lagSeconds = gauge("redback_stream_lag_seconds", "How long the oldest byte received but not yet in the repository has waited", "source");
     final Gauge lagBytes = gauge("redback_stream_lag_bytes", "Bytes received from the source and not yet in the repository", "source");
+    final Gauge offset = gauge("redback_stream_offset_bytes", "The stream's replication offsets: received from the source, durable (fsync'd in the spool: what FACK reports with durable-at spool) and committed (in the repository)", "source", "kind");
+    final Gauge durableLagBytes = gauge("redback_stream_durable_lag_bytes", "Bytes received from the source and not yet fsync'd in the spool", "source");
+    final Gauge durableLagSeconds = gauge("redback_stream_durable_lag_seconds", "How long the oldest byte received but not yet fsync'd has waited", "source");
     final Gauge recoverableUntil = gauge("redback_recoverable_until_timestamp_seconds", "The newest point a restore can reach (counting the stream's vouch that nothing newer arrived)", "source");
     final Gauge windowStart = gauge("redback_recovery_window_start_timestamp_seconds", "The oldest point a restore can reach", "source");
     final Gauge spoolBytes = gauge("redback_spool_bytes", "Bytes in the local spool, waiting for the repository", "source");
@@ -63,9 +66,12 @@ final class AgentMetrics {
 
     /** Forgets the series of a source removed by a reload. */
     void forget(String source) {
-        for (Gauge g : new Gauge[] {streamUp, lagSeconds, lagBytes, recoverableUntil, windowStart, spoolBytes,
+        for (Gauge g : new Gauge[] {streamUp, lagSeconds, lagBytes, durableLagBytes, durableLagSeconds, recoverableUntil, windowStart, spoolBytes,
                 snapshotLastSuccess, snapshotLastDuration, snapshotLastSize, checkLastSuccess}) {
             g.remove(source);
+        }
+        for (String kind : new String[] {"received", "durable", "committed"}) {
+            offset.remove(source, kind);
         }
         reconnects.remove(source);
     }

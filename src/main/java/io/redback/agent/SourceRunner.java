@@ -262,7 +262,7 @@ final class SourceRunner {
             try {
                 Streamer s = new Streamer(config.redis(), repository, new Streamer.Options(config.name(),
                         config.spool(), config.flushInterval(), 16L << 20, 1L << 30, null, Compression.parse("zstd:3"),
-                        stopTimeout, ReplicaOptions.defaults()), this::onStreamEvent, clock);
+                        stopTimeout, ReplicaOptions.defaults(), config.durableAt()), this::onStreamEvent, clock);
                 streamer = s;
                 if (stopping) {
                     break;
@@ -361,6 +361,13 @@ final class SourceRunner {
                 metrics.spoolBytes.labelValues(s).set(st.spoolBytes());
                 metrics.lagBytes.labelValues(s).set(st.lagBytes());
                 metrics.lagSeconds.labelValues(s).set(st.lagSeconds() == null ? 0 : st.lagSeconds());
+                metrics.offset.labelValues(s, "received").set(st.receivedOffset());
+                metrics.offset.labelValues(s, "committed").set(st.committedOffset());
+                if (st.durableOffset() != null) { // a status from before the group commit has none
+                    metrics.offset.labelValues(s, "durable").set(st.durableOffset());
+                    metrics.durableLagBytes.labelValues(s).set(st.durableLagBytes() == null ? 0 : st.durableLagBytes());
+                    metrics.durableLagSeconds.labelValues(s).set(st.durableLagSeconds() == null ? 0 : st.durableLagSeconds());
+                }
             });
         } catch (IOException | RuntimeException e) {
             log.event(s, "metrics-failed", "could not read the repository for metrics: " + e.getMessage());

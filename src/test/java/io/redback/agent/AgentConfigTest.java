@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import io.redback.stream.Streamer;
 import org.junit.jupiter.api.Test;
 
 class AgentConfigTest {
@@ -28,6 +29,7 @@ class AgentConfigTest {
                     user: backup
                     password-env: REDIS_PASSWORD
                     stream: true
+                    durable-at: repository
                     snapshot: {cron: "0 */6 * * *", jitter: 5m}
                     retention: {keep-hourly: 24, keep-daily: 30, keep-weekly: 52, keep-monthly: -1}
                     compact: {every: 1h}
@@ -42,6 +44,7 @@ class AgentConfigTest {
         assertThat(s.redis().username()).isEqualTo("backup");
         assertThat(s.retention()).isEqualTo(RetentionPolicy.DEFAULT);
         assertThat(s.checkReadPercent()).isEqualTo(10);
+        assertThat(s.durableAt()).isEqualTo(Streamer.DurableAt.REPOSITORY);
         assertThat(s.objectives()).containsEntry("rpo", Duration.ofMinutes(1)).containsEntry("max-drill-age",
                 Duration.ofDays(30 + 5));
         Instant next = s.snapshot().next(Instant.parse("2026-01-01T01:00:00Z"), Instant.parse("2026-01-01T01:00:00Z"));
@@ -66,6 +69,7 @@ class AgentConfigTest {
         failsAt(head + "    snapshot: {every: 6h}\n    streem: true\n", 6, "streem");
         failsAt(head + "    snapshot: {every: 6h}\n  - name: a\n    redis: redis://h\n    stream: true\n", 6, "used twice");
         failsAt(head + "    snapshot: [6h\n", 5, "not valid YAML");
+        failsAt(head + "    stream: true\n    durable-at: disk\n", 6, "use spool");
         failsAt("repository: file:///tmp/r\nsources:\n  - name: a\n    redis: redis://:pw@127.0.0.1\n    stream: true\n",
                 4, "password");
     }

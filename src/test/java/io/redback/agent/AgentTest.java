@@ -147,6 +147,14 @@ class AgentTest {
                 offset = Long.parseLong(c.info("replication").get("master_repl_offset"));
             }
             assertThat(value(scrape(metrics), "redback_stream_reconnects_total{source=\"cache-1\"}")).isGreaterThan(0);
+            // The three offsets of stream.json, as status shows them: what WAIT counted is received,
+            // durable in the spool and, within seconds, committed to the repository.
+            long waited = offset;
+            await(Duration.ofSeconds(30), () -> offset(scrape(metrics), "committed") >= waited);
+            String m = scrape(metrics);
+            assertThat(offset(m, "received")).isGreaterThanOrEqualTo(offset(m, "durable"));
+            assertThat(offset(m, "durable")).isGreaterThanOrEqualTo(waited);
+            assertThat(value(m, "redback_stream_durable_lag_bytes{source=\"cache-1\"}")).isGreaterThanOrEqualTo(0);
             // SIGHUP rereads the file: a source added there starts, the running stream runs on.
             Files.writeString(config, Files.readString(config) + """
                       - name: cache-2
@@ -210,6 +218,12 @@ class AgentTest {
     private static double value(String metrics, String series) {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(metrics);
         return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    }
+
+    /** redback_stream_offset_bytes of cache-1 for kind, whatever order the labels are printed in. */
+    private static double offset(String metrics, String kind) {
+        double a = value(metrics, "redback_stream_offset_bytes{kind=\"" + kind + "\",source=\"cache-1\"}");
+        return Double.isNaN(a) ? value(metrics, "redback_stream_offset_bytes{source=\"cache-1\",kind=\"" + kind + "\"}") : a;
     }
 
     private static int count(StringWriter log, String text) {
