@@ -128,11 +128,22 @@ public final class Element {
     }
 
     /**
-     * Formats a score the way Redis 7.2+ replies with it (its fpconv_dtoa: shortest round-trip
-     * digits, plain notation for moderate exponents, integers below 2^53 as integers, inf and
-     * -inf, and -0).
+     * Formats a score the way Redis 7.2+ replies with it: integers below 2^53 as integers, the
+     * rest as {@link #formatShortest}.
      */
     public static String formatDouble(double d) {
+        if (d == Math.rint(d) && Math.abs(d) < 0x1p53 && d != 0) {
+            return Long.toString((long) d);
+        }
+        return formatShortest(d);
+    }
+
+    /**
+     * Formats a double as Redis 7.2+'s fpconv_dtoa does (what DEBUG DIGEST hashes for a score):
+     * the shortest digits that read back as the same double, plain notation for moderate
+     * exponents and {@code e+NN} otherwise (so 1e15 is {@code 1e+15}), inf, -inf, nan, and -0.
+     */
+    public static String formatShortest(double d) {
         if (Double.isNaN(d)) {
             return "nan";
         }
@@ -144,10 +155,7 @@ public final class Element {
         if (d == 0) {
             return sign + "0";
         }
-        if (d == Math.rint(d) && Math.abs(d) < 0x1p53) {
-            return Long.toString((long) d);
-        }
-        java.math.BigDecimal bd = new java.math.BigDecimal(Double.toString(Math.abs(d))).stripTrailingZeros();
+        java.math.BigDecimal bd = shortestDigits(Math.abs(d));
         String digits = bd.unscaledValue().toString();
         int nd = digits.length();
         int k = -bd.scale();
@@ -171,6 +179,21 @@ public final class Element {
             sb.append('e').append(e < 0 ? '-' : '+').append(Math.abs(e));
         }
         return sb.toString();
+    }
+
+    /**
+     * The fewest significant digits that read back as {@code d} (positive, finite), the nearest
+     * such when several do; Java 17's Double.toString sometimes gives one digit more (4.9E-324).
+     */
+    private static java.math.BigDecimal shortestDigits(double d) {
+        java.math.BigDecimal exact = new java.math.BigDecimal(d);
+        for (int p = 1; p < 17; p++) {
+            java.math.BigDecimal r = exact.round(new java.math.MathContext(p, java.math.RoundingMode.HALF_EVEN));
+            if (r.doubleValue() == d) {
+                return r.stripTrailingZeros();
+            }
+        }
+        return exact.round(new java.math.MathContext(17, java.math.RoundingMode.HALF_EVEN)).stripTrailingZeros();
     }
 
     static int decimalLength(long v) {
