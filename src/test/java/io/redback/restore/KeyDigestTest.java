@@ -1,6 +1,7 @@
 package io.redback.restore;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.redback.rdb.RdbReader;
@@ -9,14 +10,19 @@ import io.redback.redis.RedisConnection;
 import io.redback.testsupport.Datasets;
 import io.redback.testsupport.ServerReleases;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.StreamEntryID;
 
@@ -67,6 +73,54 @@ class KeyDigestTest {
                         "FIELDS", "2", "f1", "f2");
             }
             assertEqualToServer(redis, KeyDigest.ScoreFormat.SHORTEST);
+        }
+    }
+
+    /** keys.tsv holds DEBUG DIGEST-VALUE of each key as the release computed it before SAVE. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"redis-7.0.15-debian", "redis-7.2.6", "redis-7.4.1", "redis-8.0-m01", "valkey-8.0.1",
+            "valkey-unstable-20241025"})
+    void releaseFixturesHaveTheDigestsTheirServersReported(String release) throws Exception {
+        Path folder = Path.of(KeyDigestTest.class.getResource("/fixtures/" + release).toURI());
+        Map<String, String> expected = new TreeMap<>();
+        for (String line : Files.readAllLines(folder.resolve("keys.tsv"), StandardCharsets.UTF_8)) {
+            String[] f = line.split("\t", -1);
+            if (f.length == 7) {
+                expected.put(f[0] + "/" + f[1], f[6]);
+            }
+        }
+        KeyDigest.ScoreFormat format = release.startsWith("redis-7.0")
+                ? KeyDigest.ScoreFormat.PRINTF_17G : KeyDigest.ScoreFormat.SHORTEST;
+        Map<String, String> actual = new TreeMap<>();
+        // Chunks of 7 bytes: every long value arrives in many pieces.
+        try (InputStream in = Files.newInputStream(folder.resolve("dump.rdb"))) {
+            new RdbReader(in, 7).read(new KeyDigest(format, (key, digest) -> {
+                String id = key.db() + "/" + key.nameUtf8();
+                if (expected.containsKey(id)) { // the dump also holds keys that expired before keys.tsv was written
+                    actual.put(id, KeyDigest.hex(digest));
+                }
+            }));
+        }
+        assertEquals(expected, actual);
+    }
+
+    /** Old encodings (zipmap, ziplist, intset, linked lists) as Redis 7.0 loads them from the redis test suite's files. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"encodings.rdb", "hash-zipmap.rdb", "hash-ziplist.rdb", "list-quicklist.rdb", "zset-ziplist.rdb"})
+    void oldEncodingsDigestAsTheServerLoadsThem(String file) throws Exception {
+        Path rdb = Path.of(KeyDigestTest.class.getResource("/fixtures/redis-tests/" + file).toURI());
+        List<Object[]> digests = new ArrayList<>();
+        try (InputStream in = Files.newInputStream(rdb)) {
+            new RdbReader(in, 7).read(new KeyDigest(KeyDigest.ScoreFormat.PRINTF_17G,
+                    (key, digest) -> digests.add(new Object[] {key.db(), key.name(), digest})));
+        }
+        assertFalse(digests.isEmpty());
+        try (LocalRedisServer redis = Datasets.server().rdb(rdb).start(); RedisConnection c = redis.connect()) {
+            for (Object[] d : digests) {
+                c.call("SELECT", (Integer) d[0]);
+                String expected = String.valueOf(((List<?>) c.call("DEBUG", "DIGEST-VALUE", d[1])).get(0));
+                assertEquals(expected, KeyDigest.hex((byte[]) d[2]), "digest of " + new String((byte[]) d[1]));
+            }
         }
     }
 
