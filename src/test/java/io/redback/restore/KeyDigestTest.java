@@ -2,6 +2,7 @@ package io.redback.restore;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.redback.rdb.RdbReader;
@@ -121,6 +122,28 @@ class KeyDigestTest {
                 String expected = String.valueOf(((List<?>) c.call("DEBUG", "DIGEST-VALUE", d[1])).get(0));
                 assertEquals(expected, KeyDigest.hex((byte[]) d[2]), "digest of " + new String((byte[]) d[1]));
             }
+        }
+    }
+
+    @Test
+    void anExpiryCountsButNotItsTime() throws Exception {
+        try (LocalRedisServer redis = Datasets.server().start(); RedisConnection c = redis.connect()) {
+            for (String key : List.of("plain", "soon", "later")) {
+                c.call("RPUSH", key, "a", "b");
+            }
+            c.call("PEXPIREAT", "soon", Long.toString(Datasets.FAR_FUTURE_MS));
+            c.call("PEXPIREAT", "later", Long.toString(Datasets.FAR_FUTURE_MS + 86_400_000L));
+            c.call("SAVE");
+            Map<String, String> ours = new HashMap<>();
+            try (InputStream in = Files.newInputStream(redis.rdbFile())) {
+                new RdbReader(in).read(new KeyDigest(KeyDigest.ScoreFormat.PRINTF_17G,
+                        (key, digest) -> ours.put(key.nameUtf8(), KeyDigest.hex(digest))));
+            }
+            for (String key : ours.keySet()) {
+                assertEquals(String.valueOf(((List<?>) c.call("DEBUG", "DIGEST-VALUE", key)).get(0)), ours.get(key), key);
+            }
+            assertEquals(ours.get("soon"), ours.get("later"));
+            assertNotEquals(ours.get("plain"), ours.get("soon"));
         }
     }
 
