@@ -255,6 +255,11 @@ class RestoreIntoServerTest {
         Run refused = redback("restore", "--from-rdb", rdb.toString(), "--into", "redis://127.0.0.1:1", "-q");
         assertThat(refused.exit()).isEqualTo(2);
         assertThat(refused.err()).startsWith("redback restore: ").contains("127.0.0.1:1");
+        Run badSize = redback("restore", "--from-rdb", rdb.toString(), "--into", "redis://127.0.0.1:1",
+                "--big-key-size", "lots", "-q");
+        assertThat(badSize.exit()).isEqualTo(2);
+        assertThat(badSize.err().strip()).isEqualTo("redback restore: --big-key-size 'lots' is not a size: use e.g. 16MiB, "
+                + "1GiB, 65536");
     }
 
     // ------------------------------------------------------------------ helpers
