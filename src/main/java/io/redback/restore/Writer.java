@@ -208,8 +208,8 @@ final class Writer implements RdbVisitor {
         } else {
             t.failed++;
             LiveRestore.Tally.add(t.failedKeys, db, name, f.failure() != null ? "a batch was refused: " + f.failure()
-                    : "the target lost part of it while restoring (restarted?); nothing of it is visible, restore "
-                    + "it again");
+                    : "its temporary key did not hold the source's element count (the target restarted and lost "
+                    + "part of it?); it was deleted, nothing of it is visible: restore the key again");
         }
     }
 

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -81,6 +82,65 @@ class BigKeyRestoreTest {
             assertThat(replace.outcome()).as(replace.message()).isEqualTo(LiveReport.Outcome.RESTORED);
             assertThat(replace.restored()).isEqualTo(10);
             assertThat(c.callLong("LLEN", "big:list")).isEqualTo(20_000);
+            assertThat((List<?>) c.call("KEYS", "*redback-tmp*")).isEmpty();
+        }
+    }
+
+    @Test
+    void aTargetRestartedInTheMiddleOfABigKeyGetsItWholeAndNothingTwice() throws Exception {
+        Path rdb;
+        String digest;
+        try (LocalRedisServer source = Datasets.server().start(); RedisConnection c = source.connect()) {
+            for (int i = 0; i < 200_000; i += 1000) {
+                Object[] args = new Object[1002];
+                args[0] = "RPUSH";
+                args[1] = "big:list";
+                for (int j = 0; j < 1000; j++) {
+                    args[2 + j] = "item-" + (i + j) + "-" + "q".repeat(20);
+                }
+                c.call(args);
+            }
+            digest = Datasets.digest(source);
+            rdb = save(source, c);
+        }
+        Path dir = Files.createDirectories(tmp.resolve("target"));
+        LocalRedisServer.Builder builder = Datasets.server().dir(dir).config("appendonly", "yes")
+                .config("appendfsync", "always");
+        LocalRedisServer first = builder.start();
+        int port = first.port();
+        java.util.concurrent.atomic.AtomicReference<Object> result = new java.util.concurrent.atomic.AtomicReference<>();
+        // ~6 MB at 2 MB/s: the restart comes while the list is being written.
+        LiveRestore.Options options = LiveRestore.Options.defaults().withBigKeySize(BIG)
+                .withThrottle(new Throttle(0, 2e6, 0, Duration.ofSeconds(5), Duration.ofSeconds(60)));
+        Thread t = new Thread(() -> {
+            try {
+                result.set(restore(first, rdb, options));
+            } catch (Throwable e) {
+                result.set(e);
+            }
+        });
+        t.start();
+        try (RedisConnection watch = first.connect()) {
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (System.currentTimeMillis() < deadline) {
+                List<?> tmpKeys = (List<?>) watch.call("KEYS", "*redback-tmp*");
+                if (!tmpKeys.isEmpty() && watch.callLong("LLEN", tmpKeys.get(0)) > 20_000) {
+                    break;
+                }
+                Thread.sleep(5);
+            }
+        }
+        assertThat(t.isAlive()).as("still writing the big key when the target goes down").isTrue();
+        first.close();
+        try (LocalRedisServer second = builder.port(port).start(); RedisConnection c = second.connect()) {
+            t.join(120_000);
+            assertThat(result.get()).isInstanceOf(LiveReport.class);
+            LiveReport report = (LiveReport) result.get();
+            assertThat(report.outcome()).as(report.message()).isEqualTo(LiveReport.Outcome.RESTORED);
+            assertThat(report.reconnects()).isPositive();
+            assertThat(report.failed()).as(report.failedKeys().toString()).isZero();
+            assertThat(c.callLong("LLEN", "big:list")).isEqualTo(200_000);
+            assertThat(Datasets.digest(second)).as("the source's list, nothing doubled").isEqualTo(digest);
             assertThat((List<?>) c.call("KEYS", "*redback-tmp*")).isEmpty();
         }
     }
