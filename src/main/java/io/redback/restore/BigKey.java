@@ -58,8 +58,11 @@ final class BigKey {
             return 0
             """;
 
-    /** How the finish script's reply ended; {@code failure} set when a batch was refused. */
-    record Finished(long result, boolean resent, String failure) {}
+    /**
+     * How the finish script's reply ended; {@code failure} set when a batch was refused,
+     * {@code lossy} when the key could not be written exactly (why).
+     */
+    record Finished(long result, boolean resent, String failure, String lossy) {}
 
     /** What the caller does with the finish. */
     @FunctionalInterface
@@ -82,6 +85,7 @@ final class BigKey {
     private byte[] pendingMember;
     private byte[] pendingField;
     private String failure;
+    private boolean negativeZero;
 
     private BigKey(Pipeline pipe, Kind kind, byte[] key, byte[] tmp) {
         this.pipe = pipe;
@@ -184,6 +188,8 @@ final class BigKey {
                 if (role == ElementRole.ZSET_MEMBER) {
                     pendingMember = whole;
                 } else {
+                    // ZADD turns a score of -0 into 0 (old releases saved -0): written as 0 and reported.
+                    negativeZero |= Double.doubleToRawLongBits(e.doubleValue()) == Long.MIN_VALUE;
                     add(Element.formatDouble(e.doubleValue()).getBytes(StandardCharsets.US_ASCII), pendingMember);
                 }
             }
@@ -283,7 +289,8 @@ final class BigKey {
             case HASH -> "HLEN";
         };
         pipe.sendKey((reply, resent) -> done.finished(reply, new Finished(
-                        reply instanceof Long n ? n : Long.MIN_VALUE, resent, failure)),
+                        reply instanceof Long n ? n : Long.MIN_VALUE, resent, failure,
+                        negativeZero ? "a score of -0, written as 0 (ZADD makes -0 into 0)" : null)),
                 tmp.length + key.length + FINISH.length() + 64L,
                 "EVAL", FINISH, 2L, tmp, key, counter, count, expireAtMs, replace ? "1" : "0");
     }

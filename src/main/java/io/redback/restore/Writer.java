@@ -195,6 +195,10 @@ final class Writer implements RdbVisitor {
         long r = f.result();
         if (r == 1 || (r == -2 && f.resent())) {
             t.restored++;
+            if (f.lossy() != null) {
+                t.lossy++;
+                LiveRestore.Tally.add(t.lossyKeys, db, name, f.lossy());
+            }
         } else if (r == 0 && options.onConflict() == OnConflict.SKIP) {
             t.skipped++;
             t.conflicts++;
