@@ -202,7 +202,7 @@ final class RestoreIntoServer {
         list("conflict", r.conflictKeys());
         list("skipped", r.skippedKeys());
         list("failed", r.failedKeys());
-        list("unreadable", r.lossyKeys());
+        list("lossy", r.lossyKeys());
         if (r.message() != null) {
             out.println(r.message());
         }
