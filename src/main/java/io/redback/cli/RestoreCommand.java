@@ -157,6 +157,14 @@ public final class RestoreCommand implements Callable<Integer> {
             + "EXISTS finds them and nothing is written), skip (keep the target's) or replace (overwrite it).")
     String onConflict;
 
+    @Option(names = "--big-key-size", paramLabel = "SIZE", defaultValue = "64MiB", description = "With --into, a "
+            + "value whose serialized size exceeds SIZE (e.g. 64MiB, the default; kept below the target's "
+            + "proto-max-bulk-len) is not sent as one RESTORE: its elements go in batches of commands to a temporary "
+            + "key in the same slot, which is then renamed over the key (no half-written key is ever visible). "
+            + "Strings, lists, sets, sorted sets and hashes; streams, module values and hashes with field expiry "
+            + "always go as one RESTORE.")
+    String bigKeySize;
+
     @Option(names = "--db", paramLabel = "N", description = "With --into: only keys of source database N "
             + "(repeatable).")
     List<Integer> dbs = new ArrayList<>();

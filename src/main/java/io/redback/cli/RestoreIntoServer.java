@@ -4,6 +4,7 @@ import io.redback.pitr.RestoreException;
 import io.redback.pitr.SnapshotFiles;
 import io.redback.redis.RedisConnector;
 import io.redback.redis.RedisUri;
+import io.redback.repo.Quantities;
 import io.redback.repo.Repository;
 import io.redback.repo.SnapshotManifest;
 import io.redback.repo.Storage;
@@ -141,7 +142,15 @@ final class RestoreIntoServer {
                 dbMap, keys);
         return LiveRestore.Options.defaults().withOnConflict(OnConflict.parse(command.onConflict)).withFilter(filter)
                 .withFunctions(!command.noFunctions && !filter.narrows()).withDryRun(command.dryRun)
-                .withThrottle(command.throttle.throttle());
+                .withThrottle(command.throttle.throttle())
+                .withBigKeySize(positive("--big-key-size", Quantities.size("--big-key-size", command.bigKeySize)));
+    }
+
+    private static long positive(String option, long n) {
+        if (n <= 0) {
+            throw new IllegalArgumentException(option + " must be above 0");
+        }
+        return n;
     }
 
     /** The lines of a file as bytes (keys may be binary), without their line breaks; empty lines left out. */
@@ -193,7 +202,7 @@ final class RestoreIntoServer {
         list("conflict", r.conflictKeys());
         list("skipped", r.skippedKeys());
         list("failed", r.failedKeys());
-        list("unreadable", r.lossyKeys());
+        list("lossy", r.lossyKeys());
         if (r.message() != null) {
             out.println(r.message());
         }

@@ -30,8 +30,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * function libraries go with {@code FUNCTION LOAD}. The file is read twice: a pre-scan that
  * verifies all of it (structure and CRC64) and, with {@link OnConflict#FAIL}, asks the target
  * with {@code EXISTS} which keys it already holds, so that a damaged source or a conflict stops
- * the restore before anything is written; then the writing pass. Memory is bounded by the
- * pipeline window and the largest single value.
+ * the restore before anything is written; then the writing pass. A value above the big-key size
+ * goes in batches of commands to a temporary key renamed into place ({@link BigKey}), so memory
+ * is bounded by the pipeline window, the big-key size and the largest single element.
  */
 public final class LiveRestore {
     /**
@@ -39,34 +40,42 @@ public final class LiveRestore {
      * and conflicts only), the pipeline window (commands and bytes in flight).
      */
     public record Options(OnConflict onConflict, KeyFilter filter, boolean functions, boolean dryRun, int window,
-                          long windowBytes, LeaveAlone leaveAlone, Throttle throttle) {
+                          long windowBytes, LeaveAlone leaveAlone, Throttle throttle, long bigKeySize) {
+        /** Values above this many serialized bytes go in batches of commands, not one RESTORE. */
+        public static final long DEFAULT_BIG_KEY_SIZE = 64L << 20;
+
         public static Options defaults() {
-            return new Options(OnConflict.FAIL, KeyFilter.ALL, true, false, 2048, 8L << 20, null, Throttle.DEFAULT);
+            return new Options(OnConflict.FAIL, KeyFilter.ALL, true, false, 2048, 8L << 20, null, Throttle.DEFAULT, DEFAULT_BIG_KEY_SIZE);
         }
 
         public Options withThrottle(Throttle t) {
-            return new Options(onConflict, filter, functions, dryRun, window, windowBytes, leaveAlone, t);
+            return new Options(onConflict, filter, functions, dryRun, window, windowBytes, leaveAlone, t, bigKeySize);
         }
 
         public Options withOnConflict(OnConflict c) {
-            return new Options(c, filter, functions, dryRun, window, windowBytes, leaveAlone, throttle);
+            return new Options(c, filter, functions, dryRun, window, windowBytes, leaveAlone, throttle, bigKeySize);
         }
 
         public Options withFilter(KeyFilter f) {
-            return new Options(onConflict, f, functions, dryRun, window, windowBytes, leaveAlone, throttle);
+            return new Options(onConflict, f, functions, dryRun, window, windowBytes, leaveAlone, throttle, bigKeySize);
         }
 
         public Options withFunctions(boolean on) {
-            return new Options(onConflict, filter, on, dryRun, window, windowBytes, leaveAlone, throttle);
+            return new Options(onConflict, filter, on, dryRun, window, windowBytes, leaveAlone, throttle, bigKeySize);
         }
 
         public Options withDryRun(boolean on) {
-            return new Options(onConflict, filter, functions, on, window, windowBytes, leaveAlone, throttle);
+            return new Options(onConflict, filter, functions, on, window, windowBytes, leaveAlone, throttle, bigKeySize);
+        }
+
+        /** Values whose serialized size exceeds {@code bytes} are written in batches to a temporary key, then renamed. */
+        public Options withBigKeySize(long bytes) {
+            return new Options(onConflict, filter, functions, dryRun, window, windowBytes, leaveAlone, throttle, bytes);
         }
 
         /** Keys the target must keep as they are (present or not), whatever the source holds. */
         public Options withLeaveAlone(LeaveAlone keys) {
-            return new Options(onConflict, filter, functions, dryRun, window, windowBytes, keys, throttle);
+            return new Options(onConflict, filter, functions, dryRun, window, windowBytes, keys, throttle, bigKeySize);
         }
     }
 
@@ -108,6 +117,7 @@ public final class LiveRestore {
                         + "its primary", started);
             }
             Map<String, String> libraries = options.functions ? libraries(c) : Map.of();
+            Options options = this.options.withBigKeySize(bigKeySize(c, this.options.bigKeySize));
             Pipeline probe = pipe;
             PreScan scan = new PreScan(options, server, nowMs, t, probe, libraries);
             try {
@@ -182,6 +192,23 @@ public final class LiveRestore {
             }
             progress.set(base + reader.bytesRead());
         }
+    }
+
+    /**
+     * The big-key size, kept below the target's proto-max-bulk-len (a RESTORE payload larger than
+     * that is refused) when CONFIG GET is allowed.
+     */
+    private static long bigKeySize(RedisConnection c, long wanted) throws IOException {
+        try {
+            Object reply = c.call("CONFIG", "GET", "proto-max-bulk-len");
+            if (reply instanceof List<?> l && l.size() >= 2) {
+                long max = Long.parseLong(text(l.get(1)).strip());
+                return Math.min(wanted, Math.max(1, max - 4096)); // room for the type byte, footer and the command
+            }
+        } catch (RedisErrorReply | NumberFormatException e) {
+            // CONFIG refused (ACL, renamed): the option's value stands.
+        }
+        return wanted;
     }
 
     /** The target's function libraries, name to code (empty when it has none or no FUNCTION). */
@@ -324,6 +351,11 @@ public final class LiveRestore {
         @Override
         public RawValueSink rawValue(RdbKey key) {
             return v.rawValue(key);
+        }
+
+        @Override
+        public void element(io.redback.rdb.Element element) {
+            v.element(element);
         }
 
         @Override

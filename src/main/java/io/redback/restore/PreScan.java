@@ -26,9 +26,12 @@ final class PreScan implements RdbVisitor {
     private final boolean askExists;
     /** Libraries the target already holds with the same code: nothing to do for them. */
     final Set<String> sameLibraries = new HashSet<>();
+    /** Keys (by their position in the file, counted from 1) whose value goes in batches, not one RESTORE. */
+    final Set<Long> bigKeys = new HashSet<>();
     RdbHeader header;
     long incompatible;
     private boolean planned;
+    private long ordinal;
 
     PreScan(LiveRestore.Options options, TargetServer server, long nowMs, LiveRestore.Tally t, Pipeline probe,
             Map<String, String> libraries) {
@@ -74,6 +77,7 @@ final class PreScan implements RdbVisitor {
     @Override
     public void startKey(RdbKey key) {
         planned = false;
+        ordinal++;
         if (!matcher.accepts(key)) {
             t.filteredOut++;
             return;
@@ -125,6 +129,9 @@ final class PreScan implements RdbVisitor {
     public void endKey(RdbKey key, long elements, long valueBytes) {
         if (planned) {
             t.valueBytes += valueBytes;
+            if (valueBytes > options.bigKeySize() && BigKey.handles(key.type())) {
+                bigKeys.add(ordinal);
+            }
         }
     }
 }

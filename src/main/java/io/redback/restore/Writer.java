@@ -1,5 +1,6 @@
 package io.redback.restore;
 
+import io.redback.rdb.Element;
 import io.redback.rdb.RdbHeader;
 import io.redback.rdb.RdbKey;
 import io.redback.rdb.RdbVisitor;
@@ -12,7 +13,8 @@ import java.util.Map;
 
 /**
  * The writing pass of a live restore: every selected key that is still alive goes as one
- * pipelined {@code RESTORE} built from the file's own value bytes, in its (mapped) database;
+ * pipelined {@code RESTORE} built from the file's own value bytes, in its (mapped) database
+ * (a value above the big-key size goes in batches through {@link BigKey});
  * function libraries with {@code FUNCTION LOAD}. Replies are counted as they come back.
  */
 final class Writer implements RdbVisitor {
@@ -27,6 +29,8 @@ final class Writer implements RdbVisitor {
     private final TargetServer server;
     private int version;
     private RdbKey current;
+    private BigKey big;
+    private long ordinal;
 
     Writer(LiveRestore.Options options, PreScan scan, TargetServer server, long nowMs, LiveRestore.Tally t,
            Pipeline pipe, Map<String, String> libraries) {
@@ -42,7 +46,7 @@ final class Writer implements RdbVisitor {
 
     @Override
     public boolean wantsValues() {
-        return false;
+        return !scan.bigKeys.isEmpty(); // the elements of big keys; the rest still goes as raw bytes
     }
 
     @Override
@@ -83,19 +87,43 @@ final class Writer implements RdbVisitor {
     @Override
     public void startKey(RdbKey key) {
         current = null;
+        big = null;
+        ordinal++;
         if (matcher.accepts(key) && !(key.hasExpiry() && key.expireAtMs() <= nowMs) && (options.leaveAlone() == null
                 || options.leaveAlone().why(options.filter().targetDb(key.db()), key.name()) == null)) {
             current = key;
+            if (scan.bigKeys.contains(ordinal)) {
+                big = BigKey.start(pipe, key); // null: a name or type that cannot; one RESTORE then
+                if (big != null) {
+                    try {
+                        pipe.select(options.filter().targetDb(key.db()));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+            }
         }
     }
 
     @Override
     public RawValueSink rawValue(RdbKey key) {
-        if (current == null) {
+        if (current == null || big != null) {
             return null;
         }
         payload.start(key.type().code());
         return payload::write;
+    }
+
+    @Override
+    public void element(Element e) {
+        if (big == null) {
+            return;
+        }
+        try {
+            big.element(e);
+        } catch (IOException x) {
+            throw new UncheckedIOException(x);
+        }
     }
 
     @Override
@@ -104,6 +132,10 @@ final class Writer implements RdbVisitor {
             return;
         }
         int db = options.filter().targetDb(key.db());
+        if (big != null) {
+            finishBig(key, db);
+            return;
+        }
         byte[] dump = payload.finish(version);
         List<Object> args = new ArrayList<>(8);
         args.add("RESTORE");
@@ -134,6 +166,54 @@ final class Writer implements RdbVisitor {
                     args.toArray());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private void finishBig(RdbKey key, int db) {
+        String name = key.printableName();
+        BigKey b = big;
+        big = null;
+        try {
+            b.finish(key.hasExpiry() ? key.expireAtMs() : 0L, options.onConflict() == OnConflict.REPLACE,
+                    (reply, f) -> onBigFinished(reply, f, db, name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void onBigFinished(Object reply, BigKey.Finished f, int db, String name) {
+        if (reply instanceof RedisErrorReply e) {
+            if (LiveRestore.FATAL.contains(e.code())) {
+                throw new Pipeline.StopRestore("the target refused to finish big key " + name + " in db " + db + ": "
+                        + LiveRestore.reason(e));
+            }
+            t.failed++;
+            LiveRestore.Tally.add(t.failedKeys, db, name, f.failure() != null ? "a batch was refused: " + f.failure()
+                    : LiveRestore.reason(e));
+            return;
+        }
+        long r = f.result();
+        if (r == 1 || (r == -2 && f.resent())) {
+            t.restored++;
+            if (f.lossy() != null) {
+                t.lossy++;
+                LiveRestore.Tally.add(t.lossyKeys, db, name, f.lossy());
+            }
+        } else if (r == 0 && options.onConflict() == OnConflict.SKIP) {
+            t.skipped++;
+            t.conflicts++;
+            LiveRestore.Tally.add(t.skippedKeys, db, name, "exists in the target");
+        } else if (r == 0) {
+            t.failed++;
+            LiveRestore.Tally.add(t.failedKeys, db, name, "written in the target after the pre-scan");
+        } else if (r == 2) {
+            t.skipped++;
+            LiveRestore.Tally.add(t.skippedKeys, db, name, "expired while it was being restored");
+        } else {
+            t.failed++;
+            LiveRestore.Tally.add(t.failedKeys, db, name, f.failure() != null ? "a batch was refused: " + f.failure()
+                    : "its temporary key did not hold the source's element count (the target restarted and lost "
+                    + "part of it?); it was deleted, nothing of it is visible: restore the key again");
         }
     }
 

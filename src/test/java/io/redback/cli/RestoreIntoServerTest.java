@@ -72,6 +72,49 @@ class RestoreIntoServerTest {
         }
     }
 
+    /** With --big-key-size 1 every value that can goes in batches to a temporary key: every encoding the reader knows. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("loadableFixtures")
+    void everyFixtureRestoredInBatchesEqualsTheServerThatLoadedIt(String fixture) throws Exception {
+        try (RedisConnection c = target.connect()) {
+            c.call("FLUSHALL");
+            c.call("FUNCTION", "FLUSH");
+        }
+        Path rdb = Cli.fixture("/fixtures/" + fixture);
+        try (LocalRedisServer loaded = Datasets.server().rdb(rdb).start()) {
+            String digest = Datasets.digest(loaded);
+            long keys = totalKeys(loaded);
+            Run run = redback("restore", "--from-rdb", rdb.toString(), "--into", uri(target), "--big-key-size", "1",
+                    "--json", "-q");
+            assertThat(run.exit()).as(run.err() + run.out()).isZero();
+            JsonNode j = run.json();
+            assertThat(j.get("restored").asLong()).as("keys the loader kept").isEqualTo(keys);
+            assertThat(j.get("failed").asLong()).isZero();
+            java.util.Set<String> lossy = new java.util.HashSet<>();
+            j.get("lossyKeys").forEach(k -> {
+                assertThat(k.get("reason").asText()).contains("-0");
+                lossy.add(k.get("key").asText());
+            });
+            if (lossy.isEmpty()) {
+                assertThat(Datasets.digest(target)).as(fixture + " DEBUG DIGEST").isEqualTo(digest);
+            }
+            // Key by key: every value but the lossy ones (scores of -0) equal, expiry included.
+            try (RedisConnection l = loaded.connect(); RedisConnection c = target.connect()) {
+                for (Object k : (java.util.List<?>) l.call("KEYS", "*")) {
+                    String name = new String((byte[]) k, java.nio.charset.StandardCharsets.UTF_8);
+                    if (!lossy.contains(name)) {
+                        assertThat(c.call("DEBUG", "DIGEST-VALUE", k)).as(fixture + " " + name)
+                                .isEqualTo(l.call("DEBUG", "DIGEST-VALUE", k));
+                        assertThat(c.callLong("PEXPIRETIME", k)).isEqualTo(l.callLong("PEXPIRETIME", k));
+                    }
+                }
+            }
+            try (RedisConnection c = target.connect()) {
+                assertThat((java.util.List<?>) c.call("KEYS", "*redback-tmp*")).isEmpty();
+            }
+        }
+    }
+
     @Test
     void aSnapshotGoesBackIntoTheServerItCameFromAfterAFlushall() throws Exception {
         String repo = tmp.resolve("repo").toString();
@@ -255,6 +298,11 @@ class RestoreIntoServerTest {
         Run refused = redback("restore", "--from-rdb", rdb.toString(), "--into", "redis://127.0.0.1:1", "-q");
         assertThat(refused.exit()).isEqualTo(2);
         assertThat(refused.err()).startsWith("redback restore: ").contains("127.0.0.1:1");
+        Run badSize = redback("restore", "--from-rdb", rdb.toString(), "--into", "redis://127.0.0.1:1",
+                "--big-key-size", "lots", "-q");
+        assertThat(badSize.exit()).isEqualTo(2);
+        assertThat(badSize.err().strip()).isEqualTo("redback restore: --big-key-size 'lots' is not a size: use e.g. 16MiB, "
+                + "1GiB, 65536");
     }
 
     // ------------------------------------------------------------------ helpers
