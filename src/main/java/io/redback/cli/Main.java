@@ -13,7 +13,9 @@ import picocli.CommandLine.Command;
         description = {"Protects the data in Redis and Valkey: checks and repairs persistence files (RDB, AOF), "
                 + "finds and cuts the moment before a bad command in an AOF, takes verified snapshot backups "
                 + "to a local or S3 repository, ships every write continuously (stream) and restores to any "
-                + "second of the shipped history (restore --at)."},
+                + "second of the shipped history (restore --at), into files or a running server (restore --into, "
+                + "undo); checks a server's persistence (doctor) and a data dir before startup (recover); runs "
+                + "unattended with metrics (agent)."},
         subcommands = {CheckCommand.class, InspectCommand.class, DemoCommand.class, AofCommand.class,
                 InitCommand.class, BackupCommand.class, ListCommand.class, ShowCommand.class, RestoreCommand.class,
                 UndoCommand.class, PruneCommand.class, CompactCommand.class, UnlockCommand.class, StreamCommand.class,

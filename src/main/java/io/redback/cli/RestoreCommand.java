@@ -40,15 +40,17 @@ import picocli.CommandLine.Option;
 /**
  * {@code redback restore}: writes a snapshot (or a plain RDB) as DIR/dump.rdb, verified before
  * it is put in place: the stored object's and the RDB's SHA-256 against the manifest, and a full
- * RDB check. It is written as DIR/dump.rdb.tmp and renamed only when everything holds. With
+ * RDB check. It is written beside DIR/dump.rdb under a random name and renamed only when everything holds. With
  * {@code --at}, {@code --offset} or {@code --before} it restores a point in time from the log
  * instead ({@link PointInTimeRestore}).
  */
 @Command(name = "restore", mixinStandardHelpOptions = true,
         description = {"Restore a snapshot as DIR/dump.rdb, ready for redis-server to load; or, from the log that "
-                + "`redback stream` ships, the data as it was at any second or command of the recovery window.",
+                + "`redback stream` ships, the data as it was at any second or command of the recovery window; "
+                + "or either of them into a running server (--into).",
                 "",
-                "The data object is downloaded to DIR/dump.rdb.tmp and decompressed on the way; the SHA-256 of the "
+                "The data object is downloaded to a new file beside DIR/dump.rdb (a random name, never through a "
+                        + "symbolic link) and decompressed on the way; the SHA-256 of the "
                         + "stored bytes and of the RDB are compared with the manifest, and the RDB is read whole "
                         + "(every key, every structure, CRC64). Only then is it renamed to DIR/dump.rdb; on any "
                         + "mismatch nothing is put in place. An existing dump.rdb is refused without --force.",
