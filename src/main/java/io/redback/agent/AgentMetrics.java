@@ -37,7 +37,7 @@ final class AgentMetrics {
     final Gauge repositoryBytes = gauge("redback_repository_bytes", "Bytes the source's objects take in the repository, by kind (snapshots, log)", "source", "kind");
     final Counter jobFailures = counter("redback_job_failures_total", "Failed job runs, by job", "source", "job");
     final Gauge objective = gauge("redback_objective_seconds", "The configured recovery objectives", "source", "objective");
-    final Gauge doctorStatus = gauge("redback_doctor_check_status", "Result of each doctor check (1 ok, 0 failing)", "source", "check");
+    final Gauge doctorStatus = gauge("redback_doctor_check_status", "Result of each doctor check the doctor job ran: 1 ok, 0.5 warn, 0 fail (a skipped check has no series)", "source", "check");
 
     AgentMetrics(String version) {
         Info info = Info.builder().name("redback_build_info").help("The running redback").labelNames("version")

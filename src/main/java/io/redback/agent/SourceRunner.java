@@ -1,6 +1,12 @@
 package io.redback.agent;
 
 import io.redback.backup.Backup;
+import io.redback.doctor.Check;
+import io.redback.doctor.Doctor;
+import io.redback.doctor.DoctorReport;
+import io.redback.doctor.Profile;
+import io.redback.redis.RedisConnection;
+import io.redback.redis.RedisConnector;
 import io.redback.redis.ReplicaOptions;
 import io.redback.redis.ReplicaSync;
 import io.redback.repo.Compression;
@@ -31,9 +37,9 @@ import java.util.Optional;
  * failing job is logged, counted and retried with backoff; nothing a job throws ends the agent.
  */
 final class SourceRunner {
-    /** The jobs the agent runs; check, drill and doctor join them when their domain code exists. */
+    /** The jobs the agent runs; check and drill join them when their domain code exists. */
     enum Job {
-        SNAPSHOT, PRUNE, COMPACT;
+        SNAPSHOT, PRUNE, COMPACT, DOCTOR;
 
         String label() {
             return name().toLowerCase(Locale.ROOT);
@@ -85,9 +91,9 @@ final class SourceRunner {
         if (config.stream()) { // a source without a stream has no stream_up series, so "stream down" never fires for it
             metrics.streamUp.labelValues(config.name()).set(0);
         }
-        if (config.check() != null || config.drill() != null || config.doctor() != null) {
-            // `check --repo` still lives in cli/ (with its report and segment parser); drills and doctor do not exist yet.
-            log.event(config.name(), "not-yet", "check, drill and doctor schedules are accepted; this release of the "
+        if (config.check() != null || config.drill() != null) {
+            // `check --repo` still lives in cli/ (with its report and segment parser); drills do not exist yet.
+            log.event(config.name(), "not-yet", "check and drill schedules are accepted; this release of the "
                     + "agent does not run them yet");
         }
         jobs = new Thread(this::runJobs, "agent-jobs-" + config.name());
@@ -105,6 +111,7 @@ final class SourceRunner {
             case SNAPSHOT -> config.snapshot();
             case PRUNE -> config.retention() == null ? null : config.retentionEvery();
             case COMPACT -> config.compact();
+            case DOCTOR -> config.doctor();
         };
     }
 
@@ -177,6 +184,7 @@ final class SourceRunner {
                 case SNAPSHOT -> snapshot();
                 case PRUNE -> prune();
                 case COMPACT -> compact();
+                case DOCTOR -> doctor();
             };
             Instant done = clock.instant();
             state.ran(config.name(), job.label(), done);
@@ -237,6 +245,32 @@ final class SourceRunner {
             return "policy " + r.policy() + ": " + r.forgotten().size() + " snapshot(s) forgotten, "
                     + r.removals().size() + " object(s) (" + bytes + " bytes) removed";
         }
+    }
+
+    /**
+     * `redback doctor` against the source and its backups, judged against the rpo objective; each
+     * check's status becomes redback_doctor_check_status (a finding is a result, not a job failure).
+     */
+    private String doctor() throws IOException {
+        Doctor doctor = new Doctor(new Doctor.Options(Profile.STORE, config.objectives().get("rpo"),
+                Duration.ofSeconds(1)), clock);
+        DoctorReport report;
+        try (RedisConnection c = RedisConnector.of(config.redis()).connect()) {
+            report = doctor.examine(c, config.redis().host(), new Doctor.Backups(repository, config.name()));
+        }
+        Map<Check.Status, Integer> counts = new EnumMap<>(Check.Status.class);
+        for (Check check : report.checks()) {
+            counts.merge(check.status(), 1, Integer::sum);
+            switch (check.status()) {
+                case OK -> metrics.doctorStatus.labelValues(config.name(), check.id()).set(1);
+                case WARN -> metrics.doctorStatus.labelValues(config.name(), check.id()).set(0.5);
+                case FAIL -> metrics.doctorStatus.labelValues(config.name(), check.id()).set(0);
+                case SKIP -> metrics.doctorStatus.remove(config.name(), check.id());
+            }
+        }
+        StringBuilder b = new StringBuilder("doctor: ").append(report.verdict().label());
+        counts.forEach((status, n) -> b.append(", ").append(n).append(' ').append(status.label()));
+        return b.toString();
     }
 
     private String compact() throws IOException {

@@ -72,6 +72,7 @@ class AgentTest {
                         redis: redis://127.0.0.1:%d
                         snapshot: {every: 1s}
                         retention: {keep-last: 2}
+                        doctor: {every: 1h}
                         objectives: {rpo: 1m}
                     """.formatted(dir.resolve("repo").toUri(), dir.resolve("state"), redis.port()), Map.of(), dir);
             StringWriter log = new StringWriter();
@@ -97,6 +98,12 @@ class AgentTest {
                             .isEqualTo(60);
                     assertThat(value(metrics, "redback_stream_up{source=\"cache-1\"}")).isNaN(); // no stream: no series
                     assertThat(metrics).contains("redback_build_info{version=\"test\"} 1");
+                    // The doctor job ran at start-up (never run before): one series per check it did not skip.
+                    assertThat(log.toString()).contains("\"event\":\"doctor\"");
+                    assertThat(value(metrics, "redback_doctor_check_status{check=\"config.rdbchecksum\",source=\"cache-1\"}"))
+                            .isEqualTo(1);
+                    assertThat(value(metrics, "redback_doctor_check_status{check=\"backup.snapshot-age\",source=\"cache-1\"}"))
+                            .isIn(0.0, 0.5, 1.0);
                     assertThat(get(agent, "/healthz").body()).isEqualTo("ok\n");
                     JsonNode status = new ObjectMapper().readTree(get(agent, "/status").body());
                     assertThat(status.at("/sources/0/jobs/snapshot/schedule").asText()).isEqualTo("every PT1S");
