@@ -8,7 +8,9 @@ import io.redback.redis.ReplicaOptions;
 import io.redback.repo.Compression;
 import io.redback.repo.Repository;
 import io.redback.repo.Timeline;
+import io.redback.repo.Storage;
 import io.redback.repo.file.FileStorage;
+import io.redback.repo.s3.TestS3;
 import io.redback.testsupport.Datasets;
 import io.redback.testsupport.ServerReleases;
 import java.io.IOException;
@@ -59,10 +61,26 @@ class WaitAofTest {
 
     @Test
     void withDurableAtRepositoryWaitaofReturnsOnceTheRepositoryHasTheWrites() throws Exception {
+        try (FileStorage storage = new FileStorage(temp.resolve("repo"))) {
+            waitaofMeansCommitted(storage);
+        }
+    }
+
+    @Test
+    void withDurableAtRepositoryOnS3WaitaofReturnsOnceTheBucketHasTheWrites() throws Exception {
+        try (TestS3 s3 = TestS3.start()) {
+            s3.createBucket("backups");
+            try (Storage storage = s3.url("backups", "redis").open()) {
+                waitaofMeansCommitted(storage);
+            }
+        }
+    }
+
+    /** WAITAOF 0 1 returns 1 only once the segments in storage reach the write. */
+    private void waitaofMeansCommitted(Storage storage) throws Exception {
         try (LocalRedisServer source = ServerReleases.server("redis-7.4.1").config("repl-diskless-sync-delay", "0")
                 .start();
-             RedisConnection c = source.connect();
-             FileStorage storage = new FileStorage(temp.resolve("repo"))) {
+             RedisConnection c = source.connect()) {
             Repository repo = Repository.init(storage, Clock.systemUTC());
             try (RunningStream s = new RunningStream(source, repo, options(Streamer.DurableAt.REPOSITORY), () -> { })) {
                 awaitOnline(s, c);
