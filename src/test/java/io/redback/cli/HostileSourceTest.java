@@ -1,17 +1,14 @@
 package io.redback.cli;
 
+import io.redback.testsupport.ChildJvm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.redback.testsupport.FakeSource;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -143,10 +140,10 @@ class HostileSourceTest {
             c.send(some);
             throw new java.io.IOException("hang up in the middle of the reply");
         })) {
-            Child child = redbackIn64m("backup", "--method", "bgsave", "--redis", fake.uri(), "--repo", repo());
-            assertThat(child.exit).as(child.stderr).isEqualTo(Main.USAGE);
-            assertThat(child.stderr).contains("in the middle of a reply").doesNotContain("\tat ", "OutOfMemoryError");
-            assertThat(errorLines(child.stderr)).hasSize(1);
+            ChildJvm.Result child = redbackIn64m("backup", "--method", "bgsave", "--redis", fake.uri(), "--repo", repo());
+            assertThat(child.exit()).as(child.stderr()).isEqualTo(Main.USAGE);
+            assertThat(child.stderr()).contains("in the middle of a reply").doesNotContain("\tat ", "OutOfMemoryError");
+            assertThat(errorLines(child.stderr())).hasSize(1);
         }
     }
 
@@ -154,10 +151,10 @@ class HostileSourceTest {
     void arraysNestedAMillionDeepAreRefusedWithoutAStackOverflow() throws Exception {
         byte[] bomb = "*1\r\n".repeat(300_000).concat(":1\r\n").getBytes(StandardCharsets.US_ASCII);
         try (FakeSource fake = FakeSource.start((cmd, c) -> c.send(bomb))) {
-            Child child = redbackIn64m("backup", "--method", "bgsave", "--redis", fake.uri(), "--repo", repo());
-            assertThat(child.exit).as(child.stderr).isEqualTo(Main.USAGE);
-            assertThat(child.stderr).contains("nested deeper than 64").doesNotContain("\tat ", "StackOverflowError");
-            assertThat(errorLines(child.stderr)).hasSize(1);
+            ChildJvm.Result child = redbackIn64m("backup", "--method", "bgsave", "--redis", fake.uri(), "--repo", repo());
+            assertThat(child.exit()).as(child.stderr()).isEqualTo(Main.USAGE);
+            assertThat(child.stderr()).contains("nested deeper than 64").doesNotContain("\tat ", "StackOverflowError");
+            assertThat(errorLines(child.stderr())).hasSize(1);
         }
     }
 
@@ -166,25 +163,8 @@ class HostileSourceTest {
         return stderr.strip().lines().filter(l -> !l.contains("created a new repository")).toList();
     }
 
-    private record Child(int exit, String stdout, String stderr) {
-    }
-
     /** redback in a JVM of its own with a 64 MB heap, as an operator's small container would run it. */
-    private Child redbackIn64m(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m", "-cp", Path.of("target", "classes").toAbsolutePath() + File.pathSeparator
-                        + System.getProperty("java.class.path"), "io.redback.cli.Main"));
-        cmd.addAll(List.of(args));
-        Path out = Files.createTempFile(tmp, "child", ".out");
-        Path err = Files.createTempFile(tmp, "child", ".err");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        try {
-            assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the child JVM finished within 120 s").isTrue();
-        } finally {
-            if (p.isAlive()) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-        return new Child(p.exitValue(), Files.readString(out), Files.readString(err));
+    private ChildJvm.Result redbackIn64m(String... args) throws Exception {
+        return ChildJvm.redback(tmp, "-Xmx64m", args);
     }
 }

@@ -1,19 +1,13 @@
 package io.redback.cli;
 
+import io.redback.testsupport.ChildJvm;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.redback.repo.SegmentManifest;
 import io.redback.testsupport.TimelineBuilder;
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,36 +38,16 @@ class LargeSegmentMemoryTest {
         }
         assertThat(big.rawSize()).isGreaterThan(40L << 20);
 
-        Child log = redback("log", "--repo", repo.toString(), "--grep", "SET");
-        assertThat(log.exit()).as(log.err()).isZero();
-        assertThat(log.out().lines().filter(l -> l.contains("SET \"big:"))).as(log.out()).hasSize(VALUES);
+        ChildJvm.Result log = redback("log", "--repo", repo.toString(), "--grep", "SET");
+        assertThat(log.exit()).as(log.stderr()).isZero();
+        assertThat(log.stdout().lines().filter(l -> l.contains("SET \"big:"))).as(log.stdout()).hasSize(VALUES);
 
-        Child check = redback("check", "--repo", repo.toString(), "--read-data");
-        assertThat(check.exit()).as(check.out() + check.err()).isZero();
-        assertThat(check.out()).contains(": CLEAN: 1 source(s)");
+        ChildJvm.Result check = redback("check", "--repo", repo.toString(), "--read-data");
+        assertThat(check.exit()).as(check.stdout() + check.stderr()).isZero();
+        assertThat(check.stdout()).contains(": CLEAN: 1 source(s)");
     }
 
-    record Child(int exit, String out, String err) {
-    }
-
-    private Child redback(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m", "-cp", Path.of("target", "classes").toAbsolutePath() + File.pathSeparator
-                        + System.getProperty("java.class.path"), "io.redback.cli.Main"));
-        cmd.addAll(List.of(args));
-        Path out = Files.createTempFile(temp, "child", ".out");
-        Path err = Files.createTempFile(temp, "child", ".err");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        try {
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                fail("child JVM did not finish within 120 s: " + cmd);
-            }
-        } finally {
-            if (p.isAlive()) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-        return new Child(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
+    private ChildJvm.Result redback(String... args) throws IOException, InterruptedException {
+        return ChildJvm.redback(temp, "-Xmx64m", args);
     }
 }

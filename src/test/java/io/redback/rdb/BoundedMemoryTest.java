@@ -1,5 +1,6 @@
 package io.redback.rdb;
 
+import io.redback.testsupport.ChildJvm;
 import static io.redback.rdb.RealServerEncodingsTest.b;
 import static io.redback.rdb.RealServerEncodingsTest.compressible;
 import static io.redback.rdb.RealServerEncodingsTest.random;
@@ -12,14 +13,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.redback.redis.LocalRedisServer;
 import io.redback.testsupport.TestRedis;
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
@@ -75,11 +72,11 @@ class BoundedMemoryTest {
             assertEquals(0xC3, firstValueByte(rdb, "big:mixed"), "the 200 MB mixed string was saved LZF-compressed, "
                     + "so the check below streams it through the LZF decoder");
 
-            Child check = java(List.of(HEAP, "-XX:+ExitOnOutOfMemoryError", "-cp", classpath(),
+            ChildJvm.Result check = java(List.of(HEAP, "-XX:+ExitOnOutOfMemoryError", "-cp", ChildJvm.classpath(),
                     "io.redback.cli.Main", "check", "--json", rdb.toString()));
-            assertEquals(0, check.exit, "redback check in " + HEAP + ": exit " + check.exit + "\n" + check.stderr);
-            JsonNode doc = new ObjectMapper().readTree(check.stdout);
-            assertEquals("valid", doc.path("verdict").asText(), check.stdout);
+            assertEquals(0, check.exit(), "redback check in " + HEAP + ": exit " + check.exit() + "\n" + check.stderr());
+            JsonNode doc = new ObjectMapper().readTree(check.stdout());
+            assertEquals("valid", doc.path("verdict").asText(), check.stdout());
             assertEquals(size, doc.path("size").asLong());
             assertEquals(6, doc.path("keys").asLong());
             assertEquals((long) SET_MEMBERS + LIST_ITEMS + HASH_FIELDS + 3, doc.path("elements").asLong());
@@ -96,14 +93,14 @@ class BoundedMemoryTest {
             long checked = System.nanoTime();
 
             // The control: the same JVM settings cannot hold the file in memory.
-            Child slurp = java(List.of(HEAP, "-XX:+ExitOnOutOfMemoryError", "-cp", classpath(),
+            ChildJvm.Result slurp = java(List.of(HEAP, "-XX:+ExitOnOutOfMemoryError", "-cp", ChildJvm.classpath(),
                     Slurp.class.getName(), rdb.toString()));
-            assertNotEquals(0, slurp.exit, "reading the whole file into a " + HEAP + " heap should fail");
-            assertTrue((slurp.stdout + slurp.stderr).contains("OutOfMemoryError"), slurp.stdout + slurp.stderr);
+            assertNotEquals(0, slurp.exit(), "reading the whole file into a " + HEAP + " heap should fail");
+            assertTrue((slurp.stdout() + slurp.stderr()).contains("OutOfMemoryError"), slurp.stdout() + slurp.stderr());
             System.out.printf("BoundedMemoryTest: %d MiB file; populate+SAVE %.1f s, check in %s %.1f s "
                             + "(elapsed %s ms by its own count), control %s%n", size >> 20,
                     (populated - t0) / 1e9, HEAP, (checked - populated) / 1e9, doc.path("elapsedMs").asText(),
-                    (slurp.stdout + slurp.stderr).lines().filter(l -> l.contains("OutOfMemoryError")).findFirst().orElse(""));
+                    (slurp.stdout() + slurp.stderr()).lines().filter(l -> l.contains("OutOfMemoryError")).findFirst().orElse(""));
         }
     }
 
@@ -121,10 +118,10 @@ class BoundedMemoryTest {
             // Stream entries are not streamed yet: a 64 MiB stream value still sits in memory whole
             // (documented limitation), so only the list case is held to the small heap.
             assertEquals("OK", j.save());
-            Child check = java(List.of(HEAP, "-XX:+ExitOnOutOfMemoryError", "-cp", classpath(),
+            ChildJvm.Result check = java(List.of(HEAP, "-XX:+ExitOnOutOfMemoryError", "-cp", ChildJvm.classpath(),
                     "io.redback.cli.Main", "check", "--json", redis.rdbFile().toString()));
-            assertEquals(0, check.exit, "exit " + check.exit + "\n" + check.stdout + check.stderr);
-            assertEquals("valid", new ObjectMapper().readTree(check.stdout).path("verdict").asText());
+            assertEquals(0, check.exit(), "exit " + check.exit() + "\n" + check.stdout() + check.stderr());
+            assertEquals("valid", new ObjectMapper().readTree(check.stdout()).path("verdict").asText());
         }
     }
 
@@ -157,36 +154,7 @@ class BoundedMemoryTest {
         }
     }
 
-    record Child(int exit, String stdout, String stderr) {
-    }
-
-    /** target/classes and the test JVM's classpath (test classes and every dependency). */
-    static String classpath() {
-        return Path.of("target", "classes").toAbsolutePath() + File.pathSeparator + System.getProperty("java.class.path");
-    }
-
-    private Child java(List<String> args) throws IOException, InterruptedException {
-        return java(tmp, args);
-    }
-
-    /** Runs a JVM with these arguments, its output in files under dir, for at most 120 s. */
-    static Child java(Path dir, List<String> args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(args);
-        Path out = Files.createTempFile(dir, "child", ".out");
-        Path err = Files.createTempFile(dir, "child", ".err");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        try {
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                fail("child JVM did not finish within 120 s: " + cmd);
-            }
-        } finally {
-            if (p.isAlive()) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-        return new Child(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
+    private ChildJvm.Result java(List<String> args) throws IOException, InterruptedException {
+        return ChildJvm.java(tmp, args);
     }
 }

@@ -1,5 +1,6 @@
 package io.redback.rdb;
 
+import io.redback.testsupport.ChildJvm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -35,9 +36,9 @@ class HostileRdbTest {
                 .str("v").end();
         assertThat(file.length).isLessThan(2 << 20);
         Path rdb = write("name-bomb.rdb", file);
-        BoundedMemoryTest.Child check = cli("check", rdb);
+        ChildJvm.Result check = cli("check", rdb);
         assertOneVerdict(check, 0, "VALID");
-        BoundedMemoryTest.Child inspect = cli("inspect", rdb);
+        ChildJvm.Result inspect = cli("inspect", rdb);
         assertThat(inspect.exit()).as(inspect.stderr()).isZero();
         assertThat(inspect.stdout()).contains("1 keys").doesNotContain("OutOfMemory");
     }
@@ -57,10 +58,10 @@ class HostileRdbTest {
         byte[] file = RdbBuilder.redis(11).selectDb(0).key(20, "s")
                 .raw(lzfString(new byte[0], 0, BOMB, new byte[0])).end();
         Path rdb = write("zero-bomb.rdb", file);
-        BoundedMemoryTest.Child check = cli("check", rdb);
+        ChildJvm.Result check = cli("check", rdb);
         assertOneVerdict(check, 1, "DAMAGED");
         assertThat(check.stdout()).contains("says in its header that it is 0 bytes long").contains("key \"s\"");
-        BoundedMemoryTest.Child inspect = cli("inspect", rdb);
+        ChildJvm.Result inspect = cli("inspect", rdb);
         assertThat(inspect.exit()).as(inspect.stderr()).isEqualTo(1);
         assertThat(inspect.stdout()).contains("DAMAGED");
     }
@@ -80,7 +81,7 @@ class HostileRdbTest {
         byte[] file = RdbBuilder.redis(11).selectDb(0).key(20, "s")
                 .raw(lzfString(head.toByteArray(), 'a', value, tail)).end();
         Path rdb = write("sound-bomb.rdb", file);
-        BoundedMemoryTest.Child check = cli("check", rdb);
+        ChildJvm.Result check = cli("check", rdb);
         assertOneVerdict(check, 2, "NOT CHECKED: too large for this heap");
         assertThat(check.stdout()).contains("listpack of " + total + " bytes").contains("REDBACK_JAVA_OPTS");
         assertThat(cli("inspect", rdb).exit()).isEqualTo(2);
@@ -301,12 +302,12 @@ class HostileRdbTest {
         return p;
     }
 
-    private BoundedMemoryTest.Child cli(String command, Path rdb) throws Exception {
-        return BoundedMemoryTest.java(tmp, List.of(HEAP, "-XX:+ExitOnOutOfMemoryError", "-cp",
-                BoundedMemoryTest.classpath(), "io.redback.cli.Main", command, "-q", rdb.toString()));
+    private ChildJvm.Result cli(String command, Path rdb) throws Exception {
+        return ChildJvm.java(tmp, List.of(HEAP, "-XX:+ExitOnOutOfMemoryError", "-cp",
+                ChildJvm.classpath(), "io.redback.cli.Main", command, "-q", rdb.toString()));
     }
 
-    private static void assertOneVerdict(BoundedMemoryTest.Child r, int exit, String verdict) {
+    private static void assertOneVerdict(ChildJvm.Result r, int exit, String verdict) {
         String all = r.stdout() + r.stderr();
         assertThat(all).doesNotContain("OutOfMemoryError").doesNotContain("\tat ");
         assertThat(r.exit()).as(all).isEqualTo(exit);
