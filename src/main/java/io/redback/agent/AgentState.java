@@ -1,18 +1,15 @@
 package io.redback.agent;
 
+import io.redback.files.NewFile;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * When each job of each source last succeeded ({@code state.json} in the state directory), so
@@ -51,11 +48,6 @@ final class AgentState {
 
     synchronized void ran(String source, String job, Instant at) throws IOException {
         runs.computeIfAbsent(source, s -> new HashMap<>()).put(job, at.toString());
-        Path tmp = file.resolveSibling(".state-" + UUID.randomUUID() + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            out.write(JSON.writeValueAsBytes(runs));
-            out.flush();
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        NewFile.write(file, JSON.writeValueAsBytes(runs), NewFile.Mode.PRIVATE);
     }
 }
