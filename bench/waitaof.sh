@@ -11,6 +11,8 @@
 # `WAITAOF 0 1 1000`. Replicas:
 #   - redback stream --durable-at spool (local file repository, --flush-interval 1s);
 #   - redback stream --durable-at repository (the same, FACK once the repository has committed);
+#   - redback stream --durable-at repository on S3: S3Proxy (in memory, bench/S3ProxyServer.java on
+#     the test classpath) on 127.0.0.1, so the row shows the cost of object-store round trips;
 #   - redis-server --replicaof the source with appendonly yes, appendfsync always;
 # and, as the reference for throughput, `WAIT 1 1000` instead of WAITAOF with redback (spool).
 # Reports per row: confirmed writes/s, unconfirmed (WAITAOF said 0 within 1 s), and the latency
@@ -18,8 +20,7 @@
 # --no-record) inserts it at the top of the "## WAITAOF" section of bench/RESULTS.md.
 #
 # Before the runs it waits (up to BENCH_LOAD_WAIT s, default 240) for the 1-minute load average to
-# drop below BENCH_MAX_LOAD (default 1.5), and records the load either way. S3 (S3Proxy) is not
-# covered here: redback's repository is a local directory.
+# drop below BENCH_MAX_LOAD (default 1.5), and records the load either way.
 set -euo pipefail
 
 here="$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -61,13 +62,41 @@ start_source() {
   wait_pong "$source_port" "$source_pid" 10 || die 2 "the source did not start; see $1/redis.log"
 }
 
-# attach KIND DIR: the replica of kind redback-spool | redback-repository | redis-always -> $replica_pid
+# start_s3 DIR -> $s3_port, $s3_pid: S3Proxy with an empty bucket "bench"
+start_s3() {
+  local i
+  if [ ! -s "$work/test-classpath" ]; then
+    (cd "$root" && mvn -B -q dependency:build-classpath -Dmdep.includeScope=test \
+      -Dmdep.outputFile="$work/test-classpath") >"$work/classpath.log" 2>&1 || fail "mvn dependency:build-classpath" "$work/classpath.log"
+  fi
+  s3_port="$(free_port)"
+  java -cp "$(cat "$work/test-classpath")" "$here/S3ProxyServer.java" "$s3_port" bench >"$1/s3proxy.out" 2>"$1/s3proxy.err" &
+  s3_pid=$!
+  started+=("$s3_pid")
+  for i in $(seq 600); do
+    grep -q '^ready' "$1/s3proxy.out" 2>/dev/null && return 0
+    alive "$s3_pid" || { cat "$1/s3proxy.err" >&2; die 1 "S3Proxy exited"; }
+    sleep 0.1
+  done
+  die 1 "S3Proxy did not start within 60 s"
+}
+
+# attach KIND DIR: the replica of kind redback-spool | redback-repository | redback-repository-s3 |
+# redis-always -> $replica_pid
 attach() {
-  local kind="$1" dir="$2" i
+  local kind="$1" dir="$2" i repo durable
   case "$kind" in
     redback-*)
-      "${java_cmd[@]}" stream --redis "redis://127.0.0.1:$source_port" --repo "$dir/repo" --spool "$dir/spool" \
-        --name bench --flush-interval 1s --durable-at "${kind#redback-}" >"$dir/redback.out" 2>"$dir/redback.err" &
+      repo="$dir/repo"
+      durable="${kind#redback-}"
+      if [ "$kind" = redback-repository-s3 ]; then
+        start_s3 "$dir"
+        repo="s3://bench/waitaof?endpoint=http://127.0.0.1:$s3_port"
+        durable=repository
+      fi
+      AWS_ACCESS_KEY_ID=redback-bench AWS_SECRET_ACCESS_KEY=redback-bench-secret \
+      "${java_cmd[@]}" stream --redis "redis://127.0.0.1:$source_port" --repo "$repo" --spool "$dir/spool" \
+        --name bench --flush-interval 1s --durable-at "$durable" >"$dir/redback.out" 2>"$dir/redback.err" &
       replica_pid=$!
       started+=("$replica_pid")
       for i in $(seq 600); do
@@ -96,7 +125,12 @@ attach() {
 
 detach() {
   case "$1" in
-    redback-*) kill -TERM "$replica_pid"; wait "$replica_pid" 2>/dev/null || true; forget "$replica_pid" ;;
+    redback-*)
+      kill -TERM "$replica_pid"; wait "$replica_pid" 2>/dev/null || true; forget "$replica_pid"
+      if [ "$1" = redback-repository-s3 ]; then
+        kill -TERM "$s3_pid"; wait "$s3_pid" 2>/dev/null || true; forget "$s3_pid"
+      fi
+      ;;
     redis-always) stop_server "$replica_port" "$replica_pid" ;;
   esac
 }
@@ -124,6 +158,7 @@ load_before="$(loadavg)"
 run redback-spool waitaof
 run redback-spool wait
 run redback-repository waitaof
+run redback-repository-s3 waitaof
 run redis-always waitaof
 BENCH_LOAD="$load_before before, $(loadavg) after"
 BENCH_SERVER="$("$redis_server" --version | awk '{print $3}')"
@@ -132,6 +167,7 @@ export BENCH_LOAD BENCH_LABEL="$label" BENCH_SECONDS="$seconds" BENCH_COMMIT="$(
 report_py "$rows" >"$work/report.md" <<'PY'
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 names = {"redback-spool": "redback --durable-at spool", "redback-repository": "redback --durable-at repository (file)",
+         "redback-repository-s3": "redback --durable-at repository (S3, S3Proxy on loopback)",
          "redis-always": "redis-server replica, appendfsync always"}
 out = heading() + [f"- commit {e['BENCH_COMMIT']}; {e['BENCH_SECONDS']} s per row; source and replica: redis-server {e['BENCH_SERVER']}",
                    load_line(), "",
