@@ -1,10 +1,5 @@
-package io.redback.cli;
+package io.redback.log;
 
-import io.redback.aof.AofTime;
-import io.redback.aof.LogEntry;
-import io.redback.aof.LogFilter;
-import io.redback.pitr.DataObjects;
-import io.redback.pitr.RestoreException;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.Storage;
 import io.redback.repo.Timeline;
@@ -16,57 +11,90 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiConsumer;
 
 /**
- * Lists the shipped commands of a source's timelines, in offset order, through a
- * {@link LogFilter}: only the segments whose arrival times overlap the filter's time range are
- * read, each one verified (size and SHA-256 against its manifest) before any of its commands is
- * listed. A damaged or missing segment, and a gap in the offsets inside the range, are recorded
- * as problems and the listing goes on after them. PING and REPLCONF, which every replication
- * stream carries, are left out unless asked for.
+ * Lists the shipped commands of a source's timelines, in offset order: only the segments whose
+ * arrival times overlap the query's time range are read, each one verified (size and SHA-256
+ * against its manifest) before any of its commands is listed. A damaged or missing segment, and
+ * a gap in the offsets inside the range, are recorded as {@link Problem}s and the listing goes
+ * on after them. PING and REPLCONF, which every replication stream carries, are left out unless
+ * asked for ({@link StreamCommands}). Under each FLUSHALL and FLUSHDB it gives the
+ * {@code redback restore} options that stop just before it.
  */
-final class RepoLog {
+public final class ShippedLog {
     private static final List<String> HINTED = List.of("FLUSHALL", "FLUSHDB");
 
+    /** Whether a command is listed: its arguments, the database it applies to, its {@code #TS} second (-1 none). */
+    @FunctionalInterface
+    public interface Matcher {
+        boolean matches(RespCommand c, int db, long time);
+    }
+
+    /**
+     * What to list: arrival seconds from since to until (null: open), at most limit commands
+     * (0: no limit) that the matcher takes, PING and REPLCONF only when showStreamOnly.
+     */
+    public record Query(Long since, Long until, long limit, Matcher matcher, boolean showStreamOnly) {
+    }
+
+    /**
+     * One command listed: the segment holding it, its rank among the commands read, the
+     * command and where the log stood ({@code command} is reused after the sink returns), and
+     * the restore options for the moment before it (FLUSHALL, FLUSHDB) or null.
+     */
+    public record Entry(String segment, long index, long start, int db, long time, Tx tx, RespCommand command,
+                        List<String> cutHint) {
+    }
+
+    /** Receives each command listed, with its timeline. */
+    @FunctionalInterface
+    public interface Sink {
+        void accept(Timeline timeline, Entry entry);
+    }
+
+    /** What kept part of the range from being listed. */
+    public sealed interface Problem {
+        /** Offsets missing (or overlapping) in the timeline, around a time in the range. */
+        record Gap(Timeline timeline, Timeline.Gap gap) implements Problem {
+        }
+
+        /** A segment missing or damaged: the message names it and says its commands are not listed. */
+        record Damaged(String message) implements Problem {
+        }
+    }
+
     /** How the listing went: commands read and listed, segments read and passed over, problems found. */
-    record Summary(long read, long listed, long hidden, int segmentsRead, int segmentsOutside, boolean limitReached,
-                   List<String> problems) {
+    public record Summary(long read, long listed, long hidden, int segmentsRead, int segmentsOutside,
+                          boolean limitReached, List<Problem> problems) {
     }
 
     private final Storage storage;
-    private final LogFilter filter;
-    private final LogFilter.Matcher matcher;
-    private final boolean showReplication;
-    private final List<String> problems = new ArrayList<>();
+    private final Query query;
+    private final List<Problem> problems = new ArrayList<>();
     private long read;
     private long listed;
     private long hidden;
     private int segmentsRead;
     private int segmentsOutside;
 
-    /** @param showReplication whether to list PING and REPLCONF too */
-    RepoLog(Storage storage, LogFilter filter, boolean showReplication) {
+    public ShippedLog(Storage storage, Query query) {
         this.storage = storage;
-        this.filter = filter;
-        this.matcher = filter.matcher();
-        this.showReplication = showReplication;
+        this.query = query;
     }
 
     /**
-     * Lists the commands of the timelines (oldest first) that pass the filter, handing each to
-     * the sink with its timeline; an entry's {@code cutHint} holds the {@code redback restore}
-     * options for the moment before a FLUSHALL or FLUSHDB.
+     * Lists the commands of the timelines (oldest first) that pass the query, handing each to
+     * the sink with its timeline.
      *
      * @throws IOException when the repository cannot be read (not when an object is damaged)
      */
-    Summary scan(List<Timeline> timelines, BiConsumer<Timeline, LogEntry> sink) throws IOException {
+    public Summary scan(List<Timeline> timelines, Sink sink) throws IOException {
         for (Timeline t : timelines) {
             noteGaps(t);
             if (!scan(t, sink)) {
@@ -77,11 +105,11 @@ final class RepoLog {
     }
 
     private Summary summary(boolean limitReached) {
-        return new Summary(read, listed, hidden, segmentsRead, segmentsOutside, limitReached, problems);
+        return new Summary(read, listed, hidden, segmentsRead, segmentsOutside, limitReached, List.copyOf(problems));
     }
 
     /** One timeline; false when the limit was reached. */
-    private boolean scan(Timeline t, BiConsumer<Timeline, LogEntry> sink) throws IOException {
+    private boolean scan(Timeline t, Sink sink) throws IOException {
         Hints hints = new Hints();
         // The timeline's own start, not its logStart: after a prune the first segment then counts as one after a
         // gap, which loses track of earlier FLUSHALLs, so hints name offsets rather than "the first FLUSHALL".
@@ -117,22 +145,22 @@ final class RepoLog {
                     while (c.next()) {
                         read++;
                         List<String> hint = hints.hint(c);
-                        if (!showReplication && replication(c.command())) {
+                        if (!query.showStreamOnly() && StreamCommands.isStreamOnly(c.command())) {
                             hidden++;
                             continue;
                         }
-                        if (!matcher.matches(c.command(), c.db(), c.time())) {
+                        if (!query.matcher().matches(c.command(), c.db(), c.time())) {
                             continue;
                         }
-                        sink.accept(t, LogEntry.of(s.object(), c.start(), read, c.db(), c.time(), c.tx(), c.command(),
+                        sink.accept(t, new Entry(s.object(), read, c.start(), c.db(), c.time(), c.tx(), c.command(),
                                 hint));
-                        if (++listed == filter.limit()) {
+                        if (++listed == query.limit()) {
                             return false;
                         }
                     }
                     carry = c.carry();
-                } catch (SegmentCommands.Damage e) {
-                    problems.add("segment " + e.getMessage());
+                } catch (Damage e) {
+                    problems.add(new Problem.Damaged("segment " + e.getMessage()));
                     hints.lostTrack();
                     carry = SegmentCommands.Carry.NONE;
                 }
@@ -149,11 +177,11 @@ final class RepoLog {
      */
     private boolean fetched(SegmentManifest s, Path file) throws IOException {
         try (OutputStream out = Files.newOutputStream(file)) {
-            DataObjects.fetch(storage, VerifiedObject.Expected.of(s), out, new AtomicLong());
+            StoredObjects.fetch(storage, VerifiedObject.Expected.of(s), out, new AtomicLong());
             return true;
-        } catch (RestoreException e) {
-            problems.add(e.getMessage() + "; its commands (offsets " + s.startOffset() + ".."
-                    + s.endOffset() + ") are not listed");
+        } catch (Damage e) {
+            problems.add(new Problem.Damaged(e.getMessage() + "; its commands (offsets " + s.startOffset() + ".."
+                    + s.endOffset() + ") are not listed"));
             return false;
         }
     }
@@ -161,33 +189,21 @@ final class RepoLog {
     /** Gaps whose time span overlaps the range listed. */
     private void noteGaps(Timeline t) {
         for (Timeline.Gap g : t.gaps()) {
-            long before = TimelineText.before(t, g).getEpochSecond();
-            java.time.Instant afterAt = TimelineText.after(t, g);
+            long before = t.arrivalBefore(g).getEpochSecond();
+            Instant afterAt = t.arrivalAfter(g);
             long after = afterAt == null ? Long.MAX_VALUE : afterAt.getEpochSecond();
-            if ((filter.until() == null || before <= filter.until()) && (filter.since() == null || after >= filter.since())) {
-                problems.add("timeline " + t.id() + ": " + TimelineText.gap(t, g) + (g.bytes() == 0
-                        ? "; the commands there are listed as each segment holds them"
-                        : "; no segment holds those commands, so they cannot be listed"));
+            if ((query.until() == null || before <= query.until()) && (query.since() == null || after >= query.since())) {
+                problems.add(new Problem.Gap(t, g));
             }
         }
     }
 
     private boolean beforeRange(SegmentManifest s) {
-        return filter.since() != null && s.lastArrival().getEpochSecond() < filter.since();
+        return query.since() != null && s.lastArrival().getEpochSecond() < query.since();
     }
 
     private boolean afterRange(SegmentManifest s) {
-        return filter.until() != null && s.firstArrival().getEpochSecond() > filter.until();
-    }
-
-    private static boolean replication(RespCommand c) {
-        return c.argEqualsIgnoreCase(0, "PING") || c.argEqualsIgnoreCase(0, "REPLCONF");
-    }
-
-    /** Whether the --grep patterns name PING or REPLCONF themselves (then they are listed). */
-    static boolean namesReplication(List<String> grep) {
-        return grep.stream().map(g -> g.strip().toUpperCase(Locale.ROOT))
-                .anyMatch(g -> g.equals("PING") || g.equals("REPLCONF"));
+        return query.until() != null && s.firstArrival().getEpochSecond() > query.until();
     }
 
     /**
@@ -221,7 +237,7 @@ final class RepoLog {
                 return List.of("--before", name);
             }
             if (fromStart && c.time() >= 0 && previous < c.time()) {
-                return List.of("--before", name, "--after", AofTime.iso(c.time()));
+                return List.of("--before", name, "--after", Instant.ofEpochSecond(c.time()).toString());
             }
             return List.of("--offset", Long.toString(c.transactionStart()));
         }
