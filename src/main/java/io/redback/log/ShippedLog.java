@@ -13,9 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -25,11 +23,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * a gap in the offsets inside the range, are recorded as {@link Problem}s and the listing goes
  * on after them. PING and REPLCONF, which every replication stream carries, are left out unless
  * asked for ({@link StreamCommands}). Under each FLUSHALL and FLUSHDB it gives the
- * {@code redback restore} options that stop just before it.
+ * {@code redback restore} options that stop just before it ({@link CutHints}; an offset names
+ * where the command, or the MULTI of its transaction, starts).
  */
 public final class ShippedLog {
-    private static final List<String> HINTED = List.of("FLUSHALL", "FLUSHDB");
-
     /** Whether a command is listed: its arguments, the database it applies to, its {@code #TS} second (-1 none). */
     @FunctionalInterface
     public interface Matcher {
@@ -110,7 +107,7 @@ public final class ShippedLog {
 
     /** One timeline; false when the limit was reached. */
     private boolean scan(Timeline t, Sink sink) throws IOException {
-        Hints hints = new Hints();
+        CutHints hints = new CutHints();
         // The timeline's own start, not its logStart: after a prune the first segment then counts as one after a
         // gap, which loses track of earlier FLUSHALLs, so hints name offsets rather than "the first FLUSHALL".
         long expected = t.manifest().startOffset();
@@ -144,7 +141,9 @@ public final class ShippedLog {
                     SegmentCommands c = new SegmentCommands(raw, s, carry);
                     while (c.next()) {
                         read++;
-                        List<String> hint = hints.hint(c);
+                        String hinted = CutHints.hinted(c.command());
+                        List<String> hint = hinted == null ? null
+                                : hints.hint(hinted, c.time(), Long.toString(c.transactionStart()));
                         if (!query.showStreamOnly() && StreamCommands.isStreamOnly(c.command())) {
                             hidden++;
                             continue;
@@ -204,42 +203,5 @@ public final class ShippedLog {
 
     private boolean afterRange(SegmentManifest s) {
         return query.until() != null && s.firstArrival().getEpochSecond() > query.until();
-    }
-
-    /**
-     * The {@code redback restore} options that stop just before a FLUSHALL or FLUSHDB, the
-     * shortest that are exact: {@code --before NAME} for the first of its name in the timeline,
-     * {@code --before NAME --after TIME} for a later one when no earlier one shares its second,
-     * else {@code --offset N}, N being where the command (or the MULTI of its transaction)
-     * starts. The {@code --before} forms need every segment from the timeline's start to have
-     * been read (no earlier match can hide in one that was not); otherwise the offset is given.
-     */
-    private static final class Hints {
-        private final Map<String, Long> lastTime = new HashMap<>();
-        private boolean fromStart = true;
-
-        void lostTrack() {
-            fromStart = false;
-        }
-
-        List<String> hint(SegmentCommands c) {
-            String name = null;
-            for (String h : HINTED) {
-                if (c.command().argEqualsIgnoreCase(0, h)) {
-                    name = h;
-                }
-            }
-            if (name == null) {
-                return null;
-            }
-            Long previous = lastTime.put(name, c.time());
-            if (fromStart && previous == null) {
-                return List.of("--before", name);
-            }
-            if (fromStart && c.time() >= 0 && previous < c.time()) {
-                return List.of("--before", name, "--after", Instant.ofEpochSecond(c.time()).toString());
-            }
-            return List.of("--offset", Long.toString(c.transactionStart()));
-        }
     }
 }
