@@ -1,7 +1,6 @@
 package io.redback.aof;
 
 import io.redback.log.Tx;
-
 import io.redback.rdb.RdbSummary;
 import java.io.BufferedInputStream;
 import java.io.IOException;

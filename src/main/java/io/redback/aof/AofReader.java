@@ -3,7 +3,6 @@ package io.redback.aof;
 import io.redback.log.LogCursor;
 import io.redback.log.SegmentReader;
 import io.redback.log.Tx;
-
 import io.redback.rdb.RdbException;
 import io.redback.rdb.RdbReader;
 import io.redback.rdb.RdbSummary;

@@ -1,7 +1,6 @@
 package io.redback.aof;
 
 import io.redback.log.Tx;
-
 import io.redback.resp.RespCommand;
 import java.util.List;
 
