@@ -31,7 +31,7 @@ public final class StoredObjects {
         }
     }
 
-    /** Reads the rest of the object (stored under key) and throws, naming it, when it is not what its manifest says. */
+    /** Reads the rest of the object (stored under key, null if unknown) and throws when it is not what its manifest says. */
     public static void verify(VerifiedObject object, String key) throws IOException, Damage {
         String problem = object.problem();
         if (problem != null) {

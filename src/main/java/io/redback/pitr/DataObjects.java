@@ -27,9 +27,10 @@ public final class DataObjects {
 
     /** Reads the rest of the object and throws DAMAGED, naming it, when it is not what its manifest says. */
     static void verify(VerifiedObject object) throws IOException, RestoreException {
-        String problem = object.problem();
-        if (problem != null) {
-            throw new RestoreException(RestoreException.Kind.DAMAGED, problem);
+        try {
+            StoredObjects.verify(object, null);
+        } catch (Damage e) {
+            throw damaged(e);
         }
     }
 
