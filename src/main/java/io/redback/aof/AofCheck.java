@@ -1,5 +1,6 @@
 package io.redback.aof;
 
+import io.redback.log.Tx;
 import io.redback.rdb.RdbSummary;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -393,7 +394,7 @@ public final class AofCheck {
             }
             lastDbCount[0]++;
             names.add(c.resp());
-            if (c.tx() == AofCommand.Tx.EXEC) {
+            if (c.tx() == Tx.EXEC) {
                 transactions++;
             }
             lastCommandOffset = c.offset();

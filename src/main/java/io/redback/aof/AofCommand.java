@@ -1,5 +1,6 @@
 package io.redback.aof;
 
+import io.redback.log.Tx;
 import io.redback.resp.RespCommand;
 
 /**
@@ -10,18 +11,6 @@ import io.redback.resp.RespCommand;
  * MULTI/EXEC transaction.
  */
 public final class AofCommand {
-    /** The command's part in a transaction. */
-    public enum Tx {
-        /** Not in a transaction. */
-        NONE,
-        /** The MULTI that opens one. */
-        MULTI,
-        /** A command queued between MULTI and EXEC (Redis runs it at EXEC). */
-        QUEUED,
-        /** The EXEC that closes one. */
-        EXEC
-    }
-
     final RespCommand resp = new RespCommand();
     long index;
     int db;

@@ -1,12 +1,10 @@
 package io.redback.aof;
 
+import io.redback.log.CutHints;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -21,8 +19,6 @@ public final class AofLog {
     static final int MAX_ARGS = 8;
     static final int MAX_ARG_CHARS = 200;
     static final int LINE_WIDTH = 100;
-    // Commands that lose data wholesale: the log hints how to cut just before them.
-    private static final List<String> HINTED = List.of("flushall", "flushdb");
 
     /**
      * How the listing went: what was read, how many commands were read and listed, whether it
@@ -45,7 +41,7 @@ public final class AofLog {
             throws IOException, AofManifestException {
         AofSet set = AofSet.open(source);
         LogFilter.Matcher m = filter.matcher();
-        HintTracker hints = new HintTracker();
+        CutHints hints = new CutHints();
         List<String> files = new ArrayList<>();
         long read = 0;
         long listed = 0;
@@ -61,7 +57,8 @@ public final class AofLog {
                     }
                     AofCommand c = r.command();
                     read++;
-                    List<String> hint = part.role().cuttable() ? hints.hint(c, part.name()) : null;
+                    String hinted = part.role().cuttable() ? CutHints.hinted(c.resp()) : null;
+                    List<String> hint = hinted == null ? null : hints.hint(hinted, c.time(), part.name() + ":" + c.offset());
                     if (!m.matches(c.resp(), c.db(), c.time())) {
                         continue;
                     }
@@ -80,35 +77,5 @@ public final class AofLog {
 
     private static LogEntry entry(String file, AofCommand c, List<String> hint) {
         return LogEntry.of(file, c.offset(), c.index(), c.db(), c.time(), c.tx(), c.resp(), hint);
-    }
-
-    /**
-     * The shortest exact {@code aof cut} options for stopping before a FLUSHALL or FLUSHDB: the
-     * name alone for its first occurrence, with {@code --after} its second when no earlier one
-     * shares that second, else its byte position. Sees every command, filtered or not, so the
-     * hint is right whatever the listing shows.
-     */
-    private static final class HintTracker {
-        private final Map<String, Long> lastTime = new HashMap<>();
-
-        List<String> hint(AofCommand c, String file) {
-            String name = null;
-            for (String h : HINTED) {
-                if (c.is(h)) {
-                    name = h.toUpperCase(Locale.ROOT);
-                }
-            }
-            if (name == null) {
-                return null;
-            }
-            Long previous = lastTime.put(name, c.time());
-            if (previous == null) {
-                return List.of("--before", name);
-            }
-            if (c.time() >= 0 && previous < c.time()) {
-                return List.of("--before", name, "--after", AofTime.iso(c.time()));
-            }
-            return List.of("--offset", file + ":" + c.offset());
-        }
     }
 }

@@ -1,5 +1,8 @@
 package io.redback.aof;
 
+import io.redback.log.LogCursor;
+import io.redback.log.SegmentReader;
+import io.redback.log.Tx;
 import io.redback.rdb.RdbException;
 import io.redback.rdb.RdbReader;
 import io.redback.rdb.RdbSummary;
@@ -16,7 +19,8 @@ import java.util.Objects;
 /**
  * Streams one AOF file (a whole old-style AOF, or one base or incr file of a multi-part AOF)
  * the way Redis's loader reads it, delivering each command as a reusable {@link AofCommand}
- * (with its offset, length, index, database, last {@code #TS} time and transaction role) and
+ * (with its offset, length, index, and from the {@link LogCursor} its database, last {@code #TS}
+ * time and transaction role) and
  * each {@code #} line as an {@link AofAnnotation}. A file that starts with {@code REDIS} (or
  * {@code VALKEY}) is an RDB preamble or RDB base: it is read and verified with {@link RdbReader}
  * (nothing of it is delivered; see {@link #preamble()}), and the commands that follow it are
@@ -38,7 +42,7 @@ import java.util.Objects;
  */
 public final class AofReader implements AutoCloseable {
     /** Redis reads annotation lines with {@code fgets} into 1024 bytes: at most 1023 with the LF. */
-    public static final int ANNOTATION_MAX_BYTES = 1023;
+    public static final int ANNOTATION_MAX_BYTES = SegmentReader.ANNOTATION_MAX_BYTES;
 
     /** What {@link #next()} found. */
     public enum Event {
@@ -91,10 +95,7 @@ public final class AofReader implements AutoCloseable {
     private boolean ended;
     private AofException failed;
 
-    private int db;
-    private long time;
-    private long multiOffset = -1;
-    private long queued;
+    private final LogCursor cursor;
     private long safeEnd;
     private long commands;
     private long annotations;
@@ -112,7 +113,7 @@ public final class AofReader implements AutoCloseable {
         this.in = new PushbackInputStream(Objects.requireNonNull(in), MAGIC_BYTES);
         this.options = options;
         this.ownsStream = ownsStream;
-        this.time = options.initialTime();
+        this.cursor = new LogCursor(0, options.initialTime(), -1);
     }
 
     /** Opens a file; {@link #close()} closes it. Its file name is used in messages. */
@@ -159,10 +160,11 @@ public final class AofReader implements AutoCloseable {
             return event = Event.ANNOTATION;
         }
         if (b < 0) {
+            long multiOffset = cursor.openTransaction();
             if (multiOffset >= 0) {
                 throw problem(AofException.Kind.TRUNCATED, resp.position(), multiOffset, "EXEC closing the MULTI at byte "
                         + multiOffset, "the end of the file", "the file ends inside the transaction opened by MULTI at byte "
-                        + multiOffset + " (" + queued + " queued command(s), no EXEC); Redis rolls it back");
+                        + multiOffset + " (" + cursor.queued() + " queued command(s), no EXEC); Redis rolls it back");
             }
             ended = true;
             return event = Event.END;
@@ -225,17 +227,17 @@ public final class AofReader implements AutoCloseable {
 
     /** The database currently selected. */
     public int db() {
-        return db;
+        return cursor.db();
     }
 
     /** Unix seconds of the last {@code #TS} so far, or -1. */
     public long time() {
-        return time;
+        return cursor.time();
     }
 
     /** Offset of the MULTI of the transaction open now, or -1. */
     public long openTransaction() {
-        return multiOffset;
+        return cursor.openTransaction();
     }
 
     /** Complete commands read so far. */
@@ -282,7 +284,7 @@ public final class AofReader implements AutoCloseable {
                 AofException.Kind kind = e.kind() == RdbException.Kind.TOO_NEW || e.kind() == RdbException.Kind.UNSUPPORTED
                         || e.kind() == RdbException.Kind.TOO_LARGE
                         ? AofException.Kind.UNSUPPORTED : AofException.Kind.DAMAGED;
-                throw new AofException(kind, options.name(), e.offset(), -1, -1, 0, time, null, null,
+                throw new AofException(kind, options.name(), e.offset(), -1, -1, 0, cursor.time(), null, null,
                         "RDB preamble: " + e.detail(), e);
             }
             commandsIn = r.rest();
@@ -302,7 +304,7 @@ public final class AofReader implements AutoCloseable {
         annotation = AofAnnotation.of(line.offset(), line.length(), line.text(), line.terminated());
         annotations++;
         if (annotation.isTimestamp()) {
-            time = annotation.timestamp();
+            cursor.timestamp(annotation.timestamp());
         }
     }
 
@@ -312,48 +314,30 @@ public final class AofReader implements AutoCloseable {
         } catch (RespException e) {
             throw fromResp(e);
         }
-        if (cmd.resp.argEqualsIgnoreCase(0, "MULTI")) {
-            if (multiOffset >= 0) {
-                throw badCommand("EXEC for the MULTI at byte " + multiOffset, "another MULTI",
-                        "MULTI inside the transaction opened at byte " + multiOffset + "; transactions do not nest");
-            }
-            multiOffset = cmd.resp.offset();
-            queued = 0;
-            cmd.tx = AofCommand.Tx.MULTI;
-        } else if (cmd.resp.argEqualsIgnoreCase(0, "EXEC")) {
-            if (multiOffset < 0) {
-                throw badCommand("MULTI before EXEC", "EXEC", "EXEC without a MULTI before it");
-            }
-            multiOffset = -1;
-            transactions++;
-            cmd.tx = AofCommand.Tx.EXEC;
-        } else {
-            if (multiOffset >= 0) {
-                queued++;
-                cmd.tx = AofCommand.Tx.QUEUED;
-            } else {
-                cmd.tx = AofCommand.Tx.NONE;
-            }
-            if (cmd.resp.argCount() >= 2 && cmd.resp.argEqualsIgnoreCase(0, "SELECT")) {
-                // Redis answers an invalid SELECT with an error the loader discards: the db stays.
-                long n = cmd.resp.argLong(1, -1);
-                if (n >= 0 && n <= Integer.MAX_VALUE) {
-                    db = (int) n;
-                }
-            }
+        long open = cursor.openTransaction();
+        Tx tx = cursor.command(cmd.resp, cmd.resp.offset());
+        if (cursor.unpaired()) {
+            // Redis refuses both: transactions do not nest, and an EXEC needs its MULTI.
+            throw tx == Tx.MULTI ? badCommand("EXEC for the MULTI at byte " + open, "another MULTI",
+                    "MULTI inside the transaction opened at byte " + open + "; transactions do not nest")
+                    : badCommand("MULTI before EXEC", "EXEC", "EXEC without a MULTI before it");
         }
+        if (tx == Tx.EXEC) {
+            transactions++;
+        }
+        cmd.tx = tx;
         cmd.index = commands++;
-        cmd.db = db;
-        cmd.time = time;
-        if (multiOffset < 0) {
+        cmd.db = cursor.db();
+        cmd.time = cursor.time();
+        if (cursor.openTransaction() < 0) {
             safeEnd = cmd.resp.end();
         }
     }
 
     private AofException badCommand(String expected, String found, String detail) {
         long at = cmd.resp.offset();
-        return new AofException(AofException.Kind.DAMAGED, options.name(), at, at, commands, db, time, expected, found,
-                detail, null);
+        return new AofException(AofException.Kind.DAMAGED, options.name(), at, at, commands, cursor.db(), cursor.time(),
+                expected, found, detail, null);
     }
 
     private AofException fromResp(RespException e) {
@@ -367,7 +351,7 @@ public final class AofReader implements AutoCloseable {
 
     private AofException problem(AofException.Kind kind, long offset, long commandOffset, String expected, String found,
                                  String detail) {
-        return new AofException(kind, options.name(), offset, commandOffset, commands, db, time, expected, found, detail,
-                null);
+        return new AofException(kind, options.name(), offset, commandOffset, commands, cursor.db(), cursor.time(),
+                expected, found, detail, null);
     }
 }

@@ -1,5 +1,6 @@
 package io.redback.aof;
 
+import io.redback.log.Tx;
 import io.redback.rdb.RdbSummary;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -187,9 +188,9 @@ final class CutScan {
             if (ev == AofReader.Event.COMMAND) {
                 AofCommand c = r.command();
                 recent.add(c);
-                if (c.tx() == AofCommand.Tx.MULTI) {
+                if (c.tx() == Tx.MULTI) {
                     multiAt = c.offset();
-                } else if (c.tx() == AofCommand.Tx.EXEC) {
+                } else if (c.tx() == Tx.EXEC) {
                     multiAt = -1;
                 }
             }
@@ -341,7 +342,7 @@ final class CutScan {
 
         void add(AofCommand c) {
             commands++;
-            if (c.tx() == AofCommand.Tx.EXEC) {
+            if (c.tx() == Tx.EXEC) {
                 transactions++;
             }
             if (c.time() < 0) {

@@ -1,5 +1,6 @@
 package io.redback.aof;
 
+import io.redback.log.Tx;
 import io.redback.resp.RespCommand;
 import java.util.List;
 
@@ -18,7 +19,7 @@ public record LogEntry(
         long index,
         int db,
         long time,
-        AofCommand.Tx tx,
+        Tx tx,
         String command,
         int argc,
         List<String> args,
@@ -30,7 +31,7 @@ public record LogEntry(
      * The entry for command {@code r} (which starts at {@code offset} of {@code file}): its
      * name, first arguments and first key escaped and shortened the way every log shows them.
      */
-    public static LogEntry of(String file, long offset, long index, int db, long time, AofCommand.Tx tx,
+    public static LogEntry of(String file, long offset, long index, int db, long time, Tx tx,
                               RespCommand r, List<String> cutHint) {
         int k = KeyArgs.first(r);
         return new LogEntry(file, offset, r.length(), index, db, time, tx, CommandText.arg(r, 0, 64), r.argCount(),
@@ -41,7 +42,7 @@ public record LogEntry(
 
     /** Whether it runs inside a MULTI/EXEC block (MULTI and EXEC included). */
     public boolean inTransaction() {
-        return tx != AofCommand.Tx.NONE;
+        return tx != Tx.NONE;
     }
 
     /** {@code appendonly.aof.1.incr.aof:48213}: what {@code aof cut --offset} takes. */

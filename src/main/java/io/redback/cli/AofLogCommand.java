@@ -1,5 +1,7 @@
 package io.redback.cli;
 
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.redback.aof.AofException;
 import io.redback.aof.AofLog;
 import io.redback.aof.AofManifestException;
@@ -9,10 +11,8 @@ import io.redback.aof.LogFilter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine;
@@ -133,14 +133,14 @@ public final class AofLogCommand implements Callable<Integer> {
                 ? hint.get(1).toLowerCase(Locale.ROOT) : "cut") + "/appendonlydir";
     }
 
+    /** One JSON line of {@code aof log --json}: where the command is, the common fields, the cut command. */
+    @JsonPropertyOrder({"file", "offset", "length", "index", "fields", "cut"})
+    record JsonLine(String file, long offset, long length, long index, @JsonUnwrapped LogLines.CommandJson fields,
+                    String cut) {
+    }
+
     private String jsonLine(LogEntry e) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("file", e.file());
-        m.put("offset", e.offset());
-        m.put("length", e.length());
-        m.put("index", e.index());
-        LogLines.putCommand(m, e);
-        m.put("cut", e.cutHint() == null ? null : cutCommand(e.cutHint()));
-        return LogLines.json(m);
+        return LogLines.json(new JsonLine(e.file(), e.offset(), e.length(), e.index(), LogLines.CommandJson.of(e),
+                e.cutHint() == null ? null : cutCommand(e.cutHint())));
     }
 }

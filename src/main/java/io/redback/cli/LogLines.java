@@ -1,10 +1,10 @@
 package io.redback.cli;
 
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.redback.aof.AofTime;
 import io.redback.aof.LogEntry;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * How the log commands ({@code aof log}, {@code log}) print a command, so that both look the
@@ -38,22 +38,22 @@ final class LogLines {
         };
     }
 
-    /** The fields every JSON line has, after the caller's position fields: db, time, tx, command, args, key. */
-    static void putCommand(Map<String, Object> m, LogEntry e) {
-        m.put("db", e.db());
-        m.put("time", e.time() < 0 ? null : AofTime.iso(e.time()));
-        m.put("unixTime", e.time() < 0 ? null : e.time());
-        m.put("tx", e.tx().name().toLowerCase(Locale.ROOT));
-        m.put("inMulti", e.inTransaction());
-        m.put("command", e.command());
-        m.put("argc", e.argc());
-        m.put("args", e.args());
-        m.put("key", e.key());
+    /**
+     * The fields every JSON line has, after the caller's position fields: db, time, tx, command,
+     * args, key (a line's record holds it with {@code @JsonUnwrapped}).
+     */
+    @JsonPropertyOrder({"db", "time", "unixTime", "tx", "inMulti", "command", "argc", "args", "key"})
+    record CommandJson(int db, String time, Long unixTime, String tx, boolean inMulti, String command, int argc,
+                       List<String> args, String key) {
+        static CommandJson of(LogEntry e) {
+            return new CommandJson(e.db(), e.time() < 0 ? null : AofTime.iso(e.time()), e.time() < 0 ? null : e.time(),
+                    e.tx().name().toLowerCase(Locale.ROOT), e.inTransaction(), e.command(), e.argc(), e.args(), e.key());
+        }
     }
 
     /** One JSON line. */
-    static String json(Map<String, Object> m) {
-        return Json.line(m);
+    static String json(Object line) {
+        return Json.line(line);
     }
 
     /**

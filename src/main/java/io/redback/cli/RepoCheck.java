@@ -1,5 +1,7 @@
 package io.redback.cli;
 
+import io.redback.log.Damage;
+import io.redback.log.SegmentCommands;
 import io.redback.rdb.ChecksumStatus;
 import io.redback.rdb.RdbException;
 import io.redback.rdb.RdbReader;
@@ -197,7 +199,7 @@ final class RepoCheck {
         try (VerifiedObject r = VerifiedObject.open(storage, VerifiedObject.Expected.of(s))) {
             try {
                 after = commands(new SegmentCommands(r.raw(), s, carry), s);
-            } catch (SegmentCommands.Damage e) {
+            } catch (Damage e) {
                 logProblem = e.getMessage();
             }
             problem = r.problem();
@@ -215,16 +217,16 @@ final class RepoCheck {
 
     /** Reads every command of a segment, checking its #TS times; the transaction open at its end. */
     private static SegmentCommands.Carry commands(SegmentCommands c, SegmentManifest s)
-            throws SegmentCommands.Damage, IOException {
+            throws Damage, IOException {
         long first = s.firstArrival().getEpochSecond();
         long last = s.lastArrival().getEpochSecond();
         while (c.next()) {
             if (c.time() < 0) {
-                throw new SegmentCommands.Damage(s.object(), s.object() + ": the command ending at offset " + c.end()
+                throw new Damage(s.object(), s.object() + ": the command ending at offset " + c.end()
                         + " has no #TS line before it (a segment starts with one)");
             }
             if (c.time() < first || c.time() > last) {
-                throw new SegmentCommands.Damage(s.object(), s.object() + ": the command ending at offset " + c.end()
+                throw new Damage(s.object(), s.object() + ": the command ending at offset " + c.end()
                         + " is annotated #TS:" + c.time() + ", outside the segment's arrival times "
                         + TimelineText.second(s.firstArrival()) + ".." + TimelineText.second(s.lastArrival()));
             }

@@ -1,18 +1,20 @@
 package io.redback.cli;
 
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.redback.aof.AofTime;
 import io.redback.aof.LogEntry;
 import io.redback.aof.LogFilter;
+import io.redback.log.ShippedLog;
+import io.redback.log.StreamCommands;
 import io.redback.repo.Repository;
 import io.redback.repo.Storage;
 import io.redback.repo.Timeline;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -88,7 +90,7 @@ public final class RepoLogCommand implements Callable<Integer> {
         PrintWriter out = Terminal.out(spec);
         PrintWriter err = Terminal.err(spec);
         LogFilter filter = filter();
-        RepoLog.Summary s;
+        ShippedLog.Summary s;
         String source;
         List<Timeline> timelines;
         int timelinesOfSource;
@@ -107,8 +109,9 @@ public final class RepoLogCommand implements Callable<Integer> {
             if (!output.json) {
                 out.println(HEADER);
             }
-            s = new RepoLog(storage, filter, all || RepoLog.namesReplication(filters.grep))
-                    .scan(timelines, printer::print);
+            ShippedLog.Query query = new ShippedLog.Query(filter.since(), filter.until(), filter.limit(),
+                    filter.matcher()::matches, all || StreamCommands.named(filters.grep));
+            s = new ShippedLog(storage, query).scan(timelines, printer::print);
         } catch (IOException | RuntimeException e) {
             out.flush();
             err.println("redback log: " + BackupCli.message(e));
@@ -122,8 +125,8 @@ public final class RepoLogCommand implements Callable<Integer> {
                     note(s)));
         }
         out.flush();
-        for (String p : s.problems()) {
-            err.println("redback log: " + p);
+        for (ShippedLog.Problem p : s.problems()) {
+            err.println("redback log: " + problem(p));
         }
         if (!s.problems().isEmpty()) {
             err.println("  `redback check --repo " + ShellQuote.quote(repo.repo) + " --name " + source
@@ -133,7 +136,16 @@ public final class RepoLogCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    private static String note(RepoLog.Summary s) {
+    private static String problem(ShippedLog.Problem p) {
+        if (p instanceof ShippedLog.Problem.Gap g) {
+            return "timeline " + g.timeline().id() + ": " + TimelineText.gap(g.timeline(), g.gap())
+                    + (g.gap().bytes() == 0 ? "; the commands there are listed as each segment holds them"
+                    : "; no segment holds those commands, so they cannot be listed");
+        }
+        return ((ShippedLog.Problem.Damaged) p).message();
+    }
+
+    private static String note(ShippedLog.Summary s) {
         List<String> notes = new ArrayList<>();
         if (s.segmentsOutside() > 0) {
             notes.add(String.format(Locale.ROOT, "%,d segment(s) outside --from/--to not read", s.segmentsOutside()));
@@ -157,6 +169,12 @@ public final class RepoLogCommand implements Callable<Integer> {
         }
     }
 
+    /** One JSON line of {@code log --json}: the source, where the command is, the common fields, the hints. */
+    @JsonPropertyOrder({"source", "timeline", "offset", "startOffset", "length", "segment", "fields", "restore", "undo"})
+    record JsonLine(String source, String timeline, long offset, long startOffset, long length, String segment,
+                    @JsonUnwrapped LogLines.CommandJson fields, String restore, String undo) {
+    }
+
     /** Prints entries as they come: a line (or a JSON line) each, a heading per timeline when there are several. */
     private final class Printer {
         private final PrintWriter out;
@@ -176,7 +194,12 @@ public final class RepoLogCommand implements Callable<Integer> {
             this.nameTimeline = nameTimeline;
         }
 
-        void print(Timeline t, LogEntry e) {
+        void print(Timeline t, ShippedLog.Entry listed) {
+            print(t, LogEntry.of(listed.segment(), listed.start(), listed.index(), listed.db(), listed.time(), listed.tx(),
+                    listed.command(), listed.cutHint()));
+        }
+
+        private void print(Timeline t, LogEntry e) {
             String restore = e.cutHint() == null ? null : restoreCommand(t, e.cutHint());
             long end = e.offset() + e.length();
             if (output.json) {
@@ -199,18 +222,9 @@ public final class RepoLogCommand implements Callable<Integer> {
             }
         }
 
-        private Map<String, Object> jsonLine(Timeline t, LogEntry e, long end, String restore) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("source", source);
-            m.put("timeline", t.id().toString());
-            m.put("offset", end);
-            m.put("startOffset", e.offset());
-            m.put("length", e.length());
-            m.put("segment", e.file());
-            LogLines.putCommand(m, e);
-            m.put("restore", restore);
-            m.put("undo", e.cutHint() == null ? null : undoCommand(t, e.cutHint()));
-            return m;
+        private JsonLine jsonLine(Timeline t, LogEntry e, long end, String restore) {
+            return new JsonLine(source, t.id().toString(), end, e.offset(), e.length(), e.file(), LogLines.CommandJson.of(e),
+                    restore, e.cutHint() == null ? null : undoCommand(t, e.cutHint()));
         }
 
         /**

@@ -1,6 +1,5 @@
 package io.redback.cli;
 
-import io.redback.repo.SegmentManifest;
 import io.redback.repo.Timeline;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,23 +17,12 @@ final class TimelineText {
 
     /** When the last byte before the gap arrived: the end of the segment before it, else the timeline's start. */
     static Instant before(Timeline t, Timeline.Gap g) {
-        Instant at = t.start().time();
-        for (SegmentManifest s : t.segments()) {
-            if (s.endOffset() <= g.afterOffset() && s.lastArrival().isAfter(at)) {
-                at = s.lastArrival();
-            }
-        }
-        return at;
+        return t.arrivalBefore(g);
     }
 
     /** When the first byte after the gap arrived (the segment that starts there), or null. */
     static Instant after(Timeline t, Timeline.Gap g) {
-        for (SegmentManifest s : t.segments()) {
-            if (s.startOffset() >= g.upToOffset()) {
-                return s.firstArrival();
-            }
-        }
-        return null;
+        return t.arrivalAfter(g);
     }
 
     /**

@@ -4,6 +4,11 @@ import io.redback.aof.AofTime;
 import io.redback.aof.CommandText;
 import io.redback.aof.CutPoint;
 import io.redback.aof.CutReport.Adjustment;
+import io.redback.log.Damage;
+import io.redback.log.LogCursor;
+import io.redback.log.SegmentReader;
+import io.redback.log.StreamCommands;
+import io.redback.log.Tx;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.SnapshotManifest;
 import io.redback.repo.Storage;
@@ -24,7 +29,9 @@ import java.util.Set;
  * a point inside a transaction goes back to before its MULTI, an offset inside a command to the
  * command's start. It counts the commands to replay (PING and REPLCONF apart) and notes the
  * database and {@code #TS} second at every later snapshot it passes, so that the plan can start
- * from the newest snapshot at or before the cut.
+ * from the newest snapshot at or before the cut. The database, {@code #TS} second and open
+ * transaction come from a {@link LogCursor}, a fresh one (database and time carried) from the
+ * snapshot's offset on: a transaction open there means the log and the snapshot do not fit.
  */
 final class LogScan {
     /** Counts and state at a command boundary outside transactions. */
@@ -48,9 +55,7 @@ final class LogScan {
     final List<String> notes = new ArrayList<>();
 
     // the state as the pass goes
-    private int db;
-    private long time = -1;
-    private long multiAt = -1;
+    private LogCursor cursor = new LogCursor();
     private boolean passedFrom;
     private long lastSafe = -1;
     private long commands;
@@ -76,11 +81,11 @@ final class LogScan {
         boolean first = true;
         for (SegmentManifest s : segments) {
             if (first) {
-                db = Math.max(0, s.selectedDb());
-            } else if (s.selectedDb() >= 0 && s.selectedDb() != db) {
+                cursor = new LogCursor(Math.max(0, s.selectedDb()), -1, -1);
+            } else if (s.selectedDb() >= 0 && s.selectedDb() != cursor.db()) {
                 throw new RestoreException(RestoreException.Kind.DAMAGED, "segment " + s.object() + " says db "
                         + s.selectedDb() + " is selected at offset " + s.startOffset() + ", but the log before it selects db "
-                        + db + ": the segments do not continue each other");
+                        + cursor.db() + ": the segments do not continue each other");
             }
             first = false;
             if (s.startOffset() >= from && cutsAtStart(s)) {
@@ -124,26 +129,29 @@ final class LogScan {
 
     private void read(SegmentManifest s) throws IOException, RestoreException {
         try (VerifiedObject object = DataObjects.open(storage, VerifiedObject.Expected.of(s))) {
-            LogReader r = new LogReader(object.raw(), s);
+            SegmentReader r = new SegmentReader(object.raw(), s);
             try {
-                LogReader.Event ev;
-                while ((ev = r.next()) != LogReader.Event.END) {
+                SegmentReader.Event ev;
+                while ((ev = r.next()) != SegmentReader.Event.END) {
                     if (!found) {
                         item(ev, r);
                     }
                 }
-            } catch (RestoreException e) {
+            } catch (Damage e) {
                 DataObjects.verify(object); // a damaged object is the better explanation
+                throw DataObjects.damaged(e);
+            } catch (RestoreException e) {
+                DataObjects.verify(object);
                 throw e;
             }
             DataObjects.verify(object);
         }
     }
 
-    private void item(LogReader.Event ev, LogReader r) throws RestoreException {
+    private void item(SegmentReader.Event ev, SegmentReader r) throws RestoreException {
         long b = r.start();
         if (!passedFrom) {
-            if (ev == LogReader.Event.COMMAND && b < from && r.end() > from) {
+            if (ev == SegmentReader.Event.COMMAND && b < from && r.end() > from) {
                 throw new RestoreException(RestoreException.Kind.DAMAGED, "the snapshot's offset " + from
                         + " falls inside the command at offsets " + b + ".." + r.end() + " of segment "
                         + r.segment().object() + ": the snapshot and the log do not fit together");
@@ -156,12 +164,12 @@ final class LogScan {
             Decision d = decision(ev, r, b);
             if (d != null) {
                 if (point instanceof CutPoint.Before) {
-                    matched = new Plan.Matched(CommandText.line(r.command(), 100), b, db, time);
+                    matched = new Plan.Matched(CommandText.line(r.command(), 100), b, cursor.db(), cursor.time());
                 }
                 decide(d, b);
                 return;
             }
-            if (multiAt < 0) {
+            if (cursor.openTransaction() < 0) {
                 lastSafe = b;
                 safe = current();
                 if (snapshotOffsets.contains(b)) {
@@ -170,7 +178,7 @@ final class LogScan {
             }
         }
         switch (ev) {
-            case TIMESTAMP -> time = r.timestamp();
+            case TIMESTAMP -> cursor.timestamp(r.timestamp());
             case COMMAND -> command(r);
             default -> {
             }
@@ -178,65 +186,55 @@ final class LogScan {
     }
 
     private Checkpoint current() {
-        return new Checkpoint(commands, dropped, db, time);
+        return new Checkpoint(commands, dropped, cursor.db(), cursor.time());
     }
 
     private void passFrom() {
         passedFrom = true;
         lastSafe = from;
-        multiAt = -1;
+        cursor = new LogCursor(cursor.db(), cursor.time(), -1);
         safe = current();
         checkpoints.put(from, safe);
     }
 
-    private void command(LogReader r) throws RestoreException {
+    private void command(SegmentReader r) throws RestoreException {
         RespCommand c = r.command();
-        if (c.argCount() >= 2 && c.argEqualsIgnoreCase(0, "SELECT")) {
-            long n = c.argLong(1, -1);
-            if (n >= 0 && n <= Integer.MAX_VALUE) {
-                db = (int) n;
-            }
-        }
+        long open = cursor.openTransaction();
+        Tx tx = cursor.command(c, r.start());
         if (!passedFrom) {
-            return;
+            return; // only the database matters before the snapshot's offset
         }
         lastCommandStart = r.start();
-        if (Commands.isStreamOnly(c)) {
+        if (StreamCommands.isStreamOnly(c)) {
             dropped++;
         } else {
             commands++;
         }
-        if (c.argEqualsIgnoreCase(0, "MULTI")) {
-            if (multiAt >= 0) {
-                throw txDamage(r, "MULTI inside the transaction opened at offset " + multiAt);
-            }
-            multiAt = r.start();
-        } else if (c.argEqualsIgnoreCase(0, "EXEC")) {
-            if (multiAt < 0) {
-                throw txDamage(r, "EXEC without a MULTI after the snapshot's offset " + from);
-            }
-            multiAt = -1;
+        if (cursor.unpaired()) {
+            throw txDamage(r, tx == Tx.MULTI ? "MULTI inside the transaction opened at offset " + open
+                    : "EXEC without a MULTI after the snapshot's offset " + from);
         }
     }
 
-    private RestoreException txDamage(LogReader r, String what) {
+    private RestoreException txDamage(SegmentReader r, String what) {
         return new RestoreException(RestoreException.Kind.DAMAGED, "segment " + r.segment().object() + ": " + what
                 + " at offset " + r.start() + "; the log is damaged (or a snapshot's offset lies inside a transaction)");
     }
 
     /** Whether the cut goes at boundary b, the offset before the item just read. */
-    private Decision decision(LogReader.Event ev, LogReader r, long b) {
+    private Decision decision(SegmentReader.Event ev, SegmentReader r, long b) {
         if (point instanceof CutPoint.At at) {
-            if (ev == LogReader.Event.TIMESTAMP && r.timestamp() > at.time()) {
+            if (ev == SegmentReader.Event.TIMESTAMP && r.timestamp() > at.time()) {
                 stopTime = r.timestamp();
                 return Decision.HERE;
             }
             return null;
         }
         if (point instanceof CutPoint.Before before) {
-            if (ev != LogReader.Event.COMMAND || !before.pattern().matches(r.command())) {
+            if (ev != SegmentReader.Event.COMMAND || !before.pattern().matches(r.command())) {
                 return null;
             }
+            long time = cursor.time();
             return before.after() < 0 || (time >= 0 && time >= before.after()) ? Decision.HERE : null;
         }
         long n = ((CutPoint.Offset) point).offset();
@@ -246,7 +244,7 @@ final class LogScan {
     /** Places the cut for a decision at boundary b. */
     private void decide(Decision d, long b) {
         found = true;
-        boolean open = multiAt >= 0;
+        boolean open = cursor.openTransaction() >= 0;
         if (d == Decision.HERE && !open) {
             cut = b;
             adjustment = Adjustment.NONE;

@@ -3,6 +3,10 @@ package io.redback.pitr;
 import io.redback.aof.AofManifest;
 import io.redback.aof.AofManifestException;
 import io.redback.files.NewFile;
+import io.redback.log.Damage;
+import io.redback.log.LogCursor;
+import io.redback.log.SegmentReader;
+import io.redback.log.StreamCommands;
 import io.redback.rdb.RdbCheckReport;
 import io.redback.redis.LocalRedisServer;
 import io.redback.redis.RedisConnection;
@@ -152,18 +156,19 @@ public final class RestoreWriter {
                 write(out, ("#TS:" + lastTs + "\r\n").getBytes(StandardCharsets.US_ASCII));
             }
             write(out, RespWriter.encode("SELECT", Integer.toString(plan.startDb())));
-            int db = plan.startDb();
+            // Follows only the commands kept: from the plan's start, where its database is selected.
+            LogCursor cursor = new LogCursor(plan.startDb(), lastTs, -1);
             Path file = scratch.resolve("segment.aof");
             for (SegmentManifest s : plan.segments()) {
                 fetch(s, file);
                 try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
                      InputStream stream = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-                    LogReader r = new LogReader(stream, s);
+                    SegmentReader r = new SegmentReader(stream, s);
                     Ranges kept = new Ranges(in, out);
-                    LogReader.Event ev;
-                    while ((ev = r.next()) != LogReader.Event.END) {
+                    SegmentReader.Event ev;
+                    while ((ev = r.next()) != SegmentReader.Event.END) {
                         long b = r.start();
-                        if (ev == LogReader.Event.COMMAND) {
+                        if (ev == SegmentReader.Event.COMMAND) {
                             if (b < from || b >= cut) {
                                 if (b < from && r.end() > from || b < cut && r.end() > cut) {
                                     throw new IllegalStateException("offset " + (b < from ? from : cut) + " is inside the "
@@ -172,23 +177,22 @@ public final class RestoreWriter {
                                 continue;
                             }
                             RespCommand c = r.command();
-                            if (Commands.isStreamOnly(c)) {
+                            if (StreamCommands.isStreamOnly(c)) {
                                 dropped++;
                                 continue;
                             }
-                            if (c.argCount() >= 2 && c.argEqualsIgnoreCase(0, "SELECT")) {
-                                long n = c.argLong(1, -1);
-                                db = n >= 0 && n <= Integer.MAX_VALUE ? (int) n : db;
-                            }
-                            expiry.observe(c, db);
+                            cursor.command(c, b);
+                            expiry.observe(c, cursor.db());
                             kept.add(r.fileStart(), r.fileEnd());
                             commands++;
-                        } else if (ev == LogReader.Event.TIMESTAMP && b >= from && b < cut && r.timestamp() != lastTs) {
+                        } else if (ev == SegmentReader.Event.TIMESTAMP && b >= from && b < cut && r.timestamp() != lastTs) {
                             kept.add(r.fileStart(), r.fileEnd());
                             lastTs = r.timestamp();
                         }
                     }
                     kept.flush();
+                } catch (Damage e) {
+                    throw DataObjects.damaged(e);
                 }
                 Files.delete(file);
             }

@@ -132,6 +132,27 @@ public record Timeline(TimelineManifest manifest, PrunedHead pruned, List<Segmen
         return segments.isEmpty() ? start().time() : segments.get(segments.size() - 1).lastArrival();
     }
 
+    /** When the last byte before gap g arrived: the end of the segment before it, else the timeline's start. */
+    public Instant arrivalBefore(Gap g) {
+        Instant at = start().time();
+        for (SegmentManifest s : segments) {
+            if (s.endOffset() <= g.afterOffset() && s.lastArrival().isAfter(at)) {
+                at = s.lastArrival();
+            }
+        }
+        return at;
+    }
+
+    /** When the first byte after gap g arrived (the segment that starts there), or null. */
+    public Instant arrivalAfter(Gap g) {
+        for (SegmentManifest s : segments) {
+            if (s.startOffset() >= g.upToOffset()) {
+                return s.firstArrival();
+            }
+        }
+        return null;
+    }
+
     /** The last committed offset, gaps or not. */
     public long endOffset() {
         return segments.isEmpty() ? start().offset() : segments.get(segments.size() - 1).endOffset();

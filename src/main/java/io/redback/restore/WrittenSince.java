@@ -1,7 +1,8 @@
 package io.redback.restore;
 
 import io.redback.aof.KeyArgs;
-import io.redback.pitr.LogReader;
+import io.redback.log.Damage;
+import io.redback.log.SegmentReader;
 import io.redback.pitr.Plan;
 import io.redback.pitr.RestoreException;
 import io.redback.repo.SegmentManifest;
@@ -56,10 +57,10 @@ final class WrittenSince implements LiveRestore.LeaveAlone {
                 continue;
             }
             try (VerifiedObject object = VerifiedObject.open(storage, VerifiedObject.Expected.of(s))) {
-                LogReader r = new LogReader(object.raw(), s);
-                LogReader.Event ev;
-                while ((ev = r.next()) != LogReader.Event.END) {
-                    if (ev != LogReader.Event.COMMAND || r.start() <= accident.offset()) {
+                SegmentReader r = new SegmentReader(object.raw(), s);
+                SegmentReader.Event ev;
+                while ((ev = r.next()) != SegmentReader.Event.END) {
+                    if (ev != SegmentReader.Event.COMMAND || r.start() <= accident.offset()) {
                         continue; // before the accident, or the accident itself
                     }
                     db = w.command(r.command(), db);
@@ -68,6 +69,8 @@ final class WrittenSince implements LiveRestore.LeaveAlone {
                 if (problem != null) {
                     throw new RestoreException(RestoreException.Kind.DAMAGED, problem);
                 }
+            } catch (Damage e) {
+                throw new RestoreException(RestoreException.Kind.DAMAGED, e.getMessage());
             }
         }
         return w;

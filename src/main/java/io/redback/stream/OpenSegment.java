@@ -1,5 +1,6 @@
 package io.redback.stream;
 
+import io.redback.log.LogCursor;
 import io.redback.repo.SegmentManifest.IndexEntry;
 import io.redback.repo.SnapshotId;
 import java.io.ByteArrayOutputStream;
@@ -12,7 +13,8 @@ import java.util.List;
 /**
  * The segment being filled: whole commands as they arrive, with a {@code #TS:<seconds>} line
  * before the first command of every new arrival second, and an index entry at most every
- * {@link #INDEX_EVERY_MS} ms. It also follows SELECT, so the next segment knows its database.
+ * {@link #INDEX_EVERY_MS} ms. It also follows SELECT with a {@link LogCursor}, so the next segment
+ * knows its database.
  */
 final class OpenSegment {
     static final long INDEX_EVERY_MS = 100;
@@ -24,7 +26,7 @@ final class OpenSegment {
     private final Bytes bytes = new Bytes();
     private final List<IndexEntry> index = new ArrayList<>();
     private long endOffset;
-    private int selectedDb;
+    private final LogCursor cursor;
     private long commands;
     private long firstArrival = -1;
     private long lastArrival;
@@ -38,7 +40,7 @@ final class OpenSegment {
         this.endOffset = startOffset;
         this.replicationId = replicationId;
         this.selectedDbAtStart = selectedDb;
-        this.selectedDb = selectedDb;
+        this.cursor = new LogCursor(selectedDb, -1, -1);
     }
 
     void append(CommandScanner.Command c, long arrivalMillis) {
@@ -52,10 +54,7 @@ final class OpenSegment {
         }
         bytes.write(c.buffer(), c.bufferStart, c.length);
         if (c.nameIs("SELECT")) {
-            int db = c.firstArgAsInt();
-            if (db >= 0) {
-                selectedDb = db;
-            }
+            cursor.select(c.firstArgAsInt()); // the scanner's own view of the command: only SELECT matters here
         }
         endOffset = c.endOffset;
         commands++;
@@ -111,7 +110,7 @@ final class OpenSegment {
     }
 
     int selectedDb() {
-        return selectedDb;
+        return cursor.db();
     }
 
     String replicationId() {

@@ -1,12 +1,12 @@
 package io.redback.stream;
 
-import io.redback.pitr.LogReader;
-import io.redback.pitr.RestoreException;
+import io.redback.log.Damage;
+import io.redback.log.LogCursor;
+import io.redback.log.SegmentReader;
 import io.redback.repo.Repository;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.Timeline;
 import io.redback.repo.VerifiedObject;
-import io.redback.resp.RespCommand;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
@@ -37,24 +37,23 @@ final class RepositoryResume {
     }
 
     private static int selectedDbAtEnd(Repository repository, SegmentManifest segment) throws IOException {
-        int db = segment.selectedDb();
+        // The manifest's db as it is (-1: none known), for a segment that selects none.
+        LogCursor cursor = new LogCursor(segment.selectedDb(), -1, -1);
         try (VerifiedObject object = VerifiedObject.open(repository.storage(), VerifiedObject.Expected.of(segment))) {
-            LogReader reader = new LogReader(object.raw(), segment);
-            for (LogReader.Event e; (e = reader.next()) != LogReader.Event.END; ) {
-                RespCommand c = reader.command();
-                if (e == LogReader.Event.COMMAND && c.argCount() >= 2 && c.argEqualsIgnoreCase(0, "SELECT")) {
-                    long n = c.argLong(1, -1);
-                    db = n >= 0 && n <= Integer.MAX_VALUE ? (int) n : db;
+            SegmentReader reader = new SegmentReader(object.raw(), segment);
+            for (SegmentReader.Event e; (e = reader.next()) != SegmentReader.Event.END; ) {
+                if (e == SegmentReader.Event.COMMAND) {
+                    cursor.command(reader.command(), reader.start());
                 }
             }
             String problem = object.problem();
             if (problem != null) {
                 throw new IOException(problem);
             }
-        } catch (RestoreException e) {
+        } catch (Damage e) {
             throw new IOException(e.getMessage() + "; cannot tell where the stream stood (move the timeline aside "
                     + "to start a new one)", e);
         }
-        return db;
+        return cursor.db();
     }
 }

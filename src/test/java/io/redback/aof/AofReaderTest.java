@@ -3,6 +3,7 @@ package io.redback.aof;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.redback.log.Tx;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class AofReaderTest {
 
     /** Everything the reader delivered, flattened so that tests can compare it. */
-    record Seen(long offset, long end, String text, int db, long time, AofCommand.Tx tx, long index) {
+    record Seen(long offset, long end, String text, int db, long time, Tx tx, long index) {
     }
 
     static List<Seen> readAll(AofReader r) throws IOException, AofException {
@@ -62,9 +63,9 @@ class AofReaderTest {
                 "MULTI", "INCR n", "#TS:1700000001", "SELECT 4", "DEL x", "EXEC", "SELECT banana", "PING");
         assertThat(seen).filteredOn(s -> s.tx() != null).extracting(Seen::db)
                 .containsExactly(0, 0, 3, 3, 3, 4, 4, 4, 4, 4);
-        assertThat(seen).filteredOn(s -> s.tx() != null).extracting(Seen::tx).containsExactly(AofCommand.Tx.NONE,
-                AofCommand.Tx.NONE, AofCommand.Tx.NONE, AofCommand.Tx.MULTI, AofCommand.Tx.QUEUED, AofCommand.Tx.QUEUED,
-                AofCommand.Tx.QUEUED, AofCommand.Tx.EXEC, AofCommand.Tx.NONE, AofCommand.Tx.NONE);
+        assertThat(seen).filteredOn(s -> s.tx() != null).extracting(Seen::tx).containsExactly(Tx.NONE,
+                Tx.NONE, Tx.NONE, Tx.MULTI, Tx.QUEUED, Tx.QUEUED,
+                Tx.QUEUED, Tx.EXEC, Tx.NONE, Tx.NONE);
         assertThat(seen).filteredOn(s -> s.tx() != null).extracting(Seen::time)
                 .containsExactly(1700000000L, 1700000000L, 1700000000L, 1700000000L, 1700000000L, 1700000001L,
                         1700000001L, 1700000001L, 1700000001L, 1700000001L);

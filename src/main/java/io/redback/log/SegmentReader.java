@@ -1,6 +1,5 @@
-package io.redback.pitr;
+package io.redback.log;
 
-import io.redback.aof.AofReader;
 import io.redback.repo.SegmentManifest;
 import io.redback.resp.RespCommand;
 import io.redback.resp.RespException;
@@ -15,11 +14,15 @@ import java.io.InputStream;
  * here (RESP, line ends, and at the end that the bytes and commands add up to the manifest's);
  * what the commands mean (databases, transactions) is for the caller, which may begin reading
  * in the middle of a transaction that started in an earlier segment. Restore, {@code redback
- * log}, {@code check --repo} and a stream resuming from the repository all read segments with it.
+ * log}, {@code check --repo} and a stream resuming from the repository all read segments with it,
+ * most of them through {@link SegmentCommands}, which adds the {@link LogCursor}.
  */
-public final class LogReader {
+public final class SegmentReader {
     /** Argument bytes kept per command: enough for names, keys and options; values are skipped. */
     static final int RETAIN_LIMIT = 64 * 1024;
+
+    /** Redis reads annotation lines with {@code fgets} into 1024 bytes: at most 1023 with the LF. */
+    public static final int ANNOTATION_MAX_BYTES = 1023;
 
     /** What {@link #next()} found: a command, a {@code #TS} line, another {@code #} line, or the end. */
     public enum Event { COMMAND, TIMESTAMP, LINE, END }
@@ -35,13 +38,17 @@ public final class LogReader {
     private long timestamp = -1;
     private long commands;
 
-    public LogReader(InputStream raw, SegmentManifest segment) {
+    public SegmentReader(InputStream raw, SegmentManifest segment) {
         this.segment = segment;
         this.resp = new RespReader(raw, 0, RespReader.DEFAULT_BUFFER_SIZE, RETAIN_LIMIT);
     }
 
-    /** Reads the next item. */
-    public Event next() throws IOException, RestoreException {
+    /**
+     * Reads the next item.
+     *
+     * @throws Damage when the bytes are not a command log, or at the end do not add up to the manifest
+     */
+    public Event next() throws IOException, Damage {
         int b = resp.peek();
         fileStart = resp.position();
         if (b == '*') {
@@ -60,9 +67,9 @@ public final class LogReader {
         if (b == '#') {
             RespReader.Line line;
             try {
-                line = resp.readLine(AofReader.ANNOTATION_MAX_BYTES);
+                line = resp.readLine(ANNOTATION_MAX_BYTES);
             } catch (RespException e) {
-                throw damaged(e.offset(), "a '#' line longer than " + AofReader.ANNOTATION_MAX_BYTES + " bytes");
+                throw damaged(e.offset(), "a '#' line longer than " + ANNOTATION_MAX_BYTES + " bytes");
             }
             if (!line.terminated()) {
                 throw damaged(line.offset(), "a '#' line that the data ends in");
@@ -80,7 +87,7 @@ public final class LogReader {
             start = segment.startOffset() + bytes;
             end = start;
             if (bytes != segment.streamBytes() || commands != segment.commands()) {
-                throw new RestoreException(RestoreException.Kind.DAMAGED, "segment " + segment.object() + " holds "
+                throw new Damage(segment.object(), "segment " + segment.object() + " holds "
                         + commands + " command(s) in " + bytes + " stream bytes, its manifest says " + segment.commands()
                         + " in " + segment.streamBytes() + " (offsets " + segment.startOffset() + ".." + segment.endOffset()
                         + "): the manifest does not describe this object");
@@ -124,8 +131,8 @@ public final class LogReader {
         return segment;
     }
 
-    private RestoreException damaged(long at, String what) {
-        return new RestoreException(RestoreException.Kind.DAMAGED, "segment " + segment.object() + " (offsets "
+    private Damage damaged(long at, String what) {
+        return new Damage(segment.object(), "segment " + segment.object() + " (offsets "
                 + segment.startOffset() + ".." + segment.endOffset() + ") is not a valid command log at byte " + at
                 + " of its data: " + what);
     }
