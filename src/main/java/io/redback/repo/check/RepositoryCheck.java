@@ -37,7 +37,8 @@ import java.util.Set;
  * against the manifests, each RDB read whole (every structure, CRC64), each segment parsed as a
  * command log whose command bytes add up to its offsets and whose {@code #TS} times lie within its
  * arrival times. Problems are collected into the {@link RepositoryCheckReport}, never thrown;
- * nothing is written. {@code redback check --repo} runs it, and so can a scheduled job.
+ * nothing is written. {@code redback check --repo} runs it, and so can a scheduled job: each
+ * {@link #run} reads the repository afresh, so one instance can run again and again.
  */
 public final class RepositoryCheck {
     private final Repository repository;
@@ -60,27 +61,33 @@ public final class RepositoryCheck {
     public RepositoryCheckReport run(String source, boolean readData) throws IOException {
         long started = System.nanoTime();
         Pass pass = new Pass(readData);
+        Repository r = pass.repository;
         List<RepositoryCheckReport.SourceResult> results = new ArrayList<>();
-        for (String s : repository.sources(source)) {
+        for (String s : r.sources(source)) {
             results.add(pass.checkSource(s));
         }
         if (source != null && results.get(0).snapshots() == 0 && results.get(0).timelines().isEmpty()
                 && results.get(0).problems().isEmpty()) {
             throw new RepositoryException("source " + source + " has no snapshots and no timelines in "
-                    + repository.describe() + " (sources there: " + String.join(", ", repository.sources()) + ")");
+                    + r.describe() + " (sources there: " + String.join(", ", r.sources()) + ")");
         }
-        return new RepositoryCheckReport(repository.describe(), readData, results, repository.locks(),
-                clock.instant(), pass.bytesRead, (System.nanoTime() - started) / 1_000_000);
+        return new RepositoryCheckReport(r.describe(), readData, results, r.locks(), clock.instant(), pass.bytesRead,
+                (System.nanoTime() - started) / 1_000_000);
     }
 
     /** One run: what it reads and what it has read so far. */
     private final class Pass {
-        private final Storage storage = repository.storage();
+        // Opened afresh: a Repository remembers the documents its readers skipped, and a run reports
+        // those it meets, so a document repaired since an earlier run must not be reported again.
+        private final Repository repository;
+        private final Storage storage;
         private final boolean readData;
         private long bytesRead;
         private Map<String, Long> objects; // key -> size, from one listing of the source being checked
 
-        Pass(boolean readData) {
+        Pass(boolean readData) throws IOException {
+            this.repository = Repository.open(RepositoryCheck.this.repository.storage());
+            this.storage = repository.storage();
             this.readData = readData;
         }
 

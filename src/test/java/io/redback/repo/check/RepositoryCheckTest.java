@@ -125,6 +125,27 @@ class RepositoryCheckTest {
     }
 
     @Test
+    void aDamagedManifestIsReportedUntilItIsRepairedAndEachRunReadsAfresh() throws IOException {
+        try (TimelineBuilder t = TimelineBuilder.start(temp.resolve("repo"), "cache-1", T0)) {
+            threeSegments(t);
+            String key = t.repository().manifestKey("cache-1", t.base().id());
+            Path manifest = t.objectPath(key);
+            byte[] good = Files.readAllBytes(manifest);
+            Files.writeString(manifest, "{ torn");
+            RepositoryCheck check = new RepositoryCheck(t.repository(), CLOCK);
+
+            RepositoryCheckReport damaged = check.run(null, false);
+            assertThat(damaged.problems()).singleElement().satisfies(p -> {
+                assertThat(p.kind()).isEqualTo(Kind.DAMAGED);
+                assertThat(p.object()).isEqualTo(key);
+            });
+
+            Files.write(manifest, good);
+            assertThat(check.run(null, false).clean()).isTrue();
+        }
+    }
+
+    @Test
     void aNamedSourceWithNothingInTheRepositoryIsAnError() throws IOException {
         try (TimelineBuilder t = TimelineBuilder.start(temp.resolve("repo"), "cache-1", T0)) {
             threeSegments(t);
