@@ -80,7 +80,7 @@ public final class AgentCommand implements Callable<Integer> {
             err.println("redback agent: " + configFile + " " + e.getMessage());
             return Main.USAGE;
         } catch (IOException | RuntimeException e) {
-            err.println("redback agent: " + configFile + ": " + BackupCli.message(e));
+            err.println("redback agent: " + configFile + ": " + Text.message(e));
             return Main.USAGE;
         }
         if (checkConfig) {
@@ -94,7 +94,7 @@ public final class AgentCommand implements Callable<Integer> {
         try {
             agent.start();
         } catch (IOException | RuntimeException e) {
-            err.println("redback agent: cannot start: " + BackupCli.message(e));
+            err.println("redback agent: cannot start: " + Text.message(e));
             agent.stop();
             return Main.USAGE;
         }
@@ -120,7 +120,7 @@ public final class AgentCommand implements Callable<Integer> {
             err.flush();
         } catch (IOException | RuntimeException e) {
             err.println("redback agent: reload refused, keeping the running configuration: " + configFile + ": "
-                    + BackupCli.message(e));
+                    + Text.message(e));
             err.flush();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

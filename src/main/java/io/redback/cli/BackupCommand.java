@@ -1,5 +1,6 @@
 package io.redback.cli;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.redback.backup.Backup;
 import io.redback.backup.BgsaveSnapshot;
 import io.redback.backup.SnapshotResult;
@@ -18,9 +19,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine;
@@ -100,7 +99,7 @@ public final class BackupCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--rdb-file goes with --method bgsave");
             }
         } catch (IOException | RuntimeException e) {
-            err.println("redback backup: " + BackupCli.message(e));
+            err.println("redback backup: " + Text.message(e));
             return Main.USAGE;
         }
         Clock clock = Clock.systemUTC();
@@ -124,11 +123,8 @@ public final class BackupCommand implements Callable<Integer> {
             SnapshotManifest m = stored.manifest();
             SnapshotResult r = stored.result();
             if (output.json) {
-                Map<String, Object> o = new LinkedHashMap<>(BackupCli.manifest(m));
-                o.put("repository", repository.describe());
-                o.put("seconds", r.elapsed().toMillis() / 1000.0);
-                o.put("mbPerSecond", Math.round(r.mbPerSecond() * 10) / 10.0);
-                out.println(Json.write(o));
+                out.println(Json.write(new Stored(ManifestJson.of(m), repository.describe(), r.elapsed().toMillis() / 1000.0,
+                        Math.round(r.mbPerSecond() * 10) / 10.0)));
             } else {
                 printHuman(out, repository, m, r);
             }
@@ -137,14 +133,14 @@ public final class BackupCommand implements Callable<Integer> {
         } catch (RdbException e) {
             if (e.kind() == RdbException.Kind.TOO_LARGE) {
                 err.println("redback backup: the RDB from " + uri.address() + " holds a structure too large to verify "
-                        + "with this heap, nothing was stored: " + BackupCli.message(e) + " " + e.advice());
+                        + "with this heap, nothing was stored: " + Text.message(e) + " " + e.advice());
                 return Main.USAGE;
             }
             err.println("redback backup: the RDB from " + uri.address() + " is damaged, nothing was stored: "
-                    + BackupCli.message(e));
+                    + Text.message(e));
             return Main.PROBLEM;
         } catch (IOException | RuntimeException e) {
-            err.println("redback backup: " + BackupCli.message(e));
+            err.println("redback backup: " + Text.message(e));
             return Main.USAGE;
         }
     }
@@ -162,11 +158,15 @@ public final class BackupCommand implements Callable<Integer> {
         out.println("  method     " + m.method().jsonName() + (m.redisVersion() == null ? "" : ", Redis " + m.redisVersion())
                 + ", RDB version " + m.rdbVersion()
                 + (m.replicationId() == null ? "" : ", replication " + m.replicationId() + ":" + m.replicationOffset()));
-        out.println("  keys       " + BackupCli.count(m.totalKeys()) + " in " + m.keys().size() + " database(s), "
-                + BackupCli.count(m.keysWithExpiry()) + " with an expiry; every key read, " + checksum(r));
-        out.println("  size       " + BackupCli.size(m.rawSize()) + " RDB, " + BackupCli.size(m.storedSize()) + " stored ("
+        out.println("  keys       " + Text.count(m.totalKeys()) + " in " + m.keys().size() + " database(s), "
+                + Text.count(m.keysWithExpiry()) + " with an expiry; every key read, " + checksum(r));
+        out.println("  size       " + Text.size(m.rawSize()) + " RDB, " + Text.size(m.storedSize()) + " stored ("
                 + m.compression() + String.format(Locale.ROOT, ", ratio %.2f)", ratio));
         out.println("  time       " + String.format(Locale.ROOT, "%.1f s, %.1f MB/s", r.elapsed().toMillis() / 1000.0,
                 r.mbPerSecond()));
+    }
+
+    /** The JSON of a snapshot taken: its manifest, where it went, how long it took and how fast. */
+    record Stored(@JsonUnwrapped ManifestJson manifest, String repository, double seconds, double mbPerSecond) {
     }
 }

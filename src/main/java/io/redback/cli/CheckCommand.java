@@ -8,6 +8,8 @@ import io.redback.rdb.RdbException;
 import io.redback.repo.Repository;
 import io.redback.repo.RepositoryUrl;
 import io.redback.repo.Storage;
+import io.redback.repo.check.RepositoryCheck;
+import io.redback.repo.check.RepositoryCheckReport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -156,17 +158,17 @@ public final class CheckCommand implements Callable<Integer> {
             err.println("redback check: --repo checks a repository; FILE, --fix, --force and --type are for files");
             return Main.USAGE;
         }
-        RepoCheckReport report;
+        RepositoryCheckReport report;
         try (Storage storage = RepositoryUrl.parse(repo, Main.env(spec)).open()) {
-            report = new RepoCheck(Repository.open(storage), readData, Clock.systemUTC()).run(name);
+            report = new RepositoryCheck(Repository.open(storage), Clock.systemUTC()).run(name, readData);
         } catch (IOException | RuntimeException e) {
-            err.println("redback check: " + BackupCli.message(e));
+            err.println("redback check: " + Text.message(e));
             return Main.USAGE;
         }
         if (output.json) {
-            out.println(Json.write(report.toJson()));
+            out.println(Json.write(RepoCheckOutput.json(report)));
         } else {
-            report.print(out);
+            RepoCheckOutput.print(report, out);
         }
         out.flush();
         return report.clean() ? Main.OK : Main.PROBLEM;

@@ -91,7 +91,7 @@ public final class CompactCommand implements Callable<Integer> {
             long size = Quantities.size("--target-size", targetSize);
             options = new Compactor.Options(only.checked(), age, size, dryRun);
         } catch (IllegalArgumentException e) {
-            err.println("redback compact: " + BackupCli.message(e));
+            err.println("redback compact: " + Text.message(e));
             return Main.USAGE;
         }
         Compactor.Report report;
@@ -104,7 +104,7 @@ public final class CompactCommand implements Callable<Integer> {
                 report = new Compactor(repository, clock).compact(options);
             }
         } catch (IOException | RuntimeException e) {
-            err.println("redback compact: " + BackupCli.message(e));
+            err.println("redback compact: " + Text.message(e));
             return Main.USAGE;
         }
         if (output.json) {
@@ -159,16 +159,16 @@ public final class CompactCommand implements Callable<Integer> {
         out.println((report.dryRun() ? "dry run, nothing changed: " : "") + "compacting " + where);
         for (Compactor.Merge m : report.merges()) {
             out.println("  " + verb + " " + m.source() + "/" + m.timeline() + " offsets " + m.startOffset() + ".."
-                    + m.endOffset() + ": " + BackupCli.count(m.segments()) + " segments, " + BackupCli.size(m.rawBytes())
-                    + " of log" + (m.storedAfter() < 0 ? "" : ", stored " + BackupCli.size(m.storedBefore()) + " -> "
-                    + BackupCli.size(m.storedAfter())));
+                    + m.endOffset() + ": " + Text.count(m.segments()) + " segments, " + Text.size(m.rawBytes())
+                    + " of log" + (m.storedAfter() < 0 ? "" : ", stored " + Text.size(m.storedBefore()) + " -> "
+                    + Text.size(m.storedAfter())));
         }
         if (!report.leftovers().isEmpty()) {
             out.println("  " + (report.dryRun() ? "would delete " : "deleted ") + report.leftovers().size()
                     + " object(s) an interrupted compact left (a merged segment covers them)");
         }
-        out.println(BackupCli.count(report.segmentsBefore()) + " segment(s) " + (report.dryRun() ? "would become "
-                : "became ") + BackupCli.count(report.segmentsAfter()) + "; " + report.problems().size()
+        out.println(Text.count(report.segmentsBefore()) + " segment(s) " + (report.dryRun() ? "would become "
+                : "became ") + Text.count(report.segmentsAfter()) + "; " + report.problems().size()
                 + " damaged run(s) left unmerged");
     }
 }

@@ -105,7 +105,7 @@ final class DemoStream implements AutoCloseable {
             storage.close();
         }
         if (failure != null) {
-            throw new IllegalStateException("redback stream failed: " + BackupCli.message(failure), failure);
+            throw new IllegalStateException("redback stream failed: " + Text.message(failure), failure);
         }
     }
 
@@ -125,7 +125,7 @@ final class DemoStream implements AutoCloseable {
     private void checkRunning() {
         if (!thread.isAlive()) {
             throw new IllegalStateException("redback stream ended: "
-                    + (failure == null ? "no reason given" : BackupCli.message(failure)));
+                    + (failure == null ? "no reason given" : Text.message(failure)));
         }
     }
 }

@@ -97,7 +97,7 @@ public final class DoctorCommand implements Callable<Integer> {
             };
             options = new Doctor.Options(p, rpo == null ? null : Quantities.duration("--rpo", rpo), Duration.ofSeconds(1));
         } catch (IOException | RuntimeException e) {
-            err.println("redback doctor: " + BackupCli.message(e));
+            err.println("redback doctor: " + Text.message(e));
             return Main.USAGE;
         }
         boolean withRepo = spec.commandLine().getParseResult().hasMatchedOption("--repo")
@@ -113,7 +113,7 @@ public final class DoctorCommand implements Callable<Integer> {
                 report = doctor.examine(c, uri.host(), null);
             }
         } catch (IOException | RuntimeException e) {
-            err.println("redback doctor: " + BackupCli.message(e));
+            err.println("redback doctor: " + Text.message(e));
             return Main.USAGE;
         }
         if (output.json) {

@@ -37,7 +37,7 @@ public final class InitCommand implements Callable<Integer> {
                     + Repository.FORMAT_VERSION + ")");
             return Main.OK;
         } catch (IOException | RuntimeException e) {
-            err.println("redback init: " + BackupCli.message(e));
+            err.println("redback init: " + Text.message(e));
             return Main.USAGE;
         }
     }

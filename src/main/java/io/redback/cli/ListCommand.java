@@ -1,5 +1,6 @@
 package io.redback.cli;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.redback.repo.Catalog;
 import io.redback.repo.Repository;
 import io.redback.repo.SnapshotManifest;
@@ -8,11 +9,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -55,13 +53,7 @@ public final class ListCommand implements Callable<Integer> {
             Catalog.Listing listing = repository.catalog().listing(only.checked());
             List<SnapshotManifest> all = listing.snapshots();
             if (output.json) {
-                List<Map<String, Object>> list = new ArrayList<>();
-                for (SnapshotManifest m : all) {
-                    Map<String, Object> o = new LinkedHashMap<>(BackupCli.manifest(m));
-                    o.put("keysTotal", m.totalKeys());
-                    list.add(o);
-                }
-                out.println(Json.write(list));
+                out.println(Json.write(all.stream().map(m -> new Entry(ManifestJson.of(m), m.totalKeys())).toList()));
             } else if (all.isEmpty()) {
                 out.println("no snapshots" + (only.name == null ? "" : " of " + only.name) + " in " + repository.describe());
             } else {
@@ -71,10 +63,10 @@ public final class ListCommand implements Callable<Integer> {
                 for (SnapshotManifest m : all) {
                     stored += m.storedSize();
                     out.printf(Locale.ROOT, format, m.id(), TIME.format(m.id().time()), m.source(),
-                            BackupCli.size(m.storedSize()), BackupCli.count(m.totalKeys()), m.verdict(),
+                            Text.size(m.storedSize()), Text.count(m.totalKeys()), m.verdict(),
                             m.method().jsonName());
                 }
-                out.println(all.size() + " snapshot(s), " + BackupCli.size(stored) + " stored");
+                out.println(all.size() + " snapshot(s), " + Text.size(stored) + " stored");
             }
             if (!output.json && !listing.leftovers().isEmpty()) {
                 out.println(leftoverNote(listing.leftovers()));
@@ -82,7 +74,7 @@ public final class ListCommand implements Callable<Integer> {
             out.flush();
             return Main.OK;
         } catch (IOException | RuntimeException e) {
-            err.println("redback list: " + BackupCli.message(e));
+            err.println("redback list: " + Text.message(e));
             return Main.USAGE;
         }
     }
@@ -91,8 +83,12 @@ public final class ListCommand implements Callable<Integer> {
     static String leftoverNote(List<Storage.ObjectInfo> leftovers) {
         long bytes = leftovers.stream().mapToLong(Storage.ObjectInfo::size).sum();
         int n = leftovers.size();
-        return "note: " + n + " leftover object" + (n == 1 ? "" : "s") + " (" + BackupCli.size(bytes)
+        return "note: " + n + " leftover object" + (n == 1 ? "" : "s") + " (" + Text.size(bytes)
                 + ") in snapshot folders without a manifest, from interrupted backups (or one still running); "
                 + "`redback prune` removes them once they are a day old";
+    }
+
+    /** One snapshot in the JSON list: its manifest, then its keys summed. */
+    record Entry(@JsonUnwrapped ManifestJson manifest, long keysTotal) {
     }
 }

@@ -115,7 +115,7 @@ final class PointInTimeRestore {
             }
             return e.dataProblem() ? Main.PROBLEM : Main.USAGE;
         } catch (IOException | RuntimeException e) {
-            err.println("redback restore: " + BackupCli.message(e));
+            err.println("redback restore: " + Text.message(e));
             return Main.USAGE;
         } finally {
             out.flush();
@@ -217,13 +217,13 @@ final class PointInTimeRestore {
         out.println("  timeline   " + p.timeline() + "  (window " + p.window().describe() + ")");
         out.println("  snapshot   " + p.snapshot().id() + " at offset " + p.fromOffset() + " (taken "
                 + p.snapshot().startedAt() + "), "
-                + BackupCli.keys(p.snapshot().totalKeys()) + ", " + BackupCli.size(p.snapshot().rawSize()) + " RDB");
+                + Text.keys(p.snapshot().totalKeys()) + ", " + Text.size(p.snapshot().rawSize()) + " RDB");
         if (p.segments().isEmpty()) {
             out.println("  log        none to replay");
         } else {
-            out.println("  log        " + p.segments().size() + " segment(s), " + BackupCli.size(p.storedBytes())
+            out.println("  log        " + p.segments().size() + " segment(s), " + Text.size(p.storedBytes())
                     + " stored, offsets " + p.fromOffset() + ".." + p.cutOffset() + " ("
-                    + BackupCli.count(p.replayBytes()) + " bytes of commands)");
+                    + Text.count(p.replayBytes()) + " bytes of commands)");
         }
         out.println("  cut        at offset " + p.cutOffset() + "; the last byte kept arrived " + p.cutTime()
                 + adjustment(p.adjustment()));
@@ -232,8 +232,8 @@ final class PointInTimeRestore {
             out.println("  before     " + m.command() + "  (offset " + m.offset() + ", db " + m.db()
                     + (m.time() >= 0 ? ", " + AofTime.iso(m.time()) : "") + ")");
         }
-        out.println("  replay     " + BackupCli.count(p.commands()) + " command(s), starting on db " + p.startDb()
-                + (p.dropped() > 0 ? " (" + BackupCli.count(p.dropped()) + " PING/REPLCONF of the stream left out)" : ""));
+        out.println("  replay     " + Text.count(p.commands()) + " command(s), starting on db " + p.startDb()
+                + (p.dropped() > 0 ? " (" + Text.count(p.dropped()) + " PING/REPLCONF of the stream left out)" : ""));
         for (String note : p.notes()) {
             out.println("  note       " + note);
         }
@@ -252,17 +252,17 @@ final class PointInTimeRestore {
         out.println("restored source " + p.source() + " as of offset " + p.cutOffset() + " (" + p.cutTime() + ") to "
                 + r.target());
         out.println("  base       " + (r.format() == RestoreWriter.Format.AOF ? "appendonly.aof.1.base.rdb: " : "")
-                + "snapshot " + p.snapshot().id() + ", " + BackupCli.keys(r.baseKeys()) + "; sizes and SHA-256 "
+                + "snapshot " + p.snapshot().id() + ", " + Text.keys(r.baseKeys()) + "; sizes and SHA-256 "
                 + "match the manifest, every key read, " + r.baseChecksum().phrase());
         out.println("  log        " + (r.format() == RestoreWriter.Format.AOF ? "appendonly.aof.1.incr.aof: " : "")
-                + BackupCli.count(r.commands()) + " command(s) from " + r.segments() + " segment(s), "
-                + BackupCli.size(r.incrBytes()) + (r.segments() > 0 ? "; sizes and SHA-256 of every segment match" : ""));
+                + Text.count(r.commands()) + " command(s) from " + r.segments() + " segment(s), "
+                + Text.size(r.incrBytes()) + (r.segments() > 0 ? "; sizes and SHA-256 of every segment match" : ""));
         if (r.format() == RestoreWriter.Format.RDB) {
-            out.println("  result     dump.rdb: " + BackupCli.keys(r.resultKeys()) + ", saved by redis-server from "
+            out.println("  result     dump.rdb: " + Text.keys(r.resultKeys()) + ", saved by redis-server from "
                     + "the snapshot and the log, then checked");
         }
-        out.println("  expired    " + BackupCli.keys(r.expired()) + " had expired by now and stay dead ("
-                + BackupCli.count(r.expiredInSnapshot()) + " in the snapshot, " + BackupCli.count(r.expiredByLog())
+        out.println("  expired    " + Text.keys(r.expired()) + " had expired by now and stay dead ("
+                + Text.count(r.expiredInSnapshot()) + " in the snapshot, " + Text.count(r.expiredByLog())
                 + " given a past deadline by the log)");
         out.println("start Redis on it with:");
         out.println("  " + ShellQuote.join(r.serverCommand()));

@@ -103,7 +103,7 @@ public final class PruneCommand implements Callable<Integer> {
             policy = new RetentionPolicy(last, hourly, daily, weekly, monthly, yearly);
             name = only.checked();
         } catch (IllegalArgumentException e) {
-            err.println("redback prune: " + BackupCli.message(e));
+            err.println("redback prune: " + Text.message(e));
             return Main.USAGE;
         }
         try (Storage storage = repo.openStorage()) {
@@ -121,7 +121,7 @@ public final class PruneCommand implements Callable<Integer> {
             out.flush();
             return Main.OK;
         } catch (IOException | RuntimeException e) {
-            err.println("redback prune: " + BackupCli.message(e));
+            err.println("redback prune: " + Text.message(e));
             return Main.USAGE;
         }
     }
@@ -211,7 +211,7 @@ public final class PruneCommand implements Callable<Integer> {
         for (Pruner.Removal r : report.removals()) {
             bytes += r.size();
             if (r.timeline() == null) { // a timeline's segments are summed up on its line above
-                out.println("  " + verb + " " + r.key() + " (" + BackupCli.size(r.size()) + "): " + r.reason());
+                out.println("  " + verb + " " + r.key() + " (" + Text.size(r.size()) + "): " + r.reason());
             }
         }
         long kept = report.snapshots().stream().filter(Pruner.SnapshotDecision::keep).count();
@@ -220,7 +220,7 @@ public final class PruneCommand implements Callable<Integer> {
         out.println(kept + " snapshot(s) kept, " + report.forgotten().size() + " forgotten; "
                 + (report.timelines().isEmpty() ? "" : report.timelines().size() + " timeline(s), " + trimmed
                 + " trimmed, " + removed + " removed; ") + verb + " " + report.removals().size() + " object(s), "
-                + BackupCli.size(bytes));
+                + Text.size(bytes));
     }
 
     /**
@@ -233,7 +233,7 @@ public final class PruneCommand implements Callable<Integer> {
         String start = d.start() == null ? "" : "; restorable from " + d.start().snapshot() + " ("
                 + TimelineText.second(d.start().time()) + ")";
         String removed = d.segmentsRemoved() == 0 && d.bytesRemoved() == 0 ? "" : "; " + verb + " "
-                + BackupCli.count(d.segmentsRemoved()) + " segment(s), " + BackupCli.size(d.bytesRemoved());
+                + Text.count(d.segmentsRemoved()) + " segment(s), " + Text.size(d.bytesRemoved());
         return head + start + removed + " (" + d.reason() + ")";
     }
 }

@@ -108,7 +108,7 @@ public final class RecoverCommand implements Callable<Integer> {
             Recovery recovery = new Recovery(c, repoPoint(c), Instant.now());
             report = apply ? recovery.apply(force) : recovery.plan();
         } catch (IOException | RuntimeException e) {
-            err.println("redback recover: " + BackupCli.message(e));
+            err.println("redback recover: " + Text.message(e));
             return Main.USAGE;
         }
         if (output.json) {
@@ -161,12 +161,7 @@ public final class RecoverCommand implements Callable<Integer> {
         }
         try (Storage storage = repo.openStorage()) {
             Repository r = Repository.open(storage);
-            List<String> sources = RepoSources.all(r, name);
-            if (sources.size() != 1) {
-                throw new IllegalArgumentException(sources.isEmpty() ? "no source in " + r.describe()
-                        : "the repository holds several sources (" + String.join(", ", sources) + "): say which with --name");
-            }
-            String source = sources.get(0);
+            String source = r.onlySource(name, Repository.Holding.ANYTHING);
             String target = ShellQuote.quote(c.dir().resolveSibling(c.dir().getFileName() + "-restored").toString());
             List<Timeline> timelines = r.timelines().of(source);
             if (!timelines.isEmpty()) {

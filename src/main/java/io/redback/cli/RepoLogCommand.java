@@ -96,7 +96,7 @@ public final class RepoLogCommand implements Callable<Integer> {
         int timelinesOfSource;
         try (Storage storage = repo.openStorage()) {
             Repository repository = repo.open(storage);
-            source = RepoSources.withTimelines(repository, name);
+            source = repository.onlySource(name, Repository.Holding.LOG);
             List<Timeline> every = repository.timelines().of(source);
             timelinesOfSource = every.size();
             timelines = timeline == null ? every : List.of(repository.timelines().find(source, timeline));
@@ -114,7 +114,7 @@ public final class RepoLogCommand implements Callable<Integer> {
             s = new ShippedLog(storage, query).scan(timelines, printer::print);
         } catch (IOException | RuntimeException e) {
             out.flush();
-            err.println("redback log: " + BackupCli.message(e));
+            err.println("redback log: " + Text.message(e));
             return Main.USAGE;
         }
         if (!output.json) {

@@ -305,7 +305,7 @@ public final class RestoreCommand implements Callable<Integer> {
                 if (what().snapshot != null) {
                     try (Storage storage = repo.openStorage()) {
                         Repository repository = repo.open(storage);
-                        m = BackupCli.find(repository.catalog(), name, what().snapshot);
+                        m = repository.catalog().find(name, what().snapshot);
                         download(storage, m, tmp.channel());
                     }
                     what = "snapshot " + m.id() + " of " + m.source();
@@ -323,9 +323,9 @@ public final class RestoreCommand implements Callable<Integer> {
             out.println("restored " + what + " to " + target);
             out.println("  verified   " + (m != null ? "SHA-256 of the stored object and of the RDB match the manifest; "
                     : "") + "every key and structure read, " + report.checksum().phrase());
-            out.println("  keys       " + BackupCli.count(report.keys()) + " in " + report.keysPerDbAndType().size()
-                    + " database(s), " + BackupCli.count(report.keysAlreadyExpired()) + " already expired");
-            out.println("  size       " + BackupCli.size(report.size()) + " RDB version " + report.header().version());
+            out.println("  keys       " + Text.count(report.keys()) + " in " + report.keysPerDbAndType().size()
+                    + " database(s), " + Text.count(report.keysAlreadyExpired()) + " already expired");
+            out.println("  size       " + Text.size(report.size()) + " RDB version " + report.header().version());
             out.println("start Redis on it with:");
             out.println("  redis-server --dir " + ShellQuote.quote(dir.toString()) + " --dbfilename dump.rdb");
             out.flush();
@@ -334,7 +334,7 @@ public final class RestoreCommand implements Callable<Integer> {
             }
             return Main.OK;
         } catch (IOException | RuntimeException e) {
-            err.println("redback restore: " + BackupCli.message(e));
+            err.println("redback restore: " + Text.message(e));
             return Main.USAGE;
         }
     }
@@ -458,9 +458,9 @@ public final class RestoreCommand implements Callable<Integer> {
             long got = loaded.getOrDefault(db, 0L);
             boolean ok = got >= least && got <= most;
             same &= ok;
-            out.println("  db " + db + "  " + BackupCli.count(got) + " keys loaded, " + (least == most
-                    ? BackupCli.count(most) : BackupCli.count(least) + ".." + BackupCli.count(most)) + " expected ("
-                    + BackupCli.count(total) + " in the RDB less those already expired)" + (ok ? "" : "  MISMATCH"));
+            out.println("  db " + db + "  " + Text.count(got) + " keys loaded, " + (least == most
+                    ? Text.count(most) : Text.count(least) + ".." + Text.count(most)) + " expected ("
+                    + Text.count(total) + " in the RDB less those already expired)" + (ok ? "" : "  MISMATCH"));
         }
         out.println("stopped the throwaway redis-server (its log is " + dir.resolve("redis-server.log")
                 + "); use the command above for one that keeps running");

@@ -57,7 +57,7 @@ final class RestoreIntoServer {
                 rdb = work.resolve("dump.rdb");
                 try (Storage storage = command.repo.openStorage()) {
                     Repository repository = Repository.open(storage);
-                    SnapshotManifest m = BackupCli.find(repository.catalog(), command.name, command.what.snapshot);
+                    SnapshotManifest m = repository.catalog().find(command.name, command.what.snapshot);
                     AtomicLong bytes = new AtomicLong();
                     try (Progress p = Progress.start("download", m.rawSize(), bytes::get, showProgress())) {
                         SnapshotFiles.download(storage, m, rdb, bytes);
@@ -83,7 +83,7 @@ final class RestoreIntoServer {
             err.println("redback restore: " + e.getMessage());
             return Main.USAGE;
         } catch (IOException | RuntimeException e) {
-            err.println("redback restore: " + BackupCli.message(e));
+            err.println("redback restore: " + Text.message(e));
             return Main.USAGE;
         } finally {
             deleteQuietly(work);
@@ -182,13 +182,13 @@ final class RestoreIntoServer {
             default -> "did not restore";
         };
         out.println(verb + " " + what + " into " + uri + (r.target() == null ? "" : " (" + r.target() + ")"));
-        out.println("  keys       " + BackupCli.count(r.planned()) + " to restore (" + BackupCli.size(r.valueBytes())
-                + " of values" + perDb(r.plannedPerDb()) + "); " + BackupCli.count(r.expired())
-                + " expired (not sent), " + BackupCli.count(r.filteredOut()) + " left out by the filters");
+        out.println("  keys       " + Text.count(r.planned()) + " to restore (" + Text.size(r.valueBytes())
+                + " of values" + perDb(r.plannedPerDb()) + "); " + Text.count(r.expired())
+                + " expired (not sent), " + Text.count(r.filteredOut()) + " left out by the filters");
         if (r.outcome() != LiveReport.Outcome.PLANNED) {
-            out.println("  result     " + BackupCli.count(r.restored()) + " restored, " + BackupCli.count(r.skipped())
-                    + " skipped (the target's kept), " + BackupCli.count(r.failed()) + " failed; "
-                    + BackupCli.size(r.sentBytes()) + " sent in " + seconds(r.elapsedMs())
+            out.println("  result     " + Text.count(r.restored()) + " restored, " + Text.count(r.skipped())
+                    + " skipped (the target's kept), " + Text.count(r.failed()) + " failed; "
+                    + Text.size(r.sentBytes()) + " sent in " + seconds(r.elapsedMs())
                     + (r.reconnects() + r.retries() > 0 ? "; " + r.reconnects() + " reconnect(s), " + r.retries()
                     + " command(s) retried" : ""));
         }
@@ -197,7 +197,7 @@ final class RestoreIntoServer {
                     + " skipped");
         }
         if (r.conflicts() > 0) {
-            out.println("  conflicts  " + BackupCli.count(r.conflicts()) + " key(s) exist in the target");
+            out.println("  conflicts  " + Text.count(r.conflicts()) + " key(s) exist in the target");
         }
         list("conflict", r.conflictKeys());
         list("skipped", r.skippedKeys());
@@ -230,7 +230,7 @@ final class RestoreIntoServer {
         }
         StringBuilder b = new StringBuilder();
         new java.util.TreeMap<>(perDb).forEach((db, n) -> b.append(b.length() == 0 ? "; " : ", ").append("db ").append(db).append(": ")
-                .append(BackupCli.count(n)));
+                .append(Text.count(n)));
         return b.toString();
     }
 

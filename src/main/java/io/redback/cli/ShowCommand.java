@@ -5,7 +5,6 @@ import io.redback.repo.SnapshotManifest;
 import io.redback.repo.Storage;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -48,28 +47,28 @@ public final class ShowCommand implements Callable<Integer> {
         PrintWriter err = Terminal.err(spec);
         try (Storage storage = repo.openStorage()) {
             Repository repository = repo.open(storage);
-            SnapshotManifest m = BackupCli.find(repository.catalog(), name, snapshot);
-            Map<String, Object> o = BackupCli.manifest(m);
+            SnapshotManifest m = repository.catalog().find(name, snapshot);
+            ManifestJson view = ManifestJson.of(m);
             if (output.json) {
-                out.println(Json.write(o));
+                out.println(Json.write(view));
             } else {
-                o.forEach((k, v) -> {
+                view.fields().forEach((k, v) -> {
                     if (!k.equals("keys")) {
                         out.printf("%-18s %s%n", k, v);
                     }
                 });
-                out.printf("%-18s %s%n", "keys", BackupCli.count(m.totalKeys()));
+                out.printf("%-18s %s%n", "keys", Text.count(m.totalKeys()));
                 m.keys().forEach((db, types) -> {
                     StringBuilder s = new StringBuilder();
                     types.forEach((t, n) -> s.append(s.length() == 0 ? "" : ", ").append(t).append(' ').append(n));
-                    out.printf("  db %-14d %s: %s%n", db, BackupCli.count(types.values().stream()
+                    out.printf("  db %-14d %s: %s%n", db, Text.count(types.values().stream()
                             .mapToLong(Long::longValue).sum()), s);
                 });
             }
             out.flush();
             return Main.OK;
         } catch (IOException | RuntimeException e) {
-            err.println("redback show: " + BackupCli.message(e));
+            err.println("redback show: " + Text.message(e));
             return Main.USAGE;
         }
     }

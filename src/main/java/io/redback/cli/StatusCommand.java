@@ -93,18 +93,18 @@ public final class StatusCommand implements Callable<Integer> {
         try (Storage storage = repo.openStorage()) {
             Repository repository = repo.open(storage);
             where = repository.describe();
-            for (String source : RepoSources.all(repository, only.name)) {
+            for (String source : repository.sources(only.name)) {
                 all.add(new SourceStatus(source, repository.timelines().status(source),
                         repository.timelines().of(source), repository.catalog().snapshots(source)));
             }
             if (only.name != null && all.get(0).stream().isEmpty() && all.get(0).timelines().isEmpty()
                     && all.get(0).snapshots().isEmpty()) {
                 err.println("redback status: source " + only.name + " has no snapshots, timelines or stream in " + where
-                        + " (sources there: " + String.join(", ", RepoSources.all(repository, null)) + ")");
+                        + " (sources there: " + String.join(", ", repository.sources()) + ")");
                 return Main.USAGE;
             }
         } catch (IOException | RuntimeException e) {
-            err.println("redback status: " + BackupCli.message(e));
+            err.println("redback status: " + Text.message(e));
             return Main.USAGE;
         }
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
@@ -146,7 +146,7 @@ public final class StatusCommand implements Callable<Integer> {
         } else {
             SnapshotManifest last = s.snapshots().get(0);
             out.println("  snapshot    " + last.id() + ", " + TimelineText.ago(last.finishedAt(), now) + " ("
-                    + BackupCli.size(last.storedSize()) + "; " + s.snapshots().size() + " in all)");
+                    + Text.size(last.storedSize()) + "; " + s.snapshots().size() + " in all)");
         }
     }
 
@@ -171,15 +171,15 @@ public final class StatusCommand implements Callable<Integer> {
         String lag = st.lagSeconds() == null ? "? s" : String.format(Locale.ROOT, "%.1f s", st.lagSeconds());
         if (st.durableOffset() == null) {
             sb.append(String.format(Locale.ROOT, "%n              received %,d, committed %,d; lag %s, %s; spool %s",
-                    st.receivedOffset(), st.committedOffset(), BackupCli.size(st.lagBytes()), lag,
-                    BackupCli.size(st.spoolBytes())));
+                    st.receivedOffset(), st.committedOffset(), Text.size(st.lagBytes()), lag,
+                    Text.size(st.spoolBytes())));
         } else {
             // Each lag is counted from the received offset: what a loss of the spool, or of the host, would cost.
             sb.append(String.format(Locale.ROOT, "%n              received %,d; durable %,d (%s, %.1f s behind); "
                             + "committed %,d (%s, %s behind)%n              spool %s; WAITAOF waits for the %s",
-                    st.receivedOffset(), st.durableOffset(), BackupCli.size(st.durableLagBytes()),
+                    st.receivedOffset(), st.durableOffset(), Text.size(st.durableLagBytes()),
                     st.durableLagSeconds() == null ? 0.0 : st.durableLagSeconds(), st.committedOffset(),
-                    BackupCli.size(st.lagBytes()), lag, BackupCli.size(st.spoolBytes()), st.durableAt()));
+                    Text.size(st.lagBytes()), lag, Text.size(st.spoolBytes()), st.durableAt()));
         }
         if (st.message() != null && !st.message().isBlank()) {
             sb.append(String.format("%n              message  %s", st.message()));
@@ -201,7 +201,7 @@ public final class StatusCommand implements Callable<Integer> {
         long stored = t.segments().stream().mapToLong(SegmentManifest::storedSize).sum();
         long raw = t.segments().stream().mapToLong(SegmentManifest::rawSize).sum();
         out.println(String.format(Locale.ROOT, "    segments  %,d, %s stored (%s of log)", t.segments().size(),
-                BackupCli.size(stored), BackupCli.size(raw)));
+                Text.size(stored), Text.size(raw)));
         if (!s.hasStart(t)) {
             out.println("    MISSING   " + (t.isTrimmed() ? "snapshot " + start.snapshot() + ", where its restores start,"
                     : "the base snapshot " + t.id()) + " is not in the repository: this timeline cannot be restored");
@@ -290,9 +290,7 @@ public final class StatusCommand implements Callable<Integer> {
         m.put("endOffset", t.endOffset());
         m.put("baseSnapshot", s.hasStart(t));
         m.put("pruned", TimelineText.prunedJson(t));
-        List<Map<String, Object>> gaps = new ArrayList<>();
-        t.gaps().forEach(g -> gaps.add(TimelineText.gapJson(t, g)));
-        m.put("gaps", gaps);
+        m.put("gaps", t.gaps().stream().map(g -> TimelineText.gapJson(t, g)).toList());
         return m;
     }
 }

@@ -122,7 +122,7 @@ public final class StreamCommand implements Callable<Integer> {
                     Compression.parse(compress), Duration.ofSeconds(30), source.replicaOptions(),
                     durableAt(durableAt));
         } catch (IOException | RuntimeException e) {
-            err.println("redback stream: " + BackupCli.message(e));
+            err.println("redback stream: " + Text.message(e));
             return Main.USAGE;
         }
         Clock clock = Clock.systemUTC();
@@ -153,10 +153,10 @@ public final class StreamCommand implements Callable<Integer> {
             }
             return Main.OK;
         } catch (StreamFailedException e) {
-            err.println("redback stream: " + BackupCli.message(e));
+            err.println("redback stream: " + Text.message(e));
             return Main.PROBLEM;
         } catch (IOException | RuntimeException e) {
-            err.println("redback stream: " + BackupCli.message(e));
+            err.println("redback stream: " + Text.message(e));
             return Main.USAGE;
         }
     }
@@ -196,8 +196,8 @@ public final class StreamCommand implements Callable<Integer> {
             o.put("offset", t.base().replicationOffset());
             o.put("keys", t.base().totalKeys());
             o.put("previousTimeline", t.previous() == null ? null : t.previous().toString());
-            text = "timeline " + t.base().id() + " started: base snapshot of " + BackupCli.keys(t.base().totalKeys())
-                    + " (" + BackupCli.size(t.base().rawSize()) + "), replication " + t.base().replicationId()
+            text = "timeline " + t.base().id() + " started: base snapshot of " + Text.keys(t.base().totalKeys())
+                    + " (" + Text.size(t.base().rawSize()) + "), replication " + t.base().replicationId()
                     + ":" + t.base().replicationOffset()
                     + (t.previous() == null ? "" : "; the source could not continue timeline " + t.previous()
                     + " after offset " + t.previousEnd() + ", so restores cannot cross from one to the other");
@@ -222,22 +222,22 @@ public final class StreamCommand implements Callable<Integer> {
             o.put("reason", f.reason());
             o.put("spoolBytes", f.spoolBytes());
             text = "WARNING: the repository refuses writes (" + f.reason() + "); segments wait in the spool ("
-                    + BackupCli.size(f.spoolBytes()) + ") and are retried";
+                    + Text.size(f.spoolBytes()) + ") and are retried";
         } else if (event instanceof StreamEvent.RepositoryBack b) {
             o.put("event", "repository-back");
             o.put("spoolBytes", b.spoolBytes());
-            text = "the repository accepts writes again; spool draining (" + BackupCli.size(b.spoolBytes()) + " left)";
+            text = "the repository accepts writes again; spool draining (" + Text.size(b.spoolBytes()) + " left)";
         } else if (event instanceof StreamEvent.SpoolFilling f) {
             o.put("event", "spool-filling");
             o.put("bytes", f.bytes());
             o.put("max", f.max());
-            text = "WARNING: the spool holds " + BackupCli.size(f.bytes()) + " of --max-spool " + BackupCli.size(f.max())
+            text = "WARNING: the spool holds " + Text.size(f.bytes()) + " of --max-spool " + Text.size(f.max())
                     + "; when full, reading from the source pauses and the source may drop the link";
         } else if (event instanceof StreamEvent.SpoolFull f) {
             o.put("event", "spool-full");
             o.put("bytes", f.bytes());
             o.put("max", f.max());
-            text = "WARNING: the spool is full (" + BackupCli.size(f.bytes()) + "): reading from the source paused "
+            text = "WARNING: the spool is full (" + Text.size(f.bytes()) + "): reading from the source paused "
                     + "until the repository takes segments again";
         } else if (event instanceof StreamEvent.SpoolFailed f) {
             o.put("event", "spool-failed");
@@ -251,13 +251,13 @@ public final class StreamCommand implements Callable<Integer> {
             text = String.format(Locale.ROOT, "WARNING: the source's replication backlog (%s) holds only %.1f s of "
                     + "writes at the current rate (%s/s): if redback is stopped or cut off for longer, the source "
                     + "cannot continue the link and a new timeline starts with a full sync; raise it, e.g. "
-                    + "CONFIG SET repl-backlog-size %s", BackupCli.size(b.backlogBytes()), b.covers().toMillis() / 1000.0,
-                    BackupCli.size(Math.round(b.bytesPerSecond())), suggestedBacklog(b.bytesPerSecond()));
+                    + "CONFIG SET repl-backlog-size %s", Text.size(b.backlogBytes()), b.covers().toMillis() / 1000.0,
+                    Text.size(Math.round(b.bytesPerSecond())), suggestedBacklog(b.bytesPerSecond()));
         } else if (event instanceof StreamEvent.SnapshotTaken s) {
             o.put("event", "snapshot");
             o.put("snapshot", s.snapshot().id().toString());
             o.put("offset", s.snapshot().replicationOffset());
-            text = "snapshot " + s.snapshot().id() + " stored (" + BackupCli.keys(s.snapshot().totalKeys())
+            text = "snapshot " + s.snapshot().id() + " stored (" + Text.keys(s.snapshot().totalKeys())
                     + ", offset " + s.snapshot().replicationOffset() + ")";
         } else if (event instanceof StreamEvent.SnapshotFailed s) {
             o.put("event", "snapshot-failed");
@@ -276,7 +276,7 @@ public final class StreamCommand implements Callable<Integer> {
             o.put("spoolBytes", s.spoolBytes());
             text = "stopped: received up to offset " + s.receivedOffset() + ", repository holds up to "
                     + s.committedOffset() + (s.spooledSegments() == 0 ? ""
-                    : "; " + s.spooledSegments() + " segment(s) (" + BackupCli.size(s.spoolBytes())
+                    : "; " + s.spooledSegments() + " segment(s) (" + Text.size(s.spoolBytes())
                     + ") wait in the spool for the next start");
         } else {
             throw new IllegalStateException("unknown event " + event);

@@ -3,8 +3,6 @@ package io.redback.cli;
 import io.redback.repo.Timeline;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * How the repository commands ({@code log}, {@code status}, {@code check --repo}) describe
@@ -17,41 +15,28 @@ final class TimelineText {
 
     /** When the last byte before the gap arrived: the end of the segment before it, else the timeline's start. */
     static Instant before(Timeline t, Timeline.Gap g) {
-        return t.arrivalBefore(g);
+        return t.lastArrivalBefore(g);
     }
 
     /** When the first byte after the gap arrived (the segment that starts there), or null. */
     static Instant after(Timeline t, Timeline.Gap g) {
-        return t.arrivalAfter(g);
+        return t.firstArrivalAfter(g);
     }
 
-    /**
-     * {@code offsets 1001..2000 missing (1,000 bytes) between 2026-11-22T03:15:02Z and
-     * 2026-11-22T03:15:09Z} (the bytes after offset 1000 up to and including 2000, as restore
-     * names them; restores can reach offset 1000), or for segments that overlap, where.
-     */
+    /** The gap in a sentence ({@link Timeline#describe(Timeline.Gap)}). */
     static String gap(Timeline t, Timeline.Gap g) {
-        if (g.bytes() == 0) {
-            return "segments overlap at offset " + g.afterOffset() + " (two segments hold the same offsets): "
-                    + "the log there is ambiguous";
-        }
-        Instant after = after(t, g);
-        return "offsets " + (g.afterOffset() + 1) + ".." + g.upToOffset() + " missing (" + BackupCli.count(g.bytes())
-                + " bytes) between " + second(before(t, g)) + " and " + (after == null ? "?" : second(after));
+        return t.describe(g);
     }
 
-    /** The gap as JSON: offsets, bytes, the times around it, the sentence. */
-    static Map<String, Object> gapJson(Timeline t, Timeline.Gap g) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("afterOffset", g.afterOffset());
-        m.put("upToOffset", g.upToOffset());
-        m.put("bytes", g.bytes());
-        m.put("overlap", g.bytes() == 0);
+    /** A gap as JSON: offsets, bytes, the times around it, the sentence. */
+    record GapJson(long afterOffset, long upToOffset, long bytes, boolean overlap, String lastArrivalBefore,
+                   String firstArrivalAfter, String message) {
+    }
+
+    static GapJson gapJson(Timeline t, Timeline.Gap g) {
         Instant after = after(t, g);
-        m.put("lastArrivalBefore", before(t, g).toString());
-        m.put("firstArrivalAfter", after == null ? null : after.toString());
-        m.put("message", gap(t, g));
-        return m;
+        return new GapJson(g.afterOffset(), g.upToOffset(), g.bytes(), g.bytes() == 0, before(t, g).toString(),
+                after == null ? null : after.toString(), gap(t, g));
     }
 
     /**
@@ -64,19 +49,18 @@ final class TimelineText {
                 + "the log before it on " + second(t.pruned().prunedAt());
     }
 
-    /** What prune did to the timeline as JSON ({@code snapshot}, {@code offset}, {@code time}, {@code logStart}, {@code prunedAt}), or null. */
-    static Map<String, Object> prunedJson(Timeline t) {
+    /** What prune did to a timeline, as JSON. */
+    record PrunedJson(String snapshot, long offset, String time, long logStart, String prunedAt) {
+    }
+
+    /** What prune did to the timeline as JSON, or null when it did not trim it. */
+    static PrunedJson prunedJson(Timeline t) {
         if (!t.isTrimmed()) {
             return null;
         }
         Timeline.Start start = t.start();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("snapshot", start.snapshot().toString());
-        m.put("offset", start.offset());
-        m.put("time", start.time().toString());
-        m.put("logStart", t.logStart());
-        m.put("prunedAt", t.pruned().prunedAt().toString());
-        return m;
+        return new PrunedJson(start.snapshot().toString(), start.offset(), start.time().toString(), t.logStart(),
+                t.pruned().prunedAt().toString());
     }
 
     /** An instant to the second: {@code 2026-11-22T03:15:02Z}. */

@@ -162,7 +162,7 @@ public final class UndoCommand implements Callable<Integer> {
             err.println("redback undo: " + e.getMessage());
             return Main.USAGE;
         } catch (IOException | RuntimeException e) {
-            err.println("redback undo: " + BackupCli.message(e));
+            err.println("redback undo: " + Text.message(e));
             return Main.USAGE;
         } finally {
             out.flush();
@@ -178,22 +178,22 @@ public final class UndoCommand implements Callable<Integer> {
                 + (m.time() >= 0 ? ", " + AofTime.iso(m.time()) : "") + ") on " + uri
                 + (rep.target() == null ? "" : " (" + rep.target() + ")"));
         out.println("  before it  snapshot " + p.snapshot().id() + " and the log up to offset " + p.cutOffset() + ": "
-                + BackupCli.count(rep.planned() + rep.skipped()) + " key(s) alive now"
-                + (rep.expired() > 0 ? ", " + BackupCli.count(rep.expired()) + " expired since (stay dead)" : ""));
-        out.println("  since      " + BackupCli.count(r.commandsSince()) + " command(s) after it wrote "
-                + BackupCli.count(r.keysWrittenSince()) + " key(s)"
+                + Text.count(rep.planned() + rep.skipped()) + " key(s) alive now"
+                + (rep.expired() > 0 ? ", " + Text.count(rep.expired()) + " expired since (stay dead)" : ""));
+        out.println("  since      " + Text.count(r.commandsSince()) + " command(s) after it wrote "
+                + Text.count(r.keysWrittenSince()) + " key(s)"
                 + (r.flushedSince() ? " and flushed or swapped databases again" : "")
                 + "; those keys stay as they are now");
         if (apply) {
-            out.println("  restored   " + BackupCli.count(rep.restored()) + " key(s); " + BackupCli.count(rep.skipped())
-                    + " kept as they are now, " + BackupCli.count(rep.failed()) + " failed; "
-                    + BackupCli.size(rep.sentBytes()) + " sent in " + String.format("%.1f s", rep.elapsedMs() / 1000.0));
+            out.println("  restored   " + Text.count(rep.restored()) + " key(s); " + Text.count(rep.skipped())
+                    + " kept as they are now, " + Text.count(rep.failed()) + " failed; "
+                    + Text.size(rep.sentBytes()) + " sent in " + String.format("%.1f s", rep.elapsedMs() / 1000.0));
         } else {
-            out.println("  restore    " + BackupCli.count(rep.toWrite()) + " key(s) missing now ("
-                    + BackupCli.size(rep.valueBytes()) + " of values, all selected keys: " + perDb(rep.plannedPerDb())
+            out.println("  restore    " + Text.count(rep.toWrite()) + " key(s) missing now ("
+                    + Text.size(rep.valueBytes()) + " of values, all selected keys: " + perDb(rep.plannedPerDb())
                     + ")");
-            out.println("  keep       " + BackupCli.count(rep.conflicts()) + " key(s) that exist now, "
-                    + BackupCli.count(rep.skipped()) + " written since the accident");
+            out.println("  keep       " + Text.count(rep.conflicts()) + " key(s) that exist now, "
+                    + Text.count(rep.skipped()) + " written since the accident");
             int shown = 0;
             for (LiveReport.KeyRef k : rep.sampleKeys()) {
                 if (shown++ == 10) {
@@ -222,7 +222,7 @@ public final class UndoCommand implements Callable<Integer> {
     private static String perDb(Map<Integer, Long> perDb) {
         StringBuilder b = new StringBuilder();
         new TreeMap<>(perDb).forEach((db, n) -> b.append(b.length() == 0 ? "" : ", ").append("db ").append(db)
-                .append(": ").append(BackupCli.count(n)));
+                .append(": ").append(Text.count(n)));
         return b.length() == 0 ? "none" : b.toString();
     }
 

@@ -188,8 +188,8 @@ public final class ShippedLog {
     /** Gaps whose time span overlaps the range listed. */
     private void noteGaps(Timeline t) {
         for (Timeline.Gap g : t.gaps()) {
-            long before = t.arrivalBefore(g).getEpochSecond();
-            Instant afterAt = t.arrivalAfter(g);
+            long before = t.lastArrivalBefore(g).getEpochSecond();
+            Instant afterAt = t.firstArrivalAfter(g);
             long after = afterAt == null ? Long.MAX_VALUE : afterAt.getEpochSecond();
             if ((query.until() == null || before <= query.until()) && (query.since() == null || after >= query.since())) {
                 problems.add(new Problem.Gap(t, g));

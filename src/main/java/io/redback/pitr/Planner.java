@@ -2,6 +2,7 @@ package io.redback.pitr;
 
 import io.redback.aof.AofTime;
 import io.redback.aof.CutPoint;
+import io.redback.repo.NoSingleSourceException;
 import io.redback.repo.Repository;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.SnapshotManifest;
@@ -96,20 +97,13 @@ public final class Planner {
      * @throws RestoreException NOT_FOUND when there is none or several
      */
     public String source(String name) throws IOException, RestoreException {
-        if (name != null) {
-            return Repository.checkSourceName(name);
+        try {
+            return repository.onlySource(name, Repository.Holding.LOG);
+        } catch (NoSingleSourceException e) {
+            throw new RestoreException(RestoreException.Kind.NOT_FOUND, e.candidates().isEmpty() ? "no source in "
+                    + repository.describe() + " has a log to restore from: `redback stream` ships one; without it, "
+                    + "restore a snapshot with --snapshot" : e.getMessage());
         }
-        List<String> sources = repository.timelines().sources();
-        if (sources.isEmpty()) {
-            throw new RestoreException(RestoreException.Kind.NOT_FOUND, "no source in " + repository.describe()
-                    + " has a log to restore from: `redback stream` ships one; without it, restore a snapshot with "
-                    + "--snapshot");
-        }
-        if (sources.size() > 1) {
-            throw new RestoreException(RestoreException.Kind.NOT_FOUND, "the repository holds the logs of several "
-                    + "sources (" + String.join(", ", sources) + "): say which with --name");
-        }
-        return sources.get(0);
     }
 
     /** The restorable windows of source, oldest first. */

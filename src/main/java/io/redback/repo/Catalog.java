@@ -71,17 +71,28 @@ public final class Catalog {
     }
 
     /**
-     * The snapshot whose id is idOrPrefix or starts with it, among source's snapshots (or all
-     * sources' when source is null). Throws RepositoryException when none or several match.
+     * The snapshot named by idOrLatest among source's snapshots (or all sources' when source is
+     * null): {@code latest} is the newest of source, or of the only source with snapshots when
+     * source is null; anything else is an id or the start of one. Throws RepositoryException when
+     * none or several match ({@link NoSingleSourceException} for {@code latest} without a source
+     * when there is none or several), IllegalArgumentException when source is not a valid name.
      */
-    public SnapshotManifest find(String source, String idOrPrefix) throws IOException {
-        if (idOrPrefix == null || idOrPrefix.isEmpty()) {
+    public SnapshotManifest find(String source, String idOrLatest) throws IOException {
+        if (source != null) {
+            Layout.requireSourceName(source);
+        }
+        if (idOrLatest == null || idOrLatest.isEmpty()) {
             throw new IllegalArgumentException("give a snapshot id or the start of one");
         }
+        if (idOrLatest.equals("latest")) {
+            String s = SourceChoice.only(source, sources(), Repository.Holding.SNAPSHOTS, storage.describe());
+            return latest(s).orElseThrow(() -> new RepositoryException("source " + s
+                    + " has no snapshots in this repository"));
+        }
         List<SnapshotManifest> all = source == null ? snapshots() : snapshots(source);
-        List<SnapshotManifest> exact = all.stream().filter(m -> m.id().toString().equals(idOrPrefix)).toList();
-        return exactlyOne(source, idOrPrefix, !exact.isEmpty() ? exact
-                : all.stream().filter(m -> m.id().toString().startsWith(idOrPrefix)).toList());
+        List<SnapshotManifest> exact = all.stream().filter(m -> m.id().toString().equals(idOrLatest)).toList();
+        return exactlyOne(source, idOrLatest, !exact.isEmpty() ? exact
+                : all.stream().filter(m -> m.id().toString().startsWith(idOrLatest)).toList());
     }
 
     private SnapshotManifest exactlyOne(String source, String idOrPrefix, List<SnapshotManifest> matches)

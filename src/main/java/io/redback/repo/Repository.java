@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
@@ -95,6 +96,57 @@ public final class Repository {
     /** Where the repository is, for messages. */
     public String describe() {
         return storage.describe();
+    }
+
+    /** What a command reads of a source; it decides among which sources {@link #onlySource} picks. */
+    public enum Holding {
+        /** Snapshots: the source has at least one. */
+        SNAPSHOTS,
+        /** A shipped log: the source has at least one timeline. */
+        LOG,
+        /** Either snapshots or a timeline. */
+        ANYTHING
+    }
+
+    /** Every source with a snapshot or a timeline, sorted (one listing). */
+    public List<String> sources() throws IOException {
+        TreeSet<String> names = new TreeSet<>();
+        for (Storage.ObjectInfo o : storage.list(Layout.SOURCES)) {
+            Layout.parseSnapshotKey(o.key()).filter(Layout.SnapshotKey::isManifest).ifPresent(k -> names.add(k.source()));
+            Layout.parseTimelineKey(o.key()).filter(Layout.TimelineKey::isTimeline).ifPresent(k -> names.add(k.source()));
+        }
+        return List.copyOf(names);
+    }
+
+    /**
+     * The sources a command that takes an optional {@code --name} works on: only name (checked,
+     * IllegalArgumentException when it is not a valid name) when given, else {@link #sources()}.
+     */
+    public List<String> sources(String name) throws IOException {
+        return name != null ? List.of(Layout.requireSourceName(name)) : sources();
+    }
+
+    /**
+     * The one source a command is about: name when given (checked, IllegalArgumentException when
+     * it is not a valid name), else the only source holding what the command reads.
+     *
+     * @throws NoSingleSourceException when no name was given and none or several sources hold it
+     */
+    public String onlySource(String name, Holding holding) throws IOException {
+        if (name != null) {
+            return Layout.requireSourceName(name);
+        }
+        List<String> candidates = switch (holding) {
+            case SNAPSHOTS -> catalog().sources();
+            case LOG -> timelines().sources();
+            case ANYTHING -> sources();
+        };
+        return SourceChoice.only(null, candidates, holding, describe());
+    }
+
+    /** Every object under source's folder (snapshots, timelines, stream.json), from one listing. */
+    public List<Storage.ObjectInfo> objectsOf(String source) throws IOException {
+        return storage.list(Layout.sourcePrefix(source));
     }
 
     /** Reads snapshots: lists, latest, lookup by id prefix. */

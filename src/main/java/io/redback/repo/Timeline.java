@@ -1,10 +1,12 @@
 package io.redback.repo;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -132,27 +134,6 @@ public record Timeline(TimelineManifest manifest, PrunedHead pruned, List<Segmen
         return segments.isEmpty() ? start().time() : segments.get(segments.size() - 1).lastArrival();
     }
 
-    /** When the last byte before gap g arrived: the end of the segment before it, else the timeline's start. */
-    public Instant arrivalBefore(Gap g) {
-        Instant at = start().time();
-        for (SegmentManifest s : segments) {
-            if (s.endOffset() <= g.afterOffset() && s.lastArrival().isAfter(at)) {
-                at = s.lastArrival();
-            }
-        }
-        return at;
-    }
-
-    /** When the first byte after gap g arrived (the segment that starts there), or null. */
-    public Instant arrivalAfter(Gap g) {
-        for (SegmentManifest s : segments) {
-            if (s.startOffset() >= g.upToOffset()) {
-                return s.firstArrival();
-            }
-        }
-        return null;
-    }
-
     /** The last committed offset, gaps or not. */
     public long endOffset() {
         return segments.isEmpty() ? start().offset() : segments.get(segments.size() - 1).endOffset();
@@ -208,6 +189,45 @@ public record Timeline(TimelineManifest manifest, PrunedHead pruned, List<Segmen
         }
         long offset = m.replicationOffset();
         return holding(offset).map(s -> s.arrivalOf(offset)).orElse(m.startedAt());
+    }
+
+    /** When the last byte before gap g arrived: the end of the segment before it, else the start's time. */
+    public Instant lastArrivalBefore(Gap g) {
+        Instant at = start().time();
+        for (SegmentManifest s : segments) {
+            if (s.endOffset() <= g.afterOffset() && s.lastArrival().isAfter(at)) {
+                at = s.lastArrival();
+            }
+        }
+        return at;
+    }
+
+    /** When the first byte after gap g arrived (the segment that starts there), or null. */
+    public Instant firstArrivalAfter(Gap g) {
+        for (SegmentManifest s : segments) {
+            if (s.startOffset() >= g.upToOffset()) {
+                return s.firstArrival();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Gap g in a sentence: {@code offsets 1001..2000 missing (1,000 bytes) between
+     * 2026-11-22T03:15:02Z and 2026-11-22T03:15:09Z} (the bytes after offset 1000 up to and
+     * including 2000, as restore names them; restores can reach offset 1000), or for segments
+     * that overlap, where.
+     */
+    public String describe(Gap g) {
+        if (g.bytes() == 0) {
+            return "segments overlap at offset " + g.afterOffset() + " (two segments hold the same offsets): "
+                    + "the log there is ambiguous";
+        }
+        Instant after = firstArrivalAfter(g);
+        return "offsets " + (g.afterOffset() + 1) + ".." + g.upToOffset() + " missing ("
+                + String.format(Locale.ROOT, "%,d", g.bytes()) + " bytes) between "
+                + lastArrivalBefore(g).truncatedTo(ChronoUnit.SECONDS) + " and "
+                + (after == null ? "?" : after.truncatedTo(ChronoUnit.SECONDS).toString());
     }
 
     /** The segment holding the byte at offset (its start &lt; offset &lt;= its end), if any. */

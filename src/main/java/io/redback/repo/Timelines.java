@@ -3,11 +3,15 @@ package io.redback.repo;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -83,6 +87,57 @@ public final class Timelines {
      */
     public List<Storage.ObjectInfo> leftovers(Timeline t) throws IOException {
         return Leftovers.of(t, storage.list(Layout.segmentsPrefix(t.manifest().source(), t.id())));
+    }
+
+    /**
+     * Segment objects that no reader uses because what should be beside them is not, among keys
+     * (say, a listing of a source's folder): segment manifests in a timeline folder without a
+     * {@code timeline.json} (a problem: the log they describe cannot be used), per folder, oldest
+     * timeline first; and the number of segment data objects without a manifest (an interrupted
+     * upload, or one under way).
+     */
+    public record Strays(List<Orphans> orphans, long dataWithoutManifest) {
+        public Strays {
+            orphans = List.copyOf(orphans);
+        }
+    }
+
+    /** How many segment manifests lie in folder, the segments folder of timeline, whose timeline.json is not there. */
+    public record Orphans(SnapshotId timeline, String folder, int manifests) {
+    }
+
+    /** The strays among keys (see {@link Strays}); keys that are not a timeline's are ignored. */
+    public static Strays strays(Collection<String> keys) {
+        Set<String> withTimeline = new HashSet<>(); // timeline folders, by their segments prefix
+        Set<String> manifests = new HashSet<>();
+        List<String> data = new ArrayList<>();
+        TreeMap<SnapshotId, Orphans> orphans = new TreeMap<>();
+        List<Layout.TimelineKey> segmentManifests = new ArrayList<>();
+        for (String key : keys) {
+            Optional<Layout.TimelineKey> k = Layout.parseTimelineKey(key);
+            if (k.isEmpty()) {
+                continue;
+            }
+            String folder = Layout.segmentsPrefix(k.get().source(), k.get().timeline());
+            if (k.get().isTimeline()) {
+                withTimeline.add(folder);
+            }
+            Optional<Layout.SegmentObject> s = k.get().segment();
+            if (s.isPresent() && s.get().isManifest()) {
+                manifests.add(folder + s.get().name());
+                segmentManifests.add(k.get());
+            } else if (s.isPresent()) {
+                data.add(folder + s.get().name());
+            }
+        }
+        for (Layout.TimelineKey k : segmentManifests) {
+            String folder = Layout.segmentsPrefix(k.source(), k.timeline());
+            if (!withTimeline.contains(folder)) {
+                orphans.merge(k.timeline(), new Orphans(k.timeline(), folder, 1),
+                        (a, b) -> new Orphans(a.timeline(), a.folder(), a.manifests() + 1));
+            }
+        }
+        return new Strays(new ArrayList<>(orphans.values()), data.stream().filter(d -> !manifests.contains(d)).count());
     }
 
     /** The timeline of source named id (or the only one starting with it); RepositoryException otherwise. */
