@@ -1,7 +1,6 @@
 package io.redback.cli;
 
 import io.redback.pitr.RestoreException;
-import io.redback.pitr.SnapshotFiles;
 import io.redback.redis.RedisConnector;
 import io.redback.redis.RedisUri;
 import io.redback.repo.Quantities;
@@ -12,6 +11,8 @@ import io.redback.restore.KeyFilter;
 import io.redback.restore.LiveReport;
 import io.redback.restore.LiveRestore;
 import io.redback.restore.OnConflict;
+import io.redback.restore.PhaseListener;
+import io.redback.restore.SnapshotRestore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -54,19 +55,20 @@ final class RestoreIntoServer {
             String what;
             Path rdb;
             if (command.what.snapshot != null) {
-                rdb = work.resolve("dump.rdb");
                 try (Storage storage = command.repo.openStorage()) {
                     Repository repository = Repository.open(storage);
                     SnapshotManifest m = BackupCli.find(repository.catalog(), command.name, command.what.snapshot);
                     AtomicLong bytes = new AtomicLong();
+                    SnapshotRestore.Source source = new SnapshotRestore.Snapshot(storage, m);
                     try (Progress p = Progress.start("download", m.rawSize(), bytes::get, showProgress())) {
-                        SnapshotFiles.download(storage, m, rdb, bytes);
+                        rdb = new SnapshotRestore(bytes, PhaseListener.NONE).fetch(source, work);
                     }
-                    what = "snapshot " + m.id() + " of " + m.source();
+                    what = source.describe();
                 }
             } else if (command.what.fromRdb != null) {
-                rdb = command.plainRdb(command.what.fromRdb, work);
-                what = command.what.fromRdb;
+                SnapshotRestore.Source source = new SnapshotRestore.PlainRdb(command.what.fromRdb, command.repo.env());
+                rdb = new SnapshotRestore(new AtomicLong(), PhaseListener.NONE).fetch(source, work);
+                what = source.describe();
             } else {
                 PointInTimeRestore pitr = new PointInTimeRestore(command, out, err);
                 rdb = pitr.materialise(work);
