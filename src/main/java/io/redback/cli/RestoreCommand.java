@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
  * it is put in place: the stored object's and the RDB's SHA-256 against the manifest, and a full
  * RDB check. It is written beside DIR/dump.rdb under a random name and renamed only when everything holds. With
  * {@code --at}, {@code --offset} or {@code --before} it restores a point in time from the log
- * instead ({@link PointInTimeRestore}).
+ * instead ({@link RestorePointInTime}).
  */
 @Command(name = "restore", mixinStandardHelpOptions = true,
         description = {"Restore a snapshot as DIR/dump.rdb, ready for redis-server to load; or, from the log that "
@@ -253,8 +253,8 @@ public final class RestoreCommand implements Callable<Integer> {
                     + "--no-functions go with --into");
             return Main.USAGE;
         }
-        if (PointInTimeRestore.asked(what)) {
-            return new PointInTimeRestore(this, out, err).run();
+        if (RestorePointInTime.asked(what)) {
+            return new RestorePointInTime(this, out, err).run();
         }
         if (after != null || timeline != null || dryRun || json || !"aof".equals(format)) {
             err.println("redback restore: --after, --timeline, --format, --dry-run and --json go with a point in time "

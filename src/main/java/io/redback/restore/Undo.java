@@ -6,10 +6,8 @@ import io.redback.pitr.Plan;
 import io.redback.pitr.Planner;
 import io.redback.pitr.RestoreException;
 import io.redback.pitr.RestoreResult;
-import io.redback.pitr.RestoreWriter;
 import io.redback.redis.RedisConnector;
 import io.redback.repo.Repository;
-import io.redback.repo.SegmentManifest;
 import io.redback.repo.Timeline;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,8 +52,8 @@ public final class Undo {
         Path work = Files.createTempDirectory("redback-undo-");
         try {
             AtomicLong materialised = new AtomicLong();
-            RestoreResult state = new RestoreWriter(repository.storage(), materialised).write(plan, work,
-                    new RestoreWriter.Options(RestoreWriter.Format.RDB, false, r.redisServer(), r.now()));
+            RestoreResult state = new PointInTimeRestore(repository, materialised).materialise(plan, work,
+                    r.redisServer(), r.now());
             LiveRestore.Options options = LiveRestore.Options.defaults().withOnConflict(OnConflict.SKIP)
                     .withFilter(r.filter()).withFunctions(false).withDryRun(!r.apply()).withLeaveAlone(since).withThrottle(r.throttle());
             LiveReport report = new LiveRestore(live, options, progress).run(state.target(), r.now().toEpochMilli());
@@ -63,11 +61,6 @@ public final class Undo {
         } finally {
             deleteTree(work);
         }
-    }
-
-    /** Bytes the plan reads from the repository (for a progress bar). */
-    public static long bytes(Plan plan) {
-        return plan.snapshot().rawSize() + plan.segments().stream().mapToLong(SegmentManifest::rawSize).sum();
     }
 
     private static void deleteTree(Path dir) throws IOException {
