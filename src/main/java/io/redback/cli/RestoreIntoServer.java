@@ -13,6 +13,7 @@ import io.redback.restore.LiveRestore;
 import io.redback.restore.OnConflict;
 import io.redback.restore.PhaseListener;
 import io.redback.restore.SnapshotRestore;
+import io.redback.restore.WorkFolder;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -25,7 +26,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * {@code redback restore ... --into redis://HOST:PORT}: brings the source RDB (a snapshot,
@@ -44,11 +44,10 @@ final class RestoreIntoServer {
     }
 
     int run() {
-        Path work = null;
-        try {
+        try (WorkFolder folder = WorkFolder.create("redback-restore-")) {
             RedisUri uri = command.targetConnection.apply(RedisUri.parse(command.into));
             LiveRestore.Options options = options();
-            work = Files.createTempDirectory("redback-restore-");
+            Path work = folder.path();
             String what;
             Path rdb;
             if (command.what.snapshot != null) {
@@ -85,7 +84,6 @@ final class RestoreIntoServer {
             err.println("redback restore: " + BackupCli.message(e));
             return Main.USAGE;
         } finally {
-            deleteQuietly(work);
             out.flush();
             err.flush();
         }
@@ -209,22 +207,5 @@ final class RestoreIntoServer {
 
     private static String seconds(long ms) {
         return String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
-    }
-
-    static void deleteQuietly(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // a leftover in the temp dir; nothing to do about it here
-                }
-            });
-        } catch (IOException ignored) {
-            // the temp dir is gone or unreadable
-        }
     }
 }

@@ -10,7 +10,6 @@ import io.redback.redis.RedisConnector;
 import io.redback.repo.Repository;
 import io.redback.repo.Timeline;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
@@ -49,25 +48,14 @@ public final class Undo {
                 r.timeline());
         Timeline timeline = repository.timelines().find(r.source(), plan.timeline().toString());
         WrittenSince since = WrittenSince.scan(repository.storage(), timeline, plan.matched());
-        Path work = Files.createTempDirectory("redback-undo-");
-        try {
+        try (WorkFolder work = WorkFolder.create("redback-undo-")) {
             AtomicLong materialised = new AtomicLong();
-            RestoreResult state = new PointInTimeRestore(repository, materialised).materialise(plan, work,
+            RestoreResult state = new PointInTimeRestore(repository, materialised).materialise(plan, work.path(),
                     r.redisServer(), r.now());
             LiveRestore.Options options = LiveRestore.Options.defaults().withOnConflict(OnConflict.SKIP)
                     .withFilter(r.filter()).withFunctions(false).withDryRun(!r.apply()).withLeaveAlone(since).withThrottle(r.throttle());
             LiveReport report = new LiveRestore(live, options, progress).run(state.target(), r.now().toEpochMilli());
             return new Result(plan, since.size(), since.flushedSince(), since.commands, report);
-        } finally {
-            deleteTree(work);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (var files = Files.walk(dir)) {
-            for (Path p : files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }
