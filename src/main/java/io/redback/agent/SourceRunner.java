@@ -225,7 +225,7 @@ final class SourceRunner {
         long t0 = System.nanoTime();
         try {
             ReplicaSync sync = ReplicaSync.start(config.redis(), ReplicaOptions.defaults());
-            Backup.Stored stored = Backup.store(repository, config.name(), config.redis(), sync,
+            Backup.Stored stored = Backup.take(repository, config.name(), config.redis(), new Backup.FullSync(sync),
                     Compression.parse("zstd:3"), (done, total, mbs) -> { }, clock);
             SnapshotManifest m = stored.manifest();
             metrics.snapshots.labelValues(config.name(), "ok").inc();

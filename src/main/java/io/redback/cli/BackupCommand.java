@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.redback.backup.Backup;
 import io.redback.backup.BgsaveSnapshot;
 import io.redback.backup.SnapshotResult;
-import io.redback.backup.SnapshotWriter;
 import io.redback.rdb.ChecksumStatus;
 import io.redback.rdb.RdbException;
 import io.redback.redis.RedisUri;
@@ -112,12 +111,14 @@ public final class BackupCommand implements Callable<Integer> {
             if (method == BackupMethod.bgsave) {
                 BgsaveSnapshot saved = BgsaveSnapshot.take(uri, rdbFile);
                 try (Progress p = Progress.start("backup", saved.size(), bytes::get, bar)) {
-                    stored = Backup.store(repository, sourceName, uri, saved, compression, listener, clock);
+                    stored = Backup.take(repository, sourceName, uri, new Backup.Bgsave(saved), compression, listener,
+                            clock);
                 }
             } else {
                 ReplicaSync sync = ReplicaSync.start(uri, replica);
                 try (Progress p = Progress.start("backup", sync.rdbLength(), bytes::get, bar)) {
-                    stored = Backup.store(repository, sourceName, uri, sync, compression, listener, clock);
+                    stored = Backup.take(repository, sourceName, uri, new Backup.FullSync(sync), compression, listener,
+                            clock);
                 }
             }
             SnapshotManifest m = stored.manifest();

@@ -1,34 +1,22 @@
 package io.redback.cli;
 
-import io.redback.files.NewFile;
 import io.redback.pitr.RestoreException;
-import io.redback.pitr.SnapshotFiles;
 import io.redback.rdb.RdbCheckReport;
-import io.redback.rdb.RdbException;
-import io.redback.rdb.RdbKey;
-import io.redback.rdb.RdbReader;
-import io.redback.rdb.RdbVisitor;
-import io.redback.redis.LocalRedisServer;
-import io.redback.redis.RedisConnection;
 import io.redback.redis.RedisServerBinary;
 import io.redback.repo.Repository;
-import io.redback.repo.RepositoryUrl;
 import io.redback.repo.SnapshotManifest;
 import io.redback.repo.Storage;
-import java.io.BufferedInputStream;
+import io.redback.restore.LoadCheck;
+import io.redback.restore.LoadedKeys;
+import io.redback.restore.Phase;
+import io.redback.restore.PhaseListener;
+import io.redback.restore.SnapshotRestore;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine;
@@ -42,7 +30,7 @@ import picocli.CommandLine.Option;
  * it is put in place: the stored object's and the RDB's SHA-256 against the manifest, and a full
  * RDB check. It is written beside DIR/dump.rdb under a random name and renamed only when everything holds. With
  * {@code --at}, {@code --offset} or {@code --before} it restores a point in time from the log
- * instead ({@link PointInTimeRestore}).
+ * instead ({@link RestorePointInTime}).
  */
 @Command(name = "restore", mixinStandardHelpOptions = true,
         description = {"Restore a snapshot as DIR/dump.rdb, ready for redis-server to load; or, from the log that "
@@ -244,15 +232,6 @@ public final class RestoreCommand implements Callable<Integer> {
     private PrintWriter out;
     private PrintWriter err;
 
-    /** A verification failure: the data is damaged; exit 1. */
-    private static final class Damaged extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        Damaged(String message) {
-            super(message);
-        }
-    }
-
     @Override
     public Integer call() {
         out = Terminal.out(spec);
@@ -274,8 +253,8 @@ public final class RestoreCommand implements Callable<Integer> {
                     + "--no-functions go with --into");
             return Main.USAGE;
         }
-        if (PointInTimeRestore.asked(what)) {
-            return new PointInTimeRestore(this, out, err).run();
+        if (RestorePointInTime.asked(what)) {
+            return new RestorePointInTime(this, out, err).run();
         }
         if (after != null || timeline != null || dryRun || json || !"aof".equals(format)) {
             err.println("redback restore: --after, --timeline, --format, --dry-run and --json go with a point in time "
@@ -284,55 +263,59 @@ public final class RestoreCommand implements Callable<Integer> {
         }
         Path dir = toDir.toAbsolutePath().normalize();
         Path target = dir.resolve("dump.rdb");
+        SnapshotRestore.Result r;
         try {
-            NewFile.refuseLink(target); // said before "add --force", which would not help
-            if (Files.exists(target) && !force) {
-                err.println("redback restore: " + target + " already exists: add --force to replace it, or choose "
-                        + "another --to-dir");
-                return Main.USAGE;
-            }
-            if (Files.exists(dir) && !Files.isDirectory(dir)) {
-                err.println("redback restore: " + dir + " is not a directory");
-                return Main.USAGE;
-            }
-            Files.createDirectories(dir);
-            SnapshotManifest m = null;
-            RdbCheckReport report;
-            String what;
-            // A new file under a random name, renamed over dump.rdb once verified: a link planted in
-            // DIR is never written through, and a damaged RDB never replaces a good one.
-            try (NewFile tmp = NewFile.beside(target, NewFile.Mode.DEFAULT)) {
-                if (what().snapshot != null) {
-                    try (Storage storage = repo.openStorage()) {
-                        Repository repository = repo.open(storage);
-                        m = repository.catalog().find(name, what().snapshot);
-                        download(storage, m, tmp.channel());
+            SnapshotRestore.prepare(dir, force); // refused before the repository is opened
+            if (what().snapshot != null) {
+                try (Storage storage = repo.openStorage()) {
+                    Repository repository = repo.open(storage);
+                    SnapshotManifest m = repository.catalog().find(name, what().snapshot);
+                    AtomicLong rawBytes = new AtomicLong();
+                    Progress p = Progress.start("restore", m.rawSize(), rawBytes::get, !progress.quiet);
+                    try (p) {
+                        r = new SnapshotRestore(rawBytes, (phase, took) -> {
+                            if (phase == Phase.FETCH && p != null) {
+                                p.close(); // the bar is the download's
+                            }
+                        }).toDir(new SnapshotRestore.Snapshot(storage, m), dir, force);
                     }
-                    what = "snapshot " + m.id() + " of " + m.source();
-                } else {
-                    copyPlain(what().fromRdb, tmp.channel(), target);
-                    what = what().fromRdb;
                 }
-                report = check(tmp.path(), m);
-                tmp.commit();
-            } catch (Damaged e) {
-                err.println("redback restore: " + e.getMessage() + "; nothing was restored"
-                        + (Files.exists(target) ? " (" + target + " is untouched)" : ""));
-                return Main.PROBLEM;
+            } else {
+                r = new SnapshotRestore(new AtomicLong(), PhaseListener.NONE)
+                        .toDir(new SnapshotRestore.PlainRdb(what().fromRdb, repo.env()), dir, force);
             }
-            out.println("restored " + what + " to " + target);
-            out.println("  verified   " + (m != null ? "SHA-256 of the stored object and of the RDB match the manifest; "
-                    : "") + "every key and structure read, " + report.checksum().phrase());
-            out.println("  keys       " + Text.count(report.keys()) + " in " + report.keysPerDbAndType().size()
-                    + " database(s), " + Text.count(report.keysAlreadyExpired()) + " already expired");
-            out.println("  size       " + Text.size(report.size()) + " RDB version " + report.header().version());
-            out.println("start Redis on it with:");
-            out.println("  redis-server --dir " + ShellQuote.quote(dir.toString()) + " --dbfilename dump.rdb");
-            out.flush();
-            if (start) {
-                return startAndCompare(dir, target);
+        } catch (RestoreException e) {
+            if (!e.dataProblem()) {
+                err.println("redback restore: " + e.getMessage());
+                return Main.USAGE;
             }
+            err.println("redback restore: " + e.getMessage() + "; nothing was restored"
+                    + (Files.exists(target) ? " (" + target + " is untouched)" : ""));
+            return Main.PROBLEM;
+        } catch (IOException | RuntimeException e) {
+            err.println("redback restore: " + Text.message(e));
+            return Main.USAGE;
+        }
+        SnapshotManifest m = r.manifest();
+        RdbCheckReport report = r.report();
+        String restored = m != null ? "snapshot " + m.id() + " of " + m.source() : what().fromRdb;
+        out.println("restored " + restored + " to " + target);
+        out.println("  verified   " + (m != null ? "SHA-256 of the stored object and of the RDB match the manifest; "
+                : "") + "every key and structure read, " + report.checksum().phrase());
+        out.println("  keys       " + Text.count(report.keys()) + " in " + report.keysPerDbAndType().size()
+                + " database(s), " + Text.count(report.keysAlreadyExpired()) + " already expired");
+        out.println("  size       " + Text.size(report.size()) + " RDB version " + report.header().version());
+        out.println("start Redis on it with:");
+        out.println("  redis-server --dir " + ShellQuote.quote(dir.toString()) + " --dbfilename dump.rdb");
+        out.flush();
+        if (!start) {
             return Main.OK;
+        }
+        try {
+            return printLoadCheck(LoadCheck.run(RedisServerBinary.require(repo.env()), dir, PhaseListener.NONE));
+        } catch (RestoreException e) {
+            err.println("redback restore: " + e.getMessage());
+            return Main.PROBLEM;
         } catch (IOException | RuntimeException e) {
             err.println("redback restore: " + Text.message(e));
             return Main.USAGE;
@@ -343,165 +326,25 @@ public final class RestoreCommand implements Callable<Integer> {
         return what;
     }
 
-    /** Downloads and decompresses m's object into tmp, hashing both; throws Damaged on any mismatch. */
-    private void download(Storage storage, SnapshotManifest m, FileChannel tmp) throws IOException, Damaged {
-        AtomicLong rawBytes = new AtomicLong();
-        try (Progress p = Progress.start("restore", m.rawSize(), rawBytes::get, !progress.quiet)) {
-            SnapshotFiles.download(storage, m, tmp, rawBytes);
-        } catch (RestoreException e) {
-            throw new Damaged(e.getMessage());
+    /** --start: what the throwaway server loaded against the RDB's counts less expired keys. */
+    private int printLoadCheck(LoadCheck.Result r) {
+        out.println("started a throwaway redis-server " + r.version() + " on " + r.host() + ":" + r.port() + " (pid "
+                + r.pid() + "); it has loaded dump.rdb");
+        for (LoadedKeys.Db db : r.keys().dbs()) {
+            out.println("  db " + db.db() + "  " + Text.count(db.loaded()) + " keys loaded, "
+                    + (db.least() == db.most() ? Text.count(db.most())
+                    : Text.count(db.least()) + ".." + Text.count(db.most())) + " expected ("
+                    + Text.count(db.inRdb()) + " in the RDB less those already expired)"
+                    + (db.matches() ? "" : "  MISMATCH"));
         }
-    }
-
-    /** A plain RDB to read: a local path as is, an s3://bucket/key copied into dir (a folder of redback's own). */
-    Path plainRdb(String from, Path dir) throws IOException {
-        if (!from.regionMatches(true, 0, "s3://", 0, 5)) {
-            Path source = Path.of(from);
-            if (!Files.isRegularFile(source)) {
-                throw new IOException(from + ": no such file");
-            }
-            return source;
-        }
-        Path tmp = dir.resolve("dump.rdb");
-        try (FileChannel ch = NewFile.create(tmp, NewFile.Mode.PRIVATE)) {
-            copyPlain(from, ch, tmp);
-        }
-        return tmp;
-    }
-
-    /** Copies a plain RDB (a path, or s3://bucket/key) into tmp, which goes to target. */
-    private void copyPlain(String from, FileChannel tmp, Path target) throws IOException {
-        if (from.regionMatches(true, 0, "s3://", 0, 5)) {
-            int q = from.indexOf('?');
-            String path = q < 0 ? from : from.substring(0, q);
-            String query = q < 0 ? "" : from.substring(q);
-            int slash = path.lastIndexOf('/');
-            if (slash < "s3://".length() || slash == path.length() - 1) {
-                throw new IllegalArgumentException("--from-rdb " + from + " names no object: use s3://bucket/path/dump.rdb");
-            }
-            RepositoryUrl url = RepositoryUrl.parse(path.substring(0, slash) + query, repo.env());
-            String key = path.substring(slash + 1);
-            try (Storage storage = url.open(); InputStream in = storage.get(key)) {
-                copy(in, Channels.newOutputStream(tmp), new AtomicLong());
-            }
-        } else {
-            Path source = Path.of(from);
-            if (!Files.isRegularFile(source)) {
-                throw new IOException(from + ": no such file");
-            }
-            if (Files.exists(target) && Files.isSameFile(source, target)) {
-                throw new IllegalArgumentException(from + " is the file restore would write: choose another --to-dir");
-            }
-            try (InputStream in = Files.newInputStream(source)) {
-                copy(in, Channels.newOutputStream(tmp), new AtomicLong()); // not closed: the channel is tmp's
-            }
-        }
-        tmp.force(true);
-    }
-
-    private static void copy(InputStream in, OutputStream out, AtomicLong count) throws IOException {
-        byte[] buf = new byte[1 << 16];
-        int n;
-        while ((n = in.read(buf)) >= 0) {
-            out.write(buf, 0, n);
-            count.addAndGet(n);
-        }
-    }
-
-    /** The full RDB check of tmp; for a snapshot, its key counts must also be the manifest's. */
-    private RdbCheckReport check(Path tmp, SnapshotManifest m) throws IOException, Damaged {
-        try {
-            return SnapshotFiles.check(tmp, m, System.currentTimeMillis());
-        } catch (RestoreException e) {
-            throw new Damaged(e.getMessage());
-        }
-    }
-
-    /** --start: a throwaway server on dir, DBSIZE per db against the RDB's counts less expired keys, then stopped. */
-    private int startAndCompare(Path dir, Path rdb) throws IOException {
-        long before = System.currentTimeMillis();
-        LocalRedisServer.Builder builder = LocalRedisServer.builder().dir(dir).config("appendonly", "no")
-                .binary(RedisServerBinary.require(repo.env()));
-        Map<Integer, Long> loaded = new TreeMap<>();
-        long after;
-        try (LocalRedisServer server = builder.start()) {
-            out.println("started a throwaway redis-server " + server.version() + " on " + server.host() + ":"
-                    + server.port() + " (pid " + server.pid() + "); it has loaded dump.rdb");
-            out.flush();
-            try (RedisConnection c = server.connect()) {
-                c.info("keyspace").forEach((db, v) -> {
-                    if (db.startsWith("db")) {
-                        for (String field : v.split(",")) {
-                            if (field.startsWith("keys=")) {
-                                loaded.put(Integer.parseInt(db.substring(2)), Long.parseLong(field.substring(5)));
-                            }
-                        }
-                    }
-                });
-            }
-            after = System.currentTimeMillis();
-        }
-        Expiring counts = new Expiring(before, after);
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(rdb), 1 << 16)) {
-            new RdbReader(in).read(counts);
-        } catch (RdbException e) {
-            err.println("redback restore: " + rdb + " could not be read again: " + e.getMessage());
-            return Main.PROBLEM;
-        }
-        boolean same = true;
-        TreeSet<Integer> dbs = new TreeSet<>(counts.total.keySet());
-        dbs.addAll(loaded.keySet());
-        for (int db : dbs) {
-            long total = counts.total.getOrDefault(db, 0L);
-            long most = total - counts.expiredBefore.getOrDefault(db, 0L);
-            long least = total - counts.expiredAfter.getOrDefault(db, 0L);
-            long got = loaded.getOrDefault(db, 0L);
-            boolean ok = got >= least && got <= most;
-            same &= ok;
-            out.println("  db " + db + "  " + Text.count(got) + " keys loaded, " + (least == most
-                    ? Text.count(most) : Text.count(least) + ".." + Text.count(most)) + " expected ("
-                    + Text.count(total) + " in the RDB less those already expired)" + (ok ? "" : "  MISMATCH"));
-        }
-        out.println("stopped the throwaway redis-server (its log is " + dir.resolve("redis-server.log")
+        out.println("stopped the throwaway redis-server (its log is " + r.log()
                 + "); use the command above for one that keeps running");
         out.flush();
-        if (!same) {
+        if (!r.matches()) {
             err.println("redback restore: redis-server loaded other key counts than the RDB holds");
             return Main.PROBLEM;
         }
         return Main.OK;
-    }
-
-    /** Keys per db, and those whose TTL had passed by two instants. */
-    private static final class Expiring implements RdbVisitor {
-        final long t0;
-        final long t1;
-        final Map<Integer, Long> total = new TreeMap<>();
-        final Map<Integer, Long> expiredBefore = new TreeMap<>();
-        final Map<Integer, Long> expiredAfter = new TreeMap<>();
-
-        Expiring(long t0, long t1) {
-            this.t0 = t0;
-            this.t1 = t1;
-        }
-
-        @Override
-        public boolean wantsValues() {
-            return false;
-        }
-
-        @Override
-        public void startKey(RdbKey key) {
-            total.merge(key.db(), 1L, Long::sum);
-            if (key.hasExpiry()) {
-                if (key.expireAtMs() <= t0) {
-                    expiredBefore.merge(key.db(), 1L, Long::sum);
-                }
-                if (key.expireAtMs() <= t1) {
-                    expiredAfter.merge(key.db(), 1L, Long::sum);
-                }
-            }
-        }
     }
 
 }

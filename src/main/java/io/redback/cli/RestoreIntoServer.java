@@ -1,7 +1,6 @@
 package io.redback.cli;
 
 import io.redback.pitr.RestoreException;
-import io.redback.pitr.SnapshotFiles;
 import io.redback.redis.RedisConnector;
 import io.redback.redis.RedisUri;
 import io.redback.repo.Quantities;
@@ -12,22 +11,21 @@ import io.redback.restore.KeyFilter;
 import io.redback.restore.LiveReport;
 import io.redback.restore.LiveRestore;
 import io.redback.restore.OnConflict;
+import io.redback.restore.PhaseListener;
+import io.redback.restore.SnapshotRestore;
+import io.redback.restore.WorkFolder;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * {@code redback restore ... --into redis://HOST:PORT}: brings the source RDB (a snapshot,
@@ -46,29 +44,29 @@ final class RestoreIntoServer {
     }
 
     int run() {
-        Path work = null;
-        try {
+        try (WorkFolder folder = WorkFolder.create("redback-restore-")) {
             RedisUri uri = command.targetConnection.apply(RedisUri.parse(command.into));
             LiveRestore.Options options = options();
-            work = Files.createTempDirectory("redback-restore-");
+            Path work = folder.path();
             String what;
             Path rdb;
             if (command.what.snapshot != null) {
-                rdb = work.resolve("dump.rdb");
                 try (Storage storage = command.repo.openStorage()) {
                     Repository repository = Repository.open(storage);
                     SnapshotManifest m = repository.catalog().find(command.name, command.what.snapshot);
                     AtomicLong bytes = new AtomicLong();
+                    SnapshotRestore.Source source = new SnapshotRestore.Snapshot(storage, m);
                     try (Progress p = Progress.start("download", m.rawSize(), bytes::get, showProgress())) {
-                        SnapshotFiles.download(storage, m, rdb, bytes);
+                        rdb = new SnapshotRestore(bytes, PhaseListener.NONE).fetch(source, work);
                     }
-                    what = "snapshot " + m.id() + " of " + m.source();
+                    what = source.describe();
                 }
             } else if (command.what.fromRdb != null) {
-                rdb = command.plainRdb(command.what.fromRdb, work);
-                what = command.what.fromRdb;
+                SnapshotRestore.Source source = new SnapshotRestore.PlainRdb(command.what.fromRdb, command.repo.env());
+                rdb = new SnapshotRestore(new AtomicLong(), PhaseListener.NONE).fetch(source, work);
+                what = source.describe();
             } else {
-                PointInTimeRestore pitr = new PointInTimeRestore(command, out, err);
+                RestorePointInTime pitr = new RestorePointInTime(command, out, err);
                 rdb = pitr.materialise(work);
                 if (rdb == null) {
                     return pitr.exitCode();
@@ -86,7 +84,6 @@ final class RestoreIntoServer {
             err.println("redback restore: " + Text.message(e));
             return Main.USAGE;
         } finally {
-            deleteQuietly(work);
             out.flush();
             err.flush();
         }
@@ -100,7 +97,7 @@ final class RestoreIntoServer {
             report = new LiveRestore(RedisConnector.of(uri), options, progress).run(rdb, System.currentTimeMillis());
         }
         if (command.json) {
-            out.println(Json.write(json(report, what, uri)));
+            out.println(Json.write(RestoreJson.Live.of(report, what, uri)));
         } else {
             print(report, what, uri);
         }
@@ -129,13 +126,7 @@ final class RestoreIntoServer {
                 throw new IllegalArgumentException("--db-map " + m + ": expected FROM:TO, two database numbers");
             }
         }
-        Set<ByteBuffer> keys = null;
-        if (command.keysFrom != null) {
-            keys = new HashSet<>();
-            for (byte[] line : lines(command.keysFrom)) {
-                keys.add(ByteBuffer.wrap(line));
-            }
-        }
+        Set<ByteBuffer> keys = command.keysFrom == null ? null : KeyFilter.readKeys(command.keysFrom);
         Set<String> types = new HashSet<>();
         command.types.forEach(t -> types.add(t.toLowerCase(Locale.ROOT)));
         KeyFilter filter = new KeyFilter(new HashSet<>(command.dbs), command.keyGlobs, command.excludeGlobs, types,
@@ -151,26 +142,6 @@ final class RestoreIntoServer {
             throw new IllegalArgumentException(option + " must be above 0");
         }
         return n;
-    }
-
-    /** The lines of a file as bytes (keys may be binary), without their line breaks; empty lines left out. */
-    private static List<byte[]> lines(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("--keys-from " + file + ": no such file");
-        }
-        byte[] all = Files.readAllBytes(file);
-        List<byte[]> out = new ArrayList<>();
-        int start = 0;
-        for (int i = 0; i <= all.length; i++) {
-            if (i == all.length || all[i] == '\n') {
-                int end = i > start && all[i - 1] == '\r' ? i - 1 : i;
-                if (end > start) {
-                    out.add(Arrays.copyOfRange(all, start, end));
-                }
-                start = i + 1;
-            }
-        }
-        return out;
     }
 
     // ------------------------------------------------------------------ output
@@ -236,68 +207,5 @@ final class RestoreIntoServer {
 
     private static String seconds(long ms) {
         return String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
-    }
-
-    static Map<String, Object> json(LiveReport r, String what, RedisUri uri) {
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("source", what);
-        o.put("target", uri.toString());
-        o.put("server", r.target());
-        o.put("outcome", r.outcome().name().toLowerCase(Locale.ROOT));
-        o.put("dryRun", r.outcome() == LiveReport.Outcome.PLANNED);
-        o.put("message", r.message());
-        o.put("planned", r.planned());
-        Map<String, Long> perDb = new LinkedHashMap<>();
-        r.plannedPerDb().entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .forEach(e -> perDb.put(Integer.toString(e.getKey()), e.getValue()));
-        o.put("plannedPerDb", perDb);
-        o.put("restored", r.restored());
-        o.put("skipped", r.skipped());
-        o.put("failed", r.failed());
-        o.put("expired", r.expired());
-        o.put("filteredOut", r.filteredOut());
-        o.put("conflicts", r.conflicts());
-        o.put("lossy", r.lossy());
-        o.put("functionsRestored", r.functionsRestored());
-        o.put("functionsSkipped", r.functionsSkipped());
-        o.put("valueBytes", r.valueBytes());
-        o.put("sentBytes", r.sentBytes());
-        o.put("reconnects", r.reconnects());
-        o.put("retries", r.retries());
-        o.put("elapsedMs", r.elapsedMs());
-        o.put("skippedKeys", refs(r.skippedKeys()));
-        o.put("failedKeys", refs(r.failedKeys()));
-        o.put("conflictKeys", refs(r.conflictKeys()));
-        o.put("lossyKeys", refs(r.lossyKeys()));
-        return o;
-    }
-
-    private static List<Map<String, Object>> refs(List<LiveReport.KeyRef> keys) {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (LiveReport.KeyRef k : keys) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("db", k.db() < 0 ? null : k.db());
-            m.put("key", k.key());
-            m.put("reason", k.reason());
-            out.add(m);
-        }
-        return out;
-    }
-
-    static void deleteQuietly(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // a leftover in the temp dir; nothing to do about it here
-                }
-            });
-        } catch (IOException ignored) {
-            // the temp dir is gone or unreadable
-        }
     }
 }

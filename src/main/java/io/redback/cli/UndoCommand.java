@@ -19,7 +19,6 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -139,7 +138,7 @@ public final class UndoCommand implements Callable<Integer> {
                         RedisServerBinary.require(repo.env()), now));
             }
             if (json.json) {
-                out.println(Json.write(json(r, uri)));
+                out.println(Json.write(RestoreJson.UndoJson.of(r, apply, uri, HARDENING)));
             } else {
                 print(out, r, uri);
             }
@@ -224,27 +223,5 @@ public final class UndoCommand implements Callable<Integer> {
         new TreeMap<>(perDb).forEach((db, n) -> b.append(b.length() == 0 ? "" : ", ").append("db ").append(db)
                 .append(": ").append(Text.count(n)));
         return b.length() == 0 ? "none" : b.toString();
-    }
-
-    private Map<String, Object> json(Undo.Result r, RedisUri uri) {
-        Map<String, Object> o = new LinkedHashMap<>();
-        Plan.Matched m = r.plan().matched();
-        Map<String, Object> accident = new LinkedHashMap<>();
-        accident.put("command", m.command());
-        accident.put("offset", m.offset());
-        accident.put("db", m.db());
-        accident.put("time", m.time() < 0 ? null : AofTime.iso(m.time()));
-        o.put("accident", accident);
-        o.put("timeline", r.plan().timeline().toString());
-        o.put("snapshot", r.plan().snapshot().id().toString());
-        o.put("applied", apply);
-        o.put("commandsSince", r.commandsSince());
-        o.put("keysWrittenSince", r.keysWrittenSince());
-        o.put("flushedSince", r.flushedSince());
-        o.put("toRestore", r.report().toWrite());
-        o.put("sampleKeys", r.report().sampleKeys().stream().map(k -> Map.of("db", k.db(), "key", k.key())).toList());
-        o.putAll(RestoreIntoServer.json(r.report(), "source before " + m.command(), uri));
-        o.put("hardening", HARDENING);
-        return o;
     }
 }

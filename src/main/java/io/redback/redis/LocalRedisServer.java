@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import java.util.stream.Collectors;
@@ -117,6 +118,26 @@ public final class LocalRedisServer implements AutoCloseable {
     /** A new connection to this server; the caller closes it. */
     public RedisConnection connect() throws IOException {
         return new RedisConnection(HOST, port);
+    }
+
+    /**
+     * Keys per database as the server counts them now ({@code INFO keyspace}); databases with
+     * no keys are absent.
+     */
+    public Map<Integer, Long> keysPerDb() throws IOException {
+        Map<Integer, Long> keys = new TreeMap<>();
+        try (RedisConnection c = connect()) {
+            c.info("keyspace").forEach((db, v) -> {
+                if (db.startsWith("db")) {
+                    for (String field : v.split(",")) {
+                        if (field.startsWith("keys=")) {
+                            keys.put(Integer.parseInt(db.substring(2)), Long.parseLong(field.substring(5)));
+                        }
+                    }
+                }
+            });
+        }
+        return keys;
     }
 
     /**

@@ -2,7 +2,12 @@ package io.redback.restore;
 
 import io.redback.aof.Glob;
 import io.redback.rdb.RdbKey;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,6 +36,29 @@ public record KeyFilter(Set<Integer> dbs, List<String> include, List<String> exc
                         + "or module");
             }
         }
+    }
+
+    /**
+     * The keys a file lists ({@code --keys-from}), one a line, as bytes (keys may be binary),
+     * without their line breaks ({@code \n} or {@code \r\n}); empty lines left out.
+     */
+    public static Set<ByteBuffer> readKeys(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--keys-from " + file + ": no such file");
+        }
+        byte[] all = Files.readAllBytes(file);
+        Set<ByteBuffer> keys = new HashSet<>();
+        int start = 0;
+        for (int i = 0; i <= all.length; i++) {
+            if (i == all.length || all[i] == '\n') {
+                int end = i > start && all[i - 1] == '\r' ? i - 1 : i;
+                if (end > start) {
+                    keys.add(ByteBuffer.wrap(Arrays.copyOfRange(all, start, end)));
+                }
+                start = i + 1;
+            }
+        }
+        return keys;
     }
 
     /** Whether the filter narrows the keys at all (a narrowed restore leaves functions alone by default). */

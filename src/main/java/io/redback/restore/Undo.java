@@ -6,13 +6,10 @@ import io.redback.pitr.Plan;
 import io.redback.pitr.Planner;
 import io.redback.pitr.RestoreException;
 import io.redback.pitr.RestoreResult;
-import io.redback.pitr.RestoreWriter;
 import io.redback.redis.RedisConnector;
 import io.redback.repo.Repository;
-import io.redback.repo.SegmentManifest;
 import io.redback.repo.Timeline;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
@@ -51,30 +48,14 @@ public final class Undo {
                 r.timeline());
         Timeline timeline = repository.timelines().find(r.source(), plan.timeline().toString());
         WrittenSince since = WrittenSince.scan(repository.storage(), timeline, plan.matched());
-        Path work = Files.createTempDirectory("redback-undo-");
-        try {
+        try (WorkFolder work = WorkFolder.create("redback-undo-")) {
             AtomicLong materialised = new AtomicLong();
-            RestoreResult state = new RestoreWriter(repository.storage(), materialised).write(plan, work,
-                    new RestoreWriter.Options(RestoreWriter.Format.RDB, false, r.redisServer(), r.now()));
+            RestoreResult state = new PointInTimeRestore(repository, materialised).materialise(plan, work.path(),
+                    r.redisServer(), r.now());
             LiveRestore.Options options = LiveRestore.Options.defaults().withOnConflict(OnConflict.SKIP)
                     .withFilter(r.filter()).withFunctions(false).withDryRun(!r.apply()).withLeaveAlone(since).withThrottle(r.throttle());
             LiveReport report = new LiveRestore(live, options, progress).run(state.target(), r.now().toEpochMilli());
             return new Result(plan, since.size(), since.flushedSince(), since.commands, report);
-        } finally {
-            deleteTree(work);
-        }
-    }
-
-    /** Bytes the plan reads from the repository (for a progress bar). */
-    public static long bytes(Plan plan) {
-        return plan.snapshot().rawSize() + plan.segments().stream().mapToLong(SegmentManifest::rawSize).sum();
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (var files = Files.walk(dir)) {
-            for (Path p : files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

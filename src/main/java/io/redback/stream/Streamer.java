@@ -1,7 +1,6 @@
 package io.redback.stream;
 
-import io.redback.backup.SnapshotResult;
-import io.redback.backup.SnapshotWriter;
+import io.redback.backup.Backup;
 import io.redback.rdb.RdbException;
 import io.redback.redis.RedisUri;
 import io.redback.redis.ReplicaOptions;
@@ -10,7 +9,6 @@ import io.redback.redis.ReplicationLink;
 import io.redback.redis.TransferProgress;
 import io.redback.repo.Compression;
 import io.redback.repo.Repository;
-import io.redback.repo.SnapshotId;
 import io.redback.repo.SnapshotManifest;
 import io.redback.repo.StreamStatus;
 import io.redback.repo.TimelineManifest;
@@ -348,14 +346,8 @@ public final class Streamer {
 
     private SnapshotManifest storeBase(ReplicationLink l, ReplicationLink.FullResync full)
             throws IOException, RdbException {
-        Instant startedAt = clock.instant();
-        SnapshotId id = repository.newSnapshotId(clock);
-        String key = repository.dataKey(options.source(), id, options.compression());
-        SnapshotResult r = new SnapshotWriter(repository.storage(), options.compression(), TransferProgress.NONE)
-                .writeFullSync(key, l.rdb(), l.rdbLength(), l.server(), full.replicationId(), full.offset(), startedAt);
-        SnapshotManifest m = r.manifest(id, options.source(), uri.address());
-        repository.commit(m);
-        return m;
+        return Backup.take(repository, options.source(), uri, new Backup.StreamBase(l, full, clock.instant()),
+                options.compression(), TransferProgress.NONE, clock).manifest();
     }
 
     /** Reads the command stream into segments until the link breaks or the stream stops. */
@@ -602,12 +594,9 @@ public final class Streamer {
                 return;
             }
             try {
-                SnapshotId id = repository.newSnapshotId(clock);
-                String key = repository.dataKey(options.source(), id, options.compression());
-                SnapshotResult r = new SnapshotWriter(repository.storage(), options.compression(), TransferProgress.NONE)
-                        .write(key, ReplicaSync.start(uri, options.link().withProgress(TransferProgress.NONE)));
-                SnapshotManifest m = r.manifest(id, options.source(), uri.address());
-                repository.commit(m);
+                SnapshotManifest m = Backup.take(repository, options.source(), uri,
+                        new Backup.FullSync(ReplicaSync.start(uri, options.link().withProgress(TransferProgress.NONE))),
+                        options.compression(), TransferProgress.NONE, clock).manifest();
                 events.accept(new StreamEvent.SnapshotTaken(m));
             } catch (IOException | RdbException | RuntimeException e) {
                 events.accept(new StreamEvent.SnapshotFailed(message(e)));

@@ -12,31 +12,27 @@ import io.redback.pitr.RestoreWriter;
 import io.redback.pitr.Window;
 import io.redback.redis.RedisServerBinary;
 import io.redback.repo.Repository;
-import io.redback.repo.SegmentManifest;
 import io.redback.repo.Storage;
+import io.redback.restore.PointInTimeRestore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code redback restore --at | --offset | --before}: plans a point-in-time restore (timeline,
- * snapshot, segments, cut), prints the plan, and unless {@code --dry-run} writes it with
- * {@link RestoreWriter} as {@code DIR/appendonlydir} or {@code DIR/dump.rdb}. The options are
- * {@link RestoreCommand}'s; this class is the part of the command that needs the log.
+ * {@code redback restore --at | --offset | --before}: the cut from the options, then the plan
+ * (printed) and unless {@code --dry-run} the restore as {@code DIR/appendonlydir} or
+ * {@code DIR/dump.rdb}, both {@link PointInTimeRestore}'s work, and the result printed. The
+ * options are {@link RestoreCommand}'s; this class is the part of the command that needs the log.
  */
-final class PointInTimeRestore {
+final class RestorePointInTime {
     private final RestoreCommand command;
     private final PrintWriter out;
     private final PrintWriter err;
 
-    PointInTimeRestore(RestoreCommand command, PrintWriter out, PrintWriter err) {
+    RestorePointInTime(RestoreCommand command, PrintWriter out, PrintWriter err) {
         this.command = command;
         this.out = out;
         this.err = err;
@@ -70,16 +66,15 @@ final class PointInTimeRestore {
             return Main.USAGE;
         }
         try (Storage storage = command.repo.openStorage()) {
-            Repository repository = command.repo.open(storage);
-            Planner planner = new Planner(repository);
-            String source = planner.source(command.name);
-            Plan plan = planner.plan(source, point, command.timeline);
+            AtomicLong bytes = new AtomicLong();
+            PointInTimeRestore restore = new PointInTimeRestore(command.repo.open(storage), bytes);
+            Plan plan = restore.plan(command.name, point, command.timeline);
             if (!command.json) {
                 printPlan(plan);
             }
             if (command.dryRun) {
                 if (command.json) {
-                    out.println(Json.write(json(plan, null)));
+                    out.println(Json.write(RestoreJson.PointInTime.of(plan, null)));
                 } else {
                     if (targetExists && !command.force) {
                         out.println("  note       " + target + " exists: the restore needs --force to replace it");
@@ -89,22 +84,20 @@ final class PointInTimeRestore {
                 return Main.OK;
             }
             Path redisServer = format == RestoreWriter.Format.RDB ? RedisServerBinary.require(command.repo.env()) : null;
-            AtomicLong bytes = new AtomicLong();
-            long total = plan.snapshot().rawSize() + plan.segments().stream().mapToLong(SegmentManifest::rawSize).sum();
             RestoreResult result;
-            try (Progress p = Progress.start("restore", total, bytes::get, !command.progress.quiet && !command.json)) {
-                result = new RestoreWriter(storage, bytes).write(plan, command.toDir,
-                        new RestoreWriter.Options(format, command.force, redisServer, now));
+            try (Progress p = Progress.start("restore", PointInTimeRestore.bytes(plan), bytes::get,
+                    !command.progress.quiet && !command.json)) {
+                result = restore.write(plan, command.toDir, format, command.force, redisServer, now);
             }
             if (command.json) {
-                out.println(Json.write(json(plan, result)));
+                out.println(Json.write(RestoreJson.PointInTime.of(plan, result)));
             } else {
                 printResult(plan, result);
             }
             return Main.OK;
         } catch (RestoreException e) {
             if (command.json) {
-                out.println(Json.write(Map.of("error", error(e))));
+                out.println(Json.write(RestoreJson.Failure.of(e)));
             }
             err.println("redback restore: " + e.getMessage());
             if (!e.windows().isEmpty() && !command.json) {
@@ -128,9 +121,8 @@ final class PointInTimeRestore {
 
     /**
      * For {@code --into}: plans the point, prints the plan (unless --json) and materialises it as
-     * one dump.rdb in {@code work}, through Redis's own loader (the snapshot as the base of a
-     * multi-part AOF, the log up to the cut as its incr file, loaded and saved by a throwaway
-     * redis-server), so what goes into the target is exactly what a file restore would give.
+     * one dump.rdb in {@code work} ({@link PointInTimeRestore#materialise}), so what goes into the
+     * target is exactly what a file restore would give.
      * Returns null (see {@link #exitCode()}) when it cannot.
      */
     Path materialise(Path work) throws IOException {
@@ -138,23 +130,19 @@ final class PointInTimeRestore {
         try {
             CutPoint point = point(now);
             try (Storage storage = command.repo.openStorage()) {
-                Repository repository = Repository.open(storage);
-                Planner planner = new Planner(repository);
-                String source = planner.source(command.name);
-                Plan plan = planner.plan(source, point, command.timeline);
+                AtomicLong bytes = new AtomicLong();
+                PointInTimeRestore restore = new PointInTimeRestore(Repository.open(storage), bytes);
+                Plan plan = restore.plan(command.name, point, command.timeline);
                 if (!command.json) {
                     printPlan(plan);
                 }
                 Path redisServer = RedisServerBinary.require(command.repo.env());
-                AtomicLong bytes = new AtomicLong();
-                long total = plan.snapshot().rawSize() + plan.segments().stream().mapToLong(SegmentManifest::rawSize).sum();
                 RestoreResult result;
-                try (Progress p = Progress.start("materialise", total, bytes::get,
+                try (Progress p = Progress.start("materialise", PointInTimeRestore.bytes(plan), bytes::get,
                         !command.progress.quiet && !command.json)) {
-                    result = new RestoreWriter(storage, bytes).write(plan, work,
-                            new RestoreWriter.Options(RestoreWriter.Format.RDB, false, redisServer, now));
+                    result = restore.materialise(plan, work, redisServer, now);
                 }
-                described = "source " + plan.source() + " as of offset " + plan.cutOffset() + " (" + plan.cutTime() + ")";
+                described = PointInTimeRestore.describe(plan);
                 return result.target();
             }
         } catch (IllegalArgumentException e) {
@@ -169,7 +157,7 @@ final class PointInTimeRestore {
                 }
             }
             if (command.json) {
-                out.println(Json.write(Map.of("error", error(e))));
+                out.println(Json.write(RestoreJson.Failure.of(e)));
             }
             exit = e.dataProblem() ? Main.PROBLEM : Main.USAGE;
         }
@@ -266,92 +254,5 @@ final class PointInTimeRestore {
                 + " given a past deadline by the log)");
         out.println("start Redis on it with:");
         out.println("  " + ShellQuote.join(r.serverCommand()));
-    }
-
-    // ------------------------------------------------------------------ JSON
-
-    private static Map<String, Object> json(Plan p, RestoreResult r) {
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("plan", plan(p));
-        o.put("dryRun", r == null);
-        if (r != null) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("format", r.format().name().toLowerCase(Locale.ROOT));
-            m.put("target", r.target().toString());
-            m.put("baseKeys", r.baseKeys());
-            m.put("baseChecksum", r.baseChecksum().jsonName());
-            m.put("commands", r.commands());
-            m.put("dropped", r.dropped());
-            m.put("segments", r.segments());
-            m.put("incrBytes", r.incrBytes());
-            m.put("resultKeys", r.resultKeys() < 0 ? null : r.resultKeys());
-            m.put("expired", r.expired());
-            m.put("expiredInSnapshot", r.expiredInSnapshot());
-            m.put("expiredByLog", r.expiredByLog());
-            m.put("serverCommand", ShellQuote.join(r.serverCommand()));
-            o.put("result", m);
-        }
-        return o;
-    }
-
-    private static Map<String, Object> plan(Plan p) {
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("source", p.source());
-        o.put("point", p.point().describe());
-        o.put("timeline", p.timeline().toString());
-        o.put("window", window(p.window()));
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("id", p.snapshot().id().toString());
-        s.put("offset", p.fromOffset());
-        s.put("startedAt", p.snapshot().startedAt().toString());
-        s.put("keys", p.snapshot().totalKeys());
-        o.put("snapshot", s);
-        Map<String, Object> log = new LinkedHashMap<>();
-        log.put("segments", p.segments().size());
-        log.put("storedBytes", p.storedBytes());
-        log.put("fromOffset", p.fromOffset());
-        log.put("toOffset", p.cutOffset());
-        log.put("bytes", p.replayBytes());
-        List<String> objects = new ArrayList<>();
-        p.segments().forEach(seg -> objects.add(seg.object()));
-        log.put("objects", objects);
-        o.put("log", log);
-        Map<String, Object> cut = new LinkedHashMap<>();
-        cut.put("offset", p.cutOffset());
-        cut.put("time", p.cutTime().toString());
-        cut.put("adjustment", p.adjustment().name().toLowerCase(Locale.ROOT).replace('_', '-'));
-        if (p.matched() != null) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("command", p.matched().command());
-            m.put("offset", p.matched().offset());
-            m.put("db", p.matched().db());
-            m.put("time", p.matched().time() < 0 ? null : AofTime.iso(p.matched().time()));
-            cut.put("matched", m);
-        }
-        o.put("cut", cut);
-        o.put("startDb", p.startDb());
-        o.put("commands", p.commands());
-        o.put("dropped", p.dropped());
-        o.put("notes", p.notes());
-        return o;
-    }
-
-    private static Map<String, Object> window(Window w) {
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("timeline", w.timeline().toString());
-        o.put("snapshot", w.snapshot().toString());
-        o.put("fromOffset", w.fromOffset());
-        o.put("fromTime", w.fromTime().toString());
-        o.put("toOffset", w.toOffset());
-        o.put("toTime", w.toTime().toString());
-        return o;
-    }
-
-    private static Map<String, Object> error(RestoreException e) {
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("kind", e.kind().jsonName());
-        o.put("message", e.getMessage());
-        o.put("windows", e.windows().stream().map(PointInTimeRestore::window).toList());
-        return o;
     }
 }
