@@ -13,7 +13,7 @@ import io.redback.pitr.Window;
 import io.redback.redis.RedisServerBinary;
 import io.redback.repo.Repository;
 import io.redback.repo.SegmentManifest;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import io.redback.aof.AofTime;
 import io.redback.aof.LogEntry;
 import io.redback.aof.LogFilter;
 import io.redback.repo.Repository;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.repo.Timeline;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -6,7 +6,7 @@ import io.redback.aof.CutPoint;
 import io.redback.aof.CutReport.Adjustment;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.SnapshotManifest;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.repo.VerifiedObject;
 import io.redback.resp.RespCommand;
 import java.io.IOException;

@@ -5,7 +5,7 @@ import io.redback.pitr.LogReader;
 import io.redback.pitr.Plan;
 import io.redback.pitr.RestoreException;
 import io.redback.repo.SegmentManifest;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.repo.Timeline;
 import io.redback.repo.VerifiedObject;
 import io.redback.resp.RespCommand;

@@ -1,11 +1,11 @@
-package io.redback.repo.s3;
+package io.redback.storage.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.redback.repo.RepositoryUrl;
-import io.redback.repo.Storage;
-import io.redback.repo.StorageContract;
+import io.redback.storage.RepositoryUrl;
+import io.redback.storage.Storage;
+import io.redback.storage.StorageContract;
 import io.redback.repo.TestBytes;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.redback.repo;
+package io.redback.storage;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,8 +1,8 @@
-package io.redback.repo.file;
+package io.redback.storage.file;
 
 import io.redback.files.NewFile;
-import io.redback.repo.Storage;
-import io.redback.repo.StorageKeys;
+import io.redback.storage.Storage;
+import io.redback.storage.StorageKeys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

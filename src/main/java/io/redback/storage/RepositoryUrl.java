@@ -1,7 +1,7 @@
-package io.redback.repo;
+package io.redback.storage;
 
-import io.redback.repo.file.FileStorage;
-import io.redback.repo.s3.S3Storage;
+import io.redback.storage.file.FileStorage;
+import io.redback.storage.s3.S3Storage;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;

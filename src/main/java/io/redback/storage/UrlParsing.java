@@ -1,4 +1,4 @@
-package io.redback.repo;
+package io.redback.storage;
 
 import java.net.URI;
 import java.net.URISyntaxException;

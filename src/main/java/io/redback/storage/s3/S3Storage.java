@@ -1,8 +1,8 @@
-package io.redback.repo.s3;
+package io.redback.storage.s3;
 
-import io.redback.repo.RepositoryUrl;
-import io.redback.repo.Storage;
-import io.redback.repo.StorageKeys;
+import io.redback.storage.RepositoryUrl;
+import io.redback.storage.Storage;
+import io.redback.storage.StorageKeys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.NoSuchFileException;

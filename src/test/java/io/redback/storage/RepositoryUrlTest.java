@@ -1,10 +1,10 @@
-package io.redback.repo;
+package io.redback.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.redback.repo.file.FileStorage;
-import io.redback.repo.s3.S3Storage;
+import io.redback.storage.file.FileStorage;
+import io.redback.storage.s3.S3Storage;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,6 +1,6 @@
-package io.redback.repo.s3;
+package io.redback.storage.s3;
 
-import io.redback.repo.RepositoryUrl;
+import io.redback.storage.RepositoryUrl;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.util.Map;
