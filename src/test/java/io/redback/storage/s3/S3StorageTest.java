@@ -177,6 +177,10 @@ class S3StorageTest extends StorageContract {
                     .hasMessageStartingWith("cannot read config.json in s3://bucket/p?endpoint=http://127.0.0.1:" + port)
                     .hasMessageContaining("failed after 3 tries")
                     .hasMessageContaining("check the endpoint, the network and that the store is up");
+            // A put's requests are repeated by the backend itself, under the same policy.
+            assertThatThrownBy(() -> down.put("config.json", new ByteArrayInputStream(new byte[1]), 1))
+                    .hasMessageStartingWith("cannot write config.json in s3://bucket/p?endpoint=http://127.0.0.1:" + port)
+                    .hasMessageContaining("failed after 3 tries");
         }
     }
 
