@@ -79,7 +79,7 @@ public final class S3Storage implements Storage {
      * A storage for url; the caller closes it. Makes no request until used. retry repeats a put's
      * requests; everything else is left to a {@link io.redback.storage.RetryingStorage} around it.
      */
-    public static S3Storage open(S3Url url, Retry retry) {
+    static S3Storage open(S3Url url, Retry retry) {
         return open(url, List.of(), retry);
     }
 
@@ -169,18 +169,19 @@ public final class S3Storage implements Storage {
             send("complete the upload of", key, () -> client.completeMultipartUpload(b -> b.bucket(bucket).key(object)
                     .uploadId(uploadId).multipartUpload(m -> m.parts(parts))));
         } catch (IOException | RuntimeException | Error e) {
-            abort(object, uploadId, e);
+            abort(key, object, uploadId, e);
             throw e;
         }
     }
 
     /** Aborts an upload so that its parts stop costing storage; a failure here only adds to the first. */
-    private void abort(String object, String uploadId, Throwable cause) {
+    private void abort(String key, String object, String uploadId, Throwable cause) {
         // An interrupted thread would fail the abort too and leave the parts behind: clear the flag for it.
         boolean interrupted = Thread.interrupted();
         try {
-            client.abortMultipartUpload(b -> b.bucket(bucket).key(object).uploadId(uploadId));
-        } catch (RuntimeException e) {
+            send("abort the upload of", key, () -> client.abortMultipartUpload(b -> b.bucket(bucket).key(object)
+                    .uploadId(uploadId)));
+        } catch (IOException | RuntimeException e) {
             cause.addSuppressed(e);
         } finally {
             if (interrupted) {
