@@ -400,12 +400,9 @@ public final class S3Storage implements Storage {
             int status = s.statusCode();
             return status == 500 || status == 502 || status == 503 || status == 504;
         }
-        for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
-            if (c instanceof IOException || c instanceof UncheckedIOException) {
-                return true;
-            }
-        }
-        return false;
+        // As the SDK's own strategy: the direct cause only (a credentials chain that failed on I/O is not transient).
+        Throwable c = e.getCause();
+        return c instanceof IOException || c instanceof UncheckedIOException;
     }
 
     private static String messageOf(S3Exception e) {
