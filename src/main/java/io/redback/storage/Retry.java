@@ -18,7 +18,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param maxDelay   the largest bound of a wait
  */
 public record Retry(int attempts, Duration firstDelay, Duration maxDelay) {
-    /** What every repository uses: 8 tries, waits bounded by 0.2 s doubling to 20 s (a backup would rather wait out a bad minute than fail fast). */
+    /**
+     * What every repository uses: 8 tries, waits bounded by 0.2 s doubling to 20 s (a backup would
+     * rather wait out a bad minute than fail fast).
+     */
     public static final Retry DEFAULT = new Retry(8, Duration.ofMillis(200), Duration.ofSeconds(20));
 
     public Retry {
