@@ -8,7 +8,7 @@ import io.redback.redis.ServerIdentity;
 import io.redback.redis.TransferProgress;
 import io.redback.repo.Compression;
 import io.redback.repo.SnapshotManifest.Method;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;

@@ -13,7 +13,7 @@ import io.redback.redis.TransferProgress;
 import io.redback.repo.Compression;
 import io.redback.repo.Repository;
 import io.redback.repo.SnapshotManifest;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;

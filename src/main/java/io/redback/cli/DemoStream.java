@@ -4,8 +4,8 @@ import io.redback.redis.RedisUri;
 import io.redback.redis.ReplicaOptions;
 import io.redback.repo.Compression;
 import io.redback.repo.Repository;
-import io.redback.repo.RepositoryUrl;
-import io.redback.repo.Storage;
+import io.redback.storage.file.FileUrl;
+import io.redback.storage.Storage;
 import io.redback.stream.StreamEvent;
 import io.redback.stream.Streamer;
 import java.io.IOException;
@@ -37,7 +37,7 @@ final class DemoStream implements AutoCloseable {
     /** Starts streaming source into the repository at repo; the first lines are printed to out. */
     DemoStream(RedisUri source, String name, Path repo, Path spool, Duration flushInterval, PrintWriter out)
             throws IOException {
-        storage = new RepositoryUrl.Local(repo).open();
+        storage = new FileUrl(repo).open();
         try {
             Repository repository = Repository.openOrInit(storage, Clock.systemUTC(), notice -> {
                 out.println("redback stream: " + notice);

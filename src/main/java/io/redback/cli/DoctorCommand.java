@@ -9,7 +9,7 @@ import io.redback.redis.RedisConnection;
 import io.redback.redis.RedisConnector;
 import io.redback.redis.RedisUri;
 import io.redback.repo.Repository;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;

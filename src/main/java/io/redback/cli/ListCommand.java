@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.redback.repo.Catalog;
 import io.redback.repo.Repository;
 import io.redback.repo.SnapshotManifest;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.ZoneOffset;

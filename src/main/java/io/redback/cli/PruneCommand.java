@@ -5,7 +5,7 @@ import io.redback.repo.Repository;
 import io.redback.repo.RepositoryLock;
 import io.redback.repo.RetentionPolicy;
 import io.redback.repo.SkippedDocument;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;

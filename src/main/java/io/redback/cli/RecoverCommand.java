@@ -4,7 +4,7 @@ import io.redback.doctor.Recovery;
 import io.redback.doctor.StartupConfig;
 import io.redback.repo.Repository;
 import io.redback.repo.SnapshotManifest;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.repo.Timeline;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -8,7 +8,7 @@ import io.redback.aof.LogFilter;
 import io.redback.log.ShippedLog;
 import io.redback.log.StreamCommands;
 import io.redback.repo.Repository;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.repo.Timeline;
 import java.io.IOException;
 import java.io.PrintWriter;

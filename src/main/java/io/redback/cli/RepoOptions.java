@@ -1,8 +1,8 @@
 package io.redback.cli;
 
 import io.redback.repo.Repository;
-import io.redback.repo.RepositoryUrl;
-import io.redback.repo.Storage;
+import io.redback.storage.RepositoryUrl;
+import io.redback.storage.Storage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;

@@ -5,7 +5,7 @@ import io.redback.rdb.RdbCheckReport;
 import io.redback.redis.RedisServerBinary;
 import io.redback.repo.Repository;
 import io.redback.repo.SnapshotManifest;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.restore.LoadCheck;
 import io.redback.restore.LoadedKeys;
 import io.redback.restore.Phase;

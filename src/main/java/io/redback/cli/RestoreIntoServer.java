@@ -6,7 +6,7 @@ import io.redback.redis.RedisUri;
 import io.redback.repo.Quantities;
 import io.redback.repo.Repository;
 import io.redback.repo.SnapshotManifest;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.restore.KeyFilter;
 import io.redback.restore.LiveReport;
 import io.redback.restore.LiveRestore;

@@ -12,7 +12,7 @@ import io.redback.pitr.RestoreWriter;
 import io.redback.pitr.Window;
 import io.redback.redis.RedisServerBinary;
 import io.redback.repo.Repository;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.restore.PointInTimeRestore;
 import java.io.IOException;
 import java.io.PrintWriter;

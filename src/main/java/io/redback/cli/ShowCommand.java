@@ -2,7 +2,7 @@ package io.redback.cli;
 
 import io.redback.repo.Repository;
 import io.redback.repo.SnapshotManifest;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;

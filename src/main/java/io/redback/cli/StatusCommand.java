@@ -3,7 +3,7 @@ package io.redback.cli;
 import io.redback.repo.Repository;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.SnapshotManifest;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.repo.StreamStatus;
 import io.redback.repo.Timeline;
 import java.io.IOException;

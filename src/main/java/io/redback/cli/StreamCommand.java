@@ -4,7 +4,7 @@ import io.redback.repo.Quantities;
 import io.redback.redis.RedisUri;
 import io.redback.repo.Compression;
 import io.redback.repo.Repository;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.stream.StreamEvent;
 import io.redback.stream.StreamFailedException;
 import io.redback.stream.Streamer;

@@ -10,7 +10,7 @@ import io.redback.redis.RedisConnector;
 import io.redback.redis.RedisServerBinary;
 import io.redback.redis.RedisUri;
 import io.redback.repo.Repository;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.restore.KeyFilter;
 import io.redback.restore.LiveReport;
 import io.redback.restore.Undo;

@@ -3,7 +3,7 @@ package io.redback.cli;
 import io.redback.repo.LockHolder;
 import io.redback.repo.Repository;
 import io.redback.repo.RepositoryLock;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;

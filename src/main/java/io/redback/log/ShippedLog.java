@@ -1,7 +1,7 @@
 package io.redback.log;
 
 import io.redback.repo.SegmentManifest;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.repo.Timeline;
 import io.redback.repo.VerifiedObject;
 import io.redback.resp.RespCommand;

@@ -1,6 +1,6 @@
 package io.redback.log;
 
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.repo.VerifiedObject;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,7 +2,7 @@ package io.redback.pitr;
 
 import io.redback.log.Damage;
 import io.redback.log.StoredObjects;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.repo.VerifiedObject;
 import java.io.IOException;
 import java.io.OutputStream;

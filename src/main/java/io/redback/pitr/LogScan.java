@@ -11,7 +11,7 @@ import io.redback.log.StreamCommands;
 import io.redback.log.Tx;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.SnapshotManifest;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.repo.VerifiedObject;
 import io.redback.resp.RespCommand;
 import java.io.IOException;

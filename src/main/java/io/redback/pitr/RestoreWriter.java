@@ -11,7 +11,7 @@ import io.redback.rdb.RdbCheckReport;
 import io.redback.redis.LocalRedisServer;
 import io.redback.redis.RedisConnection;
 import io.redback.repo.SegmentManifest;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.repo.VerifiedObject;
 import io.redback.resp.RespCommand;
 import io.redback.resp.RespWriter;

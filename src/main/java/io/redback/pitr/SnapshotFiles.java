@@ -4,7 +4,7 @@ import io.redback.files.NewFile;
 import io.redback.rdb.RdbCheck;
 import io.redback.rdb.RdbCheckReport;
 import io.redback.repo.SnapshotManifest;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.repo.VerifiedObject;
 import java.io.IOException;
 import java.nio.channels.Channels;

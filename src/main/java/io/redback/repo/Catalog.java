@@ -1,5 +1,6 @@
 package io.redback.repo;
 
+import io.redback.storage.Storage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,5 +1,6 @@
 package io.redback.repo;
 
+import io.redback.storage.StorageKeys;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

@@ -1,5 +1,6 @@
 package io.redback.repo;
 
+import io.redback.storage.Storage;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

@@ -1,5 +1,7 @@
 package io.redback.repo;
 
+import io.redback.storage.Storage;
+import io.redback.storage.StorageKeys;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;

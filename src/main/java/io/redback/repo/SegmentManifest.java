@@ -2,6 +2,7 @@ package io.redback.repo;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.redback.storage.StorageKeys;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;

@@ -3,6 +3,7 @@ package io.redback.repo;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.annotation.JsonValue;
+import io.redback.storage.StorageKeys;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.HexFormat;

@@ -1,5 +1,6 @@
 package io.redback.repo;
 
+import io.redback.storage.Storage;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;

@@ -1,6 +1,7 @@
 package io.redback.repo;
 
 import com.github.luben.zstd.ZstdInputStream;
+import io.redback.storage.Storage;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;

@@ -6,7 +6,7 @@ import io.redback.log.SegmentReader;
 import io.redback.pitr.Plan;
 import io.redback.pitr.RestoreException;
 import io.redback.repo.SegmentManifest;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.repo.Timeline;
 import io.redback.repo.VerifiedObject;
 import io.redback.resp.RespCommand;

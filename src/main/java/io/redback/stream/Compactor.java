@@ -4,7 +4,7 @@ import io.redback.repo.Repository;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.SegmentManifest.IndexEntry;
 import io.redback.repo.SnapshotId;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.repo.Timeline;
 import java.io.IOException;
 import java.time.Clock;

@@ -1,7 +1,7 @@
 package io.redback.stream;
 
 import io.redback.repo.SegmentManifest;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.repo.VerifiedObject;
 import java.io.IOException;
 import java.io.InputStream;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.redback.redis.LocalRedisServer;
 import io.redback.repo.Repository;
-import io.redback.repo.file.FileStorage;
+import io.redback.storage.file.FileStorage;
 import io.redback.testsupport.TestRedis;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -10,7 +10,7 @@ import io.redback.redis.RedisConnection;
 import io.redback.repo.Repository;
 import io.redback.repo.SnapshotManifest;
 import io.redback.repo.StreamStatus;
-import io.redback.repo.file.FileStorage;
+import io.redback.storage.file.FileStorage;
 import io.redback.testsupport.TestRedis;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.redback.redis.LocalRedisServer;
-import io.redback.repo.Storage;
-import io.redback.repo.s3.TestS3;
+import io.redback.storage.Storage;
+import io.redback.storage.s3.TestS3;
 import io.redback.testsupport.Datasets;
 import io.redback.testsupport.TestRedis;
 import java.io.ByteArrayInputStream;

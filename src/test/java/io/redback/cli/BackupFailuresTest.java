@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.redback.cli.Cli.Run;
 import io.redback.redis.LocalRedisServer;
-import io.redback.repo.s3.TestS3;
+import io.redback.storage.s3.TestS3;
 import io.redback.testsupport.Datasets;
 import java.io.File;
 import java.io.IOException;

@@ -7,7 +7,7 @@ import io.redback.cli.Cli.Run;
 import io.redback.rdb.RdbCheck;
 import io.redback.rdb.RdbCheckReport;
 import io.redback.redis.LocalRedisServer;
-import io.redback.repo.s3.TestS3;
+import io.redback.storage.s3.TestS3;
 import io.redback.testsupport.Datasets;
 import io.redback.testsupport.TestRedis;
 import java.io.IOException;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.redback.cli.Cli.Run;
 import io.redback.redis.LocalRedisServer;
 import io.redback.redis.RedisConnection;
-import io.redback.repo.s3.TestS3;
+import io.redback.storage.s3.TestS3;
 import io.redback.testsupport.Datasets;
 import io.redback.testsupport.StreamProcess;
 import java.io.IOException;

@@ -11,7 +11,7 @@ import io.redback.repo.Repository;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.SnapshotId;
 import io.redback.repo.SnapshotManifest;
-import io.redback.repo.file.FileStorage;
+import io.redback.storage.file.FileStorage;
 import io.redback.testsupport.TimelineBuilder;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;

@@ -3,7 +3,7 @@ package io.redback.repo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.redback.repo.file.FileStorage;
+import io.redback.storage.file.FileStorage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -4,7 +4,8 @@ import static io.redback.repo.TestBytes.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.redback.repo.file.FileStorage;
+import io.redback.storage.Storage;
+import io.redback.storage.file.FileStorage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -3,6 +3,7 @@ package io.redback.repo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.redback.storage.Storage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.time.Clock;

@@ -1,6 +1,7 @@
 package io.redback.repo;
 
-import io.redback.repo.s3.TestS3;
+import io.redback.storage.Storage;
+import io.redback.storage.s3.TestS3;
 import java.io.IOException;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;

@@ -1,6 +1,7 @@
 package io.redback.repo;
 
-import io.redback.repo.file.FileStorage;
+import io.redback.storage.Storage;
+import io.redback.storage.file.FileStorage;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -3,7 +3,8 @@ package io.redback.repo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.redback.repo.s3.TestS3;
+import io.redback.storage.Storage;
+import io.redback.storage.s3.TestS3;
 import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;

@@ -5,8 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.github.luben.zstd.ZstdOutputStream;
-import io.redback.repo.file.FileStorage;
-import io.redback.repo.s3.TestS3;
+import io.redback.storage.Storage;
+import io.redback.storage.file.FileStorage;
+import io.redback.storage.s3.TestS3;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

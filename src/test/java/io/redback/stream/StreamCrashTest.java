@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.redback.redis.LocalRedisServer;
 import io.redback.repo.Repository;
 import io.redback.repo.Timeline;
-import io.redback.repo.file.FileStorage;
+import io.redback.storage.file.FileStorage;
 import io.redback.testsupport.Datasets;
 import java.io.File;
 import java.nio.file.Files;

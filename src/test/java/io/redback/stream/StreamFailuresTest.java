@@ -8,7 +8,7 @@ import io.redback.redis.ReplicaOptions;
 import io.redback.repo.Compression;
 import io.redback.repo.Repository;
 import io.redback.repo.StreamStatus;
-import io.redback.repo.file.FileStorage;
+import io.redback.storage.file.FileStorage;
 import io.redback.testsupport.FakeSource;
 import io.redback.testsupport.TestRedis;
 import java.io.IOException;

@@ -7,7 +7,7 @@ import io.redback.redis.LocalRedisServer;
 import io.redback.redis.RedisConnection;
 import io.redback.repo.Repository;
 import io.redback.repo.Timeline;
-import io.redback.repo.file.FileStorage;
+import io.redback.storage.file.FileStorage;
 import io.redback.testsupport.ServerReleases;
 import io.redback.testsupport.StreamProcess;
 import java.io.IOException;

@@ -6,7 +6,7 @@ import io.redback.redis.RedisUri;
 import io.redback.redis.ReplicaOptions;
 import io.redback.repo.Compression;
 import io.redback.repo.Repository;
-import io.redback.repo.file.FileStorage;
+import io.redback.storage.file.FileStorage;
 import io.redback.stream.StreamEvent;
 import io.redback.stream.Streamer;
 import java.io.IOException;

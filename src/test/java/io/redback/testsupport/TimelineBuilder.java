@@ -12,7 +12,7 @@ import io.redback.repo.SegmentManifest;
 import io.redback.repo.SnapshotId;
 import io.redback.repo.SnapshotManifest;
 import io.redback.repo.TimelineManifest;
-import io.redback.repo.file.FileStorage;
+import io.redback.storage.file.FileStorage;
 import io.redback.resp.RespWriter;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

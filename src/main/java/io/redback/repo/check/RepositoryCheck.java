@@ -11,7 +11,7 @@ import io.redback.repo.RepositoryException;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.SkippedDocument;
 import io.redback.repo.SnapshotManifest;
-import io.redback.repo.Storage;
+import io.redback.storage.Storage;
 import io.redback.repo.Timeline;
 import io.redback.repo.Timelines;
 import io.redback.repo.VerifiedObject;

@@ -1,12 +1,12 @@
-package io.redback.repo.file;
+package io.redback.storage.file;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.redback.repo.Storage;
-import io.redback.repo.StorageContract;
+import io.redback.storage.Storage;
+import io.redback.storage.StorageContract;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;

@@ -1,17 +1,20 @@
-package io.redback.repo.s3;
+package io.redback.storage.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.redback.repo.RepositoryUrl;
-import io.redback.repo.Storage;
-import io.redback.repo.StorageContract;
+import io.redback.storage.RepositoryUrl;
+import io.redback.storage.Retry;
+import io.redback.storage.RetryingStorage;
+import io.redback.storage.Storage;
+import io.redback.storage.StorageContract;
 import io.redback.repo.TestBytes;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
 import java.nio.file.NoSuchFileException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,7 +35,7 @@ class S3StorageTest extends StorageContract {
 
     /** Every request the storage under test sent, by SDK request class, with its SSE header. */
     private final List<String> requests = new CopyOnWriteArrayList<>();
-    private S3Storage storage;
+    private Storage storage;
 
     @BeforeAll
     static void startS3() throws Exception {
@@ -54,7 +57,7 @@ class S3StorageTest extends StorageContract {
     }
 
     @AfterEach
-    void tearDown() {
+    void tearDown() throws IOException {
         storage.close();
     }
 
@@ -63,8 +66,10 @@ class S3StorageTest extends StorageContract {
         return storage;
     }
 
-    private S3Storage open(RepositoryUrl.S3 url) {
-        return S3Storage.open(url, List.of(new Recorder()), 3);
+    /** As a repository opens it (the backend inside RetryingStorage), with 3 tries. */
+    private Storage open(S3Url url) {
+        Retry retry = new Retry(3, Duration.ofMillis(200), Duration.ofSeconds(20));
+        return new RetryingStorage(S3Storage.open(url, List.of(new Recorder()), retry), retry);
     }
 
     @Override
@@ -101,7 +106,7 @@ class S3StorageTest extends StorageContract {
 
     @Test
     void aMissingBucketIsOneClearLine() throws IOException {
-        try (S3Storage missing = open(s3.url("no-such-bucket", "prefix"))) {
+        try (Storage missing = open(s3.url("no-such-bucket", "prefix"))) {
             String line = "bucket 'no-such-bucket' does not exist at " + s3.endpoint() + ": create it or fix the repository URL";
             assertThatThrownBy(() -> missing.stat("config.json")).hasMessage(line);
             assertThatThrownBy(() -> missing.get("config.json")).hasMessage(line);
@@ -115,7 +120,7 @@ class S3StorageTest extends StorageContract {
     @Test
     void theBucketRootWorksAsARepository() throws IOException {
         s3.createBucket("whole-bucket");
-        try (S3Storage root = open(s3.url("whole-bucket", ""))) {
+        try (Storage root = open(s3.url("whole-bucket", ""))) {
             put(root, "config.json", "{}");
             assertThat(root.list("")).extracting(Storage.ObjectInfo::key).containsExactly("config.json");
             assertThat(root.describe()).isEqualTo("s3://whole-bucket?endpoint=" + s3.endpoint() + "&region=us-east-1");
@@ -125,8 +130,8 @@ class S3StorageTest extends StorageContract {
     @Test
     void objectsOutsideThePrefixOrWithForeignKeysAreNotListed() throws IOException {
         s3.createBucket("shared");
-        try (S3Storage a = open(s3.url("shared", "team/a")); S3Storage ab = open(s3.url("shared", "team/ab"));
-             S3Storage whole = open(s3.url("shared", ""))) {
+        try (Storage a = open(s3.url("shared", "team/a")); Storage ab = open(s3.url("shared", "team/ab"));
+             Storage whole = open(s3.url("shared", ""))) {
             put(a, "config.json", "a");
             put(ab, "config.json", "ab");
             put(whole, "team/a-folder-marker/x", "console");
@@ -137,9 +142,9 @@ class S3StorageTest extends StorageContract {
 
     @Test
     void serverSideEncryptionIsAskedOfEveryWrite() throws IOException {
-        RepositoryUrl.S3 url = (RepositoryUrl.S3) RepositoryUrl.parse("s3://" + BUCKET + "/sse-test?endpoint="
+        S3Url url = (S3Url) RepositoryUrl.parse("s3://" + BUCKET + "/sse-test?endpoint="
                 + s3.endpoint() + "&sse=AES256", s3.env());
-        try (S3Storage encrypted = open(url)) {
+        try (Storage encrypted = open(url)) {
             requests.clear();
             put(encrypted, "small", "x");
             encrypted.put("big", TestBytes.stream(9, 17L << 20), -1);
@@ -152,8 +157,8 @@ class S3StorageTest extends StorageContract {
 
     @Test
     void wrongCredentialsSayWhichVariablesToCheck() throws IOException {
-        RepositoryUrl.S3 url = s3.url(BUCKET, "creds").withAccessKey(new RepositoryUrl.AccessKey(TestS3.ACCESS_KEY, "wrong", null));
-        try (S3Storage wrong = open(url)) {
+        S3Url url = s3.url(BUCKET, "creds").withAccessKey(new S3Url.AccessKey(TestS3.ACCESS_KEY, "wrong", null));
+        try (Storage wrong = open(url)) {
             assertThatThrownBy(() -> wrong.list("")).isInstanceOf(IOException.class)
                     .hasMessageContaining("AWS_SECRET_ACCESS_KEY").hasMessageNotContaining("wrong");
         }
@@ -165,13 +170,17 @@ class S3StorageTest extends StorageContract {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        RepositoryUrl.S3 url = (RepositoryUrl.S3) RepositoryUrl.parse("s3://bucket/p?endpoint=http://127.0.0.1:" + port, s3.env());
-        try (S3Storage down = open(url)) {
+        S3Url url = (S3Url) RepositoryUrl.parse("s3://bucket/p?endpoint=http://127.0.0.1:" + port, s3.env());
+        try (Storage down = open(url)) {
             assertThatThrownBy(() -> down.get("config.json")).isInstanceOf(IOException.class)
                     .isNotInstanceOf(NoSuchFileException.class)
                     .hasMessageStartingWith("cannot read config.json in s3://bucket/p?endpoint=http://127.0.0.1:" + port)
                     .hasMessageContaining("failed after 3 tries")
                     .hasMessageContaining("check the endpoint, the network and that the store is up");
+            // A put's requests are repeated by the backend itself, under the same policy.
+            assertThatThrownBy(() -> down.put("config.json", new ByteArrayInputStream(new byte[1]), 1))
+                    .hasMessageStartingWith("cannot write config.json in s3://bucket/p?endpoint=http://127.0.0.1:" + port)
+                    .hasMessageContaining("failed after 3 tries");
         }
     }
 

@@ -1,8 +1,8 @@
-package io.redback.repo.file;
+package io.redback.storage.file;
 
 import io.redback.files.NewFile;
-import io.redback.repo.Storage;
-import io.redback.repo.StorageKeys;
+import io.redback.storage.Storage;
+import io.redback.storage.StorageKeys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -37,7 +37,9 @@ import java.util.Set;
  * if it is a symbolic link (the root itself may be one): a listing skips links, and a key whose
  * path runs through one is refused, so a link planted in a repository can neither show objects
  * from elsewhere nor redirect a write or a delete. Reading never deletes: temporaries left by a
- * crash go only through {@link #removeTemporaries}, which prune calls.
+ * crash go only through {@link #removeTemporaries}, which prune calls. No failure here is
+ * transient (asking a file system again does not free space or grant access), so
+ * {@link io.redback.storage.RetryingStorage} never repeats a request of this backend.
  */
 public final class FileStorage implements Storage {
     private static final int COPY_BUFFER = 1 << 20;

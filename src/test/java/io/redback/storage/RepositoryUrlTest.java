@@ -1,10 +1,12 @@
-package io.redback.repo;
+package io.redback.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.redback.repo.file.FileStorage;
-import io.redback.repo.s3.S3Storage;
+import io.redback.storage.file.FileStorage;
+import io.redback.storage.file.FileUrl;
+import io.redback.storage.s3.S3Storage;
+import io.redback.storage.s3.S3Url;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
@@ -36,47 +38,47 @@ class RepositoryUrlTest {
     @ParameterizedTest
     @MethodSource("localRepositories")
     void pathsAndFileUrlsNameAFolder(String text, Path root) {
-        assertThat(RepositoryUrl.parse(text, NO_ENV)).isEqualTo(new RepositoryUrl.Local(root));
+        assertThat(RepositoryUrl.parse(text, NO_ENV)).isEqualTo(new FileUrl(root));
     }
 
     static Stream<Arguments> s3Repositories() {
         URI minio = URI.create("http://127.0.0.1:9000");
         return Stream.of(
                 Arguments.of("s3://backups", NO_ENV,
-                        new RepositoryUrl.S3("backups", "", null, null, false, null, null)),
+                        new S3Url("backups", "", null, null, false, null, null)),
                 Arguments.of("s3://backups/redis/prod/", NO_ENV,
-                        new RepositoryUrl.S3("backups", "redis/prod", null, null, false, null, null)),
+                        new S3Url("backups", "redis/prod", null, null, false, null, null)),
                 Arguments.of("s3://backups/redis?endpoint=http://127.0.0.1:9000", NO_ENV,
-                        new RepositoryUrl.S3("backups", "redis", minio, "us-east-1", true, null, null)),
+                        new S3Url("backups", "redis", minio, "us-east-1", true, null, null)),
                 Arguments.of("s3://backups/redis?endpoint=http://127.0.0.1:9000/&region=eu-west-1&path-style=false&sse=aws:kms",
-                        NO_ENV, new RepositoryUrl.S3("backups", "redis", minio, "eu-west-1", false, RepositoryUrl.Sse.KMS, null)),
+                        NO_ENV, new S3Url("backups", "redis", minio, "eu-west-1", false, S3Url.Sse.KMS, null)),
                 Arguments.of("s3://backups/redis?sse=aws%3Akms&path-style=true", NO_ENV,
-                        new RepositoryUrl.S3("backups", "redis", null, null, true, RepositoryUrl.Sse.KMS, null)),
+                        new S3Url("backups", "redis", null, null, true, S3Url.Sse.KMS, null)),
                 Arguments.of("s3://backups/redis?sse=aes256", NO_ENV,
-                        new RepositoryUrl.S3("backups", "redis", null, null, false, RepositoryUrl.Sse.AES256, null)),
+                        new S3Url("backups", "redis", null, null, false, S3Url.Sse.AES256, null)),
                 Arguments.of("s3://backups/redis", Map.of("REDBACK_S3_ENDPOINT", "http://127.0.0.1:9000"),
-                        new RepositoryUrl.S3("backups", "redis", minio, "us-east-1", true, null, null)),
+                        new S3Url("backups", "redis", minio, "us-east-1", true, null, null)),
                 Arguments.of("s3://backups/redis?endpoint=https://s3.example.net",
                         Map.of("REDBACK_S3_ENDPOINT", "http://127.0.0.1:9000"),
-                        new RepositoryUrl.S3("backups", "redis", URI.create("https://s3.example.net"), "us-east-1", true, null, null)),
+                        new S3Url("backups", "redis", URI.create("https://s3.example.net"), "us-east-1", true, null, null)),
                 Arguments.of("s3://backups/redis", Map.of("AWS_REGION", "eu-central-1", "AWS_DEFAULT_REGION", "us-west-2"),
-                        new RepositoryUrl.S3("backups", "redis", null, "eu-central-1", false, null, null)),
+                        new S3Url("backups", "redis", null, "eu-central-1", false, null, null)),
                 Arguments.of("s3://backups/redis", Map.of("AWS_DEFAULT_REGION", "us-west-2"),
-                        new RepositoryUrl.S3("backups", "redis", null, "us-west-2", false, null, null)),
+                        new S3Url("backups", "redis", null, "us-west-2", false, null, null)),
                 Arguments.of("s3://backups/redis?region=ap-south-1", Map.of("AWS_REGION", "eu-central-1"),
-                        new RepositoryUrl.S3("backups", "redis", null, "ap-south-1", false, null, null)),
+                        new S3Url("backups", "redis", null, "ap-south-1", false, null, null)),
                 Arguments.of("s3://backups/redis", Map.of("AWS_ACCESS_KEY_ID", "AKIA1", "AWS_SECRET_ACCESS_KEY", "s3cr3t"),
-                        new RepositoryUrl.S3("backups", "redis", null, null, false, null,
-                                new RepositoryUrl.AccessKey("AKIA1", "s3cr3t", null))),
+                        new S3Url("backups", "redis", null, null, false, null,
+                                new S3Url.AccessKey("AKIA1", "s3cr3t", null))),
                 Arguments.of("s3://backups/redis", Map.of("AWS_ACCESS_KEY_ID", "AKIA1", "AWS_SECRET_ACCESS_KEY", "s3cr3t",
                                 "AWS_SESSION_TOKEN", "tok", "AWS_REGION", ""),
-                        new RepositoryUrl.S3("backups", "redis", null, null, false, null,
-                                new RepositoryUrl.AccessKey("AKIA1", "s3cr3t", "tok"))));
+                        new S3Url("backups", "redis", null, null, false, null,
+                                new S3Url.AccessKey("AKIA1", "s3cr3t", "tok"))));
     }
 
     @ParameterizedTest
     @MethodSource("s3Repositories")
-    void s3UrlsAndTheEnvironment(String text, Map<String, String> env, RepositoryUrl.S3 expected) {
+    void s3UrlsAndTheEnvironment(String text, Map<String, String> env, S3Url expected) {
         assertThat(RepositoryUrl.parse(text, env)).isEqualTo(expected);
     }
 
@@ -123,7 +125,7 @@ class RepositoryUrlTest {
                 Map.of("AWS_ACCESS_KEY_ID", "AKIA1", "AWS_SECRET_ACCESS_KEY", "s3cr3t", "AWS_SESSION_TOKEN", "t0ken"));
         assertThat(url.toString()).isEqualTo("s3://bucket/x?endpoint=http://127.0.0.1:9000&region=us-east-1&sse=AES256")
                 .doesNotContain("s3cr3t").doesNotContain("AKIA1");
-        assertThat(((RepositoryUrl.S3) url).accessKey().toString()).doesNotContain("s3cr3t").doesNotContain("t0ken");
+        assertThat(((S3Url) url).accessKey().toString()).doesNotContain("s3cr3t").doesNotContain("t0ken");
     }
 
     @Test
@@ -140,12 +142,14 @@ class RepositoryUrlTest {
     @Test
     void openGivesTheBackendWithoutTouchingTheNetwork() throws Exception {
         try (Storage local = RepositoryUrl.parse("/var/backups/redis", NO_ENV).open()) {
-            assertThat(local).isInstanceOf(FileStorage.class);
+            assertThat(local).isInstanceOf(RetryingStorage.class);
+            assertThat(((RetryingStorage) local).backend()).isInstanceOf(FileStorage.class);
             assertThat(local.describe()).isEqualTo("file:///var/backups/redis");
         }
         try (Storage s3 = RepositoryUrl.parse("s3://bucket/x?endpoint=http://127.0.0.1:9", Map.of("AWS_ACCESS_KEY_ID",
                 "a", "AWS_SECRET_ACCESS_KEY", "b")).open()) {
-            assertThat(s3).isInstanceOf(S3Storage.class);
+            assertThat(s3).isInstanceOf(RetryingStorage.class);
+            assertThat(((RetryingStorage) s3).backend()).isInstanceOf(S3Storage.class);
             assertThat(s3.describe()).isEqualTo("s3://bucket/x?endpoint=http://127.0.0.1:9&region=us-east-1");
         }
     }

@@ -1,10 +1,12 @@
-package io.redback.repo.s3;
+package io.redback.storage.s3;
 
-import io.redback.repo.RepositoryUrl;
-import io.redback.repo.Storage;
-import io.redback.repo.StorageKeys;
+import io.redback.storage.Retry;
+import io.redback.storage.Storage;
+import io.redback.storage.StorageKeys;
+import io.redback.storage.TransientStorageException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,12 +20,13 @@ import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.retry.RetryUtils;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
@@ -41,28 +44,30 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
  * is a single PutObject; anything bigger or of unknown length is a multipart upload that holds
  * one part in memory at a time and is aborted on failure, so a backup streams to the bucket
  * without knowing its size and without a local copy. The object appears only when the upload
- * completes, which is what makes a put atomic. Every request is retried with exponential backoff
- * by the SDK; what still fails is reported once, saying what to check.
+ * completes, which is what makes a put atomic. The SDK does not retry: a failure worth another
+ * try (a broken connection, HTTP 5xx, throttling) is a {@link TransientStorageException}, which
+ * {@link io.redback.storage.RetryingStorage} tries again; the requests of a put, whose bytes only
+ * this class holds, are repeated here under the same {@link Retry}. What still fails is reported
+ * once, saying what to check.
  */
 public final class S3Storage implements Storage {
     /** Size of each multipart part, and the largest object sent in one PutObject. */
     static final int PART_SIZE = 16 << 20;
     /** S3's limit on parts in one upload: 16 MiB parts allow objects up to 156 GiB. */
     static final int MAX_PARTS = 10_000;
-    static final int DEFAULT_ATTEMPTS = 8;
 
-    private final RepositoryUrl.S3 url;
+    private final S3Url url;
     private final S3Client client;
     private final String bucket;
     private final String keyPrefix;
     private final String endpoint;
     private final ServerSideEncryption sse;
-    private final int attempts;
+    private final Retry retry;
     private volatile boolean bucketSeen;
 
-    private S3Storage(RepositoryUrl.S3 url, S3Client client, int attempts) {
+    private S3Storage(S3Url url, S3Client client, Retry retry) {
         this.url = url;
-        this.attempts = attempts;
+        this.retry = retry;
         this.client = client;
         this.bucket = url.bucket();
         this.keyPrefix = url.prefix().isEmpty() ? "" : url.prefix() + "/";
@@ -70,13 +75,16 @@ public final class S3Storage implements Storage {
         this.sse = url.sse() == null ? null : ServerSideEncryption.fromValue(url.sse().header());
     }
 
-    /** A storage for url; the caller closes it. Makes no request until used. */
-    public static S3Storage open(RepositoryUrl.S3 url) {
-        return open(url, List.of(), DEFAULT_ATTEMPTS);
+    /**
+     * A storage for url; the caller closes it. Makes no request until used. retry repeats a put's
+     * requests; everything else is left to a {@link io.redback.storage.RetryingStorage} around it.
+     */
+    static S3Storage open(S3Url url, Retry retry) {
+        return open(url, List.of(), retry);
     }
 
-    /** For tests: interceptors see every request; attempts bounds the retries. */
-    static S3Storage open(RepositoryUrl.S3 url, List<ExecutionInterceptor> interceptors, int attempts) {
+    /** For tests: interceptors see every request. */
+    static S3Storage open(S3Url url, List<ExecutionInterceptor> interceptors, Retry retry) {
         S3ClientBuilder builder = S3Client.builder()
                 .httpClientBuilder(UrlConnectionHttpClient.builder()
                         .connectionTimeout(Duration.ofSeconds(10))
@@ -84,10 +92,9 @@ public final class S3Storage implements Storage {
                 .credentialsProvider(credentials(url.accessKey()))
                 .forcePathStyle(url.pathStyle())
                 .overrideConfiguration(c -> {
+                    // Retries are io.redback.storage.Retry's, one policy for every backend.
                     c.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
-                            .maxAttempts(attempts)
-                            .backoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(200), Duration.ofSeconds(20)))
-                            // A backup would rather wait out a bad minute than fail fast.
+                            .maxAttempts(1)
                             .circuitBreakerEnabled(false)
                             .build());
                     interceptors.forEach(c::addExecutionInterceptor);
@@ -99,10 +106,10 @@ public final class S3Storage implements Storage {
             builder.region(Region.of(url.region() == null ? "us-east-1" : url.region()))
                     .crossRegionAccessEnabled(url.region() == null);
         }
-        return new S3Storage(url, builder.build(), attempts);
+        return new S3Storage(url, builder.build(), retry);
     }
 
-    private static AwsCredentialsProvider credentials(RepositoryUrl.AccessKey key) {
+    private static AwsCredentialsProvider credentials(S3Url.AccessKey key) {
         if (key == null) {
             return DefaultCredentialsProvider.create();
         }
@@ -134,13 +141,13 @@ public final class S3Storage implements Storage {
     }
 
     private void putObject(String key, String object, PartBuffer part) throws IOException {
-        call("write", key, () -> client.putObject(b -> b.bucket(bucket).key(object).contentLength((long) part.size())
+        send("write", key, () -> client.putObject(b -> b.bucket(bucket).key(object).contentLength((long) part.size())
                 .serverSideEncryption(sse), part.body()));
     }
 
     private void multipart(String key, String object, PartBuffer part, InputStream data, long length)
             throws IOException {
-        String uploadId = call("start an upload of", key, () -> client.createMultipartUpload(b -> b.bucket(bucket)
+        String uploadId = send("start an upload of", key, () -> client.createMultipartUpload(b -> b.bucket(bucket)
                 .key(object).serverSideEncryption(sse)).uploadId());
         try {
             List<CompletedPart> parts = new ArrayList<>();
@@ -153,27 +160,28 @@ public final class S3Storage implements Storage {
                 }
                 UploadPartRequest request = UploadPartRequest.builder().bucket(bucket).key(object)
                         .uploadId(uploadId).partNumber(number).contentLength((long) size).build();
-                String etag = call("upload part " + number + " of", key, () -> client.uploadPart(request, part.body()).eTag());
+                String etag = send("upload part " + number + " of", key, () -> client.uploadPart(request, part.body()).eTag());
                 parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
                 total += size;
                 size = size < PART_SIZE ? 0 : part.fill(data, PART_SIZE);
             }
             checkLength(key, length, total, data);
-            call("complete the upload of", key, () -> client.completeMultipartUpload(b -> b.bucket(bucket).key(object)
+            send("complete the upload of", key, () -> client.completeMultipartUpload(b -> b.bucket(bucket).key(object)
                     .uploadId(uploadId).multipartUpload(m -> m.parts(parts))));
         } catch (IOException | RuntimeException | Error e) {
-            abort(object, uploadId, e);
+            abort(key, object, uploadId, e);
             throw e;
         }
     }
 
     /** Aborts an upload so that its parts stop costing storage; a failure here only adds to the first. */
-    private void abort(String object, String uploadId, Throwable cause) {
+    private void abort(String key, String object, String uploadId, Throwable cause) {
         // An interrupted thread would fail the abort too and leave the parts behind: clear the flag for it.
         boolean interrupted = Thread.interrupted();
         try {
-            client.abortMultipartUpload(b -> b.bucket(bucket).key(object).uploadId(uploadId));
-        } catch (RuntimeException e) {
+            send("abort the upload of", key, () -> client.abortMultipartUpload(b -> b.bucket(bucket).key(object)
+                    .uploadId(uploadId)));
+        } catch (IOException | RuntimeException e) {
             cause.addSuppressed(e);
         } finally {
             if (interrupted) {
@@ -298,6 +306,11 @@ public final class S3Storage implements Storage {
         }
     }
 
+    /** One request of a put, repeated under retry: its body (a {@link PartBuffer}) can be sent again. */
+    private <T> T send(String action, String key, Supplier<T> request) throws IOException {
+        return retry.call(() -> call(action, key, request));
+    }
+
     private <T> T call(String action, String key, Supplier<T> request) throws IOException {
         try {
             T result = request.get();
@@ -334,7 +347,11 @@ public final class S3Storage implements Storage {
         return new NoSuchFileException(key, null, "no such object in " + describe());
     }
 
-    /** The one error to report for a request that failed after the SDK's retries. */
+    /**
+     * The one error to report for a failed request: a {@link TransientStorageException} when
+     * sending it again may work (a broken connection, HTTP 5xx, throttling), whose message says
+     * how many tries were made.
+     */
     private IOException failure(String action, String key, SdkException e) {
         if (e instanceof S3Exception s) {
             String code = errorCode(s);
@@ -357,16 +374,35 @@ public final class S3Storage implements Storage {
                         + ": check the credentials and that the bucket policy allows s3:GetObject, s3:PutObject, "
                         + "s3:DeleteObject and s3:ListBucket on it", e);
             }
-            return new IOException("cannot " + action + " " + key + " in " + describe() + ": "
+            String message = "cannot " + action + " " + key + " in " + describe() + ": "
                     + (code == null ? "" : code + ": ") + messageOf(s) + " (HTTP " + s.statusCode()
-                    + (s.requestId() == null ? "" : ", request id " + s.requestId()) + ")", e);
+                    + (s.requestId() == null ? "" : ", request id " + s.requestId()) + ")";
+            return isTransient(e) ? new TransientStorageException(tries -> message, e) : new IOException(message, e);
         }
         if (e instanceof SdkClientException) {
-            return new IOException("cannot " + action + " " + key + " in " + describe() + ": " + endpoint
-                    + " failed after " + attempts + " tries at most (" + e.getMessage()
-                    + "): check the endpoint, the network and that the store is up", e);
+            String before = "cannot " + action + " " + key + " in " + describe() + ": " + endpoint + " failed after ";
+            String after = " tries at most (" + e.getMessage() + "): check the endpoint, the network and that the store is up";
+            return isTransient(e) ? new TransientStorageException(tries -> before + tries + after, e)
+                    : new IOException(before + retry.attempts() + after, e);
         }
         return new IOException("cannot " + action + " " + key + " in " + describe() + ": " + e.getMessage(), e);
+    }
+
+    /** What the SDK's standard strategy would retry: I/O failures, HTTP 5xx, throttling, clock skew; never an interrupt. */
+    private static boolean isTransient(SdkException e) {
+        if (e instanceof AbortedException || Thread.currentThread().isInterrupted()) {
+            return false;
+        }
+        if (RetryUtils.isRetryableException(e) || RetryUtils.isThrottlingException(e) || RetryUtils.isClockSkewException(e)) {
+            return true;
+        }
+        if (e instanceof S3Exception s) {
+            int status = s.statusCode();
+            return status == 500 || status == 502 || status == 503 || status == 504;
+        }
+        // As the SDK's own strategy: the direct cause only (a credentials chain that failed on I/O is not transient).
+        Throwable c = e.getCause();
+        return c instanceof IOException || c instanceof UncheckedIOException;
     }
 
     private static String messageOf(S3Exception e) {

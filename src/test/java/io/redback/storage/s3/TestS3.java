@@ -1,6 +1,6 @@
-package io.redback.repo.s3;
+package io.redback.storage.s3;
 
-import io.redback.repo.RepositoryUrl;
+import io.redback.storage.RepositoryUrl;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.util.Map;
@@ -85,8 +85,8 @@ public final class TestS3 implements AutoCloseable {
     }
 
     /** The repository URL of bucket/prefix on this server, as a user would type it. */
-    public RepositoryUrl.S3 url(String bucket, String prefix) {
-        return (RepositoryUrl.S3) RepositoryUrl.parse("s3://" + bucket + "/" + prefix + "?endpoint=" + endpoint, env());
+    public S3Url url(String bucket, String prefix) {
+        return (S3Url) RepositoryUrl.parse("s3://" + bucket + "/" + prefix + "?endpoint=" + endpoint, env());
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.redback.repo;
+package io.redback.storage.s3;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -10,9 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-/** The parsing helpers of {@link RepositoryUrl}'s records. */
+/** The parsing helpers of {@link S3Url}: options, endpoint, region, the environment. */
 final class UrlParsing {
-    static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
     static final Pattern BUCKET = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{1,61}[A-Za-z0-9]");
     static final Pattern REGION = Pattern.compile("[a-z0-9-]{2,40}");
     static final List<String> OPTIONS = List.of("endpoint", "region", "path-style", "sse");

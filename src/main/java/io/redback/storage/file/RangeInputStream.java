@@ -1,4 +1,4 @@
-package io.redback.repo.file;
+package io.redback.storage.file;
 
 import java.io.IOException;
 import java.io.InputStream;

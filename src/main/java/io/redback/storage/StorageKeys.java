@@ -1,4 +1,4 @@
-package io.redback.repo;
+package io.redback.storage;
 
 /**
  * The rules every {@link Storage} backend applies to keys, so that a key valid on one backend is

@@ -1,4 +1,4 @@
-package io.redback.repo.s3;
+package io.redback.storage.s3;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

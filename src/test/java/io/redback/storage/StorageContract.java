@@ -1,10 +1,11 @@
-package io.redback.repo;
+package io.redback.storage;
 
 import static io.redback.repo.TestBytes.readString;
 import static io.redback.repo.TestBytes.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.redback.repo.TestBytes;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
