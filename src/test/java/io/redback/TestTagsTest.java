@@ -8,12 +8,14 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.core.importer.Location;
 import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
 import io.redback.testsupport.Fast;
 import io.redback.testsupport.Slow;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,7 +33,8 @@ class TestTagsTest {
     void everyTestClassIsTaggedFastOrSlow() {
         JavaClasses tests = new ClassFileImporter()
                 .withImportOption(ImportOption.Predefined.ONLY_INCLUDE_TESTS)
-                .importPackages("io.redback");
+                .importLocations(Set.of(Location.of(TestTagsTest.class.getProtectionDomain().getCodeSource()
+                        .getLocation())));
         classes().that(runTests()).should(carryExactlyOneSpeedTag()).check(tests);
     }
 
