@@ -52,7 +52,7 @@ final class CommandReference {
             md.append('\n');
             section(c.getCommandSpec(), md);
         }
-        return md.toString();
+        return md.toString().replaceAll("\n{3,}", "\n\n"); // an empty description line next to a block
     }
 
     private static void collect(CommandLine c, List<CommandLine> into) {
