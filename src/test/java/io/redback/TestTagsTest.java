@@ -52,8 +52,8 @@ class TestTagsTest {
                 boolean slow = c.isAnnotatedWith(Slow.class);
                 if (fast == slow) {
                     events.add(SimpleConditionEvent.violated(c, c.getName() + (fast ? " is both @Fast and @Slow"
-                            : " has neither @Fast nor @Slow: @Slow if it starts a redis-server, S3Proxy or a JVM, "
-                                    + "else @Fast")));
+                            : " has neither @Fast nor @Slow: @Slow if it starts a redis-server, S3Proxy, a JVM or "
+                                    + "many processes, else @Fast")));
                 }
             }
         };
