@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "agent", mixinStandardHelpOptions = true,
         description = {"Run redback unattended: streams, scheduled snapshots, retention, compaction and metrics.",
                 "",
-                "Reads CONFIG (YAML; see docs/commands.md) and, for every source, keeps `stream` running "
+                "Reads CONFIG (YAML; see docs/guide.md) and, for every source, keeps `stream` running "
                         + "(restarted with backoff when it dies), takes snapshots on schedule (every: 6h or a cron "
                         + "expression in UTC, with optional jitter), applies the retention policy after each snapshot "
                         + "(the keys are prune's --keep-* options), and compacts the log. A source's jobs never "

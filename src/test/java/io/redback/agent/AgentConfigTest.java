@@ -11,6 +11,7 @@ import java.util.Map;
 import io.redback.stream.Streamer;
 import org.junit.jupiter.api.Test;
 
+@io.redback.testsupport.Fast
 class AgentConfigTest {
     private static final Map<String, String> ENV = Map.of("REDIS_PASSWORD", "s3cret");
 

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Schedules across restarts, failing jobs, and reloads, against real servers. */
+@io.redback.testsupport.Slow
 class AgentSchedulingTest {
     @TempDir
     Path dir;
@@ -55,7 +56,7 @@ class AgentSchedulingTest {
             agent.start();
             try {
                 AgentTest.await(Duration.ofSeconds(60), () -> log.toString().contains("\"event\":\"snapshot\""));
-                Thread.sleep(2000);
+                Thread.sleep(2000); // time must pass: the schedule that is not due must stay idle meanwhile
             } finally {
                 agent.stop();
                 agent.awaitStopped(Duration.ofSeconds(30));

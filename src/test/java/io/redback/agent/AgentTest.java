@@ -35,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The agent against real servers, with schedules of seconds. */
+@io.redback.testsupport.Slow
 class AgentTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * truncated-tail with the cut where Redis's loader cuts, anything else is damaged. Where
  * redis-check-aof is installed, its verdict and ok_up_to are compared on the same files.
  */
+@io.redback.testsupport.Slow
 class AofCheckTest {
     private static final String INCR = "appendonly.aof.1.incr.aof";
     private static final Instant NOW = Instant.parse("2030-01-02T03:04:05Z");

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The runbook tests: cuts loaded by a real redis-server hold exactly the data of the moment
  * before the cut, and {@code --at} cuts byte for byte where redis-check-aof does.
  */
+@io.redback.testsupport.Slow
 class AofCutRedisTest {
     private static final String INCR = "appendonly.aof.1.incr.aof";
 
@@ -155,7 +156,7 @@ class AofCutRedisTest {
 
     private static void nextSecond() throws InterruptedException {
         long now = System.currentTimeMillis();
-        Thread.sleep(1000 - now % 1000 + 20);
+        Thread.sleep(1000 - now % 1000 + 20); // time must pass: the next writes get a later #TS second
     }
 
     /** DEBUG DIGEST of a redis-server started on {@code parent/appendonlydir}. */

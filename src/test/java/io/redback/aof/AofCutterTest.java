@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Cutting hand-made AOFs, where every offset is known. */
+@io.redback.testsupport.Fast
 class AofCutterTest {
     @TempDir
     Path tmp;

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** "Who touched user:42, in which db, and when": the log filters on a hand-made two-file set. */
+@io.redback.testsupport.Fast
 class AofLogTest {
     @TempDir
     Path tmp;

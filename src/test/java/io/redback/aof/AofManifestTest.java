@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@io.redback.testsupport.Fast
 class AofManifestTest {
     @TempDir
     Path dir;

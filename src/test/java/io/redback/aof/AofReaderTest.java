@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
+@io.redback.testsupport.Fast
 class AofReaderTest {
 
     /** Everything the reader delivered, flattened so that tests can compare it. */

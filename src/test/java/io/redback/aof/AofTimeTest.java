@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
+@io.redback.testsupport.Fast
 class AofTimeTest {
     static final long T = 1795314786L; // 2026-11-22T02:33:06Z
 

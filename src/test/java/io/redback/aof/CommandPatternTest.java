@@ -8,6 +8,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
+@io.redback.testsupport.Fast
 class CommandPatternTest {
 
     private static AofCommand command(String... args) throws Exception {

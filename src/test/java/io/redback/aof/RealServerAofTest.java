@@ -39,6 +39,7 @@ import redis.clients.jedis.commands.ProtocolCommand;
  * directory with {@code aof-load-truncated no}, and its DEBUG DIGEST equals that of a server
  * that was sent exactly the commands the fix kept.
  */
+@io.redback.testsupport.Slow
 class RealServerAofTest {
     private static final String INCR = "appendonly.aof.1.incr.aof";
     private static final String LIBRARY = "#!lua name=ledger\n"

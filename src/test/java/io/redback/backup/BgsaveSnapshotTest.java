@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** --method bgsave against real servers: the save it waits for, and what it says when it cannot. */
+@io.redback.testsupport.Slow
 class BgsaveSnapshotTest {
     @TempDir
     Path dir;

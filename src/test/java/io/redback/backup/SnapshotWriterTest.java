@@ -39,6 +39,7 @@ import redis.clients.jedis.Jedis;
  * of every type written here), by diskless sync, disk-based sync and BGSAVE, into a real
  * {@link FileStorage}.
  */
+@io.redback.testsupport.Slow
 class SnapshotWriterTest {
     @TempDir
     Path dir;

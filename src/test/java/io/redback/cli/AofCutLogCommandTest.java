@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code redback aof log} then {@code redback aof cut}, as an operator types them. */
+@io.redback.testsupport.Fast
 class AofCutLogCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -28,6 +28,7 @@ import redis.clients.jedis.Jedis;
  * bgsave), list, show, restore into a directory that a fresh redis-server loads to the same
  * DEBUG DIGEST, refusals, damage detection, prune dry run, and one-line connection errors.
  */
+@io.redback.testsupport.Slow
 class BackupCommandsTest {
     @TempDir
     Path tmp;
@@ -52,7 +53,7 @@ class BackupCommandsTest {
             assertThat(first.exit()).as(first.err()).isZero();
             assertThat(first.err()).contains("created a new repository");
             assertThat(first.out()).contains("snapshot ", "keys", "stored", "MB/s", "ratio");
-            Thread.sleep(5);
+            Thread.sleep(5); // time must pass: the 1 ms TTL
             assertThat(j.exists("soon-gone")).as("expired, and now deleted from the source too").isFalse();
             digestBefore = Datasets.digest(source);
 

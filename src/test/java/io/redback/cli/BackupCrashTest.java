@@ -32,6 +32,7 @@ import redis.clients.jedis.Jedis;
  * every listed snapshot is whole (show and a verified restore), the source drops the killed
  * replica, and after all of them a normal backup succeeds, restores and prune works.
  */
+@io.redback.testsupport.Slow
 class BackupCrashTest {
     private static final int BULK_KEYS = 600_000;
 

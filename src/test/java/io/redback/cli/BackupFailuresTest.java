@@ -26,6 +26,7 @@ import redis.clients.jedis.Jedis;
  * full disk each give one line saying what to do and exit 2, and nothing half-written is left
  * behind; and what {@code list} says about the data an interrupted backup left.
  */
+@io.redback.testsupport.Slow
 class BackupFailuresTest {
     /** A tmpfs this small takes config.json but not the 2 MiB of random bytes everyType writes. */
     private static final String FULL_DISK_SIZE = "512k";

@@ -27,6 +27,7 @@ import redis.clients.jedis.Jedis;
  * (restore refuses, exit 1), and an ACL user given in the URI with its password from the
  * environment (with replication rights it backs up; without, one line says what to grant).
  */
+@io.redback.testsupport.Slow
 class BackupOptionsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 

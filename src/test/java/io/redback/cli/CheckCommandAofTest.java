@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What an operator sees from {@code redback check} on AOFs: detection, verdicts, JSON, --fix. */
+@io.redback.testsupport.Fast
 class CheckCommandAofTest {
     private static final String INCR = "appendonly.aof.1.incr.aof";
 

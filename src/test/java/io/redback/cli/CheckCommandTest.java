@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What an operator sees from {@code redback check}: verdicts, JSON fields, exit codes. */
+@io.redback.testsupport.Fast
 class CheckCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 

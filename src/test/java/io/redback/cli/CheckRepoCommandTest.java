@@ -17,6 +17,7 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Transaction;
 
 /** {@code redback check --repo} on repositories a real stream wrote, whole, with a segment gone, and damaged. */
+@io.redback.testsupport.Slow
 class CheckRepoCommandTest {
     @TempDir
     Path temp;

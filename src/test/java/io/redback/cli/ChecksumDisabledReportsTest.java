@@ -16,6 +16,7 @@ import redis.clients.jedis.Jedis;
  * against a checksum, and backup, restore and {@code check --repo} say "CRC64 disabled" as
  * {@code check} does, never "CRC64 verified".
  */
+@io.redback.testsupport.Slow
 class ChecksumDisabledReportsTest {
     @TempDir
     Path tmp;

@@ -38,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and times, and {@code check --repo --read-data}. An interrupted compaction leaves a readable
  * repository that the next compaction (or prune) cleans up; damage is never merged.
  */
+@io.redback.testsupport.Slow
 class CompactCommandTest {
     /** Two days before these tests run: every segment is older than the default --older-than 1h. */
     private static final Instant T0 = Instant.parse("2026-11-20T10:00:00Z");

@@ -18,6 +18,7 @@ import redis.clients.jedis.Transaction;
  * ({@code --older-than 0s}, harsher than any real use): the stream keeps appending after the
  * merged segments, the timeline stays contiguous, and its end restores to the source's data.
  */
+@io.redback.testsupport.Slow
 class CompactWhileStreamingTest {
     @TempDir
     Path temp;

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The README's first command: the demo runs end to end against a real redis-server, and each part works. */
+@io.redback.testsupport.Slow
 class DemoCommandTest {
     @Test
     void theDemoWritesSavesChecksAndInspectsARealDataset(@TempDir Path tmp) throws Exception {

@@ -23,6 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * run CONFIG, save rules against an RPO, world-readable data files; and the backup checks
  * against a repository a real backup wrote.
  */
+@io.redback.testsupport.Slow
 class DoctorCommandTest {
     @TempDir
     Path tmp;

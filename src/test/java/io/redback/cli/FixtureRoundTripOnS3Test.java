@@ -32,6 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * previous one), and loaded into another fresh server, whose DEBUG DIGEST and functions must be
  * the source's. One S3Proxy serves the whole class; each fixture has its own prefix.
  */
+@io.redback.testsupport.Slow
 class FixtureRoundTripOnS3Test {
     private static final String BUCKET = "fixtures";
     private static TestS3 s3;

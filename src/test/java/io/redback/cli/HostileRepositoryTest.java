@@ -35,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * one-line warning while every command works on the rest, {@code check --repo} names it as
  * damaged (and reports no false MISSING), and {@code prune} deletes nothing of its source.
  */
+@io.redback.testsupport.Fast
 class HostileRepositoryTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 127.0.0.1): it gives up with one line naming the stage, never waits for ever, never prints a
  * stack trace, and never lets the source's text drive the terminal.
  */
+@io.redback.testsupport.Slow
 class HostileSourceTest {
     @TempDir
     Path tmp;

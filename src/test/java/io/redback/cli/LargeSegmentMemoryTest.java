@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * restore does: a 40 MB segment (compaction writes 64 MiB ones) passes in a child JVM whose
  * heap is 64 MB, where holding the segment whole (and a copy of it) cannot fit.
  */
+@io.redback.testsupport.Slow
 class LargeSegmentMemoryTest {
     private static final Instant T0 = Instant.parse("2026-11-22T03:00:00Z");
     private static final int VALUES = 40;

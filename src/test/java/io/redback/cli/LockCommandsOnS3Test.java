@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The repository lock on a bucket: a prune on one host, a compact on another, one at a time. */
+@io.redback.testsupport.Slow
 class LockCommandsOnS3Test {
     private static TestS3 s3;
 

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stops with exit 2 and names the one running; a killed one's lock goes stale and is ignored;
  * {@code unlock} and {@code check --repo} show and clear what is left.
  */
+@io.redback.testsupport.Fast
 class LockCommandsTest {
     @TempDir
     Path tmp;

@@ -11,6 +11,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Whatever a command throws, the user gets one line and a usage/environment exit code, never a stack trace. */
+@io.redback.testsupport.Fast
 class MainErrorsTest {
     @Command(name = "boom")
     static final class Boom implements Callable<Integer> {

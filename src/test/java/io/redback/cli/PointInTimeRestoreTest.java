@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * window, a gap, a damaged segment or snapshot, an existing target, and that a dry run writes
  * nothing; and the count of keys whose deadline has passed.
  */
+@io.redback.testsupport.Slow
 class PointInTimeRestoreTest {
     private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
 

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the snapshot gives the source's data (DEBUG DIGEST), and one before it is refused with the
  * nearest restorable point.
  */
+@io.redback.testsupport.Slow
 class PruneTimelinesTest {
     private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
 

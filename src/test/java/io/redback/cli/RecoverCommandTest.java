@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * loads in a real redis-server with aof-load-truncated no, to the DEBUG DIGEST that Redis itself
  * recovers from the original with aof-load-truncated yes.
  */
+@io.redback.testsupport.Slow
 class RecoverCommandTest {
     private static final String INCR = "appendonly.aof.1.incr.aof";
 

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 
 /** {@code redback log} over logs really shipped by a stream of a real redis-server. */
+@io.redback.testsupport.Slow
 class RepoLogCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int FLUSHALL_BYTES = "*1\r\n$8\r\nFLUSHALL\r\n".length();

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code snapshots/}) pointing outside: no command follows them, and only a real prune deletes
  * anything, the stale temporaries of crashed writes inside the repository.
  */
+@io.redback.testsupport.Fast
 class RepositoryLinksTest {
     @TempDir
     Path temp;

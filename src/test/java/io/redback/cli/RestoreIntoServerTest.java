@@ -27,6 +27,7 @@ import redis.clients.jedis.Jedis;
  * DIGEST (TTLs included) and the functions of a server that loaded the file; conflicts follow
  * the policy; filters choose keys and databases; expiry is absolute.
  */
+@io.redback.testsupport.Slow
 class RestoreIntoServerTest {
     @TempDir
     Path tmp;
@@ -144,7 +145,7 @@ class RestoreIntoServerTest {
             long deadline = System.currentTimeMillis() + 500;
             s.psetex("dies-soon", 500, "x");
             Path rdb = save(source);
-            Thread.sleep(Math.max(0, deadline + 50 - System.currentTimeMillis()));
+            Thread.sleep(Math.max(0, deadline + 50 - System.currentTimeMillis())); // time must pass: dies-soon's TTL
             try (LocalRedisServer live = Datasets.server().start(); Jedis l = Datasets.jedis(live)) {
                 l.set("a", "written-since");
                 l.rpush("list", "9");

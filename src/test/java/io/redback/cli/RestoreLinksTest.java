@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code redback restore --to-dir} into a directory where someone planted links: the RDB and the
  * throwaway server's logs are new files renamed into place, so no link is ever written through.
  */
+@io.redback.testsupport.Slow
 class RestoreLinksTest {
     @TempDir
     Path tmp;

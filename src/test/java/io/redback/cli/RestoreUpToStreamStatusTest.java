@@ -19,6 +19,7 @@ import redis.clients.jedis.Jedis;
  * after a clean stop, the seconds between the last command and the stop are restorable; a
  * status that says the stream was behind extends nothing.
  */
+@io.redback.testsupport.Slow
 class RestoreUpToStreamStatusTest {
     @TempDir
     Path temp;

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code redback status} of a source a real stream ships, while it runs, after it stopped, and long after. */
+@io.redback.testsupport.Slow
 class StatusCommandTest {
     @TempDir
     Path temp;

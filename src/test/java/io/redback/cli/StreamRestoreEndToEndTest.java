@@ -36,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * reference at that cut, and the short-lived keys must stay dead and be counted as expired. The
  * same from a file repository and from an S3 one.
  */
+@io.redback.testsupport.Slow
 class StreamRestoreEndToEndTest {
     private static final String SOURCE = "cache-1";
     private static final long DAY_MS = 86_400_000L;

@@ -22,6 +22,7 @@ import redis.clients.jedis.Jedis;
  * since as it is now. Also {@code restore --before FLUSHALL --into} on an empty server, and the
  * hint {@code redback log} prints under a FLUSHALL.
  */
+@io.redback.testsupport.Slow
 class UndoCommandTest {
     @TempDir
     Path tmp;

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * by which newer Valkey primaries choose the RDB format of a full sync) and still works where
  * the primary does not know the option.
  */
+@io.redback.testsupport.Slow
 class ValkeyBackupTest {
     @TempDir
     Path tmp;

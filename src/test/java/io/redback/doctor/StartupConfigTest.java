@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** redis.conf is read as Redis reads it: quotes, any case, the last directive wins, includes in place. */
+@io.redback.testsupport.Fast
 class StartupConfigTest {
     @TempDir
     Path tmp;

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A new file never writes into what already lies at its name: not a link, not a hard link, not a guessed temporary. */
+@io.redback.testsupport.Fast
 class NewFileTest {
     @TempDir
     Path dir;

@@ -9,6 +9,7 @@ import java.io.ByteArrayInputStream;
 import org.junit.jupiter.api.Test;
 
 /** Which replayed commands leave a key with a deadline that has passed (and which revive it). */
+@io.redback.testsupport.Fast
 class ExpiryTrackerTest {
     private static final long NOW = 1_800_000_000_000L;
     private final ExpiryTracker tracker = new ExpiryTracker(NOW);

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * is restored from (two timelines, a failover, a snapshot that belongs to another history), the
  * counts it reports, the refusals, and a segment whose content does not fit its manifest.
  */
+@io.redback.testsupport.Fast
 class PlannerTest {
     private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
 

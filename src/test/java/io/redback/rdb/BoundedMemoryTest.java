@@ -28,6 +28,7 @@ import redis.clients.jedis.Jedis;
  * random string, and the CLI checks it in a separate JVM with a 48 MB heap, a tenth of the file.
  * The same JVM settings cannot even hold the file (the control).
  */
+@io.redback.testsupport.Slow
 class BoundedMemoryTest {
     static final String HEAP = "-Xmx48m";
     static final long HEAP_BYTES = 48L << 20;

@@ -16,6 +16,7 @@ import net.jqwik.api.Tuple;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
+@io.redback.testsupport.Fast
 class Crc64Test {
     private static final String LOREM = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed "
             + "do eiusmod tempor incididunt ut labore et dolore magna "

@@ -46,6 +46,7 @@ import redis.clients.jedis.Jedis;
  * a truncation, at or before the cut). A sample of damaged copies also goes through the CLI,
  * which must exit 1 (2 only when the damage reads as a newer or unsupported format), never 0.
  */
+@io.redback.testsupport.Slow
 class DamageTest {
     /** Files below this size get every byte offset flipped (all 8 bits) and every length cut. */
     static final int SMALL = 4096;

@@ -24,6 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * redis/redis test-suite assets) and checks the verdict. Every file is VALID except the few
  * that are damaged or unsupported on purpose, listed in {@link #SPECIAL}.
  */
+@io.redback.testsupport.Fast
 class FixtureVerdictTest {
 
     /** What a file that is not VALID must give: verdict, error kind and a phrase of the message. */

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * never an OutOfMemoryError; a name that Redis could load is read (streamed), a blob whose
  * header contradicts its size is damage, a sound blob bigger than the heap allows is "too large".
  */
+@io.redback.testsupport.Slow
 class HostileRdbTest {
     private static final String HEAP = "-Xmx64m";
     private static final int BOMB = 120 << 20;

@@ -14,6 +14,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
+@io.redback.testsupport.Fast
 class IntsetTest {
     /** redis-tests encodings.rdb "set_zipped_1", "_2" and "_3": one intset of each width. */
     private static final byte[] REDIS_INT16 = hex("02000000040000000100020003000400");

@@ -72,6 +72,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * empty. Our reader is not a loader and delivers every key with its expiry; for these pairs we
  * compare only the keys still alive now, and check separately that the expired key was delivered.
  */
+@io.redback.testsupport.Fast
 class LibrdbOracleTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;

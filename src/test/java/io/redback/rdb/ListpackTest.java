@@ -16,6 +16,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
+@io.redback.testsupport.Fast
 class ListpackTest {
 
     /** hash_lp_v11.rdb key "hash2" as Redis 7.2 wrote it (LZF, 67 bytes compressed, 86 raw). */

@@ -21,6 +21,7 @@ import net.jqwik.api.Tuple;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
+@io.redback.testsupport.Fast
 class LzfTest {
 
     // --- Values written by real Redis (librdb test dumps) --------------------------------------

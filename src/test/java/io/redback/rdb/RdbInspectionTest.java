@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@io.redback.testsupport.Fast
 class RdbInspectionTest {
     private static final String DUMP = "/fixtures/redis-7.4.1/dump.rdb";
     /** When SAVE finished (expect.txt): the 2-second keys were still alive. */

@@ -45,6 +45,7 @@ import redis.clients.jedis.resps.Tuple;
  * default chunk size and with a 7-byte chunk size, so that every plain string longer than 7
  * bytes is delivered in pieces.
  */
+@io.redback.testsupport.Slow
 class RealServerEncodingsTest {
     /** Small enough that every plain RDB string of more than 7 bytes arrives in chunks. */
     static final int TINY_CHUNK = 7;

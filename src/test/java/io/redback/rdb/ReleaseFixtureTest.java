@@ -61,6 +61,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *                                  STREAM_LISTPACKS_3 (21) on 7.2+ and Valkey 8 (RDB 11/12)
  * </pre>
  */
+@io.redback.testsupport.Fast
 class ReleaseFixtureTest {
 
     static final List<String> RELEASES = List.of("redis-7.0.15-debian", "redis-7.2.6", "redis-7.4.1",

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
  * Layouts that the servers at hand do not write (Redis 7.4 release candidates, Valkey 9, Redis
  * 8.6+, old opcodes), built byte by byte from the format reference.
  */
+@io.redback.testsupport.Fast
 class SyntheticLayoutsTest {
 
     /** Records what the reader delivers as text lines. */

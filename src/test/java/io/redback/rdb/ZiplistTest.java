@@ -16,6 +16,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
+@io.redback.testsupport.Fast
 class ZiplistTest {
     /** redis-tests encodings.rdb "list_zipped" (Redis 2.x: no immediate integers yet). */
     private static final byte[] REDIS_2_LIST = hex(

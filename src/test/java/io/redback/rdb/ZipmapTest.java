@@ -16,6 +16,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
+@io.redback.testsupport.Fast
 class ZipmapTest {
     /** redis-tests hash-zipmap.rdb "hash" (Redis 2.x): f1 -> v1, f2 -> v2. */
     private static final byte[] REDIS_ZIPMAP = hex("0202663102007631026632020076 32ff");

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The two RDB framings of a full sync, fed the way a socket delivers: in pieces of any size. */
+@io.redback.testsupport.Fast
 class RdbTransferTest {
     private static final byte[] MARK = "0123456789abcdef0123456789abcdef01234567".getBytes(StandardCharsets.US_ASCII);
 

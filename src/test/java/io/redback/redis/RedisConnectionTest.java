@@ -15,6 +15,7 @@ import java.util.List;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 
+@io.redback.testsupport.Slow
 class RedisConnectionTest {
 
     @Test

@@ -12,6 +12,7 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
 /** Logging in to real servers: ACL users, passwords, TLS, and the one line a user gets when it fails. */
+@io.redback.testsupport.Slow
 class RedisConnectorTest {
 
     @Test

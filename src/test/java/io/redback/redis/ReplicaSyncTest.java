@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
 /** A one-shot full sync from real servers, as the backup command takes it. */
+@io.redback.testsupport.Slow
 class ReplicaSyncTest {
 
     @Test
@@ -165,7 +166,7 @@ class ReplicaSyncTest {
                     throw new RuntimeException(e);
                 }
             });
-            Thread.sleep(400);
+            Thread.sleep(400); // time must pass: nothing to poll for when checking that the sync keeps waiting
             assertThat(rdb).isNotDone();
             admin.call("REPLICAOF", "NO", "ONE");
             // A former replica keeps its data; it serves it once it is a master again.

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Timeout;
 
 /** A replica link that stays open, against real servers: full and partial resyncs, ACKs, failover. */
 @Timeout(30)
+@io.redback.testsupport.Slow
 class ReplicationLinkTest {
     // Bounds a test that waits for a command that never comes; real links use the 60 s default.
     private static final ReplicaOptions OPTIONS =
@@ -253,7 +254,7 @@ class ReplicationLinkTest {
                 }
             });
             admin.call("SET", "k", "v");
-            Thread.sleep(300);
+            Thread.sleep(300); // time must pass: nothing to poll for when checking that the reader keeps waiting
             assertThat(reader).isNotDone();
             // The reader consumed the SET and waits for more: an ACK from here does not wait for it.
             long offset = masterOffset(admin);

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@io.redback.testsupport.Fast
 class PrunerTest {
     private static final Clock NOW = Clock.systemUTC();
     private static final Clock TWO_DAYS_LATER = Clock.offset(NOW, Duration.ofDays(2));

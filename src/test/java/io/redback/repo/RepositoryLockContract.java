@@ -163,7 +163,7 @@ abstract class RepositoryLockContract {
                     lock.holder().pid(), lock.holder().user(), T0, later));
             assertThatThrownBy(() -> lock("prune")).isInstanceOf(RepositoryLockedException.class);
         }
-        Thread.sleep(100); // a refresh after close would write the lock again
+        Thread.sleep(100); // time must pass: a refresh after close (every 20 ms) would write the lock again
         assertThat(lockKeys()).isEmpty();
         assertThat(notices).isEmpty();
     }

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /** Repository locks in a bucket: one S3Proxy for the class, a prefix per test. */
+@io.redback.testsupport.Slow
 class RepositoryLockOnS3Test extends RepositoryLockContract {
     private static TestS3 s3;
 

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Repository locks in a folder. */
+@io.redback.testsupport.Fast
 class RepositoryLockTest extends RepositoryLockContract {
     @TempDir
     Path root;

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The repository layer on an S3 API server: what works on a folder works on a bucket. */
+@io.redback.testsupport.Slow
 class RepositoryOnS3Test {
     private static TestS3 s3;
 

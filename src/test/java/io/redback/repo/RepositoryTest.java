@@ -20,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@io.redback.testsupport.Fast
 class RepositoryTest {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-22T03:15:00.250Z"), ZoneOffset.UTC);
 

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+@io.redback.testsupport.Fast
 class RetentionTest {
     private static final Random RANDOM = new Random(7);
 

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
+@io.redback.testsupport.Fast
 class SnapshotManifestTest {
     private static final SnapshotId ID = SnapshotId.parse("20261122T031500.412Z-ab12cd");
 

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
  * the segments it replaces: readers take the merged one and ignore those within its offsets,
  * which are neither an overlap nor a gap. A segment that only partly overlaps another still is.
  */
+@io.redback.testsupport.Fast
 class SupersededSegmentsTest {
     private static final Instant T0 = Instant.parse("2026-11-22T03:15:00Z");
     private static final SnapshotId ID = SnapshotId.parse("20261122T031500.412Z-ab12cd");

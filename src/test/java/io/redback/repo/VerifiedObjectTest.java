@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * its manifest says, a FIFO, a device, a zstd bomb (a few KB that decompress to hundreds of MB),
  * on a folder and on a bucket.
  */
+@io.redback.testsupport.Slow
 class VerifiedObjectTest {
     private static final String KEY = "sources/src/snapshots/20261122T031500.000Z-ab12cd/dump.rdb.zst";
     private static final long BOMB_RAW = 256L << 20;

@@ -18,6 +18,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
+@io.redback.testsupport.Fast
 class RespReaderTest {
 
     private static byte[] bytes(String s) {

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * through batches and not RESTORE (the target's command statistics say so), no temporary key is
  * left, and the conflict policy holds for them as for the others.
  */
+@io.redback.testsupport.Slow
 class BigKeyRestoreTest {
     private static final long BIG = 64 << 10;
 

@@ -31,6 +31,7 @@ import redis.clients.jedis.StreamEntryID;
  * The digest redback computes from an RDB equals the server's own DEBUG DIGEST-VALUE, key by key,
  * for every type and encoding, so a drill can compare a restored server without debug commands.
  */
+@io.redback.testsupport.Slow
 class KeyDigestTest {
     /** Scores whose text differs between %.17g and the shortest round-trip form, and edge cases. */
     private static final double[] SCORES = {0.1, 1.0 / 3, 1e-5, 1.5e17, 123456789.123, -2.5e-300, 1e16,

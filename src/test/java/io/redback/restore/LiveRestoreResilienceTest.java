@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * is reconnected to and the restore resumes (what was in flight sent again) to the source's
  * DEBUG DIGEST.
  */
+@io.redback.testsupport.Slow
 class LiveRestoreResilienceTest {
     @TempDir
     Path tmp;

@@ -16,6 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+@io.redback.testsupport.Fast
 class RepositoryUrlTest {
     private static final Path CWD = Path.of("").toAbsolutePath();
     private static final Map<String, String> NO_ENV = Map.of();

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** The backlog warning against a real source's repl-backlog-size, with the rate driven by a test clock. */
+@io.redback.testsupport.Slow
 class BacklogWatchTest {
     private final AtomicLong millis = new AtomicLong(1_000_000);
 

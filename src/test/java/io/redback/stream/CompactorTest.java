@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Compaction merges only what one segment could have held (one replication id, no gap between),
  * and a stream resuming from the repository after it continues exactly where it would have.
  */
+@io.redback.testsupport.Fast
 class CompactorTest {
     private static final Instant T0 = Instant.parse("2026-11-20T10:00:00Z");
 

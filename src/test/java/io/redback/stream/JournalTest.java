@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * were (offsets, database, arrival seconds), a torn tail is left out, and opening the spool
  * spools them only when the journal continues the spool exactly.
  */
+@io.redback.testsupport.Fast
 class JournalTest {
     private static final SnapshotId TIMELINE = SnapshotId.at(java.time.Instant.parse("2026-01-02T03:04:05Z"), new java.util.Random(1));
     private static final long START = 1000;

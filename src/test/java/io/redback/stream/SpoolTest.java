@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The spool holds every write's values: private like a repository, and never written through a planted link. */
+@io.redback.testsupport.Fast
 class SpoolTest {
     @TempDir
     Path temp;

@@ -25,6 +25,7 @@ import redis.clients.jedis.Jedis;
  * (PSYNC continue from the spool's durable offset), no offset goes missing, and SIGTERM stops it
  * cleanly with everything in the repository. The replayed timeline equals the source.
  */
+@io.redback.testsupport.Slow
 class StreamCrashTest {
     @TempDir
     Path temp;
@@ -59,7 +60,7 @@ class StreamCrashTest {
                 for (int round = 0; round < 3; round++) {
                     Process p = stream(uri, repoDir, spool, round);
                     awaitOutput(round, round == 0 ? "started:" : "continuing timeline");
-                    Thread.sleep(700 + 300L * round);
+                    Thread.sleep(700 + 300L * round); // the stream runs under load for a while: kill it mid-flight
                     p.destroyForcibly();
                     assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
                 }

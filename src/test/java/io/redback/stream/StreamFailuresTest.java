@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the stream with an event, "failed" in stream.json and an exception for a non-zero exit; an
  * argument above the source's proto-max-bulk-len is refused from its header.
  */
+@io.redback.testsupport.Slow
 class StreamFailuresTest {
     @TempDir
     Path temp;

@@ -25,6 +25,7 @@ import redis.clients.jedis.Jedis;
  * Every time, no write the link received is lost, and the repository's timelines replay to the
  * source's data.
  */
+@io.redback.testsupport.Slow
 class StreamResilienceTest {
     @TempDir
     Path temp;

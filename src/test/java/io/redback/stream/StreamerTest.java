@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Transaction;
 
+@io.redback.testsupport.Slow
 class StreamerTest {
     @TempDir
     Path temp;

@@ -34,6 +34,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * WAITAOF confirmed. With {@code --durable-at repository} the spool is deleted before the
  * restart (the host is lost too), and still every confirmed write is there.
  */
+@io.redback.testsupport.Slow
 class WaitAofCrashTest {
     private static final int CLIENTS = 4;
     private static final int BATCH = 20;
@@ -61,7 +62,7 @@ class WaitAofCrashTest {
                     t.start();
                     clients.add(t);
                 }
-                Thread.sleep(LOAD_MS);
+                Thread.sleep(LOAD_MS); // the clients write for a while: the crash comes mid-flight
                 // The same moment for both: nothing runs in either after this.
                 ProcessHandle.of(source.pid()).ifPresent(ProcessHandle::destroyForcibly);
                 stream.kill();

@@ -29,6 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The flush interval is an hour here, so only the group commit can make a write durable within
  * WAITAOF's timeout. Redis 7.0, which has no WAITAOF, takes the FACK pair and streams as before.
  */
+@io.redback.testsupport.Slow
 class WaitAofTest {
     private static final Duration NEVER = Duration.ofHours(1);
 

@@ -28,6 +28,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 
 /** The storage contract and the S3-only promises, against a real S3 API (S3Proxy) on loopback. */
+@io.redback.testsupport.Slow
 class S3StorageTest extends StorageContract {
     private static final String BUCKET = "redback-test";
     private static final AtomicInteger PREFIXES = new AtomicInteger();
