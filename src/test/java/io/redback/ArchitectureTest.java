@@ -9,7 +9,6 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.core.importer.Location;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,7 +45,6 @@ class ArchitectureTest {
     }
 
     @Test
-    @Disabled("enabled once issue 12's moves land")
     void noPackageFormsACycleWithItsSubpackages() {
         // e.g. a storage contract that names its backends while they implement it
         slices().matching("io.redback.(**)").should().beFreeOfCycles().check(main);
@@ -71,7 +69,6 @@ class ArchitectureTest {
     }
 
     @Test
-    @Disabled("enabled once issue 12's moves land")
     void theStreamDoesNotDependOnPointInTimeRestore() {
         noClasses().that().resideInAPackage("io.redback.stream..")
                 .should().dependOnClassesThat().resideInAPackage("io.redback.pitr..")

@@ -2,9 +2,9 @@ package io.redback.cli;
 
 import io.redback.repo.LockHolder;
 import io.redback.repo.Timeline;
-import io.redback.repo.check.RepositoryCheckReport;
-import io.redback.repo.check.RepositoryCheckReport.Problem;
-import io.redback.repo.check.RepositoryCheckReport.SourceResult;
+import io.redback.check.RepositoryCheckReport;
+import io.redback.check.RepositoryCheckReport.Problem;
+import io.redback.check.RepositoryCheckReport.SourceResult;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

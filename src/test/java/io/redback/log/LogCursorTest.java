@@ -8,6 +8,7 @@ import io.redback.resp.RespWriter;
 import java.io.ByteArrayInputStream;
 import org.junit.jupiter.api.Test;
 
+@io.redback.testsupport.Fast
 class LogCursorTest {
     private static RespCommand cmd(String... args) throws Exception {
         RespCommand c = new RespCommand();

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Which source a command works on when it is not named: the only one, or a message that says to name it. */
+@io.redback.testsupport.Fast
 class OnlySourceTest {
     private static final Instant T0 = Instant.parse("2026-11-22T03:15:00Z");
 

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The snapshot restore and its load check as a drill uses them: phases timed, keys compared. */
+@io.redback.testsupport.Slow
 class SnapshotRestoreTest {
     @TempDir
     Path tmp;

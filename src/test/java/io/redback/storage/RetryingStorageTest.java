@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** Retries live in one wrapper: what a backend calls transient is tried again, nothing else is. */
+@io.redback.testsupport.Fast
 class RetryingStorageTest {
     private static final Retry QUICK = new Retry(4, Duration.ofMillis(1), Duration.ofMillis(5));
 

@@ -1,4 +1,4 @@
-package io.redback.repo.check;
+package io.redback.check;
 
 import io.redback.log.Damage;
 import io.redback.log.SegmentReader;
@@ -15,7 +15,7 @@ import io.redback.storage.Storage;
 import io.redback.repo.Timeline;
 import io.redback.repo.Timelines;
 import io.redback.repo.VerifiedObject;
-import io.redback.repo.check.RepositoryCheckReport.Kind;
+import io.redback.check.RepositoryCheckReport.Kind;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.time.Clock;

@@ -1,12 +1,12 @@
-package io.redback.repo.check;
+package io.redback.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.redback.repo.RepositoryException;
 import io.redback.repo.SegmentManifest;
-import io.redback.repo.check.RepositoryCheckReport.Kind;
-import io.redback.repo.check.RepositoryCheckReport.Problem;
+import io.redback.check.RepositoryCheckReport.Kind;
+import io.redback.check.RepositoryCheckReport.Problem;
 import io.redback.testsupport.TimelineBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * timeline is clean, a lost segment is a gap, damage is found by reading, and what no reader
  * can use (segment manifests without their timeline, data without a manifest) is reported.
  */
+@io.redback.testsupport.Fast
 class RepositoryCheckTest {
     private static final Instant T0 = Instant.parse("2026-11-22T03:15:00Z");
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-23T00:00:00Z"), ZoneOffset.UTC);

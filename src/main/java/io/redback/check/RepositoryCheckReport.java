@@ -1,4 +1,4 @@
-package io.redback.repo.check;
+package io.redback.check;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 import io.redback.repo.LockHolder;
