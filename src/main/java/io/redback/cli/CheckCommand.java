@@ -76,8 +76,8 @@ public final class CheckCommand implements Callable<Integer> {
             + "timeline.json, stream.json) is reported as damaged and the rest checked without it.")
     String repo;
 
-    @Option(names = "--name", paramLabel = "SOURCE", description = "With --repo: only this source.")
-    String name;
+    @Mixin
+    SourceNameOption name;
 
     @Option(names = "--read-data", description = "With --repo: read every object too (SHA-256s, RDBs read whole, "
             + "segments parsed), not only its presence and size.")
@@ -114,7 +114,7 @@ public final class CheckCommand implements Callable<Integer> {
         if (repo != null || file == null) {
             return checkRepository(out, err);
         }
-        if (name != null || readData) {
+        if (name.given() != null || readData) {
             err.println("redback check: --name and --read-data go with --repo");
             return Main.USAGE;
         }
@@ -158,7 +158,7 @@ public final class CheckCommand implements Callable<Integer> {
         }
         RepoCheckReport report;
         try (Storage storage = RepositoryUrl.parse(repo, Main.env(spec)).open()) {
-            report = new RepoCheck(Repository.open(storage), readData, Clock.systemUTC()).run(name);
+            report = new RepoCheck(Repository.open(storage), readData, Clock.systemUTC()).run(name.given());
         } catch (IOException | RuntimeException e) {
             err.println("redback check: " + BackupCli.message(e));
             return Main.USAGE;

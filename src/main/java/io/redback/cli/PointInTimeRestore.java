@@ -64,7 +64,7 @@ final class PointInTimeRestore {
         }
         Path target = RestoreWriter.target(command.toDir, format);
         boolean targetExists = java.nio.file.Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        if (targetExists && !command.force && !command.dryRun) {
+        if (targetExists && !command.force && !command.plan.dryRun) {
             err.println("redback restore: " + target + " already exists: add --force to replace it, or choose another "
                     + "--to-dir");
             return Main.USAGE;
@@ -72,12 +72,12 @@ final class PointInTimeRestore {
         try (Storage storage = command.repo.openStorage()) {
             Repository repository = command.repo.open(storage);
             Planner planner = new Planner(repository);
-            String source = planner.source(command.name);
+            String source = planner.source(command.name.given());
             Plan plan = planner.plan(source, point, command.timeline);
             if (!command.json) {
                 printPlan(plan);
             }
-            if (command.dryRun) {
+            if (command.plan.dryRun) {
                 if (command.json) {
                     out.println(Json.write(json(plan, null)));
                 } else {
@@ -140,7 +140,7 @@ final class PointInTimeRestore {
             try (Storage storage = command.repo.openStorage()) {
                 Repository repository = Repository.open(storage);
                 Planner planner = new Planner(repository);
-                String source = planner.source(command.name);
+                String source = planner.source(command.name.given());
                 Plan plan = planner.plan(source, point, command.timeline);
                 if (!command.json) {
                     printPlan(plan);
@@ -192,12 +192,12 @@ final class PointInTimeRestore {
             throw new IllegalArgumentException("--after goes with --before");
         }
         if (what.at != null) {
-            return new CutPoint.At(Planner.parseTime(what.at, now));
+            return new CutPoint.At(what.at);
         }
         if (what.offset != null) {
             return Planner.parseOffset(what.offset);
         }
-        long after = command.after == null ? -1 : Planner.parseTime(command.after, now);
+        long after = command.after == null ? -1 : command.after;
         return new CutPoint.Before(CommandPattern.parse(what.before), after);
     }
 

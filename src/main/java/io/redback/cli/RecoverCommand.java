@@ -85,9 +85,8 @@ public final class RecoverCommand implements Callable<Integer> {
     @Mixin
     RepoOptions repo;
 
-    @Option(names = "--name", paramLabel = "NAME", description = "With --repo: the source's name there (default: the "
-            + "only source).")
-    String name;
+    @Mixin
+    SourceNameOption name;
 
     @Mixin
     JsonOption output;
@@ -154,14 +153,14 @@ public final class RecoverCommand implements Callable<Integer> {
     /** The repository's newest restorable point for the source, when --repo is given. */
     private Recovery.RepoPoint repoPoint(StartupConfig c) throws IOException {
         if (!spec.commandLine().getParseResult().hasMatchedOption("--repo") && Main.env(spec).get("REDBACK_REPO") == null) {
-            if (name != null) {
+            if (name.given() != null) {
                 throw new IllegalArgumentException("--name goes with --repo");
             }
             return null;
         }
         try (Storage storage = repo.openStorage()) {
             Repository r = Repository.open(storage);
-            List<String> sources = RepoSources.all(r, name);
+            List<String> sources = RepoSources.all(r, name.given());
             if (sources.size() != 1) {
                 throw new IllegalArgumentException(sources.isEmpty() ? "no source in " + r.describe()
                         : "the repository holds several sources (" + String.join(", ", sources) + "): say which with --name");

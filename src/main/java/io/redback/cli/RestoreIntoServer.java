@@ -57,7 +57,7 @@ final class RestoreIntoServer {
                 rdb = work.resolve("dump.rdb");
                 try (Storage storage = command.repo.openStorage()) {
                     Repository repository = Repository.open(storage);
-                    SnapshotManifest m = BackupCli.find(repository.catalog(), command.name, command.what.snapshot);
+                    SnapshotManifest m = BackupCli.find(repository.catalog(), command.name.given(), command.what.snapshot);
                     AtomicLong bytes = new AtomicLong();
                     try (Progress p = Progress.start("download", m.rawSize(), bytes::get, showProgress())) {
                         SnapshotFiles.download(storage, m, rdb, bytes);
@@ -141,7 +141,7 @@ final class RestoreIntoServer {
         KeyFilter filter = new KeyFilter(new HashSet<>(command.dbs), command.keyGlobs, command.excludeGlobs, types,
                 dbMap, keys);
         return LiveRestore.Options.defaults().withOnConflict(OnConflict.parse(command.onConflict)).withFilter(filter)
-                .withFunctions(!command.noFunctions && !filter.narrows()).withDryRun(command.dryRun)
+                .withFunctions(!command.noFunctions && !filter.narrows()).withDryRun(command.plan.dryRun)
                 .withThrottle(command.throttle.throttle())
                 .withBigKeySize(positive("--big-key-size", Quantities.size("--big-key-size", command.bigKeySize)));
     }

@@ -32,9 +32,8 @@ public final class ShowCommand implements Callable<Integer> {
     @Mixin
     RepoOptions repo;
 
-    @Option(names = "--name", paramLabel = "NAME", description = "The source (needed for 'latest' when the "
-            + "repository holds several).")
-    String name;
+    @Mixin
+    SourceNameOption name;
 
     @Mixin
     JsonOption output;
@@ -48,7 +47,7 @@ public final class ShowCommand implements Callable<Integer> {
         PrintWriter err = Terminal.err(spec);
         try (Storage storage = repo.openStorage()) {
             Repository repository = repo.open(storage);
-            SnapshotManifest m = BackupCli.find(repository.catalog(), name, snapshot);
+            SnapshotManifest m = BackupCli.find(repository.catalog(), name.given(), snapshot);
             Map<String, Object> o = BackupCli.manifest(m);
             if (output.json) {
                 out.println(Json.write(o));
