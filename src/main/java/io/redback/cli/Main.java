@@ -29,7 +29,9 @@ import picocli.CommandLine.Command;
         footerHeading = "%nExit codes:%n",
         footer = {"  0  ok (for check: the file is valid)",
                 "  1  a problem was found (for check: the file is damaged)",
-                "  2  usage error, or the command could not run (missing file, unsupported format)"})
+                "  2  usage error, or the command could not run (missing file, unsupported format)",
+                "",
+                "An error is one line on stderr; with REDBACK_DEBUG=1 its stack trace follows."})
 public final class Main implements Runnable {
     /** Exit code when everything is fine. */
     public static final int OK = 0;
