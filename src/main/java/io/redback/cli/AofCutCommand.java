@@ -35,6 +35,8 @@ import picocli.CommandLine.Parameters;
                         + "after the cut are left out) that redis-server --appendonly yes loads, or, when SOURCE is a "
                         + "single file and --out ends in .aof, a single AOF file. Only the command history is cut: a "
                         + "base file or RDB preamble is a snapshot and is kept whole.",
+                "",
+                "--dry-run finds the cut and reports it, and writes nothing (--out is not needed then).",
                 ""},
         mixinStandardHelpOptions = true,
         sortOptions = false,
@@ -58,8 +60,8 @@ import picocli.CommandLine.Parameters;
                 "  # an old-style single AOF into a single file",
                 "  redback aof cut --at 1795314786 --out before.aof appendonly.aof",
                 "",
-                "Times: unix seconds, or ISO-8601 with a zone (Z, +01:00). AOF times are whole",
-                "seconds (#TS annotations, written with aof-timestamp-enabled yes).",
+                TimeConverter.HELP,
+                "AOF times are whole seconds (#TS annotations, written with aof-timestamp-enabled yes).",
                 "",
                 "Exit codes:",
                 "  0  written (or, with --dry-run, planned)",
@@ -72,10 +74,10 @@ public final class AofCutCommand implements Callable<Integer> {
 
     /** Exactly one way to say where to cut. */
     static final class Where {
-        @Option(names = "--at", paramLabel = "TIME", required = true,
+        @Option(names = "--at", paramLabel = "TIME", required = true, converter = TimeConverter.class,
                 description = "Keep every command whose #TS time is at or before TIME: cut at the first #TS "
                         + "annotation later than it (where redis-check-aof --truncate-to-timestamp cuts).")
-        String at;
+        Long at;
 
         @Option(names = "--offset", paramLabel = "[FILE:]N", required = true,
                 description = "Cut at byte N of the last incr file (or the only file), or of the incr file FILE. "
@@ -90,10 +92,10 @@ public final class AofCutCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Where where;
 
-    @Option(names = "--after", paramLabel = "TIME",
+    @Option(names = "--after", paramLabel = "TIME", converter = TimeConverter.class,
             description = "With --before: only a command at or after TIME (its #TS second) counts. Default: from "
                     + "the start.")
-    String after;
+    Long after;
 
     @Option(names = "--out", paramLabel = "DIR|FILE",
             description = "Where to write: a new (or empty) directory, which becomes an appendonlydir; or, for a "
@@ -105,8 +107,8 @@ public final class AofCutCommand implements Callable<Integer> {
             + "never through or over a symbolic link.")
     boolean force;
 
-    @Option(names = "--dry-run", description = "Find the cut and report it; write nothing (--out not needed).")
-    boolean dryRun;
+    @Mixin
+    DryRunOption plan;
 
     @Mixin
     JsonOption output;
@@ -122,12 +124,12 @@ public final class AofCutCommand implements Callable<Integer> {
         PrintWriter out = Terminal.out(spec);
         PrintWriter err = Terminal.err(spec);
         CutPoint point = point();
-        if (this.out == null && !dryRun) {
+        if (this.out == null && !plan.dryRun) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--out DIR|FILE is required (or --dry-run)");
         }
         CutReport report;
         try {
-            report = dryRun ? AofCutter.plan(source, point) : AofCutter.cut(source, point, this.out, force);
+            report = plan.dryRun ? AofCutter.plan(source, point) : AofCutter.cut(source, point, this.out, force);
         } catch (IllegalArgumentException e) {
             err.println("redback aof cut: " + e.getMessage());
             return Main.USAGE;
@@ -161,12 +163,12 @@ public final class AofCutCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--after only goes with --before");
             }
             if (where.at != null) {
-                return new CutPoint.At(AofTime.parse(where.at));
+                return new CutPoint.At(where.at);
             }
             if (where.offset != null) {
                 return CutPoint.Offset.parse(where.offset);
             }
-            return new CutPoint.Before(CommandPattern.parse(where.before), after == null ? -1 : AofTime.parse(after));
+            return new CutPoint.Before(CommandPattern.parse(where.before), after == null ? -1 : after);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.redback.aof.AofException;
 import io.redback.aof.AofLog;
 import io.redback.aof.AofManifestException;
-import io.redback.aof.AofTime;
 import io.redback.aof.LogEntry;
 import io.redback.aof.LogFilter;
 import java.io.IOException;
@@ -18,7 +17,6 @@ import java.util.function.Consumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code redback aof log}: the commands of an AOF, where they are, and when they ran. */
@@ -43,7 +41,7 @@ import picocli.CommandLine.Parameters;
                 "  # JSON Lines for scripts",
                 "  redback aof log --json --grep DEL appendonly.aof | jq -r .key",
                 "",
-                "Times: unix seconds, or ISO-8601 with a zone (Z, +01:00).",
+                TimeConverter.HELP,
                 "",
                 "Exit codes:",
                 "  0  the whole log was read",
@@ -58,11 +56,8 @@ public final class AofLogCommand implements Callable<Integer> {
     @Mixin
     LogFilterOptions filters;
 
-    @Option(names = "--since", paramLabel = "TIME", description = "Only commands at or after TIME (their #TS second).")
-    String since;
-
-    @Option(names = "--until", paramLabel = "TIME", description = "Only commands at or before TIME (their #TS second).")
-    String until;
+    @Mixin
+    TimeRangeOptions range;
 
     @Mixin
     JsonLinesOption output;
@@ -103,9 +98,7 @@ public final class AofLogCommand implements Callable<Integer> {
 
     private LogFilter filter() {
         try {
-            Long from = since == null ? null : AofTime.parse(since);
-            Long to = until == null ? null : AofTime.parse(until);
-            return filters.filter(from, to);
+            return filters.filter(range.since(), range.until());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -78,8 +78,8 @@ public final class CheckCommand implements Callable<Integer> {
             + "timeline.json, stream.json) is reported as damaged and the rest checked without it.")
     String repo;
 
-    @Option(names = "--name", paramLabel = "SOURCE", description = "With --repo: only this source.")
-    String name;
+    @Mixin
+    SourceNameOption name;
 
     @Option(names = "--read-data", description = "With --repo: read every object too (SHA-256s, RDBs read whole, "
             + "segments parsed), not only its presence and size.")
@@ -116,7 +116,7 @@ public final class CheckCommand implements Callable<Integer> {
         if (repo != null || file == null) {
             return checkRepository(out, err);
         }
-        if (name != null || readData) {
+        if (name.given() != null || readData) {
             err.println("redback check: --name and --read-data go with --repo");
             return Main.USAGE;
         }
@@ -160,7 +160,7 @@ public final class CheckCommand implements Callable<Integer> {
         }
         RepositoryCheckReport report;
         try (Storage storage = RepositoryUrl.parse(repo, Main.env(spec)).open()) {
-            report = new RepositoryCheck(Repository.open(storage), Clock.systemUTC()).run(name, readData);
+            report = new RepositoryCheck(Repository.open(storage), Clock.systemUTC()).run(name.given(), readData);
         } catch (IOException | RuntimeException e) {
             err.println("redback check: " + Text.message(e));
             return Main.USAGE;

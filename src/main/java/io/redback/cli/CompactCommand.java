@@ -62,7 +62,7 @@ public final class CompactCommand implements Callable<Integer> {
     RepoOptions repo;
 
     @Mixin
-    SourceFilterOption only;
+    SourceNameOption only;
 
     @Option(names = "--older-than", paramLabel = "DURATION", defaultValue = "1h",
             description = "Merge only segments whose last write arrived longer ago than this (default: ${DEFAULT-VALUE}).")
@@ -72,8 +72,8 @@ public final class CompactCommand implements Callable<Integer> {
             description = "Raw (uncompressed) bytes a merged segment holds at most (default: ${DEFAULT-VALUE}).")
     String targetSize;
 
-    @Option(names = {"-n", "--dry-run"}, description = "Change nothing; say what would be merged.")
-    boolean dryRun;
+    @Mixin
+    DryRunOption plan;
 
     @Mixin
     JsonOption output;
@@ -89,7 +89,7 @@ public final class CompactCommand implements Callable<Integer> {
         try {
             Duration age = Quantities.duration("--older-than", olderThan);
             long size = Quantities.size("--target-size", targetSize);
-            options = new Compactor.Options(only.checked(), age, size, dryRun);
+            options = new Compactor.Options(only.checked(), age, size, plan.dryRun);
         } catch (IllegalArgumentException e) {
             err.println("redback compact: " + Text.message(e));
             return Main.USAGE;
@@ -100,7 +100,7 @@ public final class CompactCommand implements Callable<Integer> {
             Repository repository = repo.open(storage);
             where = repository.describe();
             Clock clock = Clock.systemUTC();
-            try (RepositoryLock lock = ExclusiveLock.take(repository, spec, dryRun, clock)) {
+            try (RepositoryLock lock = ExclusiveLock.take(repository, spec, plan.dryRun, clock)) {
                 report = new Compactor(repository, clock).compact(options);
             }
         } catch (IOException | RuntimeException e) {

@@ -36,7 +36,7 @@ public final class ListCommand implements Callable<Integer> {
     RepoOptions repo;
 
     @Mixin
-    SourceFilterOption only;
+    SourceNameOption only;
 
     @Mixin
     JsonOption output;

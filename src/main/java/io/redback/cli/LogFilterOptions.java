@@ -7,8 +7,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The filters of the commands that list logged commands ({@code aof log}, {@code log}): which
- * commands, database, first key, and how many. The time range is the command's own (an AOF's
- * #TS times, or when a shipped command arrived).
+ * commands, database, first key, and how many. The time range is {@link TimeRangeOptions}.
  */
 final class LogFilterOptions {
     @Option(names = "--grep", paramLabel = "CMD", split = ",",

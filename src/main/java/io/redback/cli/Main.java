@@ -1,11 +1,16 @@
 package io.redback.cli;
 
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The {@code redback} command line: one subcommand class per command. Exit codes are the same
  * everywhere: 0 ok, 1 a problem was found (e.g. a damaged file), 2 usage or environment error.
+ * Whatever a command throws ends as one line on stderr and exit 2: its message when it is an error
+ * the user can act on (I/O, a bad value, a refusal), "internal error: ..." when it is a defect in
+ * redback; with {@code REDBACK_DEBUG=1} the stack trace follows.
  */
 @Command(name = "redback",
         mixinStandardHelpOptions = true,
@@ -24,7 +29,9 @@ import picocli.CommandLine.Command;
         footerHeading = "%nExit codes:%n",
         footer = {"  0  ok (for check: the file is valid)",
                 "  1  a problem was found (for check: the file is damaged)",
-                "  2  usage error, or the command could not run (missing file, unsupported format)"})
+                "  2  usage error, or the command could not run (missing file, unsupported format)",
+                "",
+                "An error is one line on stderr; with REDBACK_DEBUG=1 its stack trace follows."})
 public final class Main implements Runnable {
     /** Exit code when everything is fine. */
     public static final int OK = 0;
@@ -32,6 +39,8 @@ public final class Main implements Runnable {
     public static final int PROBLEM = 1;
     /** Exit code for usage and environment errors. */
     public static final int USAGE = 2;
+    /** The environment variable that, set to 1, adds the stack trace to an error that ends a command. */
+    public static final String DEBUG_ENV = "REDBACK_DEBUG";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -72,8 +81,12 @@ public final class Main implements Runnable {
             c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
             return USAGE;
         });
+        boolean debug = "1".equals(env.get(DEBUG_ENV));
         cl.setExecutionExceptionHandler((ex, c, parse) -> {
-            c.getErr().println("redback: " + Terminal.safe(ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            c.getErr().println("redback: " + (expected(ex)
+                    ? Terminal.safe(ex.getMessage() == null ? ex.toString() : ex.getMessage())
+                    : internalError(ex, debug)));
+            stackTrace(ex, c, debug);
             return USAGE;
         });
         // picocli lets an Error through: it must not end as a stack trace with exit 1 ("damaged").
@@ -82,7 +95,8 @@ public final class Main implements Runnable {
                 return new CommandLine.RunLast().execute(parse);
             } catch (Error e) {
                 CommandLine c = parse.asCommandLineList().get(parse.asCommandLineList().size() - 1);
-                c.getErr().println("redback: " + errorLine(e));
+                c.getErr().println("redback: " + errorLine(e, debug));
+                stackTrace(e, c, debug);
                 c.getErr().flush();
                 return USAGE;
             }
@@ -90,8 +104,35 @@ public final class Main implements Runnable {
         return cl;
     }
 
+    /**
+     * Whether a command's exception is one the user can act on, whose message says what to do: a
+     * checked exception (I/O, damaged data, a refused restore), an unchecked I/O error, a bad value
+     * (IllegalArgumentException) or a state that forbids the work (IllegalStateException: no
+     * redis-server, a server that answered wrongly), or one of redback's own. Anything else (a
+     * NullPointerException, an index out of bounds, ...) is a defect.
+     */
+    static boolean expected(Throwable e) {
+        return !(e instanceof RuntimeException) || e instanceof UncheckedIOException
+                || e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                || e.getClass().getName().startsWith("io.redback.");
+    }
+
+    /** The line for a defect: what it was, and how to see more. */
+    static String internalError(Throwable e, boolean debug) {
+        return "internal error: " + Terminal.safe(e.toString()) + " (please report it"
+                + (debug ? "" : "; " + DEBUG_ENV + "=1 prints the stack trace") + ")";
+    }
+
+    private static void stackTrace(Throwable e, CommandLine c, boolean debug) {
+        if (debug) {
+            PrintWriter err = Terminal.err(c.getCommandSpec()); // a message in the trace may hold control characters
+            e.printStackTrace(err);
+            err.flush();
+        }
+    }
+
     /** One line for an Error (the JVM ran out of something, or a defect): what happened, what the user can do. */
-    static String errorLine(Error e) {
+    static String errorLine(Error e, boolean debug) {
         String detail = e.getMessage() == null ? "" : " (" + Terminal.safe(e.getMessage()) + ")";
         if (e instanceof OutOfMemoryError) {
             return "out of memory" + detail + ": the input needs more than the Java heap allows, or claims sizes it "
@@ -100,7 +141,7 @@ public final class Main implements Runnable {
         if (e instanceof StackOverflowError) {
             return "the input nests too deeply to read (stack overflow); it is probably not what it claims to be";
         }
-        return "internal error, please report it: " + Terminal.safe(e.toString());
+        return internalError(e, debug);
     }
 
     @Override

@@ -81,11 +81,11 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--keep-yearly", paramLabel = "N", defaultValue = "0", description = "Keep the newest of each of N years.")
     int yearly;
 
-    @Option(names = {"-n", "--dry-run"}, description = "Delete nothing; say what would go and why the rest stays.")
-    boolean dryRun;
+    @Mixin
+    DryRunOption plan;
 
     @Mixin
-    SourceFilterOption only;
+    SourceNameOption only;
 
     @Mixin
     JsonOption output;
@@ -110,8 +110,8 @@ public final class PruneCommand implements Callable<Integer> {
             Repository repository = repo.open(storage);
             Clock clock = Clock.systemUTC();
             Pruner.Report report;
-            try (RepositoryLock lock = ExclusiveLock.take(repository, spec, dryRun, clock)) {
-                report = new Pruner(repository, clock).prune(policy, name, dryRun);
+            try (RepositoryLock lock = ExclusiveLock.take(repository, spec, plan.dryRun, clock)) {
+                report = new Pruner(repository, clock).prune(policy, name, plan.dryRun);
             }
             if (output.json) {
                 out.println(Json.write(toJson(report)));

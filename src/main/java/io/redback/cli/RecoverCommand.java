@@ -85,9 +85,8 @@ public final class RecoverCommand implements Callable<Integer> {
     @Mixin
     RepoOptions repo;
 
-    @Option(names = "--name", paramLabel = "NAME", description = "With --repo: the source's name there (default: the "
-            + "only source).")
-    String name;
+    @Mixin
+    SourceNameOption name;
 
     @Mixin
     JsonOption output;
@@ -154,14 +153,14 @@ public final class RecoverCommand implements Callable<Integer> {
     /** The repository's newest restorable point for the source, when --repo is given. */
     private Recovery.RepoPoint repoPoint(StartupConfig c) throws IOException {
         if (!spec.commandLine().getParseResult().hasMatchedOption("--repo") && Main.env(spec).get("REDBACK_REPO") == null) {
-            if (name != null) {
+            if (name.given() != null) {
                 throw new IllegalArgumentException("--name goes with --repo");
             }
             return null;
         }
         try (Storage storage = repo.openStorage()) {
             Repository r = Repository.open(storage);
-            String source = r.onlySource(name, Repository.Holding.ANYTHING);
+            String source = r.onlySource(name.given(), Repository.Holding.ANYTHING);
             String target = ShellQuote.quote(c.dir().resolveSibling(c.dir().getFileName() + "-restored").toString());
             List<Timeline> timelines = r.timelines().of(source);
             if (!timelines.isEmpty()) {

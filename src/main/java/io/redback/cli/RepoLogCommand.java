@@ -2,7 +2,6 @@ package io.redback.cli;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
-import io.redback.aof.AofTime;
 import io.redback.aof.LogEntry;
 import io.redback.aof.LogFilter;
 import io.redback.log.ShippedLog;
@@ -27,7 +26,7 @@ import picocli.CommandLine.Option;
                 + "end of each (what `redback restore --offset` takes), its database, when it arrived (the #TS second "
                 + "of its segment), whether it ran inside MULTI/EXEC, and its first arguments (escaped, shortened).",
                 "",
-                "Only the segments whose arrival times overlap --from/--to are read; each is verified against its "
+                "Only the segments whose arrival times overlap --since/--until are read; each is verified against its "
                         + "manifest (size, SHA-256) before its commands are listed. PING and REPLCONF, which every "
                         + "replication stream carries, are left out unless --all (or --grep PING/REPLCONF) asks for "
                         + "them. For each FLUSHALL and FLUSHDB it prints the `redback restore` command that restores "
@@ -38,13 +37,16 @@ import picocli.CommandLine.Option;
                 "  redback log --name cache-1 --grep FLUSHALL,FLUSHDB --repo /backups/redis",
                 "",
                 "  # every change to user:42 in db 0 during the incident",
-                "  redback log --name cache-1 --db 0 --key user:42 --from 2026-11-22T09:00:00Z \\",
-                "      --to 2026-11-22T10:00:00Z",
+                "  redback log --name cache-1 --db 0 --key user:42 --since 2026-11-22T09:00:00Z \\",
+                "      --until 2026-11-22T10:00:00Z",
+                "",
+                "  # the last quarter of an hour",
+                "  redback log --name cache-1 --since -15m",
                 "",
                 "  # JSON Lines for scripts",
                 "  redback log --json --grep DEL | jq -r '[.offset, .key] | @tsv'",
                 "",
-                "Times: unix seconds, or ISO-8601 with a zone (Z, +01:00).",
+                TimeConverter.HELP,
                 "",
                 "Exit codes:",
                 "  0  listed",
@@ -57,9 +59,8 @@ public final class RepoLogCommand implements Callable<Integer> {
     @Mixin
     RepoOptions repo;
 
-    @Option(names = "--name", paramLabel = "SOURCE",
-            description = "The source (needed when the repository holds the logs of several).")
-    String name;
+    @Mixin
+    SourceNameOption name;
 
     @Option(names = "--timeline", paramLabel = "ID", description = "Only this timeline (an id or the start of one; "
             + "default: all, oldest first; `redback status` lists them).")
@@ -68,13 +69,8 @@ public final class RepoLogCommand implements Callable<Integer> {
     @Mixin
     LogFilterOptions filters;
 
-    @Option(names = {"--from", "--since"}, paramLabel = "TIME",
-            description = "Only commands that arrived at or after TIME (their #TS second).")
-    String from;
-
-    @Option(names = {"--to", "--until"}, paramLabel = "TIME",
-            description = "Only commands that arrived at or before TIME (their #TS second).")
-    String to;
+    @Mixin
+    TimeRangeOptions range;
 
     @Option(names = "--all", description = "Also list PING and REPLCONF (the replication stream's own traffic).")
     boolean all;
@@ -96,7 +92,7 @@ public final class RepoLogCommand implements Callable<Integer> {
         int timelinesOfSource;
         try (Storage storage = repo.openStorage()) {
             Repository repository = repo.open(storage);
-            source = repository.onlySource(name, Repository.Holding.LOG);
+            source = repository.onlySource(name.given(), Repository.Holding.LOG);
             List<Timeline> every = repository.timelines().of(source);
             timelinesOfSource = every.size();
             timelines = timeline == null ? every : List.of(repository.timelines().find(source, timeline));
@@ -148,7 +144,7 @@ public final class RepoLogCommand implements Callable<Integer> {
     private static String note(ShippedLog.Summary s) {
         List<String> notes = new ArrayList<>();
         if (s.segmentsOutside() > 0) {
-            notes.add(String.format(Locale.ROOT, "%,d segment(s) outside --from/--to not read", s.segmentsOutside()));
+            notes.add(String.format(Locale.ROOT, "%,d segment(s) outside --since/--until not read", s.segmentsOutside()));
         }
         if (s.hidden() > 0) {
             notes.add(String.format(Locale.ROOT, "%,d PING/REPLCONF not shown (--all shows them)", s.hidden()));
@@ -158,12 +154,7 @@ public final class RepoLogCommand implements Callable<Integer> {
 
     private LogFilter filter() {
         try {
-            Long since = from == null ? null : AofTime.parse(from);
-            Long until = to == null ? null : AofTime.parse(to);
-            if (since != null && until != null && since > until) {
-                throw new IllegalArgumentException("--from " + AofTime.iso(since) + " is after --to " + AofTime.iso(until));
-            }
-            return filters.filter(since, until);
+            return filters.filter(range.checkOrder().since(), range.until());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -63,7 +63,10 @@ import picocli.CommandLine.Option;
                         + "FUNCTION LOAD, after a pre-scan that reads the whole source (a damaged one stops before "
                         + "anything is written) and, with --on-conflict fail (the default), refuses if any key already "
                         + "exists. A point in time is first materialised as one dump.rdb (as --format rdb) in a "
-                        + "temporary directory."},
+                        + "temporary directory.",
+                "",
+                "--dry-run (with a point in time or --into) prints the plan, with --into the keys, bytes and "
+                        + "conflicts per database, and writes nothing."},
         footerHeading = "%nExamples:%n",
         footer = {"  redback restore --snapshot latest --to-dir /var/lib/redis-restore",
                 "  redback restore --snapshot 20261122T0315 --to-dir ./restore --force --start",
@@ -91,9 +94,9 @@ import picocli.CommandLine.Option;
                 "  redback restore --offset 123456 --timeline 20261122T0300 \\",
                 "      --to-dir ./restore --json",
                 "",
-                "Times: ISO-8601 with a zone (Z, +01:00), unix seconds, now, or a time ago",
-                "(-30s, -15m, -2h, -1d, -1h30m). The log's times are whole seconds (#TS):",
-                "--at T keeps everything up to the end of second T.",
+                TimeConverter.HELP,
+                "The log's times are whole seconds (#TS): --at T keeps everything up to the end",
+                "of second T.",
                 "",
                 "Exit codes:",
                 "  0  restored (with --start: the keys match; with --dry-run: planned)",
@@ -111,10 +114,10 @@ public final class RestoreCommand implements Callable<Integer> {
                 description = "Restore this plain RDB instead of a snapshot.")
         String fromRdb;
 
-        @Option(names = "--at", paramLabel = "TIME", required = true,
+        @Option(names = "--at", paramLabel = "TIME", required = true, converter = TimeConverter.class,
                 description = "Restore the data as it was at the end of second TIME: every command whose #TS second "
                         + "is at or before it (where redis-check-aof --truncate-to-timestamp cuts).")
-        String at;
+        Long at;
 
         @Option(names = "--offset", paramLabel = "N", required = true,
                 description = "Restore the data up to replication offset N (inside a command: rounded down to its "
@@ -190,9 +193,9 @@ public final class RestoreCommand implements Callable<Integer> {
             + "that is a symbolic link.")
     boolean force;
 
-    @Option(names = "--after", paramLabel = "TIME", description = "With --before: only a command at or after TIME "
-            + "(its #TS second) counts.")
-    String after;
+    @Option(names = "--after", paramLabel = "TIME", converter = TimeConverter.class, description = "With --before: "
+            + "only a command at or after TIME (its #TS second) counts.")
+    Long after;
 
     @Option(names = "--timeline", paramLabel = "ID", description = "With a point in time: the timeline to restore "
             + "from (an id or its start, as `redback status` lists them). Default: the newest whose window holds "
@@ -203,9 +206,8 @@ public final class RestoreCommand implements Callable<Integer> {
             + "aof writes DIR/appendonlydir (the default), rdb one DIR/dump.rdb (needs redis-server, as --start).")
     String format;
 
-    @Option(names = "--dry-run", description = "With a point in time or --into: print the plan (with --into: keys, "
-            + "bytes and conflicts per database) and write nothing.")
-    boolean dryRun;
+    @Mixin
+    DryRunOption plan;
 
     @Option(names = "--json", description = "With a point in time or --into: print the plan and the result as one "
             + "JSON document (--into: restored, skipped, failed, expired, conflicts, lossy, elapsedMs, and the first "
@@ -216,9 +218,8 @@ public final class RestoreCommand implements Callable<Integer> {
             + "per database with the snapshot, then stop it.")
     boolean start;
 
-    @Option(names = "--name", paramLabel = "NAME", description = "The source (needed for 'latest', or for a point "
-            + "in time, when the repository holds several).")
-    String name;
+    @Mixin
+    SourceNameOption name;
 
     @Mixin
     QuietOption progress;
@@ -256,7 +257,7 @@ public final class RestoreCommand implements Callable<Integer> {
         if (RestorePointInTime.asked(what)) {
             return new RestorePointInTime(this, out, err).run();
         }
-        if (after != null || timeline != null || dryRun || json || !"aof".equals(format)) {
+        if (after != null || timeline != null || plan.dryRun || json || !"aof".equals(format)) {
             err.println("redback restore: --after, --timeline, --format, --dry-run and --json go with a point in time "
                     + "(--at, --offset or --before)");
             return Main.USAGE;
@@ -269,7 +270,7 @@ public final class RestoreCommand implements Callable<Integer> {
             if (what().snapshot != null) {
                 try (Storage storage = repo.openStorage()) {
                     Repository repository = repo.open(storage);
-                    SnapshotManifest m = repository.catalog().find(name, what().snapshot);
+                    SnapshotManifest m = repository.catalog().find(name.given(), what().snapshot);
                     AtomicLong rawBytes = new AtomicLong();
                     Progress p = Progress.start("restore", m.rawSize(), rawBytes::get, !progress.quiet);
                     try (p) {

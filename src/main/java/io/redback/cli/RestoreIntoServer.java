@@ -53,7 +53,7 @@ final class RestoreIntoServer {
             if (command.what.snapshot != null) {
                 try (Storage storage = command.repo.openStorage()) {
                     Repository repository = Repository.open(storage);
-                    SnapshotManifest m = repository.catalog().find(command.name, command.what.snapshot);
+                    SnapshotManifest m = repository.catalog().find(command.name.given(), command.what.snapshot);
                     AtomicLong bytes = new AtomicLong();
                     SnapshotRestore.Source source = new SnapshotRestore.Snapshot(storage, m);
                     try (Progress p = Progress.start("download", m.rawSize(), bytes::get, showProgress())) {
@@ -132,7 +132,7 @@ final class RestoreIntoServer {
         KeyFilter filter = new KeyFilter(new HashSet<>(command.dbs), command.keyGlobs, command.excludeGlobs, types,
                 dbMap, keys);
         return LiveRestore.Options.defaults().withOnConflict(OnConflict.parse(command.onConflict)).withFilter(filter)
-                .withFunctions(!command.noFunctions && !filter.narrows()).withDryRun(command.dryRun)
+                .withFunctions(!command.noFunctions && !filter.narrows()).withDryRun(command.plan.dryRun)
                 .withThrottle(command.throttle.throttle())
                 .withBigKeySize(positive("--big-key-size", Quantities.size("--big-key-size", command.bigKeySize)));
     }

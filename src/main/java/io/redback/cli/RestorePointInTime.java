@@ -60,7 +60,7 @@ final class RestorePointInTime {
         }
         Path target = RestoreWriter.target(command.toDir, format);
         boolean targetExists = java.nio.file.Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        if (targetExists && !command.force && !command.dryRun) {
+        if (targetExists && !command.force && !command.plan.dryRun) {
             err.println("redback restore: " + target + " already exists: add --force to replace it, or choose another "
                     + "--to-dir");
             return Main.USAGE;
@@ -68,11 +68,11 @@ final class RestorePointInTime {
         try (Storage storage = command.repo.openStorage()) {
             AtomicLong bytes = new AtomicLong();
             PointInTimeRestore restore = new PointInTimeRestore(command.repo.open(storage), bytes);
-            Plan plan = restore.plan(command.name, point, command.timeline);
+            Plan plan = restore.plan(command.name.given(), point, command.timeline);
             if (!command.json) {
                 printPlan(plan);
             }
-            if (command.dryRun) {
+            if (command.plan.dryRun) {
                 if (command.json) {
                     out.println(Json.write(RestoreJson.PointInTime.of(plan, null)));
                 } else {
@@ -132,7 +132,7 @@ final class RestorePointInTime {
             try (Storage storage = command.repo.openStorage()) {
                 AtomicLong bytes = new AtomicLong();
                 PointInTimeRestore restore = new PointInTimeRestore(Repository.open(storage), bytes);
-                Plan plan = restore.plan(command.name, point, command.timeline);
+                Plan plan = restore.plan(command.name.given(), point, command.timeline);
                 if (!command.json) {
                     printPlan(plan);
                 }
@@ -180,12 +180,12 @@ final class RestorePointInTime {
             throw new IllegalArgumentException("--after goes with --before");
         }
         if (what.at != null) {
-            return new CutPoint.At(Planner.parseTime(what.at, now));
+            return new CutPoint.At(what.at);
         }
         if (what.offset != null) {
             return Planner.parseOffset(what.offset);
         }
-        long after = command.after == null ? -1 : Planner.parseTime(command.after, now);
+        long after = command.after == null ? -1 : command.after;
         return new CutPoint.Before(CommandPattern.parse(what.before), after);
     }
 

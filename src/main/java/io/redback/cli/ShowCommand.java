@@ -9,7 +9,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code redback show ID|latest}: one snapshot's whole manifest. */
@@ -31,9 +30,8 @@ public final class ShowCommand implements Callable<Integer> {
     @Mixin
     RepoOptions repo;
 
-    @Option(names = "--name", paramLabel = "NAME", description = "The source (needed for 'latest' when the "
-            + "repository holds several).")
-    String name;
+    @Mixin
+    SourceNameOption name;
 
     @Mixin
     JsonOption output;
@@ -47,7 +45,7 @@ public final class ShowCommand implements Callable<Integer> {
         PrintWriter err = Terminal.err(spec);
         try (Storage storage = repo.openStorage()) {
             Repository repository = repo.open(storage);
-            SnapshotManifest m = repository.catalog().find(name, snapshot);
+            SnapshotManifest m = repository.catalog().find(name.given(), snapshot);
             ManifestJson view = ManifestJson.of(m);
             if (output.json) {
                 out.println(Json.write(view));

@@ -49,7 +49,7 @@ public final class StatusCommand implements Callable<Integer> {
     RepoOptions repo;
 
     @Mixin
-    SourceFilterOption only;
+    SourceNameOption only;
 
     @Mixin
     JsonOption output;

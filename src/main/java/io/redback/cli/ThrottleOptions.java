@@ -15,7 +15,7 @@ final class ThrottleOptions {
     double maxBandwidth;
 
     @Option(names = "--max-memory", paramLabel = "PCT", defaultValue = "90", description = "Pause while the target's "
-            + "used_memory is above PCT% of its maxmemory (checked before a quarter of the headroom can be used), and "
+            + "used_memory is above PCT%% of its maxmemory (checked before a quarter of the headroom can be used), and "
             + "stop if it stays there for --max-memory-wait, or if the target evicts a key: a restore must not make "
             + "a live server evict (default: 90; 0: no check).")
     int maxMemory;

@@ -58,6 +58,8 @@ import picocli.CommandLine.Option;
                 "  redback undo --name cache-1 --before 'DEL user:*' --after 2026-11-22T09:00:00Z \\",
                 "      --key 'user:*' --into redis://10.0.0.5:6379 --apply --json",
                 "",
+                TimeConverter.HELP,
+                "",
                 "Exit codes:",
                 "  0  planned, or restored with no key failed",
                 "  1  a problem in the data (damaged snapshot or segment, no matching command, a gap),",
@@ -68,9 +70,9 @@ public final class UndoCommand implements Callable<Integer> {
             + "command matching PATTERN (" + AofCutCommand.PATTERN_SYNTAX + ", as `restore --before`).")
     String before;
 
-    @Option(names = "--after", paramLabel = "TIME", description = "Only a command at or after TIME (its #TS second) "
-            + "counts.")
-    String after;
+    @Option(names = "--after", paramLabel = "TIME", converter = TimeConverter.class, description = "Only a command "
+            + "at or after TIME (its #TS second) counts.")
+    Long after;
 
     @Option(names = "--timeline", paramLabel = "ID", description = "The timeline (an id or its start). Default: the "
             + "newest whose log holds a matching command.")
@@ -98,9 +100,8 @@ public final class UndoCommand implements Callable<Integer> {
     @Option(names = "--exclude-key", paramLabel = "GLOB", description = "Leave out keys matching GLOB (repeatable).")
     List<String> excludeGlobs = new ArrayList<>();
 
-    @Option(names = "--name", paramLabel = "NAME", description = "The source (needed when the repository holds "
-            + "several).")
-    String name;
+    @Mixin
+    SourceNameOption name;
 
     @Mixin
     JsonOption json;
@@ -126,10 +127,10 @@ public final class UndoCommand implements Callable<Integer> {
         Instant now = Instant.now();
         try (Storage storage = repo.openStorage()) {
             RedisUri uri = connection.apply(RedisUri.parse(into));
-            long afterSecond = after == null ? -1 : Planner.parseTime(after, now);
+            long afterSecond = after == null ? -1 : after;
             KeyFilter filter = new KeyFilter(new HashSet<>(dbs), keyGlobs, excludeGlobs, Set.of(), Map.of(), null);
             Repository repository = Repository.open(storage);
-            String source = new Planner(repository).source(name);
+            String source = new Planner(repository).source(name.given());
             AtomicLong bytes = new AtomicLong();
             Undo.Result r;
             try (Progress p = Progress.start(apply ? "undo" : "plan", -1, bytes::get, !progress.quiet && !json.json)) {

@@ -8,15 +8,13 @@ import io.redback.repo.SegmentManifest;
 import io.redback.repo.SnapshotManifest;
 import io.redback.repo.StreamStatus;
 import io.redback.repo.Timeline;
+import io.redback.time.TimeGrammar;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Plans a point-in-time restore of one source: finds the timeline and the window of it that
@@ -31,9 +29,6 @@ import java.util.regex.Pattern;
  * A point that no window holds is refused with the windows there are.
  */
 public final class Planner {
-    private static final Pattern RELATIVE = Pattern.compile("-((?:\\d+[smhdw])+)");
-    private static final Pattern RELATIVE_PART = Pattern.compile("(\\d+)([smhdw])");
-
     private final Repository repository;
 
     public Planner(Repository repository) {
@@ -41,40 +36,13 @@ public final class Planner {
     }
 
     /**
-     * Unix seconds of a restore time: {@code now}, a time ago ({@code -30s}, {@code -15m},
-     * {@code -2h}, {@code -1d}, {@code -1w}, or combined: {@code -1h30m}), or what
-     * {@link AofTime#parse} takes (unix seconds, ISO-8601 with a zone). Fractions of a second
-     * are dropped: the log's times are whole seconds.
+     * Unix seconds of a restore time, as {@link TimeGrammar#parse} reads it ({@code now}, a time
+     * ago such as {@code -15m}, unix seconds, ISO-8601 with a zone).
      *
      * @throws IllegalArgumentException naming the text and the accepted forms
      */
     public static long parseTime(String text, Instant now) {
-        String t = text == null ? "" : text.strip().toLowerCase(Locale.ROOT);
-        if (t.equals("now")) {
-            return now.getEpochSecond();
-        }
-        Matcher m = RELATIVE.matcher(t);
-        if (m.matches()) {
-            long seconds = 0;
-            Matcher part = RELATIVE_PART.matcher(m.group(1));
-            while (part.find()) {
-                long n = Long.parseLong(part.group(1));
-                long unit = switch (part.group(2)) {
-                    case "s" -> 1;
-                    case "m" -> 60;
-                    case "h" -> 3600;
-                    case "d" -> 86_400;
-                    default -> 604_800;
-                };
-                seconds = Math.addExact(seconds, Math.multiplyExact(n, unit));
-            }
-            return now.getEpochSecond() - seconds;
-        }
-        try {
-            return AofTime.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(e.getMessage() + ", or a time ago (-30s, -15m, -2h, -1d, -1h30m)");
-        }
+        return TimeGrammar.parse(text, now);
     }
 
     /**

@@ -22,7 +22,7 @@ import javax.net.ssl.SSLSocket;
  * ACL user and password or a password only, then the database. Every failure becomes one
  * {@link RedisAccessException} line saying which server, what went wrong and what to do
  * ("connection refused", "wrong password", "the server certificate is not trusted: give its CA
- * with --tls-ca-cert"). {@link ReplicaSync} opens its replication link here too, so plain
+ * with --tls-ca"). {@link ReplicaSync} opens its replication link here too, so plain
  * commands and replication log in the same way.
  */
 public final class RedisConnector {
@@ -150,7 +150,7 @@ public final class RedisConnector {
         if (uri.tls() && (root instanceof SSLException || root instanceof EOFException
                 || root instanceof SocketException)) {
             return new RedisAccessException(Reason.TLS, uri + " closed the TLS connection during login ("
-                    + root.getMessage() + "): does it require a client certificate (--tls-cert and --tls-key, or --tls-pkcs12)?", e);
+                    + root.getMessage() + "): does it require a client certificate (--tls-cert and --tls-key)?", e);
         }
         if (!uri.tls() && (root instanceof EOFException || root instanceof SocketException)) {
             return new RedisAccessException(Reason.PROTOCOL, uri + " closed the connection without a whole answer ("
@@ -233,7 +233,7 @@ public final class RedisConnector {
         String msg = String.valueOf(rootCause(e).getMessage());
         String why;
         if (msg.contains("PKIX") || msg.contains("unable to find valid certification path")) {
-            why = "the server certificate is not trusted; give the CA that signed it with --tls-ca-cert";
+            why = "the server certificate is not trusted; give the CA that signed it with --tls-ca";
         } else if (msg.contains("No subject alternative") || msg.contains("No name matching")) {
             why = "the server certificate does not name '" + uri.host()
                     + "'; connect by a name (or IP) the certificate lists";
@@ -242,7 +242,7 @@ public final class RedisConnector {
         } else if (e instanceof SocketTimeoutException) {
             why = "no TLS answer within " + uri.connectTimeout().toMillis() + " ms; use redis:// for a plain port";
         } else if (e instanceof SSLHandshakeException && msg.contains("certificate")) {
-            why = msg + " (does the server require a client certificate: --tls-cert and --tls-key, or --tls-pkcs12?)";
+            why = msg + " (does the server require a client certificate: --tls-cert and --tls-key?)";
         } else {
             why = msg;
         }

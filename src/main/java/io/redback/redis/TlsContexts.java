@@ -57,7 +57,7 @@ final class TlsContexts {
         if (options.caCert() == null) {
             return null; // the JVM's default trust store
         }
-        Collection<? extends Certificate> cas = readCertificates(options.caCert(), "CA certificate (--tls-ca-cert)");
+        Collection<? extends Certificate> cas = readCertificates(options.caCert(), "CA certificate (--tls-ca)");
         KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
         store.load(null, null);
         int i = 0;
@@ -80,7 +80,7 @@ final class TlsContexts {
                 store.load(in, password);
             } catch (IOException e) {
                 throw new IOException("cannot read the PKCS12 client certificate " + options.clientPkcs12()
-                        + " (--tls-pkcs12): " + e.getMessage() + " (wrong password?)", e);
+                        + ": " + e.getMessage() + " (wrong password?)", e);
             }
         } else if (options.clientCert() != null) {
             password = NO_PASSWORD;
@@ -135,7 +135,7 @@ final class TlsContexts {
                     return pkcs8(pkcs1ToPkcs8(der), file);
                 case "ENCRYPTED PRIVATE KEY":
                     throw new IOException("the client key " + file + " is encrypted; give an unencrypted key "
-                            + "(openssl pkcs8 -topk8 -nocrypt -in " + file + ") or a PKCS12 file (--tls-pkcs12)");
+                            + "(openssl pkcs8 -topk8 -nocrypt -in " + file + ")");
                 default:
                     throw new IOException("the client key " + file + " is a " + type + ", which is not supported; "
                             + "convert it to PKCS#8 with: openssl pkcs8 -topk8 -nocrypt -in " + file);

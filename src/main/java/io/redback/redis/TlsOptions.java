@@ -23,7 +23,7 @@ public record TlsOptions(Path caCert, Path clientCert, Path clientKey, Path clie
         }
         if (clientCert != null && clientPkcs12 != null) {
             throw new IllegalArgumentException("give the client certificate either as PEM (--tls-cert, --tls-key) "
-                    + "or as PKCS12 (--tls-pkcs12), not both");
+                    + "or as a PKCS12 file, not both");
         }
     }
 

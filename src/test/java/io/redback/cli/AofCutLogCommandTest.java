@@ -111,6 +111,25 @@ class AofCutLogCommandTest {
     }
 
     @Test
+    void timeOptionsTakeEveryFormOfTimeAndDryRunIsDashN() {
+        assertThat(redback("aof", "log", "--since", "2026-11-22T02:33:08Z", aof.toString()).out())
+                .contains("2 listed of 4 commands read");
+        assertThat(redback("aof", "log", "--key", "user:*", "--since", "1795314786", "--until",
+                "2026-11-22T03:33:09+01:00", aof.toString()).out()).contains("1 listed of 4 commands read");
+        // a time ago: 1000 weeks back is before these 2026 commands on any clock this test meets
+        assertThat(redback("aof", "log", "--since", "-1000w", aof.toString()).out()).contains("4 listed of 4");
+        assertThat(redback("aof", "log", "--until", "-1000w", aof.toString()).out()).contains("0 listed of 4");
+        assertThat(redback("aof", "log", "--from", "1795314788", aof.toString()).out()).contains("2 listed of 4");
+        Run bad = redback("aof", "log", "--until", "-15x", aof.toString());
+        assertThat(bad.exit()).isEqualTo(Main.USAGE);
+        assertThat(bad.err()).contains("'-15x' is not a time", "a time ago (-30s, -15m");
+
+        Run dry = redback("aof", "cut", "-n", "--before", "FLUSHALL", "--after", "-1000w", aof.toString());
+        assertThat(dry.exit()).as(dry.err()).isEqualTo(Main.OK);
+        assertThat(dry.out()).contains("before FLUSHALL", "nothing (--dry-run)");
+    }
+
+    @Test
     void offsetRoundingIsSaid() {
         Run r = redback("aof", "cut", "--offset", "appendonly.aof:" + (flushOffset + 3), "--dry-run", aof.toString());
         assertThat(r.exit()).isEqualTo(Main.OK);

@@ -107,10 +107,21 @@ class RepoLogCommandTest {
             assertThat(lines(ok(Cli.redback("log", "--repo", repo, "--limit", "2", "--json")).out())).hasSize(2);
 
             Cli.Run future = ok(Cli.redback("log", "--repo", repo, "--from", "2099-01-01T00:00:00Z"));
-            assertThat(future.out()).contains("0 listed of 0 commands read").contains("outside --from/--to not read");
+            assertThat(future.out()).contains("0 listed of 0 commands read").contains("outside --since/--until not read");
             long now = System.currentTimeMillis() / 1000;
             assertThat(lines(ok(Cli.redback("log", "--repo", repo, "--from", Long.toString(now - 600), "--to",
                     Long.toString(now + 600), "--key", "user:*", "--json")).out())).hasSize(4);
+            // --since/--until take every form of time, a time ago included; --from/--to are their old names
+            assertThat(lines(ok(Cli.redback("log", "--repo", repo, "--since", "-10m", "--until", "now",
+                    "--key", "user:*", "--json")).out())).hasSize(4);
+            Cli.Run both = Cli.redback("log", "--repo", repo, "--since", "-10m", "--from", "-5m");
+            assertThat(both.exit()).isEqualTo(2);
+            assertThat(both.err()).contains("--from is the old name of --since");
+            Cli.Run backwards = Cli.redback("log", "--repo", repo, "--since", "now", "--until", "-1h");
+            assertThat(backwards.exit()).isEqualTo(2);
+            assertThat(backwards.err()).contains("is after --until");
+            assertThat(Cli.redback("log", "--help").out()).contains("--since=TIME", "--until=TIME")
+                    .doesNotContain("--from", "--to=");
 
             Cli.Run plain = ok(Cli.redback("log", "--repo", repo));
             assertThat(plain.out()).doesNotContain("GETACK").contains("PING/REPLCONF not shown");

@@ -78,7 +78,7 @@ class RedisConnectorTest {
             try (RedisConnection c = RedisConnector.of(uri.withTlsOptions(TlsOptions.DEFAULT.withInsecure(true))).connect()) {
                 assertThat(c.callString("PING")).isEqualTo("PONG");
             }
-            assertOneLine(() -> RedisConnector.of(uri).connect(), Reason.TLS, "not trusted; give the CA that signed it with --tls-ca-cert");
+            assertOneLine(() -> RedisConnector.of(uri).connect(), Reason.TLS, "not trusted; give the CA that signed it with --tls-ca");
             assertOneLine(() -> RedisConnector.of(uri.withTlsOptions(TlsOptions.DEFAULT.withCaCert(tls.otherCa))).connect(),
                     Reason.TLS, "not trusted");
             assertOneLine(() -> RedisConnector.of(RedisUri.parse("redis://127.0.0.1:" + tlsPort)).connect(),
