@@ -1,5 +1,6 @@
 package io.redback.cli;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.redback.aof.AofException;
 import io.redback.aof.AofLog;
 import io.redback.aof.AofManifestException;
@@ -134,13 +135,13 @@ public final class AofLogCommand implements Callable<Integer> {
     }
 
     private String jsonLine(LogEntry e) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("file", e.file());
-        m.put("offset", e.offset());
-        m.put("length", e.length());
-        m.put("index", e.index());
-        LogLines.putCommand(m, e);
-        m.put("cut", e.cutHint() == null ? null : cutCommand(e.cutHint()));
-        return LogLines.json(m);
+        Map<String, Object> command = new LinkedHashMap<>();
+        LogLines.putCommand(command, e);
+        return Json.line(new LineJson(e.file(), e.offset(), e.length(), e.index(), new Json.Fields(command),
+                e.cutHint() == null ? null : cutCommand(e.cutHint())));
+    }
+
+    /** One JSON line: where the command is, the command (the fields every log line has), the cut before it. */
+    record LineJson(String file, long offset, long length, long index, @JsonUnwrapped Object command, String cut) {
     }
 }

@@ -2,8 +2,6 @@ package io.redback.cli;
 
 import io.redback.repo.LockHolder;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** How unlock and check --repo show a repository lock, in text and in JSON. */
 final class LockText {
@@ -15,17 +13,13 @@ final class LockText {
         return h.who() + ", last refreshed " + h.refreshedAt() + " (" + h.age(now).toMinutes() + " min ago)";
     }
 
-    static Map<String, Object> json(LockHolder h, Instant now) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", h.id());
-        m.put("operation", h.operation());
-        m.put("exclusive", h.exclusive());
-        m.put("host", h.host());
-        m.put("pid", h.pid());
-        m.put("user", h.user());
-        m.put("createdAt", h.createdAt().toString());
-        m.put("refreshedAt", h.refreshedAt().toString());
-        m.put("stale", h.isStale(now));
-        return m;
+    static LockJson json(LockHolder h, Instant now) {
+        return new LockJson(h.id(), h.operation(), h.exclusive(), h.host(), h.pid(), h.user(),
+                h.createdAt().toString(), h.refreshedAt().toString(), h.isStale(now));
+    }
+
+    /** A repository lock as JSON: who holds it, since when, and whether it is stale. */
+    record LockJson(String id, String operation, boolean exclusive, String host, long pid, String user,
+                    String createdAt, String refreshedAt, boolean stale) {
     }
 }

@@ -151,7 +151,7 @@ record RepoCheckReport(String repository, boolean readData, List<SourceResult> s
                 tm.put("restorableUntil", t.restorableUntil().toString());
                 tm.put("segments", t.segments().size());
                 tm.put("contiguous", t.gaps().isEmpty());
-                List<Map<String, Object>> gaps = new ArrayList<>();
+                List<TimelineText.GapJson> gaps = new ArrayList<>();
                 t.gaps().forEach(g -> gaps.add(TimelineText.gapJson(t, g)));
                 tm.put("gaps", gaps);
                 timelines.add(tm);
@@ -175,7 +175,7 @@ record RepoCheckReport(String repository, boolean readData, List<SourceResult> s
             problems.add(pm);
         }
         m.put("problems", problems);
-        List<Map<String, Object>> lockList = new ArrayList<>();
+        List<LockText.LockJson> lockList = new ArrayList<>();
         locks.forEach(h -> lockList.add(LockText.json(h, checkedAt)));
         m.put("locks", lockList);
         m.put("notes", lockNotes());

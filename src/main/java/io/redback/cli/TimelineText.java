@@ -4,8 +4,6 @@ import io.redback.repo.SegmentManifest;
 import io.redback.repo.Timeline;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * How the repository commands ({@code log}, {@code status}, {@code check --repo}) describe
@@ -53,17 +51,15 @@ final class TimelineText {
     }
 
     /** The gap as JSON: offsets, bytes, the times around it, the sentence. */
-    static Map<String, Object> gapJson(Timeline t, Timeline.Gap g) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("afterOffset", g.afterOffset());
-        m.put("upToOffset", g.upToOffset());
-        m.put("bytes", g.bytes());
-        m.put("overlap", g.bytes() == 0);
+    static GapJson gapJson(Timeline t, Timeline.Gap g) {
         Instant after = after(t, g);
-        m.put("lastArrivalBefore", before(t, g).toString());
-        m.put("firstArrivalAfter", after == null ? null : after.toString());
-        m.put("message", gap(t, g));
-        return m;
+        return new GapJson(g.afterOffset(), g.upToOffset(), g.bytes(), g.bytes() == 0, before(t, g).toString(),
+                after == null ? null : after.toString(), gap(t, g));
+    }
+
+    /** A gap (or overlap) in a timeline's log; {@code firstArrivalAfter} is null when no segment follows it. */
+    record GapJson(long afterOffset, long upToOffset, long bytes, boolean overlap, String lastArrivalBefore,
+                   String firstArrivalAfter, String message) {
     }
 
     /**
@@ -77,18 +73,17 @@ final class TimelineText {
     }
 
     /** What prune did to the timeline as JSON ({@code snapshot}, {@code offset}, {@code time}, {@code logStart}, {@code prunedAt}), or null. */
-    static Map<String, Object> prunedJson(Timeline t) {
+    static PrunedJson prunedJson(Timeline t) {
         if (!t.isTrimmed()) {
             return null;
         }
         Timeline.Start start = t.start();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("snapshot", start.snapshot().toString());
-        m.put("offset", start.offset());
-        m.put("time", start.time().toString());
-        m.put("logStart", t.logStart());
-        m.put("prunedAt", t.pruned().prunedAt().toString());
-        return m;
+        return new PrunedJson(start.snapshot().toString(), start.offset(), start.time().toString(), t.logStart(),
+                t.pruned().prunedAt().toString());
+    }
+
+    /** Where a trimmed timeline is restorable from now, and when prune removed the log before it. */
+    record PrunedJson(String snapshot, long offset, String time, long logStart, String prunedAt) {
     }
 
     /** An instant to the second: {@code 2026-11-22T03:15:02Z}. */

@@ -1,5 +1,6 @@
 package io.redback.cli;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.redback.aof.AofTime;
 import io.redback.aof.CommandPattern;
 import io.redback.pitr.Plan;
@@ -19,7 +20,6 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -226,25 +226,35 @@ public final class UndoCommand implements Callable<Integer> {
         return b.length() == 0 ? "none" : b.toString();
     }
 
-    private Map<String, Object> json(Undo.Result r, RedisUri uri) {
-        Map<String, Object> o = new LinkedHashMap<>();
+    private UndoJson json(Undo.Result r, RedisUri uri) {
         Plan.Matched m = r.plan().matched();
-        Map<String, Object> accident = new LinkedHashMap<>();
-        accident.put("command", m.command());
-        accident.put("offset", m.offset());
-        accident.put("db", m.db());
-        accident.put("time", m.time() < 0 ? null : AofTime.iso(m.time()));
-        o.put("accident", accident);
-        o.put("timeline", r.plan().timeline().toString());
-        o.put("snapshot", r.plan().snapshot().id().toString());
-        o.put("applied", apply);
-        o.put("commandsSince", r.commandsSince());
-        o.put("keysWrittenSince", r.keysWrittenSince());
-        o.put("flushedSince", r.flushedSince());
-        o.put("toRestore", r.report().toWrite());
-        o.put("sampleKeys", r.report().sampleKeys().stream().map(k -> Map.of("db", k.db(), "key", k.key())).toList());
-        o.putAll(RestoreIntoServer.json(r.report(), "source before " + m.command(), uri));
-        o.put("hardening", HARDENING);
-        return o;
+        return new UndoJson(new AccidentJson(m.command(), m.offset(), m.db(), m.time() < 0 ? null : AofTime.iso(m.time())),
+                r.plan().timeline().toString(), r.plan().snapshot().id().toString(), apply, r.commandsSince(),
+                r.keysWrittenSince(), r.flushedSince(), r.report().toWrite(),
+                r.report().sampleKeys().stream().map(k -> new SampleKeyJson(k.db(), k.key())).toList(),
+                new Json.Fields(RestoreIntoServer.json(r.report(), "source before " + m.command(), uri)), HARDENING);
+    }
+
+    /** The {@code --json} report: the accident, what changed since, the live restore's own report, then the advice. */
+    record UndoJson(
+            AccidentJson accident,
+            String timeline,
+            String snapshot,
+            boolean applied,
+            long commandsSince,
+            long keysWrittenSince,
+            boolean flushedSince,
+            long toRestore,
+            List<SampleKeyJson> sampleKeys,
+            @JsonUnwrapped Object restore,
+            String hardening) {
+    }
+
+    /** The command undone: where it is in the log, its database and time (null when the log has none). */
+    record AccidentJson(String command, long offset, int db, String time) {
+    }
+
+    /** A key the undo writes back. */
+    record SampleKeyJson(int db, String key) {
     }
 }

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,9 +94,7 @@ public final class UnlockCommand implements Callable<Integer> {
         out.println(result.removed().size() + " lock(s) removed, " + result.kept().size() + " kept in " + where);
     }
 
-    private static List<Map<String, Object>> toJson(List<LockHolder> locks, Instant now) {
-        List<Map<String, Object>> list = new ArrayList<>();
-        locks.forEach(h -> list.add(LockText.json(h, now)));
-        return list;
+    private static List<LockText.LockJson> toJson(List<LockHolder> locks, Instant now) {
+        return locks.stream().map(h -> LockText.json(h, now)).toList();
     }
 }
