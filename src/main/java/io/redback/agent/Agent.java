@@ -85,7 +85,7 @@ public final class Agent {
                 TimeUnit.MILLISECONDS);
         log.event(null, "started", "agent running " + config.sources().size() + " source(s) into "
                 + repository.describe() + "; metrics on http://" + address().getHostString() + ":" + address().getPort()
-                + "/metrics", Map.of("repository", repository.describe(), "port", address().getPort()));
+                + "/metrics", new AgentLog.Started(repository.describe(), address().getPort()));
     }
 
     private static Thread daemon(Runnable r, String name) {

@@ -196,8 +196,8 @@ final class SourceRunner {
                     next.put(Job.PRUNE, done); // retention follows every snapshot
                 }
             }
-            log.event(config.name(), job.label(), result, Map.of("result", "ok",
-                    "seconds", Duration.between(started, done).toMillis() / 1000.0));
+            log.event(config.name(), job.label(), result, new AgentLog.JobDone("ok",
+                    Duration.between(started, done).toMillis() / 1000.0));
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
             String why = e.getMessage() == null ? e.toString() : e.getMessage();
             metrics.jobFailures.labelValues(config.name(), job.label()).inc();
@@ -209,7 +209,7 @@ final class SourceRunner {
                 next.put(job, clock.instant().plus(retry));
             }
             log.event(config.name(), job.label() + "-failed", why + "; retrying in " + retry.toSeconds() + " s",
-                    Map.of("result", "failed", "retryInSeconds", retry.toSeconds()));
+                    new AgentLog.JobFailed("failed", retry.toSeconds()));
         } finally {
             running = null;
             refresh();
@@ -319,7 +319,7 @@ final class SourceRunner {
             metrics.jobFailures.labelValues(config.name(), "stream").inc();
             metrics.reconnects.labelValues(config.name()).inc();
             log.event(config.name(), "stream-failed", why + "; restarting in " + retry.toSeconds() + " s",
-                    Map.of("retryInSeconds", retry.toSeconds()));
+                    new AgentLog.Restart(retry.toSeconds()));
             try {
                 synchronized (monitor) {
                     if (!stopping) {
