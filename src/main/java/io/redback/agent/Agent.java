@@ -85,7 +85,7 @@ public final class Agent {
                 TimeUnit.MILLISECONDS);
         log.event(null, "started", "agent running " + config.sources().size() + " source(s) into "
                 + repository.describe() + "; metrics on http://" + address().getHostString() + ":" + address().getPort()
-                + "/metrics", Map.of("repository", repository.describe(), "port", address().getPort()));
+                + "/metrics", new AgentLog.Started(repository.describe(), address().getPort()));
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -208,17 +208,19 @@ public final class Agent {
                 .getBytes(StandardCharsets.UTF_8));
     }
 
-    private Map<String, Object> statusJson() {
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("state", stopping ? "stopping" : "running");
-        o.put("startedAt", startedAt.toString());
-        List<Map<String, Object>> sources = new ArrayList<>();
+    private StatusJson statusJson() {
+        String state = stopping ? "stopping" : "running";
+        List<SourceRunner.Status> sources = new ArrayList<>();
+        String where;
         synchronized (this) {
-            o.put("repository", repository.describe());
+            where = repository.describe();
             runners.values().forEach(r -> sources.add(r.status()));
         }
-        o.put("sources", sources);
-        return o;
+        return new StatusJson(state, startedAt.toString(), where, sources);
+    }
+
+    /** What /status shows: the agent's state, since when, the repository, each source. */
+    record StatusJson(String state, String startedAt, String repository, List<SourceRunner.Status> sources) {
     }
 
     private void status(HttpExchange ex) throws IOException {
@@ -235,14 +237,13 @@ public final class Agent {
                 + "<a href=\"/status\">status (JSON)</a> · <a href=\"/healthz\">healthz</a></p><table border=\"1\">"
                 + "<tr><th>source</th><th>stream</th><th>job</th><th>schedule</th><th>last success</th><th>next</th>"
                 + "<th>last result</th></tr>");
-        for (Object s : (List<?>) statusJson().get("sources")) {
-            Map<?, ?> src = (Map<?, ?>) s;
-            for (Map.Entry<?, ?> j : ((Map<?, ?>) src.get("jobs")).entrySet()) {
-                Map<?, ?> job = (Map<?, ?>) j.getValue();
-                b.append("<tr><td>").append(html(src.get("source"))).append("</td><td>").append(html(src.get("stream")))
-                        .append("</td><td>").append(html(j.getKey())).append("</td><td>").append(html(job.get("schedule")))
-                        .append("</td><td>").append(html(job.get("lastSuccess"))).append("</td><td>")
-                        .append(html(job.get("next"))).append("</td><td>").append(html(job.get("lastResult")))
+        for (SourceRunner.Status src : statusJson().sources()) {
+            for (Map.Entry<String, SourceRunner.JobStatus> j : src.jobs().entrySet()) {
+                SourceRunner.JobStatus job = j.getValue();
+                b.append("<tr><td>").append(html(src.source())).append("</td><td>").append(html(src.stream()))
+                        .append("</td><td>").append(html(j.getKey())).append("</td><td>").append(html(job.schedule()))
+                        .append("</td><td>").append(html(job.lastSuccess())).append("</td><td>")
+                        .append(html(job.next())).append("</td><td>").append(html(job.lastResult()))
                         .append("</td></tr>");
             }
         }

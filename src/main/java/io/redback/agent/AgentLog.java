@@ -1,11 +1,10 @@
 package io.redback.agent;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.time.Clock;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * The agent's log: one line per event, as text for people ({@code 2026-01-02T03:04:05Z
@@ -24,19 +23,16 @@ final class AgentLog {
         this.clock = clock;
     }
 
-    /** Logs event of source (null for the agent itself) with its fields and a sentence for people. */
-    void event(String source, String event, String text, Map<String, ?> fields) {
+    /**
+     * Logs event of source (null for the agent itself) with its fields (a record, written between
+     * the event and the message; null for none) and a sentence for people.
+     */
+    void event(String source, String event, String text, Object fields) {
         String time = clock.instant().toString();
         String line;
         if (json) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("time", time);
-            o.put("source", source);
-            o.put("event", event);
-            o.putAll(fields);
-            o.put("message", text);
             try {
-                line = JSON.writeValueAsString(o);
+                line = JSON.writeValueAsString(new Line(time, source, event, fields, text));
             } catch (JsonProcessingException e) {
                 line = "{\"event\":\"log-failed\"}";
             }
@@ -51,7 +47,27 @@ final class AgentLog {
     }
 
     void event(String source, String event, String text) {
-        event(source, event, text, Map.of());
+        event(source, event, text, null);
+    }
+
+    /** One JSON line: when, which source (null for the agent), the event, its own fields, the sentence. */
+    record Line(String time, String source, String event, @JsonUnwrapped Object fields, String message) {
+    }
+
+    /** The fields of a job that succeeded. */
+    record JobDone(String result, double seconds) {
+    }
+
+    /** The fields of a job that failed. */
+    record JobFailed(String result, long retryInSeconds) {
+    }
+
+    /** The fields of a stream that failed and restarts. */
+    record Restart(long retryInSeconds) {
+    }
+
+    /** The fields of the agent's start: the repository and the port it serves on. */
+    record Started(String repository, int port) {
     }
 
     private static String safe(String s) {

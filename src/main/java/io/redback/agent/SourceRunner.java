@@ -196,8 +196,8 @@ final class SourceRunner {
                     next.put(Job.PRUNE, done); // retention follows every snapshot
                 }
             }
-            log.event(config.name(), job.label(), result, Map.of("result", "ok",
-                    "seconds", Duration.between(started, done).toMillis() / 1000.0));
+            log.event(config.name(), job.label(), result, new AgentLog.JobDone("ok",
+                    Duration.between(started, done).toMillis() / 1000.0));
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
             String why = e.getMessage() == null ? e.toString() : e.getMessage();
             metrics.jobFailures.labelValues(config.name(), job.label()).inc();
@@ -209,7 +209,7 @@ final class SourceRunner {
                 next.put(job, clock.instant().plus(retry));
             }
             log.event(config.name(), job.label() + "-failed", why + "; retrying in " + retry.toSeconds() + " s",
-                    Map.of("result", "failed", "retryInSeconds", retry.toSeconds()));
+                    new AgentLog.JobFailed("failed", retry.toSeconds()));
         } finally {
             running = null;
             refresh();
@@ -319,7 +319,7 @@ final class SourceRunner {
             metrics.jobFailures.labelValues(config.name(), "stream").inc();
             metrics.reconnects.labelValues(config.name()).inc();
             log.event(config.name(), "stream-failed", why + "; restarting in " + retry.toSeconds() + " s",
-                    Map.of("retryInSeconds", retry.toSeconds()));
+                    new AgentLog.Restart(retry.toSeconds()));
             try {
                 synchronized (monitor) {
                     if (!stopping) {
@@ -409,26 +409,25 @@ final class SourceRunner {
     }
 
     /** What /status shows of this source. */
-    Map<String, Object> status() {
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("source", config.name());
-        o.put("address", config.redis().address());
-        o.put("stream", config.stream() ? (streamUp ? "up" : "down") : "off");
-        o.put("running", running);
-        Map<String, Object> jobsOut = new LinkedHashMap<>();
+    Status status() {
+        Map<String, JobStatus> jobs = new LinkedHashMap<>();
         synchronized (monitor) {
             for (Map.Entry<Job, Instant> e : next.entrySet()) {
-                Map<String, Object> j = new LinkedHashMap<>();
                 Instant last = state.last(config.name(), e.getKey().label());
-                j.put("schedule", schedule(e.getKey()).toString());
-                j.put("lastSuccess", last == null ? null : last.toString());
-                j.put("next", e.getValue().toString());
-                j.put("lastResult", lastResult.get(e.getKey()));
-                j.put("failures", failures.getOrDefault(e.getKey(), 0));
-                jobsOut.put(e.getKey().label(), j);
+                jobs.put(e.getKey().label(), new JobStatus(schedule(e.getKey()).toString(),
+                        last == null ? null : last.toString(), e.getValue().toString(), lastResult.get(e.getKey()),
+                        failures.getOrDefault(e.getKey(), 0)));
             }
         }
-        o.put("jobs", jobsOut);
-        return o;
+        return new Status(config.name(), config.redis().address(), config.stream() ? (streamUp ? "up" : "down") : "off",
+                running, jobs);
+    }
+
+    /** A source on /status: its stream (up, down, off), the job running now (or null), each job by name. */
+    record Status(String source, String address, String stream, String running, Map<String, JobStatus> jobs) {
+    }
+
+    /** A job on /status: its schedule, last success (or null), next run, last result (or null), failures in a row. */
+    record JobStatus(String schedule, String lastSuccess, String next, String lastResult, int failures) {
     }
 }

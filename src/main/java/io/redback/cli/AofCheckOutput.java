@@ -1,5 +1,6 @@
 package io.redback.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.redback.aof.AofCheck;
 import io.redback.aof.AofCheckReport;
 import io.redback.aof.AofCut;
@@ -91,16 +92,8 @@ final class AofCheckOutput {
 
     private void print(AofCheckReport r, Fixed fixed, String refused) {
         if (json) {
-            Map<String, Object> m = toJson(r);
-            if (fixed != null) {
-                m.put("fix", fixJson(fixed));
-            } else if (refused != null) {
-                Map<String, Object> f = new LinkedHashMap<>();
-                f.put("done", false);
-                f.put("reason", refused);
-                m.put("fix", f);
-            }
-            out.println(Json.write(m));
+            FixJson fix = fixed != null ? FixDone.of(fixed) : refused != null ? new FixRefused(false, refused) : null;
+            out.println(Json.write(ReportJson.of(r, fix)));
         } else {
             if (fixed != null) {
                 printFixed(fixed);
@@ -115,141 +108,167 @@ final class AofCheckOutput {
 
     // ---------------------------------------------------------------- JSON
 
-    static Map<String, Object> toJson(AofCheckReport r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("file", r.input());
-        m.put("verdict", r.verdict().label());
-        m.put("format", r.format().label());
-        if (r.manifest() != null) {
-            Map<String, Object> man = new LinkedHashMap<>();
-            man.put("file", String.valueOf(r.manifest().file()));
-            man.put("base", r.manifest().base() == null ? null : r.manifest().base().name());
-            man.put("incr", r.manifest().incrs().stream().map(e -> e.name()).toList());
-            man.put("history", r.history());
-            m.put("manifest", man);
+    /** The {@code --json} report; {@code fix} only with {@code --fix}. */
+    record ReportJson(
+            String file,
+            String verdict,
+            String format,
+            @JsonInclude(JsonInclude.Include.NON_NULL) ManifestJson manifest,
+            List<FileJson> files,
+            long commands,
+            long annotations,
+            long transactions,
+            Map<Integer, Long> databases,
+            Map<String, Long> topCommands,
+            TimeRange timeRange,
+            List<String> warnings,
+            long bytes,
+            double elapsedMs,
+            double mbPerSecond,
+            @JsonInclude(JsonInclude.Include.NON_NULL) ProblemJson error,
+            @JsonInclude(JsonInclude.Include.NON_NULL) CutJson cut,
+            @JsonInclude(JsonInclude.Include.NON_NULL) FixJson fix) {
+
+        static ReportJson of(AofCheckReport r, FixJson fix) {
+            ManifestJson manifest = r.manifest() == null ? null : new ManifestJson(
+                    String.valueOf(r.manifest().file()),
+                    r.manifest().base() == null ? null : r.manifest().base().name(),
+                    r.manifest().incrs().stream().map(e -> e.name()).toList(),
+                    r.history());
+            return new ReportJson(r.input(), r.verdict().label(), r.format().label(), manifest,
+                    r.files().stream().map(FileJson::of).toList(), r.commands(), r.annotations(), r.transactions(),
+                    r.commandsPerDb(), r.topCommands(), TimeRange.of(r.firstTime(), r.lastTime()), r.warnings(),
+                    r.bytes(), Math.round(r.elapsedNanos() / 1e6 * 10) / 10.0,
+                    Math.round(r.megabytesPerSecond() * 10) / 10.0, ProblemJson.of(r.error()), CutJson.of(r.cut()), fix);
         }
-        List<Map<String, Object>> files = new ArrayList<>();
-        for (AofFileReport f : r.files()) {
-            files.add(fileJson(f));
-        }
-        m.put("files", files);
-        m.put("commands", r.commands());
-        m.put("annotations", r.annotations());
-        m.put("transactions", r.transactions());
-        m.put("databases", dbJson(r.commandsPerDb()));
-        m.put("topCommands", r.topCommands());
-        m.put("timeRange", timeRange(r.firstTime(), r.lastTime()));
-        m.put("warnings", r.warnings());
-        m.put("bytes", r.bytes());
-        m.put("elapsedMs", Math.round(r.elapsedNanos() / 1e6 * 10) / 10.0);
-        m.put("mbPerSecond", Math.round(r.megabytesPerSecond() * 10) / 10.0);
-        if (r.error() != null) {
-            m.put("error", errorJson(r.error()));
-        }
-        if (r.cut() != null) {
-            m.put("cut", cutJson(r.cut()));
-        }
-        return m;
     }
 
-    private static Map<String, Object> fileJson(AofFileReport f) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", f.name());
-        m.put("path", f.path());
-        m.put("role", f.role().label());
-        m.put("content", f.content().label());
-        m.put("size", f.size());
-        m.put("verdict", f.verdict().label());
-        m.put("commands", f.commands());
-        m.put("annotations", f.annotations());
-        m.put("transactions", f.transactions());
-        m.put("databases", dbJson(f.commandsPerDb()));
-        Map<String, Long> top = new LinkedHashMap<>();
-        f.commandsByName().entrySet().stream().limit(AofCheckReport.TOP).forEach(e -> top.put(e.getKey(), e.getValue()));
-        m.put("topCommands", top);
-        m.put("timeRange", timeRange(f.firstTime(), f.lastTime()));
-        if (f.rdb() != null) {
+    /** The multi-part manifest: its file, base and incr file names, the history files it lists. */
+    record ManifestJson(String file, String base, List<String> incr, List<String> history) {
+    }
+
+    /** One file of the input, in load order. */
+    record FileJson(
+            String name,
+            String path,
+            String role,
+            String content,
+            long size,
+            String verdict,
+            long commands,
+            long annotations,
+            long transactions,
+            Map<Integer, Long> databases,
+            Map<String, Long> topCommands,
+            TimeRange timeRange,
+            @JsonInclude(JsonInclude.Include.NON_NULL) RdbJson rdb,
+            @JsonInclude(JsonInclude.Include.NON_NULL) ProblemJson error,
+            @JsonInclude(JsonInclude.Include.NON_NULL) CutJson cut,
+            List<String> warnings) {
+
+        static FileJson of(AofFileReport f) {
+            Map<String, Long> top = new LinkedHashMap<>();
+            f.commandsByName().entrySet().stream().limit(AofCheckReport.TOP).forEach(e -> top.put(e.getKey(), e.getValue()));
             RdbSummary s = f.rdb();
-            Map<String, Object> rdb = new LinkedHashMap<>();
-            rdb.put("version", s.header().version());
-            rdb.put("magic", s.header().magic());
-            rdb.put("keys", s.keys());
-            rdb.put("checksum", s.checksum().jsonName());
-            rdb.put("endOffset", s.endOffset());
-            m.put("rdb", rdb);
+            RdbJson rdb = s == null ? null : new RdbJson(s.header().version(), s.header().magic(), s.keys(),
+                    s.checksum().jsonName(), s.endOffset());
+            return new FileJson(f.name(), f.path(), f.role().label(), f.content().label(), f.size(), f.verdict().label(),
+                    f.commands(), f.annotations(), f.transactions(), f.commandsPerDb(), top,
+                    TimeRange.of(f.firstTime(), f.lastTime()), rdb, ProblemJson.of(f.error()), CutJson.of(f.cut()),
+                    f.warnings());
         }
-        if (f.error() != null) {
-            m.put("error", errorJson(f.error()));
+    }
+
+    /** The RDB preamble or base of a file. */
+    record RdbJson(int version, String magic, long keys, String checksum, long endOffset) {
+    }
+
+    /** The first and last {@code #TS} time, in unix seconds and in UTC; nulls when there is none. */
+    record TimeRange(Long first, Long last, String firstUtc, String lastUtc) {
+        static TimeRange of(Long first, Long last) {
+            return new TimeRange(first, last, first == null ? null : Instant.ofEpochSecond(first).toString(),
+                    last == null ? null : Instant.ofEpochSecond(last).toString());
         }
-        if (f.cut() != null) {
-            m.put("cut", cutJson(f.cut()));
+    }
+
+    /** The first problem: where it is, what was expected and found, what to do. */
+    record ProblemJson(
+            String kind,
+            String file,
+            Long offset,
+            Long commandIndex,
+            Integer db,
+            Long time,
+            String timeUtc,
+            Integer manifestLine,
+            String expected,
+            String found,
+            String message,
+            String advice) {
+
+        static ProblemJson of(AofProblem p) {
+            if (p == null) {
+                return null;
+            }
+            return new ProblemJson(p.kind().label(), p.file(), p.offset() < 0 ? null : p.offset(),
+                    p.commandIndex() < 0 ? null : p.commandIndex(), p.db() < 0 ? null : p.db(), p.time(),
+                    p.time() == null ? null : Instant.ofEpochSecond(p.time()).toString(),
+                    p.manifestLine() < 0 ? null : p.manifestLine(), p.expected(), p.found(), p.message(), p.advice());
         }
-        m.put("warnings", f.warnings());
-        return m;
     }
 
-    private static Map<String, Long> dbJson(Map<Integer, Long> perDb) {
-        Map<String, Long> m = new LinkedHashMap<>();
-        perDb.forEach((db, n) -> m.put(Integer.toString(db), n));
-        return m;
+    /** Where a fix would cut and what it would drop. */
+    record CutJson(
+            String file,
+            long size,
+            long truncateTo,
+            long droppedBytes,
+            long droppedCommands,
+            boolean droppedIncomplete,
+            TimeRange droppedTimeRange,
+            boolean needsForce,
+            boolean allowed,
+            String refusal) {
+
+        static CutJson of(AofCut c) {
+            if (c == null) {
+                return null;
+            }
+            return new CutJson(c.file(), c.size(), c.truncateTo(), c.droppedBytes(), c.droppedCommands(),
+                    c.droppedIncomplete(), TimeRange.of(c.droppedFromTime(), c.droppedToTime()), c.needsForce(),
+                    c.allowed(), c.refusal());
+        }
     }
 
-    private static Map<String, Object> timeRange(Long first, Long last) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("first", first);
-        m.put("last", last);
-        m.put("firstUtc", first == null ? null : Instant.ofEpochSecond(first).toString());
-        m.put("lastUtc", last == null ? null : Instant.ofEpochSecond(last).toString());
-        return m;
+    /** What {@code --fix} did, or why it did nothing. */
+    sealed interface FixJson permits FixDone, FixRefused {
     }
 
-    private static Map<String, Object> errorJson(AofProblem p) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("kind", p.kind().label());
-        m.put("file", p.file());
-        m.put("offset", p.offset() < 0 ? null : p.offset());
-        m.put("commandIndex", p.commandIndex() < 0 ? null : p.commandIndex());
-        m.put("db", p.db() < 0 ? null : p.db());
-        m.put("time", p.time());
-        m.put("timeUtc", p.time() == null ? null : Instant.ofEpochSecond(p.time()).toString());
-        m.put("manifestLine", p.manifestLine() < 0 ? null : p.manifestLine());
-        m.put("expected", p.expected());
-        m.put("found", p.found());
-        m.put("message", p.message());
-        m.put("advice", p.advice());
-        return m;
+    /** A fix that was made: the file, its copy, the sizes, what was dropped, the verdict before. */
+    record FixDone(
+            boolean done,
+            String file,
+            String backup,
+            long oldSize,
+            long newSize,
+            long droppedBytes,
+            long droppedCommands,
+            boolean droppedIncomplete,
+            TimeRange droppedTimeRange,
+            String verdictBefore,
+            ProblemJson errorBefore) implements FixJson {
+
+        static FixDone of(Fixed f) {
+            AofFix.Result x = f.result();
+            return new FixDone(true, x.file().toString(), x.backup().toString(), x.oldSize(), x.newSize(),
+                    x.droppedBytes(), x.droppedCommands(), x.droppedIncomplete(),
+                    TimeRange.of(x.droppedFromTime(), x.droppedToTime()), f.before().verdict().label(),
+                    ProblemJson.of(f.before().error()));
+        }
     }
 
-    private static Map<String, Object> cutJson(AofCut c) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("file", c.file());
-        m.put("size", c.size());
-        m.put("truncateTo", c.truncateTo());
-        m.put("droppedBytes", c.droppedBytes());
-        m.put("droppedCommands", c.droppedCommands());
-        m.put("droppedIncomplete", c.droppedIncomplete());
-        m.put("droppedTimeRange", timeRange(c.droppedFromTime(), c.droppedToTime()));
-        m.put("needsForce", c.needsForce());
-        m.put("allowed", c.allowed());
-        m.put("refusal", c.refusal());
-        return m;
-    }
-
-    private static Map<String, Object> fixJson(Fixed f) {
-        AofFix.Result x = f.result();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("done", true);
-        m.put("file", x.file().toString());
-        m.put("backup", x.backup().toString());
-        m.put("oldSize", x.oldSize());
-        m.put("newSize", x.newSize());
-        m.put("droppedBytes", x.droppedBytes());
-        m.put("droppedCommands", x.droppedCommands());
-        m.put("droppedIncomplete", x.droppedIncomplete());
-        m.put("droppedTimeRange", timeRange(x.droppedFromTime(), x.droppedToTime()));
-        m.put("verdictBefore", f.before().verdict().label());
-        m.put("errorBefore", f.before().error() == null ? null : errorJson(f.before().error()));
-        return m;
+    /** A fix refused (or not needed): {@code done} is false. */
+    record FixRefused(boolean done, String reason) implements FixJson {
     }
 
     // ---------------------------------------------------------------- text

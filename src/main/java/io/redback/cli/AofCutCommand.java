@@ -1,5 +1,6 @@
 package io.redback.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.redback.aof.AofCutter;
 import io.redback.aof.AofException;
 import io.redback.aof.AofManifestException;
@@ -11,10 +12,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
@@ -149,7 +148,7 @@ public final class AofCutCommand implements Callable<Integer> {
             return Main.USAGE;
         }
         if (output.json) {
-            out.println(Json.write(toJson(report)));
+            out.println(Json.write(ReportJson.of(report)));
         } else {
             printHuman(report, out);
         }
@@ -265,92 +264,75 @@ public final class AofCutCommand implements Callable<Integer> {
 
     // ---------------------------------------------------------------- JSON
 
-    static Map<String, Object> toJson(CutReport r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("source", r.source());
-        m.put("layout", r.layout());
-        m.put("point", r.point());
-        m.put("found", r.found());
-        CutReport.Cut c = r.cut();
-        if (c != null) {
-            Map<String, Object> cut = new LinkedHashMap<>();
-            cut.put("file", c.file());
-            cut.put("offset", c.offset());
-            cut.put("requestedOffset", c.requested() < 0 ? null : c.requested());
-            cut.put("adjustment", c.adjustment().name().toLowerCase(Locale.ROOT).replace('_', '-'));
-            cut.put("stopTime", time(c.stopTime()));
-            if (c.matched() != null) {
+    /** The {@code --json} report; {@code cut}, {@code base} and {@code output} are null when there is none. */
+    record ReportJson(
+            String source,
+            String layout,
+            String point,
+            boolean found,
+            CutJson cut,
+            BaseJson base,
+            SideJson kept,
+            SideJson dropped,
+            List<FileJson> files,
+            OutputJson output,
+            List<String> notes) {
+
+        static ReportJson of(CutReport r) {
+            CutReport.Cut c = r.cut();
+            CutJson cut = null;
+            if (c != null) {
                 CutReport.Matched x = c.matched();
-                Map<String, Object> mm = new LinkedHashMap<>();
-                mm.put("command", x.command());
-                mm.put("file", x.file());
-                mm.put("offset", x.offset());
-                mm.put("db", x.db());
-                mm.put("time", time(x.time()));
-                cut.put("matched", mm);
+                cut = new CutJson(c.file(), c.offset(), c.requested() < 0 ? null : c.requested(),
+                        c.adjustment().name().toLowerCase(Locale.ROOT).replace('_', '-'), time(c.stopTime()),
+                        x == null ? null : new MatchedJson(x.command(), x.file(), x.offset(), x.db(), time(x.time())));
             }
-            m.put("cut", cut);
-        } else {
-            m.put("cut", null);
-        }
-        if (r.base() != null) {
             CutReport.Base b = r.base();
-            Map<String, Object> base = new LinkedHashMap<>();
-            base.put("name", b.name());
-            base.put("format", b.format());
-            base.put("bytes", b.bytes());
-            base.put("keys", b.keys() < 0 ? null : b.keys());
-            base.put("commands", b.commands());
-            m.put("base", base);
-        } else {
-            m.put("base", null);
+            BaseJson base = b == null ? null
+                    : new BaseJson(b.name(), b.format(), b.bytes(), b.keys() < 0 ? null : b.keys(), b.commands());
+            List<FileJson> files = r.files().stream().map(f -> new FileJson(f.name(), f.role(), f.size(), f.keptBytes(),
+                    f.action().name().toLowerCase(Locale.ROOT))).toList();
+            CutReport.Output o = r.output();
+            OutputJson output = o == null ? null : new OutputJson(o.path().toString(),
+                    o.directory() ? "appendonlydir" : "file", o.manifest(), o.appendFilename(), o.files(), loadHint(o));
+            return new ReportJson(r.source(), r.layout(), r.point(), r.found(), cut, base, SideJson.of(r.kept()),
+                    SideJson.of(r.dropped()), files, output, r.notes());
         }
-        m.put("kept", sideJson(r.kept()));
-        m.put("dropped", sideJson(r.dropped()));
-        List<Object> files = new ArrayList<>();
-        for (CutReport.FileOutcome f : r.files()) {
-            Map<String, Object> fm = new LinkedHashMap<>();
-            fm.put("name", f.name());
-            fm.put("role", f.role());
-            fm.put("size", f.size());
-            fm.put("keptBytes", f.keptBytes());
-            fm.put("action", f.action().name().toLowerCase(Locale.ROOT));
-            files.add(fm);
-        }
-        m.put("files", files);
-        CutReport.Output o = r.output();
-        if (o != null) {
-            Map<String, Object> om = new LinkedHashMap<>();
-            om.put("path", o.path().toString());
-            om.put("kind", o.directory() ? "appendonlydir" : "file");
-            om.put("manifest", o.manifest());
-            om.put("appendFilename", o.appendFilename());
-            List<Object> written = new ArrayList<>();
-            for (CutReport.Written w : o.files()) {
-                Map<String, Object> wm = new LinkedHashMap<>();
-                wm.put("name", w.name());
-                wm.put("bytes", w.bytes());
-                written.add(wm);
-            }
-            om.put("files", written);
-            om.put("load", loadHint(o));
-            m.put("output", om);
-        } else {
-            m.put("output", null);
-        }
-        m.put("notes", r.notes());
-        return m;
     }
 
-    private static Map<String, Object> sideJson(CutReport.Side s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("commands", s.commands());
-        m.put("transactions", s.transactions());
-        m.put("bytes", s.bytes());
-        m.put("firstTime", time(s.firstTime()));
-        m.put("lastTime", time(s.lastTime()));
-        m.put("partial", s.partial());
-        return m;
+    /** Where the cut is; {@code matched} only for {@code --before}. */
+    record CutJson(
+            String file,
+            long offset,
+            Long requestedOffset,
+            String adjustment,
+            String stopTime,
+            @JsonInclude(JsonInclude.Include.NON_NULL) MatchedJson matched) {
+    }
+
+    /** The command {@code --before} found. */
+    record MatchedJson(String command, String file, long offset, int db, String time) {
+    }
+
+    /** The base file or RDB preamble, kept whole; {@code keys} null when unknown. */
+    record BaseJson(String name, String format, long bytes, Long keys, long commands) {
+    }
+
+    /** What one side of the cut holds. */
+    record SideJson(long commands, long transactions, long bytes, String firstTime, String lastTime, boolean partial) {
+        static SideJson of(CutReport.Side s) {
+            return new SideJson(s.commands(), s.transactions(), s.bytes(), time(s.firstTime()), time(s.lastTime()),
+                    s.partial());
+        }
+    }
+
+    /** What happened to one file of the source. */
+    record FileJson(String name, String role, long size, long keptBytes, String action) {
+    }
+
+    /** What was written ({@link CutReport.Written} is its files' name and bytes) and how to load it. */
+    record OutputJson(String path, String kind, String manifest, String appendFilename, List<CutReport.Written> files,
+                      String load) {
     }
 
     private static String time(long t) {

@@ -1,5 +1,6 @@
 package io.redback.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.redback.aof.AofCheck;
 import io.redback.aof.PersistenceFiles;
 import io.redback.rdb.RdbCheck;
@@ -17,7 +18,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -191,7 +195,7 @@ public final class CheckCommand implements Callable<Integer> {
             report = check.run();
         }
         if (output.json) {
-            out.println(Json.write(toJson(report)));
+            out.println(Json.write(RdbReportJson.of(report)));
         } else {
             printHuman(report, out, quiet);
         }
@@ -207,45 +211,57 @@ public final class CheckCommand implements Callable<Integer> {
         };
     }
 
-    static Map<String, Object> toJson(RdbCheckReport r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("file", r.file());
-        m.put("verdict", r.verdict().name().toLowerCase());
-        m.put("format", "rdb");
-        m.put("version", r.header() == null ? null : r.header().version());
-        m.put("magic", r.header() == null ? null : r.header().magic());
-        m.put("writtenBy", r.header() == null ? null : r.header().writtenBy());
-        m.put("size", r.size());
-        m.put("aux", new java.util.TreeMap<>(r.aux()));
-        m.put("keys", r.keys());
-        m.put("elements", r.elements());
-        Map<String, Object> dbs = new LinkedHashMap<>();
-        r.keysPerDbAndType().forEach((db, types) -> {
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("keys", types.values().stream().mapToLong(Long::longValue).sum());
-            d.put("types", new java.util.TreeMap<>(types));
-            dbs.put(Integer.toString(db), d);
-        });
-        m.put("databases", dbs);
-        m.put("encodings", new java.util.TreeMap<>(r.keysPerEncoding()));
-        m.put("keysWithExpiry", r.keysWithExpiry());
-        m.put("keysAlreadyExpired", r.keysAlreadyExpired());
-        m.put("functions", r.functions());
-        m.put("modules", new java.util.TreeMap<>(r.modules()));
-        Map<String, Object> c = new LinkedHashMap<>();
-        c.put("status", r.checksum().jsonName());
-        if (r.storedCrc() != 0 || r.computedCrc() != 0) {
-            c.put("stored", String.format("%016x", r.storedCrc()));
-            c.put("computed", String.format("%016x", r.computedCrc()));
+    /** The {@code --json} report of an RDB check. */
+    record RdbReportJson(
+            String file,
+            String verdict,
+            String format,
+            Integer version,
+            String magic,
+            String writtenBy,
+            long size,
+            SortedMap<String, String> aux,
+            long keys,
+            long elements,
+            Map<String, DbJson> databases,
+            SortedMap<String, Long> encodings,
+            long keysWithExpiry,
+            long keysAlreadyExpired,
+            List<String> functions,
+            SortedMap<String, Long> modules,
+            ChecksumJson checksum,
+            List<String> warnings,
+            double elapsedMs,
+            double mbPerSecond,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Json.RdbError error) {
+
+        static RdbReportJson of(RdbCheckReport r) {
+            Map<String, DbJson> dbs = new LinkedHashMap<>();
+            r.keysPerDbAndType().forEach((db, types) -> dbs.put(Integer.toString(db),
+                    new DbJson(types.values().stream().mapToLong(Long::longValue).sum(), new TreeMap<>(types))));
+            boolean crcs = r.storedCrc() != 0 || r.computedCrc() != 0;
+            ChecksumJson checksum = new ChecksumJson(r.checksum().jsonName(),
+                    crcs ? String.format("%016x", r.storedCrc()) : null,
+                    crcs ? String.format("%016x", r.computedCrc()) : null);
+            return new RdbReportJson(r.file(), r.verdict().name().toLowerCase(), "rdb",
+                    r.header() == null ? null : r.header().version(), r.header() == null ? null : r.header().magic(),
+                    r.header() == null ? null : r.header().writtenBy(), r.size(), new TreeMap<>(r.aux()), r.keys(),
+                    r.elements(), dbs, new TreeMap<>(r.keysPerEncoding()), r.keysWithExpiry(), r.keysAlreadyExpired(),
+                    r.functions(), new TreeMap<>(r.modules()), checksum, r.warnings(),
+                    Math.round(r.elapsedNanos() / 1e6 * 10) / 10.0, Math.round(r.megabytesPerSecond() * 10) / 10.0,
+                    r.error() == null ? null : Json.error(r.error()));
         }
-        m.put("checksum", c);
-        m.put("warnings", r.warnings());
-        m.put("elapsedMs", Math.round(r.elapsedNanos() / 1e6 * 10) / 10.0);
-        m.put("mbPerSecond", Math.round(r.megabytesPerSecond() * 10) / 10.0);
-        if (r.error() != null) {
-            m.put("error", Json.error(r.error()));
-        }
-        return m;
+    }
+
+    /** One database: its keys, and its keys per type. */
+    record DbJson(long keys, SortedMap<String, Long> types) {
+    }
+
+    /** The CRC64 footer: its status, and both values unless both are zero. */
+    record ChecksumJson(
+            String status,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String stored,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String computed) {
     }
 
     static void printHuman(RdbCheckReport r, PrintWriter out, boolean quiet) {

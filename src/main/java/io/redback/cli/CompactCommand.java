@@ -9,10 +9,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -108,7 +105,7 @@ public final class CompactCommand implements Callable<Integer> {
             return Main.USAGE;
         }
         if (output.json) {
-            out.println(Json.write(toJson(report)));
+            out.println(Json.write(ReportJson.of(report)));
         } else {
             printHuman(out, report, where);
         }
@@ -120,38 +117,27 @@ public final class CompactCommand implements Callable<Integer> {
         return report.problems().isEmpty() ? Main.OK : Main.PROBLEM;
     }
 
-    private static Map<String, Object> toJson(Compactor.Report report) {
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("dryRun", report.dryRun());
-        o.put("segmentsBefore", report.segmentsBefore());
-        o.put("segmentsAfter", report.segmentsAfter());
-        List<Map<String, Object>> merges = new ArrayList<>();
-        for (Compactor.Merge m : report.merges()) {
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("source", m.source());
-            j.put("timeline", m.timeline().toString());
-            j.put("startOffset", m.startOffset());
-            j.put("endOffset", m.endOffset());
-            j.put("segments", m.segments());
-            j.put("rawBytes", m.rawBytes());
-            j.put("storedBytesBefore", m.storedBefore());
-            j.put("storedBytesAfter", m.storedAfter() < 0 ? null : m.storedAfter());
-            merges.add(j);
+    /** The {@code --json} report: each merge, the leftovers removed, the merges abandoned. */
+    record ReportJson(boolean dryRun, int segmentsBefore, int segmentsAfter, List<MergeJson> merges,
+                      List<String> leftoversRemoved, List<ProblemJson> problems) {
+        static ReportJson of(Compactor.Report report) {
+            return new ReportJson(report.dryRun(), report.segmentsBefore(), report.segmentsAfter(),
+                    report.merges().stream().map(m -> new MergeJson(m.source(), m.timeline().toString(), m.startOffset(),
+                            m.endOffset(), m.segments(), m.rawBytes(), m.storedBefore(),
+                            m.storedAfter() < 0 ? null : m.storedAfter())).toList(),
+                    report.leftovers().stream().map(Compactor.Leftover::key).toList(),
+                    report.problems().stream().map(p -> new ProblemJson(p.source(), p.timeline().toString(),
+                            p.startOffset(), p.endOffset(), p.message())).toList());
         }
-        o.put("merges", merges);
-        o.put("leftoversRemoved", report.leftovers().stream().map(Compactor.Leftover::key).toList());
-        List<Map<String, Object>> problems = new ArrayList<>();
-        for (Compactor.Problem p : report.problems()) {
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("source", p.source());
-            j.put("timeline", p.timeline().toString());
-            j.put("startOffset", p.startOffset());
-            j.put("endOffset", p.endOffset());
-            j.put("message", p.message());
-            problems.add(j);
-        }
-        o.put("problems", problems);
-        return o;
+    }
+
+    /** One merge; {@code storedBytesAfter} is null on a dry run. */
+    record MergeJson(String source, String timeline, long startOffset, long endOffset, int segments, long rawBytes,
+                     long storedBytesBefore, Long storedBytesAfter) {
+    }
+
+    /** A merge abandoned because a segment of it is damaged. */
+    record ProblemJson(String source, String timeline, long startOffset, long endOffset, String message) {
     }
 
     private static void printHuman(PrintWriter out, Compactor.Report report, String where) {

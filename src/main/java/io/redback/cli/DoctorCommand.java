@@ -14,8 +14,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -117,7 +115,7 @@ public final class DoctorCommand implements Callable<Integer> {
             return Main.USAGE;
         }
         if (output.json) {
-            out.println(Json.write(toJson(report)));
+            out.println(Json.write(ReportJson.of(report)));
         } else {
             print(out, report);
         }
@@ -129,22 +127,16 @@ public final class DoctorCommand implements Callable<Integer> {
         };
     }
 
-    static Map<String, Object> toJson(DoctorReport r) {
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("server", r.server());
-        doc.put("verdict", r.verdict().label());
-        List<Map<String, Object>> checks = new ArrayList<>();
-        for (Check c : r.checks()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", c.id());
-            m.put("status", c.status().label());
-            m.put("message", c.message());
-            m.put("evidence", c.evidence());
-            m.put("fix", c.fix());
-            checks.add(m);
+    /** The {@code --json} report: the server, the verdict, every check. */
+    record ReportJson(String server, String verdict, List<CheckJson> checks) {
+        static ReportJson of(DoctorReport r) {
+            return new ReportJson(r.server(), r.verdict().label(), r.checks().stream()
+                    .map(c -> new CheckJson(c.id(), c.status().label(), c.message(), c.evidence(), c.fix())).toList());
         }
-        doc.put("checks", checks);
-        return doc;
+    }
+
+    /** One check: what it found, what it read, how to fix it (null when nothing to fix). */
+    record CheckJson(String id, String status, String message, Map<String, Object> evidence, String fix) {
     }
 
     private static void print(PrintWriter out, DoctorReport r) {

@@ -1,5 +1,6 @@
 package io.redback.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.redback.aof.PersistenceFiles;
 import io.redback.rdb.RdbException;
 import io.redback.rdb.RdbInspection;
@@ -111,7 +112,7 @@ public final class InspectCommand implements Callable<Integer> {
             report = inspection.run();
         }
         if (json) {
-            out.println(Json.write(toJson(report)));
+            out.println(Json.write(ReportJson.of(report)));
         } else {
             printHuman(report, out);
         }
@@ -134,81 +135,54 @@ public final class InspectCommand implements Callable<Integer> {
 
     // ---------------------------------------------------------------- JSON
 
-    static Map<String, Object> toJson(RdbInspectionReport r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("file", r.file());
-        m.put("outcome", r.outcome().name().toLowerCase());
-        m.put("version", r.header() == null ? null : r.header().version());
-        m.put("magic", r.header() == null ? null : r.header().magic());
-        m.put("writtenBy", r.header() == null ? null : r.header().writtenBy());
-        m.put("size", r.size());
-        m.put("now", Instant.ofEpochMilli(r.nowMs()).toString());
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("top", r.options().top());
-        o.put("prefixDelimiter", r.options().prefixDelimiter());
-        o.put("prefixDepth", r.options().prefixDepth());
-        o.put("maxPrefixes", r.options().maxPrefixes());
-        m.put("options", o);
-        m.put("keys", r.keys());
-        m.put("bytes", r.bytes());
-        m.put("elements", r.elements());
-        m.put("biggestKeysByBytes", bigKeysJson(r.biggestByBytes()));
-        m.put("biggestKeysByElements", bigKeysJson(r.biggestByElements()));
-        m.put("types", talliesJson(r.types()));
-        m.put("encodings", talliesJson(r.encodings()));
-        m.put("prefixes", talliesJson(r.prefixes()));
-        m.put("prefixLimitReached", r.prefixLimitReached());
-        Map<String, Object> dbs = new LinkedHashMap<>();
-        r.databases().forEach((db, t) -> dbs.put(Integer.toString(db), tallyJson(t)));
-        m.put("databases", dbs);
-        ExpiryHistogram h = r.expiry();
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("noExpiry", h.noExpiry());
-        e.put("alreadyExpired", h.alreadyExpired());
-        e.put("within1Hour", h.within1Hour());
-        e.put("within1Day", h.within1Day());
-        e.put("within7Days", h.within7Days());
-        e.put("within30Days", h.within30Days());
-        e.put("later", h.later());
-        m.put("expiry", e);
-        m.put("keysWithLruIdle", r.keysWithIdle());
-        m.put("keysWithLfuFreq", r.keysWithFreq());
-        m.put("elapsedMs", Math.round(r.elapsedNanos() / 1e6 * 10) / 10.0);
-        m.put("mbPerSecond", Math.round(r.megabytesPerSecond() * 10) / 10.0);
-        if (r.error() != null) {
-            m.put("error", Json.error(r.error()));
+    /**
+     * The {@code --json} report. The options, tallies and expiry histogram are the report's own
+     * records, whose fields are the JSON.
+     */
+    record ReportJson(
+            String file,
+            String outcome,
+            Integer version,
+            String magic,
+            String writtenBy,
+            long size,
+            String now,
+            RdbInspection.Options options,
+            long keys,
+            long bytes,
+            long elements,
+            List<BigKeyJson> biggestKeysByBytes,
+            List<BigKeyJson> biggestKeysByElements,
+            Map<String, Tally> types,
+            Map<String, Tally> encodings,
+            Map<String, Tally> prefixes,
+            boolean prefixLimitReached,
+            Map<Integer, Tally> databases,
+            ExpiryHistogram expiry,
+            long keysWithLruIdle,
+            long keysWithLfuFreq,
+            double elapsedMs,
+            double mbPerSecond,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Json.RdbError error) {
+
+        static ReportJson of(RdbInspectionReport r) {
+            return new ReportJson(r.file(), r.outcome().name().toLowerCase(),
+                    r.header() == null ? null : r.header().version(), r.header() == null ? null : r.header().magic(),
+                    r.header() == null ? null : r.header().writtenBy(), r.size(), Instant.ofEpochMilli(r.nowMs()).toString(),
+                    r.options(), r.keys(), r.bytes(), r.elements(), BigKeyJson.of(r.biggestByBytes()),
+                    BigKeyJson.of(r.biggestByElements()), r.types(), r.encodings(), r.prefixes(),
+                    r.prefixLimitReached(), r.databases(), r.expiry(), r.keysWithIdle(), r.keysWithFreq(),
+                    Math.round(r.elapsedNanos() / 1e6 * 10) / 10.0, Math.round(r.megabytesPerSecond() * 10) / 10.0,
+                    r.error() == null ? null : Json.error(r.error()));
         }
-        return m;
     }
 
-    private static List<Object> bigKeysJson(List<BigKey> keys) {
-        List<Object> list = new ArrayList<>();
-        for (BigKey k : keys) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("db", k.db());
-            m.put("key", k.key());
-            m.put("type", k.type());
-            m.put("encoding", k.encoding());
-            m.put("bytes", k.bytes());
-            m.put("elements", k.elements());
-            m.put("expiresAt", k.expiresAt() == null ? null : k.expiresAt().toString());
-            list.add(m);
+    /** One of the biggest keys; {@code expiresAt} is null for a key without an expiry. */
+    record BigKeyJson(int db, String key, String type, String encoding, long bytes, long elements, String expiresAt) {
+        static List<BigKeyJson> of(List<BigKey> keys) {
+            return keys.stream().map(k -> new BigKeyJson(k.db(), k.key(), k.type(), k.encoding(), k.bytes(),
+                    k.elements(), k.expiresAt() == null ? null : k.expiresAt().toString())).toList();
         }
-        return list;
-    }
-
-    private static Map<String, Object> talliesJson(Map<String, Tally> tallies) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        tallies.forEach((name, t) -> m.put(name, tallyJson(t)));
-        return m;
-    }
-
-    private static Map<String, Object> tallyJson(Tally t) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("keys", t.keys());
-        m.put("bytes", t.bytes());
-        m.put("elements", t.elements());
-        return m;
     }
 
     // ---------------------------------------------------------------- text

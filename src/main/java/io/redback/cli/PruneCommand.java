@@ -9,11 +9,8 @@ import io.redback.storage.Storage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -114,7 +111,7 @@ public final class PruneCommand implements Callable<Integer> {
                 report = new Pruner(repository, clock).prune(policy, name, plan.dryRun);
             }
             if (output.json) {
-                out.println(Json.write(toJson(report)));
+                out.println(Json.write(ReportJson.of(report)));
             } else {
                 printHuman(out, report, repository.describe());
             }
@@ -126,65 +123,55 @@ public final class PruneCommand implements Callable<Integer> {
         }
     }
 
-    private static Map<String, Object> toJson(Pruner.Report report) {
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("dryRun", report.dryRun());
-        o.put("policy", report.policy().toString());
-        List<Map<String, Object>> snapshots = new ArrayList<>();
-        for (Pruner.SnapshotDecision d : report.snapshots()) {
-            Map<String, Object> s = new LinkedHashMap<>();
-            s.put("source", d.source());
-            s.put("id", d.id().toString());
-            s.put("keep", d.keep());
-            s.put("reasons", d.reasons());
-            snapshots.add(s);
+    /** The {@code --json} report: every decision, every object removed (or to remove), what could not be read. */
+    record ReportJson(
+            boolean dryRun,
+            String policy,
+            List<SnapshotJson> snapshots,
+            List<TimelineJson> timelines,
+            List<RemovalJson> removals,
+            long bytesRemoved,
+            List<UnreadableJson> unreadable,
+            List<String> sourcesLeftAsTheyAre) {
+
+        static ReportJson of(Pruner.Report report) {
+            return new ReportJson(report.dryRun(), report.policy().toString(),
+                    report.snapshots().stream().map(d -> new SnapshotJson(d.source(), d.id().toString(), d.keep(),
+                            d.reasons())).toList(),
+                    report.timelines().stream().map(TimelineJson::of).toList(),
+                    report.removals().stream().map(r -> new RemovalJson(r.key(), r.size(), r.reason(),
+                            r.timeline() == null ? null : r.timeline().toString())).toList(),
+                    report.removals().stream().mapToLong(Pruner.Removal::size).sum(),
+                    report.unreadable().stream().map(d -> new UnreadableJson(d.key(), d.source(), d.problem())).toList(),
+                    report.sourcesLeftAsTheyAre());
         }
-        o.put("snapshots", snapshots);
-        List<Map<String, Object>> timelines = new ArrayList<>();
-        for (Pruner.TimelineDecision d : report.timelines()) {
-            Map<String, Object> t = new LinkedHashMap<>();
-            t.put("source", d.source());
-            t.put("id", d.id().toString());
-            t.put("action", d.action().name().toLowerCase(Locale.ROOT));
-            t.put("from", d.from().toString());
-            t.put("to", d.to().toString());
-            if (d.start() == null) {
-                t.put("restorableFrom", null);
-            } else {
-                Map<String, Object> start = new LinkedHashMap<>();
-                start.put("snapshot", d.start().snapshot().toString());
-                start.put("offset", d.start().offset());
-                start.put("time", d.start().time().toString());
-                t.put("restorableFrom", start);
-            }
-            t.put("segmentsRemoved", d.segmentsRemoved());
-            t.put("bytesRemoved", d.bytesRemoved());
-            t.put("reason", d.reason());
-            timelines.add(t);
+    }
+
+    /** A snapshot kept or forgotten, and the rules that keep it. */
+    record SnapshotJson(String source, String id, boolean keep, List<String> reasons) {
+    }
+
+    /** What prune does to a timeline; {@code restorableFrom} is null when nothing of it stays restorable. */
+    record TimelineJson(String source, String id, String action, String from, String to, StartJson restorableFrom,
+                        int segmentsRemoved, long bytesRemoved, String reason) {
+        static TimelineJson of(Pruner.TimelineDecision d) {
+            StartJson start = d.start() == null ? null : new StartJson(d.start().snapshot().toString(),
+                    d.start().offset(), d.start().time().toString());
+            return new TimelineJson(d.source(), d.id().toString(), d.action().name().toLowerCase(Locale.ROOT),
+                    d.from().toString(), d.to().toString(), start, d.segmentsRemoved(), d.bytesRemoved(), d.reason());
         }
-        o.put("timelines", timelines);
-        List<Map<String, Object>> removals = new ArrayList<>();
-        for (Pruner.Removal r : report.removals()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("key", r.key());
-            m.put("size", r.size());
-            m.put("reason", r.reason());
-            m.put("timeline", r.timeline() == null ? null : r.timeline().toString());
-            removals.add(m);
-        }
-        o.put("removals", removals);
-        o.put("bytesRemoved", report.removals().stream().mapToLong(Pruner.Removal::size).sum());
-        List<Map<String, Object>> unreadable = new ArrayList<>();
-        for (SkippedDocument d : report.unreadable()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("key", d.key());
-            m.put("source", d.source());
-            m.put("problem", d.problem());
-            unreadable.add(m);
-        }
-        o.put("unreadable", unreadable);
-        o.put("sourcesLeftAsTheyAre", report.sourcesLeftAsTheyAre());
-        return o;
+    }
+
+    /** The snapshot a trimmed timeline is restorable from. */
+    record StartJson(String snapshot, long offset, String time) {
+    }
+
+    /** One object removed; {@code timeline} names the timeline whose trim or removal it is part of, else null. */
+    record RemovalJson(String key, long size, String reason, String timeline) {
+    }
+
+    /** A document prune could not read, so its source was left as it is. */
+    record UnreadableJson(String key, String source, String problem) {
     }
 
     private static void printHuman(PrintWriter out, Pruner.Report report, String where) {

@@ -1,5 +1,7 @@
 package io.redback.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.redback.doctor.Recovery;
 import io.redback.doctor.StartupConfig;
 import io.redback.repo.Repository;
@@ -10,11 +12,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -111,7 +110,7 @@ public final class RecoverCommand implements Callable<Integer> {
             return Main.USAGE;
         }
         if (output.json) {
-            out.println(Json.write(toJson(report, apply)));
+            out.println(Json.write(ReportJson.of(report, apply)));
         } else {
             print(out, report, apply);
         }
@@ -177,54 +176,51 @@ public final class RecoverCommand implements Callable<Integer> {
         }
     }
 
-    static Map<String, Object> toJson(Recovery.Report r, boolean applied) {
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("dir", r.config().dir().toString());
-        Map<String, Object> cfg = new LinkedHashMap<>();
-        cfg.put("appendonly", r.config().appendonly() ? "yes" : "no");
-        cfg.put("dbfilename", r.config().dbfilename());
-        cfg.put("appenddirname", r.config().appenddirname());
-        cfg.put("appendfilename", r.config().appendfilename());
-        cfg.put("aof-load-truncated", r.config().aofLoadTruncated() ? "yes" : "no");
-        doc.put("config", cfg);
-        doc.put("source", r.source().name().toLowerCase(Locale.ROOT));
-        doc.put("verdict", r.verdict().name().toLowerCase(Locale.ROOT));
-        doc.put("loads", r.loads());
-        doc.put("redisWould", r.redisWould());
-        List<Map<String, Object>> files = new ArrayList<>();
-        for (Recovery.FileState f : r.files()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("role", f.role());
-            m.put("path", f.path().toString());
-            m.put("verdict", f.verdict());
-            m.put("detail", f.detail());
-            files.add(m);
+    /** The {@code --json} report; {@code applied} only with {@code --apply}. */
+    record ReportJson(
+            String dir,
+            ConfigJson config,
+            String source,
+            String verdict,
+            String loads,
+            String redisWould,
+            List<FileJson> files,
+            List<OptionJson> options,
+            List<String> notes,
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<ActionJson> applied) {
+
+        static ReportJson of(Recovery.Report r, boolean applied) {
+            StartupConfig c = r.config();
+            return new ReportJson(c.dir().toString(),
+                    new ConfigJson(c.appendonly() ? "yes" : "no", c.dbfilename(), c.appenddirname(), c.appendfilename(),
+                            c.aofLoadTruncated() ? "yes" : "no"),
+                    r.source().name().toLowerCase(Locale.ROOT), r.verdict().name().toLowerCase(Locale.ROOT), r.loads(),
+                    r.redisWould(),
+                    r.files().stream().map(f -> new FileJson(f.role(), f.path().toString(), f.verdict(), f.detail()))
+                            .toList(),
+                    r.options().stream().map(o -> new OptionJson(o.id(), o.action(), o.loses(), o.applied(),
+                            o.needsForce())).toList(),
+                    r.notes(),
+                    !applied ? null : r.done().stream().map(a -> new ActionJson(a.what(), a.file().toString(),
+                            a.original() == null ? null : a.original().toString())).toList());
         }
-        doc.put("files", files);
-        List<Map<String, Object>> options = new ArrayList<>();
-        for (Recovery.Option o : r.options()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", o.id());
-            m.put("action", o.action());
-            m.put("loses", o.loses());
-            m.put("byApply", o.applied());
-            m.put("needsForce", o.needsForce());
-            options.add(m);
-        }
-        doc.put("options", options);
-        doc.put("notes", r.notes());
-        if (applied) {
-            List<Map<String, Object>> done = new ArrayList<>();
-            for (Recovery.Action a : r.done()) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("what", a.what());
-                m.put("file", a.file().toString());
-                m.put("original", a.original() == null ? null : a.original().toString());
-                done.add(m);
-            }
-            doc.put("applied", done);
-        }
-        return doc;
+    }
+
+    /** The redis.conf directives that decide what Redis loads at startup, named as redis.conf names them. */
+    record ConfigJson(String appendonly, String dbfilename, String appenddirname, String appendfilename,
+                      @JsonProperty("aof-load-truncated") String aofLoadTruncated) {
+    }
+
+    /** A file Redis would look at, and what its check found. */
+    record FileJson(String role, String path, String verdict, String detail) {
+    }
+
+    /** A way out, what it loses, and whether {@code --apply} takes it. */
+    record OptionJson(String id, String action, String loses, boolean byApply, boolean needsForce) {
+    }
+
+    /** What {@code --apply} did; {@code original} is where the file was kept, or null. */
+    record ActionJson(String what, String file, String original) {
     }
 
     private static void print(PrintWriter out, Recovery.Report r, boolean applied) {

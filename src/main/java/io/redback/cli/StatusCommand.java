@@ -12,10 +12,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -109,13 +107,8 @@ public final class StatusCommand implements Callable<Integer> {
         }
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         if (output.json) {
-            Map<String, Object> doc = new LinkedHashMap<>();
-            doc.put("repository", where);
-            doc.put("time", now.toString());
-            List<Map<String, Object>> sources = new ArrayList<>();
-            all.forEach(s -> sources.add(sourceJson(s, now)));
-            doc.put("sources", sources);
-            out.println(Json.write(doc));
+            out.println(Json.write(new StatusJson(where, now.toString(),
+                    all.stream().map(s -> SourceJson.of(s, now)).toList())));
         } else if (all.isEmpty()) {
             out.println("no sources in " + where + " yet: `redback backup` takes a snapshot, `redback stream` ships "
                     + "the log");
@@ -218,79 +211,93 @@ public final class StatusCommand implements Callable<Integer> {
 
     // ------------------------------------------------------------------------------------ JSON
 
-    private static Map<String, Object> sourceJson(SourceStatus s, Instant now) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("source", s.source());
-        m.put("stream", s.stream().map(st -> streamJson(st, now)).orElse(null));
-        List<Map<String, Object>> timelines = new ArrayList<>();
-        String current = s.stream().map(st -> st.timeline() == null ? null : st.timeline().toString()).orElse(null);
-        for (Timeline t : s.timelines()) {
-            timelines.add(timelineJson(s, t, t.id().toString().equals(current)));
-        }
-        m.put("timelines", timelines);
-        m.put("snapshots", s.snapshots().size());
-        if (s.snapshots().isEmpty()) {
-            m.put("lastSnapshot", null);
-        } else {
-            SnapshotManifest last = s.snapshots().get(0);
-            Map<String, Object> l = new LinkedHashMap<>();
-            l.put("id", last.id().toString());
-            l.put("finishedAt", last.finishedAt().toString());
-            l.put("ageSeconds", Duration.between(last.finishedAt(), now).toSeconds());
-            l.put("storedSize", last.storedSize());
-            l.put("replicationOffset", last.replicationOffset());
-            m.put("lastSnapshot", l);
-        }
-        m.put("healthy", s.healthy());
-        return m;
+    /** The {@code --json} document: the repository, when it was looked at, each source. */
+    record StatusJson(String repository, String time, List<SourceJson> sources) {
     }
 
-    private static Map<String, Object> streamJson(StreamStatus st, Instant now) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("state", st.state());
-        m.put("running", running(st, now));
-        m.put("updatedAt", st.updatedAt().toString());
-        m.put("ageSeconds", Duration.between(st.updatedAt(), now).toMillis() / 1000.0);
-        m.put("sourceAddress", st.sourceAddress());
-        m.put("timeline", st.timeline() == null ? null : st.timeline().toString());
-        m.put("replicationId", st.replicationId());
-        m.put("receivedOffset", st.receivedOffset());
-        m.put("durableOffset", st.durableOffset());
-        m.put("durableLagBytes", st.durableLagBytes());
-        m.put("durableLagSeconds", st.durableLagSeconds());
-        m.put("committedOffset", st.committedOffset());
-        m.put("lagBytes", st.lagBytes());
-        m.put("lagSeconds", st.lagSeconds());
-        m.put("durableAt", st.durableAt());
-        m.put("spoolBytes", st.spoolBytes());
-        m.put("message", st.message());
-        return m;
+    /** One source: its stream (null without a stream.json), timelines, snapshots, health. */
+    record SourceJson(String source, StreamJson stream, List<TimelineJson> timelines, int snapshots,
+                      LastSnapshotJson lastSnapshot, boolean healthy) {
+
+        static SourceJson of(SourceStatus s, Instant now) {
+            String current = s.stream().map(st -> st.timeline() == null ? null : st.timeline().toString()).orElse(null);
+            List<TimelineJson> timelines = s.timelines().stream()
+                    .map(t -> TimelineJson.of(s, t, t.id().toString().equals(current))).toList();
+            LastSnapshotJson last = null;
+            if (!s.snapshots().isEmpty()) {
+                SnapshotManifest l = s.snapshots().get(0);
+                last = new LastSnapshotJson(l.id().toString(), l.finishedAt().toString(),
+                        Duration.between(l.finishedAt(), now).toSeconds(), l.storedSize(), l.replicationOffset());
+            }
+            return new SourceJson(s.source(), s.stream().map(st -> StreamJson.of(st, now)).orElse(null), timelines,
+                    s.snapshots().size(), last, s.healthy());
+        }
     }
 
-    private static Map<String, Object> timelineJson(SourceStatus s, Timeline t, boolean current) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", t.id().toString());
-        m.put("current", current);
-        m.put("replicationId", t.manifest().replicationId());
-        m.put("startedAt", t.manifest().startedAt().toString());
-        m.put("startOffset", t.manifest().startOffset());
-        Timeline.Start start = t.start();
-        Map<String, Object> w = new LinkedHashMap<>();
-        w.put("from", start.time().toString());
-        Instant until = s.until(t);
-        w.put("to", until.toString());
-        w.put("fromOffset", start.offset());
-        w.put("toOffset", t.restorableOffset());
-        w.put("fromSnapshot", start.snapshot().toString());
-        w.put("seconds", Duration.between(start.time(), until).toMillis() / 1000.0);
-        m.put("window", w);
-        m.put("segments", t.segments().size());
-        m.put("storedBytes", t.segments().stream().mapToLong(SegmentManifest::storedSize).sum());
-        m.put("rawBytes", t.segments().stream().mapToLong(SegmentManifest::rawSize).sum());
-        m.put("endOffset", t.endOffset());
-        m.put("baseSnapshot", s.hasStart(t));
-        m.put("pruned", TimelineText.prunedJson(t));
-        m.put("gaps", t.gaps().stream().map(g -> TimelineText.gapJson(t, g)).toList());
-        return m;
+    /** The newest snapshot and its age. */
+    record LastSnapshotJson(String id, String finishedAt, long ageSeconds, long storedSize, Long replicationOffset) {
+    }
+
+    /** What the stream last said (stream.json) and whether it still runs. */
+    record StreamJson(
+            String state,
+            boolean running,
+            String updatedAt,
+            double ageSeconds,
+            String sourceAddress,
+            String timeline,
+            String replicationId,
+            long receivedOffset,
+            Long durableOffset,
+            Long durableLagBytes,
+            Double durableLagSeconds,
+            long committedOffset,
+            long lagBytes,
+            Double lagSeconds,
+            String durableAt,
+            long spoolBytes,
+            String message) {
+
+        static StreamJson of(StreamStatus st, Instant now) {
+            return new StreamJson(st.state(), StatusCommand.running(st, now), st.updatedAt().toString(),
+                    Duration.between(st.updatedAt(), now).toMillis() / 1000.0, st.sourceAddress(),
+                    st.timeline() == null ? null : st.timeline().toString(), st.replicationId(), st.receivedOffset(),
+                    st.durableOffset(), st.durableLagBytes(), st.durableLagSeconds(), st.committedOffset(),
+                    st.lagBytes(), st.lagSeconds(), st.durableAt(), st.spoolBytes(), st.message());
+        }
+    }
+
+    /** One timeline: its recovery window, its log, what prune trimmed, its gaps. */
+    record TimelineJson(
+            String id,
+            boolean current,
+            String replicationId,
+            String startedAt,
+            long startOffset,
+            WindowJson window,
+            int segments,
+            long storedBytes,
+            long rawBytes,
+            long endOffset,
+            boolean baseSnapshot,
+            TimelineText.PrunedJson pruned,
+            List<TimelineText.GapJson> gaps) {
+
+        static TimelineJson of(SourceStatus s, Timeline t, boolean current) {
+            Timeline.Start start = t.start();
+            Instant until = s.until(t);
+            WindowJson window = new WindowJson(start.time().toString(), until.toString(), start.offset(),
+                    t.restorableOffset(), start.snapshot().toString(),
+                    Duration.between(start.time(), until).toMillis() / 1000.0);
+            return new TimelineJson(t.id().toString(), current, t.manifest().replicationId(),
+                    t.manifest().startedAt().toString(), t.manifest().startOffset(), window, t.segments().size(),
+                    t.segments().stream().mapToLong(SegmentManifest::storedSize).sum(),
+                    t.segments().stream().mapToLong(SegmentManifest::rawSize).sum(), t.endOffset(), s.hasStart(t),
+                    TimelineText.prunedJson(t), t.gaps().stream().map(g -> TimelineText.gapJson(t, g)).toList());
+        }
+    }
+
+    /** The recovery window: from the base snapshot to the last restorable write. */
+    record WindowJson(String from, String to, long fromOffset, long toOffset, String fromSnapshot, double seconds) {
     }
 }

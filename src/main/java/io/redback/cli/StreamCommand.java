@@ -1,5 +1,6 @@
 package io.redback.cli;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.redback.repo.Quantities;
 import io.redback.redis.RedisUri;
 import io.redback.repo.Compression;
@@ -14,9 +15,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -173,107 +172,81 @@ public final class StreamCommand implements Callable<Integer> {
     /** The line a stream prints once it runs, before its first event (the demo prints it too). */
     static void printStarted(PrintWriter out, RedisUri uri, Streamer.Options options, Repository repository,
                              boolean json) {
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("event", "started");
-        o.put("source", options.source());
-        o.put("address", uri.address());
-        o.put("repository", repository.describe());
-        o.put("spool", options.spool().toString());
-        o.put("durableAt", options.durableAt().name().toLowerCase(Locale.ROOT));
         println(out, "streaming " + uri.address() + " as " + options.source() + " into " + repository.describe()
                 + " (spool " + options.spool() + (options.durableAt() == Streamer.DurableAt.REPOSITORY
-                ? "; WAITAOF waits for the repository" : "") + ")", o, json);
+                ? "; WAITAOF waits for the repository" : "") + ")", "started", new StartedJson(options.source(),
+                uri.address(), repository.describe(), options.spool().toString(),
+                options.durableAt().name().toLowerCase(Locale.ROOT)), json);
     }
 
-    /** Prints one event as a timestamped line of text, or as a JSON line (the demo prints them too). */
+    /**
+     * Prints one event as a timestamped line of text, or as a JSON line (the demo prints them too).
+     * An event whose fields are already what the line shows is written as it is.
+     */
     static void print(PrintWriter out, StreamEvent event, boolean json) {
-        Map<String, Object> o = new LinkedHashMap<>();
+        String name;
+        Object fields = event;
         String text;
         if (event instanceof StreamEvent.TimelineStarted t) {
-            o.put("event", "timeline-started");
-            o.put("timeline", t.base().id().toString());
-            o.put("replicationId", t.base().replicationId());
-            o.put("offset", t.base().replicationOffset());
-            o.put("keys", t.base().totalKeys());
-            o.put("previousTimeline", t.previous() == null ? null : t.previous().toString());
+            name = "timeline-started";
+            fields = new TimelineStartedJson(t.base().id().toString(), t.base().replicationId(),
+                    t.base().replicationOffset(), t.base().totalKeys(),
+                    t.previous() == null ? null : t.previous().toString());
             text = "timeline " + t.base().id() + " started: base snapshot of " + Text.keys(t.base().totalKeys())
                     + " (" + Text.size(t.base().rawSize()) + "), replication " + t.base().replicationId()
                     + ":" + t.base().replicationOffset()
                     + (t.previous() == null ? "" : "; the source could not continue timeline " + t.previous()
                     + " after offset " + t.previousEnd() + ", so restores cannot cross from one to the other");
         } else if (event instanceof StreamEvent.Continued c) {
-            o.put("event", "continued");
-            o.put("timeline", c.timeline().toString());
-            o.put("offset", c.offset());
-            o.put("replicationId", c.replicationId());
-            o.put("newReplicationId", c.newReplicationId());
+            name = "continued";
             text = "continuing timeline " + c.timeline() + " from offset " + c.offset()
                     + (c.newReplicationId() ? " under the new replication id " + c.replicationId()
                     + " (a failover or restart of the source)" : "");
         } else if (event instanceof StreamEvent.Disconnected d) {
-            o.put("event", "disconnected");
-            o.put("reason", d.reason());
-            o.put("offset", d.offset());
-            o.put("retryInMs", d.retryIn().toMillis());
+            name = "disconnected";
+            fields = new DisconnectedJson(d.reason(), d.offset(), d.retryIn().toMillis());
             text = "link lost at offset " + d.offset() + ": " + d.reason() + "; retrying in "
                     + d.retryIn().toMillis() + " ms";
         } else if (event instanceof StreamEvent.RepositoryFailing f) {
-            o.put("event", "repository-failing");
-            o.put("reason", f.reason());
-            o.put("spoolBytes", f.spoolBytes());
+            name = "repository-failing";
             text = "WARNING: the repository refuses writes (" + f.reason() + "); segments wait in the spool ("
                     + Text.size(f.spoolBytes()) + ") and are retried";
         } else if (event instanceof StreamEvent.RepositoryBack b) {
-            o.put("event", "repository-back");
-            o.put("spoolBytes", b.spoolBytes());
+            name = "repository-back";
             text = "the repository accepts writes again; spool draining (" + Text.size(b.spoolBytes()) + " left)";
         } else if (event instanceof StreamEvent.SpoolFilling f) {
-            o.put("event", "spool-filling");
-            o.put("bytes", f.bytes());
-            o.put("max", f.max());
+            name = "spool-filling";
             text = "WARNING: the spool holds " + Text.size(f.bytes()) + " of --max-spool " + Text.size(f.max())
                     + "; when full, reading from the source pauses and the source may drop the link";
         } else if (event instanceof StreamEvent.SpoolFull f) {
-            o.put("event", "spool-full");
-            o.put("bytes", f.bytes());
-            o.put("max", f.max());
+            name = "spool-full";
             text = "WARNING: the spool is full (" + Text.size(f.bytes()) + "): reading from the source paused "
                     + "until the repository takes segments again";
         } else if (event instanceof StreamEvent.SpoolFailed f) {
-            o.put("event", "spool-failed");
-            o.put("reason", f.reason());
+            name = "spool-failed";
             text = "ERROR: cannot write the spool (" + f.reason() + "); reconnecting from the last durable offset";
         } else if (event instanceof StreamEvent.BacklogShort b) {
-            o.put("event", "backlog-short");
-            o.put("backlogBytes", b.backlogBytes());
-            o.put("bytesPerSecond", Math.round(b.bytesPerSecond()));
-            o.put("coversSeconds", b.covers().toMillis() / 1000.0);
+            name = "backlog-short";
+            fields = new BacklogShortJson(b.backlogBytes(), Math.round(b.bytesPerSecond()),
+                    b.covers().toMillis() / 1000.0);
             text = String.format(Locale.ROOT, "WARNING: the source's replication backlog (%s) holds only %.1f s of "
                     + "writes at the current rate (%s/s): if redback is stopped or cut off for longer, the source "
                     + "cannot continue the link and a new timeline starts with a full sync; raise it, e.g. "
                     + "CONFIG SET repl-backlog-size %s", Text.size(b.backlogBytes()), b.covers().toMillis() / 1000.0,
                     Text.size(Math.round(b.bytesPerSecond())), suggestedBacklog(b.bytesPerSecond()));
         } else if (event instanceof StreamEvent.SnapshotTaken s) {
-            o.put("event", "snapshot");
-            o.put("snapshot", s.snapshot().id().toString());
-            o.put("offset", s.snapshot().replicationOffset());
+            name = "snapshot";
+            fields = new SnapshotJson(s.snapshot().id().toString(), s.snapshot().replicationOffset());
             text = "snapshot " + s.snapshot().id() + " stored (" + Text.keys(s.snapshot().totalKeys())
                     + ", offset " + s.snapshot().replicationOffset() + ")";
         } else if (event instanceof StreamEvent.SnapshotFailed s) {
-            o.put("event", "snapshot-failed");
-            o.put("reason", s.reason());
+            name = "snapshot-failed";
             text = "WARNING: periodic snapshot failed: " + s.reason();
         } else if (event instanceof StreamEvent.ThreadDied d) {
-            o.put("event", "failed");
-            o.put("thread", d.thread());
-            o.put("reason", d.reason());
+            name = "failed";
             text = "ERROR: " + d.describe() + "; stopping (stream.json says failed; the exit code is 1)";
         } else if (event instanceof StreamEvent.Stopped s) {
-            o.put("event", "stopped");
-            o.put("receivedOffset", s.receivedOffset());
-            o.put("committedOffset", s.committedOffset());
-            o.put("spooledSegments", s.spooledSegments());
-            o.put("spoolBytes", s.spoolBytes());
+            name = "stopped";
             text = "stopped: received up to offset " + s.receivedOffset() + ", repository holds up to "
                     + s.committedOffset() + (s.spooledSegments() == 0 ? ""
                     : "; " + s.spooledSegments() + " segment(s) (" + Text.size(s.spoolBytes())
@@ -281,7 +254,31 @@ public final class StreamCommand implements Callable<Integer> {
         } else {
             throw new IllegalStateException("unknown event " + event);
         }
-        println(out, text, o, json);
+        println(out, text, name, fields, json);
+    }
+
+    /** One JSON line: when, which event, then the event's own fields. */
+    record LineJson(String time, String event, @JsonUnwrapped Object fields) {
+    }
+
+    /** {@code started}: what is streamed where, and where WAITAOF waits. */
+    record StartedJson(String source, String address, String repository, String spool, String durableAt) {
+    }
+
+    /** {@code timeline-started}: the base snapshot; {@code previousTimeline} is null for the first. */
+    record TimelineStartedJson(String timeline, String replicationId, Long offset, long keys, String previousTimeline) {
+    }
+
+    /** {@code disconnected}. */
+    record DisconnectedJson(String reason, long offset, long retryInMs) {
+    }
+
+    /** {@code backlog-short}. */
+    record BacklogShortJson(long backlogBytes, long bytesPerSecond, double coversSeconds) {
+    }
+
+    /** {@code snapshot}: a periodic snapshot committed. */
+    record SnapshotJson(String snapshot, Long offset) {
     }
 
     /** Five minutes of writes at this rate, rounded up to a power of two megabytes (at least 64mb). */
@@ -293,13 +290,10 @@ public final class StreamCommand implements Callable<Integer> {
         return mb + "mb";
     }
 
-    private static void println(PrintWriter out, String text, Map<String, ?> o, boolean json) {
+    private static void println(PrintWriter out, String text, String event, Object fields, boolean json) {
         synchronized (out) {
             if (json) {
-                Map<String, Object> line = new LinkedHashMap<>();
-                line.put("time", Instant.now().toString());
-                line.putAll(o);
-                out.println(Json.line(line));
+                out.println(Json.line(new LineJson(Instant.now().toString(), event, fields)));
             } else {
                 out.println(Instant.now().toString().replaceFirst("\\.\\d+Z$", "Z") + " " + text);
             }
