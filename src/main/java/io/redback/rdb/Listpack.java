@@ -40,79 +40,23 @@ final class Listpack {
         int b;
         // Invariant: p <= end, so buf[p] is readable; every bounds check below keeps it so.
         while ((b = buf[p] & 0xff) != EOF) {
-            long size; // encoding plus data, the E that backlen must repeat
+            int enc = encodingBytes(b);
+            if (enc == 0) {
+                throw new BlobException(p - off, "listpack entry " + count
+                        + ": invalid encoding byte " + hex(buf[p]) + " (0xF5-0xFE are unused)");
+            }
             int entryLen; // including backlen
-            if (b < 0x80) { // 0xxxxxxx: 7-bit unsigned integer
-                size = 1;
-                entryLen = checkEntry(buf, off, p, end, count, size);
+            if (isString(b)) {
+                checkHeader(off, p, end, count, enc);
+                long slen = stringLength(buf, p, b);
+                entryLen = checkEntry(buf, off, p, end, count, enc + slen);
                 if (sink != null) {
-                    sink.integer(b);
-                }
-            } else if (b < 0xC0) { // 10xxxxxx: string up to 63 bytes
-                int slen = b & 0x3F;
-                size = 1 + slen;
-                entryLen = checkEntry(buf, off, p, end, count, size);
-                if (sink != null) {
-                    sink.string(buf, p + 1, slen);
-                }
-            } else if (b < 0xE0) { // 110xxxxx yyyyyyyy: 13-bit signed integer
-                size = 2;
-                entryLen = checkEntry(buf, off, p, end, count, size);
-                if (sink != null) {
-                    int raw = (b & 0x1F) << 8 | (buf[p + 1] & 0xff);
-                    sink.integer(raw >= 4096 ? raw - 8192 : raw);
-                }
-            } else if (b < 0xF0) { // 1110xxxx yyyyyyyy: string up to 4095 bytes
-                checkHeader(off, p, end, count, 2);
-                int slen = (b & 0x0F) << 8 | (buf[p + 1] & 0xff);
-                size = 2 + slen;
-                entryLen = checkEntry(buf, off, p, end, count, size);
-                if (sink != null) {
-                    sink.string(buf, p + 2, slen);
+                    sink.string(buf, p + enc, (int) slen);
                 }
             } else {
-                switch (b) {
-                    case 0xF0: { // 32-bit length string
-                        checkHeader(off, p, end, count, 5);
-                        long slen = u32le(buf, p + 1);
-                        size = 5 + slen;
-                        entryLen = checkEntry(buf, off, p, end, count, size);
-                        if (sink != null) {
-                            sink.string(buf, p + 5, (int) slen);
-                        }
-                        break;
-                    }
-                    case 0xF1:
-                        size = 3;
-                        entryLen = checkEntry(buf, off, p, end, count, size);
-                        if (sink != null) {
-                            sink.integer((short) ((buf[p + 1] & 0xff) | buf[p + 2] << 8));
-                        }
-                        break;
-                    case 0xF2:
-                        size = 4;
-                        entryLen = checkEntry(buf, off, p, end, count, size);
-                        if (sink != null) {
-                            sink.integer((buf[p + 1] & 0xff) | (buf[p + 2] & 0xff) << 8 | buf[p + 3] << 16);
-                        }
-                        break;
-                    case 0xF3:
-                        size = 5;
-                        entryLen = checkEntry(buf, off, p, end, count, size);
-                        if (sink != null) {
-                            sink.integer((int) u32le(buf, p + 1));
-                        }
-                        break;
-                    case 0xF4:
-                        size = 9;
-                        entryLen = checkEntry(buf, off, p, end, count, size);
-                        if (sink != null) {
-                            sink.integer(u32le(buf, p + 1) | u32le(buf, p + 5) << 32);
-                        }
-                        break;
-                    default:
-                        throw new BlobException(p - off, "listpack entry " + count
-                                + ": invalid encoding byte " + hex(buf[p]) + " (0xF5-0xFE are unused)");
+                entryLen = checkEntry(buf, off, p, end, count, enc);
+                if (sink != null) {
+                    sink.integer(integer(buf, p, b));
                 }
             }
             p += entryLen;
@@ -126,6 +70,62 @@ final class Listpack {
             throw new BlobException(4, "listpack header says " + declared + " entries, found " + count);
         }
         return count;
+    }
+
+    /**
+     * The bytes of an entry's encoding, from its first byte b: all of an integer entry, what
+     * comes before the data of a string entry; 0 for the unused bytes 0xF5-0xFE (0xFF ends the
+     * listpack). The walk above and {@code RdbReader}'s walk of a listpack too big to hold both
+     * decode entries with this and the three methods below.
+     */
+    static int encodingBytes(int b) {
+        if (b < 0xC0) { // 0xxxxxxx: 7-bit unsigned integer; 10xxxxxx: string up to 63 bytes
+            return 1;
+        }
+        if (b < 0xF0) { // 110xxxxx: 13-bit signed integer; 1110xxxx: string up to 4095 bytes
+            return 2;
+        }
+        return switch (b) {
+            case 0xF0 -> 5; // 32-bit length string
+            case 0xF1 -> 3; // 16-bit integer
+            case 0xF2 -> 4; // 24-bit integer
+            case 0xF3 -> 5; // 32-bit integer
+            case 0xF4 -> 9; // 64-bit integer
+            default -> 0;
+        };
+    }
+
+    /** Whether the entry whose first byte is b (a valid encoding) is a string. */
+    static boolean isString(int b) {
+        return b >= 0x80 && b < 0xC0 || b >= 0xE0 && b <= 0xF0;
+    }
+
+    /** The data length of the string entry at buf[p] with first byte b; its encoding bytes must be readable. */
+    static long stringLength(byte[] buf, int p, int b) {
+        if (b < 0xC0) {
+            return b & 0x3F;
+        }
+        if (b < 0xF0) {
+            return (b & 0x0F) << 8 | (buf[p + 1] & 0xff);
+        }
+        return u32le(buf, p + 1);
+    }
+
+    /** The value of the integer entry at buf[p] with first byte b; its encoding bytes must be readable. */
+    static long integer(byte[] buf, int p, int b) {
+        if (b < 0x80) {
+            return b;
+        }
+        if (b < 0xE0) {
+            int raw = (b & 0x1F) << 8 | (buf[p + 1] & 0xff);
+            return raw >= 4096 ? raw - 8192 : raw;
+        }
+        return switch (b) {
+            case 0xF1 -> (short) ((buf[p + 1] & 0xff) | buf[p + 2] << 8);
+            case 0xF2 -> (buf[p + 1] & 0xff) | (buf[p + 2] & 0xff) << 8 | buf[p + 3] << 16;
+            case 0xF3 -> (int) u32le(buf, p + 1);
+            default -> u32le(buf, p + 1) | u32le(buf, p + 5) << 32;
+        };
     }
 
     /** The encoding's header bytes must end before the terminator. */
@@ -192,6 +192,19 @@ final class Listpack {
             return 4;
         }
         return 5;
+    }
+
+    /**
+     * Writes at out[at] the backlen Redis writes after an entry of size bytes, left to right (the
+     * leftmost byte holds the highest bits and no continuation flag), and returns its length.
+     */
+    static int writeBacklen(long size, byte[] out, int at) {
+        int bl = backlenBytes(size);
+        for (int k = bl - 1; k >= 0; k--) {
+            int bits = (int) (size >>> (7 * k)) & 127;
+            out[at++] = (byte) (k == bl - 1 ? bits : bits | 128);
+        }
+        return bl;
     }
 
     static long u32le(byte[] b, int i) {
