@@ -26,13 +26,6 @@ public final class Sha256 {
         return HexFormat.of().formatHex(digest);
     }
 
-    /** The SHA-256 of data, as lower-case hex. */
-    public static String hex(byte[] data, int off, int len) {
-        MessageDigest d = create();
-        d.update(data, off, len);
-        return hex(d.digest());
-    }
-
     /** The SHA-256 of all of data, as lower-case hex. */
     public static String of(byte[] data) {
         return hex(create().digest(data));
