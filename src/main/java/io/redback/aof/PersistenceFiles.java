@@ -1,5 +1,6 @@
 package io.redback.aof;
 
+import io.redback.rdb.RdbConstants;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
@@ -72,7 +73,7 @@ public final class PersistenceFiles {
 
     /** Whether the first n bytes of head start like an RDB ({@code REDIS} or {@code VALKEY}): how Redis tells a preamble. */
     static boolean startsLikeRdb(byte[] head, int n) {
-        return startsWith(head, n, "REDIS") || startsWith(head, n, "VALKEY");
+        return startsWith(head, n, RdbConstants.MAGIC_REDIS) || startsWith(head, n, RdbConstants.MAGIC_VALKEY);
     }
 
     private static boolean startsWith(byte[] b, int n, String magic) {

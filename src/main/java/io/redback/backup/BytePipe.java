@@ -1,5 +1,6 @@
 package io.redback.backup;
 
+import io.redback.bytes.BulkInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -119,20 +120,10 @@ final class BytePipe {
 
     /** The reading end as a stream. */
     InputStream source() {
-        return new InputStream() {
+        return new BulkInputStream() {
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
                 return BytePipe.this.read(b, off, len);
-            }
-
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                int n;
-                do {
-                    n = BytePipe.this.read(one, 0, 1);
-                } while (n == 0);
-                return n < 0 ? -1 : one[0] & 0xff;
             }
         };
     }

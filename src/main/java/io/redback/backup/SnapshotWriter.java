@@ -1,5 +1,7 @@
 package io.redback.backup;
 
+import io.redback.bytes.BulkInputStream;
+import io.redback.bytes.HashingInputStream;
 import io.redback.rdb.RdbException;
 import io.redback.rdb.RdbReader;
 import io.redback.rdb.RdbSummary;
@@ -12,7 +14,6 @@ import io.redback.storage.Storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -244,17 +245,15 @@ public final class SnapshotWriter {
      * What the reader reads through: the source's bytes, hashed, counted and copied into the
      * pipe a buffer at a time.
      */
-    private static final class RawTee extends InputStream {
-        private final InputStream source;
+    private static final class RawTee extends BulkInputStream {
+        private final HashingInputStream source;
         private final BytePipe pipe;
         private final long length;
         private final TransferProgress progress;
-        private final MessageDigest sha256 = Sha256.create();
         private final long started = System.nanoTime();
-        private long count;
 
         RawTee(InputStream source, BytePipe pipe, long length, TransferProgress progress) {
-            this.source = source;
+            this.source = new HashingInputStream(source);
             this.pipe = pipe;
             this.length = length;
             this.progress = progress;
@@ -264,22 +263,11 @@ public final class SnapshotWriter {
         public int read(byte[] b, int off, int len) throws IOException {
             int n = source.read(b, off, len);
             if (n > 0) {
-                sha256.update(b, off, n);
                 pipe.write(b, off, n);
-                count += n;
+                long count = source.count();
                 progress.update(count, length, TransferProgress.mbPerSecond(count, System.nanoTime() - started));
             }
             return n;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n;
-            do {
-                n = read(one, 0, 1);
-            } while (n == 0);
-            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         /** Reads to the end of the source, so that every byte is hashed and stored. */
@@ -291,11 +279,11 @@ public final class SnapshotWriter {
         }
 
         long count() {
-            return count;
+            return source.count();
         }
 
         String sha256Hex() {
-            return Sha256.hex(sha256.digest());
+            return source.sha256Hex();
         }
     }
 }

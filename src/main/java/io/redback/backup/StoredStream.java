@@ -1,11 +1,12 @@
 package io.redback.backup;
 
 import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
+import io.redback.bytes.BulkInputStream;
+import io.redback.bytes.HashingInputStream;
 import io.redback.repo.Compression;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.security.MessageDigest;
 import java.util.Arrays;
 
 /**
@@ -15,26 +16,22 @@ import java.util.Arrays;
  * round feeds it one chunk of raw bytes and serves what came out; memory stays at one chunk
  * plus what zstd produces from it.
  */
-public final class StoredStream extends InputStream {
+public final class StoredStream extends BulkInputStream {
     private static final int CHUNK = 256 * 1024;
 
     private final InputStream raw;
-    private final OutputStream compressor; // null: stored as is
-    private final MessageDigest sha256 = Sha256.create();
-    private final byte[] in = new byte[CHUNK];
-    private final Sink out = new Sink();
-    private int outPos;
-    private boolean rawEnded;
-    private long size;
+    private final Compressed compressed; // null: stored as is
+    private final HashingInputStream hashed; // what compressed hands out, counted and hashed
+    private long rawSize;
 
     public StoredStream(InputStream raw, Compression compression) throws IOException {
         this.raw = raw;
         if (compression.equals(Compression.NONE)) {
-            this.compressor = null;
+            this.compressed = null;
+            this.hashed = null;
         } else {
-            ZstdOutputStreamNoFinalizer z = new ZstdOutputStreamNoFinalizer(out, compression.level());
-            z.setChecksum(true); // zstd -t and zstd -d then verify the content on their own
-            this.compressor = z;
+            this.compressed = new Compressed(raw, compression);
+            this.hashed = new HashingInputStream(compressed);
         }
     }
 
@@ -43,65 +40,86 @@ public final class StoredStream extends InputStream {
         if (len == 0) {
             return 0;
         }
-        if (compressor == null) {
+        if (compressed == null) {
             // Stored as is: these are the raw bytes, which the reading side hashes already.
             int n = raw.read(b, off, len);
             if (n > 0) {
-                size += n;
+                rawSize += n;
             }
             return n;
         }
-        while (outPos == out.length) {
-            if (rawEnded) {
-                return -1;
-            }
-            out.length = 0;
-            outPos = 0;
-            int n = raw.read(in, 0, in.length);
-            if (n < 0) {
-                rawEnded = true;
-                compressor.close(); // writes the end of the frame into out
-            } else {
-                compressor.write(in, 0, n);
-            }
-        }
-        int n = Math.min(len, out.length - outPos);
-        System.arraycopy(out.bytes, outPos, b, off, n);
-        sha256.update(b, off, n);
-        outPos += n;
-        size += n;
-        return n;
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n;
-        do {
-            n = read(one, 0, 1);
-        } while (n == 0);
-        return n < 0 ? -1 : one[0] & 0xff;
+        return hashed.read(b, off, len);
     }
 
     /** Bytes handed out so far: the stored size once the put has read to the end. */
     public long size() {
-        return size;
+        return compressed == null ? rawSize : hashed.count();
     }
 
     /** SHA-256 of the bytes handed out, as hex; call once, after the end. Null when stored uncompressed (the raw hash is the one). */
     public String sha256Hex() {
-        return compressor == null ? null : Sha256.hex(sha256.digest());
+        return compressed == null ? null : hashed.sha256Hex();
     }
 
     /** Frees zstd's native memory if the put stopped early. */
     @Override
     public void close() throws IOException {
-        if (compressor != null && !rawEnded) {
-            rawEnded = true;
-            try {
-                compressor.close();
-            } catch (IOException ignored) {
-                // Only freeing memory; the snapshot has failed anyway.
+        if (compressed != null) {
+            compressed.close();
+        }
+    }
+
+    /** The raw bytes through zstd: each round feeds it one chunk and serves what came out. */
+    private static final class Compressed extends BulkInputStream {
+        private final InputStream raw;
+        private final OutputStream compressor;
+        private final byte[] in = new byte[CHUNK];
+        private final Sink out = new Sink();
+        private int outPos;
+        private boolean rawEnded;
+
+        Compressed(InputStream raw, Compression compression) throws IOException {
+            this.raw = raw;
+            ZstdOutputStreamNoFinalizer z = new ZstdOutputStreamNoFinalizer(out, compression.level());
+            z.setChecksum(true); // zstd -t and zstd -d then verify the content on their own
+            this.compressor = z;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            while (outPos == out.length) {
+                if (rawEnded) {
+                    return -1;
+                }
+                out.length = 0;
+                outPos = 0;
+                int n = raw.read(in, 0, in.length);
+                if (n < 0) {
+                    rawEnded = true;
+                    compressor.close(); // writes the end of the frame into out
+                } else {
+                    compressor.write(in, 0, n);
+                }
+            }
+            int n = Math.min(len, out.length - outPos);
+            System.arraycopy(out.bytes, outPos, b, off, n);
+            outPos += n;
+            return n;
+        }
+
+        /** Frees zstd's native memory if the put stopped early (not the raw stream, which is the caller's). */
+        @Override
+        public void close() {
+            if (!rawEnded) {
+                rawEnded = true;
+                try {
+                    compressor.close();
+                } catch (IOException ignored) {
+                    // Only freeing memory; the snapshot has failed anyway.
+                }
             }
         }
     }

@@ -89,13 +89,7 @@ final class ListpackWriter {
     }
 
     private ListpackWriter endEntry(int start) {
-        long e = size - start;
-        int bl = Listpack.backlenBytes(e);
-        // Written left to right: the leftmost byte holds the highest bits and no continuation flag.
-        for (int k = bl - 1; k >= 0; k--) {
-            int bits = (int) (e >>> (7 * k)) & 127;
-            buf[size++] = (byte) (k == bl - 1 ? bits : bits | 128);
-        }
+        size += Listpack.writeBacklen(size - start, buf, size);
         count++;
         return this;
     }

@@ -57,7 +57,7 @@ public final class RdbCheck {
                 }
             }
         }
-        if (error == null && summary != null && !summary.header().hasChecksum() && trailing == 8) {
+        if (error == null && summary != null && !summary.header().hasChecksum() && trailing == RdbConstants.CRC_BYTES) {
             // What a CRC64 footer looks like: the version digits were probably damaged to below 5,
             // which would otherwise switch checksum verification off.
             error = new RdbException(RdbException.Kind.DAMAGED, 5, -1, null, "the header says RDB version "
@@ -79,7 +79,7 @@ public final class RdbCheck {
 
     /** Whether the file ends with EOF and a CRC64 footer that matches everything before it. */
     private boolean footerMatches(long size) throws IOException {
-        if (size < 18) {
+        if (size < RdbConstants.HEADER_BYTES + 1 + RdbConstants.CRC_BYTES) {
             return false;
         }
         long crc = 0;
@@ -87,7 +87,7 @@ public final class RdbCheck {
         int last = -1;
         try (InputStream in = Files.newInputStream(file)) {
             byte[] buf = new byte[1 << 20];
-            long left = size - 8;
+            long left = size - RdbConstants.CRC_BYTES;
             while (left > 0) {
                 int n = in.readNBytes(buf, 0, (int) Math.min(buf.length, left));
                 if (n <= 0) {
@@ -97,12 +97,12 @@ public final class RdbCheck {
                 last = buf[n - 1] & 0xFF;
                 left -= n;
             }
-            byte[] footer = in.readNBytes(8);
+            byte[] footer = in.readNBytes(RdbConstants.CRC_BYTES);
             for (int i = 7; i >= 0; i--) {
                 stored = (stored << 8) | (footer[i] & 0xFF);
             }
         }
-        return last == 0xFF && stored == crc;
+        return last == RdbConstants.OPCODE_EOF && stored == crc;
     }
 
     /** Discards what it is given (counts trailing bytes without keeping them). */

@@ -13,7 +13,7 @@ public record RdbHeader(String magic, int version) {
     public static final int VALKEY_MAX_RECOGNISED = 81;
 
     public boolean isValkey() {
-        return magic.equals("VALKEY");
+        return magic.equals(RdbConstants.MAGIC_VALKEY);
     }
 
     /** Whether the file ends with a CRC64 footer (RDB 5 and later). */

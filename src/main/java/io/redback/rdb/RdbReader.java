@@ -1,5 +1,7 @@
 package io.redback.rdb;
 
+import static io.redback.rdb.RdbConstants.*;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -161,17 +163,17 @@ public final class RdbReader {
         while (true) {
             long off = in.offset();
             int op = in.u8();
-            if (op >= 0xF4 && !header.hasChecksum() && header.version() < opcodeSince(op)) {
+            if (op >= OPCODE_LOWEST && !header.hasChecksum() && header.version() < opcodeSince(op)) {
                 throw newerThanFile(off, String.format("opcode 0x%02X", op), opcodeSince(op));
             }
             switch (op) {
-                case 0xFF -> {
+                case OPCODE_EOF -> {
                     if (recordStart >= 0) {
                         throw damage(off, "EOF opcode right after an expiry/idle/freq prefix; expected the key it belongs to");
                     }
                     return footer(keys);
                 }
-                case 0xFE -> {
+                case OPCODE_SELECTDB -> {
                     long d = readLength();
                     if (d < 0 || d >= MAX_DB) {
                         throw damage(off, "SELECTDB " + Long.toUnsignedString(d) + " is not a plausible database index");
@@ -179,32 +181,32 @@ public final class RdbReader {
                     db = (int) d;
                     v.selectDb(db);
                 }
-                case 0xFD -> {
+                case OPCODE_EXPIRETIME -> {
                     recordStart = recordStart < 0 ? off : recordStart;
                     expire = in.i32le() * 1000L;
                 }
-                case 0xFC -> {
+                case OPCODE_EXPIRETIME_MS -> {
                     recordStart = recordStart < 0 ? off : recordStart;
                     expire = in.i64le();
                 }
-                case 0xFB -> v.resizeDb(readLength(), readLength());
-                case 0xFA -> {
+                case OPCODE_RESIZEDB -> v.resizeDb(readLength(), readLength());
+                case OPCODE_AUX -> {
                     byte[] k = readName("aux field name");
                     byte[] val = readName("aux field value");
                     v.aux(k, val);
                 }
-                case 0xF9 -> {
+                case OPCODE_FREQ -> {
                     recordStart = recordStart < 0 ? off : recordStart;
                     freq = in.u8();
                 }
-                case 0xF8 -> {
+                case OPCODE_IDLE -> {
                     recordStart = recordStart < 0 ? off : recordStart;
                     idle = readLength();
                 }
-                case 0xF7 -> readModuleAux(off);
-                case 0xF6 -> readFunctionPreGa();
-                case 0xF5 -> v.function(readName("function library"));
-                case 0xF4 -> v.slotInfo(readLength(), readLength(), readLength());
+                case OPCODE_MODULE_AUX -> readModuleAux(off);
+                case OPCODE_FUNCTION_PRE_GA -> readFunctionPreGa();
+                case OPCODE_FUNCTION2 -> v.function(readName("function library"));
+                case OPCODE_SLOT_INFO -> v.slotInfo(readLength(), readLength(), readLength());
                 default -> {
                     RdbType type = RdbType.of(op, header);
                     if (type == null) {
@@ -229,11 +231,11 @@ public final class RdbReader {
     /** The first Redis RDB version with this opcode. */
     private static int opcodeSince(int op) {
         return switch (op) {
-            case 0xFC -> 3;
-            case 0xFB, 0xFA -> 7;
-            case 0xF9, 0xF8, 0xF7 -> 9;
-            case 0xF6, 0xF5 -> 10;
-            case 0xF4 -> 12;
+            case OPCODE_EXPIRETIME_MS -> 3;
+            case OPCODE_RESIZEDB, OPCODE_AUX -> 7;
+            case OPCODE_FREQ, OPCODE_IDLE, OPCODE_MODULE_AUX -> 9;
+            case OPCODE_FUNCTION_PRE_GA, OPCODE_FUNCTION2 -> 10;
+            case OPCODE_SLOT_INFO -> 12;
             default -> 1;
         };
     }
@@ -250,23 +252,24 @@ public final class RdbReader {
 
     private RdbException unknownOpcode(long off, int op) {
         String hex = String.format("0x%02X (%d)", op, op);
-        if (!header.isValkey() && (op == 26 || op == 27) && header.version() >= 13) {
+        if (!header.isValkey() && (op == TYPE_STREAM_LISTPACKS_4 || op == TYPE_STREAM_LISTPACKS_5) && header.version() >= 13) {
             return unsupported(off, "type " + hex + " is a Redis 8.6+ stream encoding (STREAM_LISTPACKS_"
-                    + (op - 22) + "), which this reader does not read yet");
+                    + (op - TYPE_STREAM_LISTPACKS_4 + 4) + "), which this reader does not read yet");
         }
-        if (op == 243) {
+        if (op == OPCODE_KEY_META) { // OPCODE_VALKEY_SLOT_IMPORT in a Valkey file
             return unsupported(off, "opcode " + hex + " is " + (header.isValkey() ? "Valkey's SLOT_IMPORT"
                     : "Redis 8.6's KEY_META") + ", which this reader does not read yet");
         }
-        if (header.isValkey() && op == 23) {
+        if (header.isValkey() && op == TYPE_VALKEY_PATH_HASH) {
             return unsupported(off, "type " + hex + " is Valkey's PATH_HASH, which this reader does not read yet");
         }
-        if (op == 101 || op == 102 || op == 107 || op == 121) {
+        if (op == ENTERPRISE_OPCODE_GCAS || op == ENTERPRISE_OPCODE_GFLAGS || op == ENTERPRISE_OPCODE_RAM_LRU
+                || op == ENTERPRISE_OPCODE_SLOT_NUM) {
             return unsupported(off, "byte " + hex + " is a private Redis Enterprise opcode ("
-                    + (op == 107 ? "RAM_LRU" : op == 121 ? "SLOT_NUM" : "GCAS/GFLAGS")
+                    + (op == ENTERPRISE_OPCODE_RAM_LRU ? "RAM_LRU" : op == ENTERPRISE_OPCODE_SLOT_NUM ? "SLOT_NUM" : "GCAS/GFLAGS")
                     + "); open-source Redis cannot load this file and this reader does not read it");
         }
-        if (op == 6) {
+        if (op == TYPE_MODULE_PRE_GA) {
             return unsupported(off, "type 6 is the Redis 4.0 pre-release module format, which Redis 7.2 and later "
                     + "refuse to load and this reader does not read");
         }
@@ -276,22 +279,22 @@ public final class RdbReader {
 
     private RdbHeader readHeader() throws IOException, RdbException {
         try {
-            in.ensure(9);
+            in.ensure(HEADER_BYTES);
         } catch (RdbInput.TruncatedInput e) {
             throw new RdbException(RdbException.Kind.NOT_RDB, 0, -1, null,
                     "the file is " + e.endOffset + " bytes long; an RDB starts with a 9-byte header like REDIS0011");
         }
         byte[] b = in.buf();
         int p = in.pos();
-        String first9 = new String(b, p, 9, StandardCharsets.ISO_8859_1);
+        String first9 = new String(b, p, HEADER_BYTES, StandardCharsets.ISO_8859_1);
         String magic;
         String digits;
-        if (first9.startsWith("REDIS")) {
-            magic = "REDIS";
-            digits = first9.substring(5);
-        } else if (first9.startsWith("VALKEY")) {
-            magic = "VALKEY";
-            digits = first9.substring(6);
+        if (first9.startsWith(MAGIC_REDIS)) {
+            magic = MAGIC_REDIS;
+            digits = first9.substring(MAGIC_REDIS.length());
+        } else if (first9.startsWith(MAGIC_VALKEY)) {
+            magic = MAGIC_VALKEY;
+            digits = first9.substring(MAGIC_VALKEY.length());
         } else {
             throw new RdbException(RdbException.Kind.NOT_RDB, 0, -1, null,
                     "found \"" + Printable.escape(b, p, 9, 40) + "\"; expected the header REDIS<4 digits> or VALKEY<3 digits>");
@@ -302,7 +305,7 @@ public final class RdbReader {
                         "the version in the header \"" + Printable.escape(b, p, 9, 40) + "\" is not a number");
             }
         }
-        in.skipInBuffer(9);
+        in.skipInBuffer(HEADER_BYTES);
         int version = Integer.parseInt(digits);
         RdbHeader h = new RdbHeader(magic, version);
         if (h.isValkey()) {
@@ -361,12 +364,12 @@ public final class RdbReader {
         long id = readLength();
         long opOff = in.offset();
         long op = readLength();
-        if (op != 2) {
+        if (op != MODULE_OPCODE_UINT) {
             throw damage(opOff, "module aux record of " + moduleName(id) + ": expected the UINT sub-opcode 2 before "
                     + "'when', found " + op);
         }
         long when = readLength();
-        if (when != 1 && when != 2) {
+        if (when != MODULE_AUX_BEFORE_RDB && when != MODULE_AUX_AFTER_RDB) {
             throw damage(opOff, "module aux record of " + moduleName(id) + ": 'when' is " + when
                     + "; expected 1 (before keyspace) or 2 (after)");
         }
@@ -467,7 +470,7 @@ public final class RdbReader {
                 v.moduleValue(moduleName(id), (int) (id & 1023));
                 readModulePayload(true);
             }
-            case MODULE_PRE_GA -> throw unknownOpcode(valueStart - 1, 6);
+            case MODULE_PRE_GA -> throw unknownOpcode(valueStart - 1, TYPE_MODULE_PRE_GA);
         }
     }
 
@@ -530,11 +533,11 @@ public final class RdbReader {
                 score = Double.longBitsToDouble(in.i64le());
             } else {
                 int len = in.u8();
-                if (len == 253) {
+                if (len == DOUBLE_NAN) {
                     score = Double.NaN;
-                } else if (len == 254) {
+                } else if (len == DOUBLE_POS_INF) {
                     score = Double.POSITIVE_INFINITY;
-                } else if (len == 255) {
+                } else if (len == DOUBLE_NEG_INF) {
                     score = Double.NEGATIVE_INFINITY;
                 } else {
                     in.ensure(len);
@@ -611,12 +614,12 @@ public final class RdbReader {
         long items = 0;
         for (long i = 0; i < nodes; i++) {
             long nodeOff = in.offset();
-            long container = v2 ? readLength() : 2;
-            if (container == 1) {
+            long container = v2 ? readLength() : QUICKLIST_NODE_CONTAINER_PACKED;
+            if (container == QUICKLIST_NODE_CONTAINER_PLAIN) {
                 readStringHeader();
                 deliverString(ElementRole.LIST_ITEM, false);
                 items++;
-            } else if (container == 2) {
+            } else if (container == QUICKLIST_NODE_CONTAINER_PACKED) {
                 String what = v2 ? "listpack" : "ziplist";
                 if (v2 && peekBigPlainBlob()) {
                     items += streamListpack(ElementRole.LIST_ITEM);
@@ -653,9 +656,10 @@ public final class RdbReader {
     }
 
     /**
-     * Validates and delivers a listpack straight from the input, entry by entry, with the same
-     * rules as {@link Listpack#walk}; string entries longer than the chunk size arrive in chunks.
-     * Returns the number of entries.
+     * Validates and delivers a listpack straight from the input, entry by entry, decoding each
+     * entry with {@link Listpack}'s methods (as its walk does) and requiring the exact backlen
+     * Redis writes; string entries longer than the chunk size arrive in chunks. Returns the
+     * number of entries.
      */
     private long streamListpack(ElementRole role) throws IOException, RdbException {
         long start = in.offset();
@@ -672,49 +676,30 @@ public final class RdbReader {
             if (p >= end) {
                 throw damage(p, "listpack has no 0xFF terminator before its end");
             }
-            int b = in.u8();
-            if (b == 0xFF) {
+            in.ensure(1);
+            int b = in.buf()[in.pos()] & 0xFF;
+            if (b == Listpack.EOF) {
+                in.skipInBuffer(1);
                 if (p != end - 1) {
                     throw damage(p, "listpack terminator at byte " + (p - start) + " of " + strLen + "; expected it last");
                 }
                 break;
             }
-            long size;
-            long strLength = -1;
-            long value = 0;
-            if ((b & 0x80) == 0) {
-                size = 1;
-                value = b;
-            } else if ((b & 0xC0) == 0x80) {
-                strLength = b & 0x3F;
-                size = 1 + strLength;
-            } else if ((b & 0xE0) == 0xC0) {
-                int raw = ((b & 0x1F) << 8) | in.u8();
-                value = raw >= 4096 ? raw - 8192 : raw;
-                size = 2;
-            } else if ((b & 0xF0) == 0xE0) {
-                strLength = ((b & 0x0F) << 8) | in.u8();
-                size = 2 + strLength;
-            } else if (b == 0xF0) {
-                strLength = in.i32le() & 0xFFFFFFFFL;
-                size = 5 + strLength;
-            } else if (b >= 0xF1 && b <= 0xF4) {
-                int bytes = b == 0xF1 ? 2 : b == 0xF2 ? 3 : b == 0xF3 ? 4 : 8;
-                in.ensure(bytes);
-                for (int i = bytes - 1; i >= 0; i--) {
-                    value = (value << 8) | (in.buf()[in.pos() + i] & 0xFF);
-                }
-                value = value << (64 - 8 * bytes) >> (64 - 8 * bytes);
-                in.skipInBuffer(bytes);
-                size = 1 + bytes;
-            } else {
+            int enc = Listpack.encodingBytes(b);
+            if (enc == 0) {
                 throw damage(p, String.format("listpack entry %d has the invalid encoding byte 0x%02X", n, b));
             }
-            int bl = size <= 127 ? 1 : size < 16383 ? 2 : size < 2097151 ? 3 : size < 268435455 ? 4 : 5;
+            in.ensure(enc);
+            boolean string = Listpack.isString(b);
+            long strLength = string ? Listpack.stringLength(in.buf(), in.pos(), b) : -1;
+            long value = string ? 0 : Listpack.integer(in.buf(), in.pos(), b);
+            in.skipInBuffer(enc);
+            long size = string ? enc + strLength : enc;
+            int bl = Listpack.writeBacklen(size, backlen, 0);
             if (p + size + bl > end - 1) {
                 throw damage(p, "listpack entry " + n + " of " + size + " bytes runs past the listpack's end");
             }
-            if (strLength >= 0) {
+            if (string) {
                 strKind = STR_PLAIN;
                 strLen = strLength;
                 deliverString(role, false);
@@ -724,12 +709,6 @@ public final class RdbReader {
                 }
                 emit(el.integer(role, value));
             }
-            for (int i = bl - 1; i >= 0; i--) {
-                backlen[i] = (byte) ((size >>> (7 * (bl - 1 - i))) & 127);
-                if (i != 0) {
-                    backlen[i] |= (byte) 128;
-                }
-            }
             long blOff = in.offset();
             for (int i = 0; i < bl; i++) {
                 if ((byte) in.u8() != backlen[i]) {
@@ -738,7 +717,7 @@ public final class RdbReader {
             }
             n++;
         }
-        if (count != 65535 && count != n) {
+        if (count != Listpack.COUNT_UNKNOWN && count != n) {
             throw damage(start, "listpack header counts " + count + " entries, it holds " + n);
         }
         return n;
@@ -1121,29 +1100,29 @@ public final class RdbReader {
         while (true) {
             long off = in.offset();
             long op = readLength();
-            if (op == 0) {
+            if (op == MODULE_OPCODE_EOF) {
                 return;
             }
             switch ((int) op) {
-                case 1, 2 -> {
+                case MODULE_OPCODE_SINT, MODULE_OPCODE_UINT -> {
                     long x = readLength();
                     if (deliver) {
                         emit(el.integer(ElementRole.MODULE_VALUE, x));
                     }
                 }
-                case 3 -> {
+                case MODULE_OPCODE_FLOAT -> {
                     float f = Float.intBitsToFloat(in.i32le());
                     if (deliver) {
                         emit(el.dbl(ElementRole.MODULE_VALUE, f));
                     }
                 }
-                case 4 -> {
+                case MODULE_OPCODE_DOUBLE -> {
                     double d = Double.longBitsToDouble(in.i64le());
                     if (deliver) {
                         emit(el.dbl(ElementRole.MODULE_VALUE, d));
                     }
                 }
-                case 5 -> {
+                case MODULE_OPCODE_STRING -> {
                     readStringHeader();
                     if (deliver) {
                         deliverString(ElementRole.MODULE_VALUE, false);
@@ -1164,15 +1143,15 @@ public final class RdbReader {
         long off = in.offset();
         int b = in.u8();
         switch (b >>> 6) {
-            case 0:
+            case LEN_6BIT:
                 return b & 0x3F;
-            case 1:
+            case LEN_14BIT:
                 return ((b & 0x3F) << 8) | in.u8();
-            case 2:
-                if (b == 0x80) {
+            case LEN_32BIT >>> 6:
+                if (b == LEN_32BIT) {
                     return in.u32be();
                 }
-                if (b == 0x81) {
+                if (b == LEN_64BIT) {
                     return in.i64be();
                 }
                 throw damage(off, String.format("length byte 0x%02X is invalid; expected 0x80 (32-bit) or 0x81 (64-bit)", b));
@@ -1190,21 +1169,21 @@ public final class RdbReader {
         strOffset = in.offset();
         int b = in.u8();
         int kind = b >>> 6;
-        if (kind == 0) {
+        if (kind == LEN_6BIT) {
             strKind = STR_PLAIN;
             strLen = b & 0x3F;
             return;
         }
-        if (kind == 1) {
+        if (kind == LEN_14BIT) {
             strKind = STR_PLAIN;
             strLen = ((b & 0x3F) << 8) | in.u8();
             return;
         }
-        if (kind == 2) {
+        if (kind != ENCVAL) {
             strKind = STR_PLAIN;
-            if (b == 0x80) {
+            if (b == LEN_32BIT) {
                 strLen = in.u32be();
-            } else if (b == 0x81) {
+            } else if (b == LEN_64BIT) {
                 strLen = in.i64be();
                 if (strLen < 0) {
                     throw damage(strOffset, "string length " + Long.toUnsignedString(strLen) + " is not plausible");
@@ -1215,19 +1194,19 @@ public final class RdbReader {
             return;
         }
         switch (b & 0x3F) {
-            case 0 -> {
+            case ENC_INT8 -> {
                 strKind = STR_INT;
                 strInt = (byte) in.u8();
             }
-            case 1 -> {
+            case ENC_INT16 -> {
                 strKind = STR_INT;
                 strInt = in.i16le();
             }
-            case 2 -> {
+            case ENC_INT32 -> {
                 strKind = STR_INT;
                 strInt = in.i32le();
             }
-            case 3 -> {
+            case ENC_LZF -> {
                 strKind = STR_LZF;
                 strCompressed = readLength();
                 long rawOff = in.offset();

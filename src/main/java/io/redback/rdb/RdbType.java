@@ -1,5 +1,7 @@
 package io.redback.rdb;
 
+import static io.redback.rdb.RdbConstants.*;
+
 /**
  * The object types an RDB file can hold, by their on-disk type byte, with the user-facing
  * data type ({@code string}, {@code list}, ...) and the encoding the writer used. The byte
@@ -7,34 +9,34 @@ package io.redback.rdb;
  * picks the table from the file's magic and version.
  */
 public enum RdbType {
-    STRING(0, "string", "raw"),
-    LIST(1, "list", "linkedlist"),
-    SET(2, "set", "hashtable"),
-    ZSET(3, "zset", "skiplist-v1"),
-    HASH(4, "hash", "hashtable"),
-    ZSET_2(5, "zset", "skiplist"),
-    MODULE_PRE_GA(6, "module", "module-pre-ga"),
-    MODULE_2(7, "module", "module"),
-    HASH_ZIPMAP(9, "hash", "zipmap"),
-    LIST_ZIPLIST(10, "list", "ziplist"),
-    SET_INTSET(11, "set", "intset"),
-    ZSET_ZIPLIST(12, "zset", "ziplist"),
-    HASH_ZIPLIST(13, "hash", "ziplist"),
-    LIST_QUICKLIST(14, "list", "quicklist"),
-    STREAM_LISTPACKS(15, "stream", "stream-v1"),
-    HASH_LISTPACK(16, "hash", "listpack"),
-    ZSET_LISTPACK(17, "zset", "listpack"),
-    LIST_QUICKLIST_2(18, "list", "quicklist-v2"),
-    STREAM_LISTPACKS_2(19, "stream", "stream-v2"),
-    SET_LISTPACK(20, "set", "listpack"),
-    STREAM_LISTPACKS_3(21, "stream", "stream-v3"),
-    HASH_METADATA_PRE_GA(22, "hash", "hashtable-ttl-pre-ga"),
-    HASH_LISTPACK_EX_PRE_GA(23, "hash", "listpack-ttl-pre-ga"),
-    HASH_METADATA(24, "hash", "hashtable-ttl"),
-    HASH_LISTPACK_EX(25, "hash", "listpack-ttl"),
-    VALKEY_HASH_2(22, "hash", "hashtable-ttl-valkey");
+    STRING(TYPE_STRING, "string", "raw"),
+    LIST(TYPE_LIST, "list", "linkedlist"),
+    SET(TYPE_SET, "set", "hashtable"),
+    ZSET(TYPE_ZSET, "zset", "skiplist-v1"),
+    HASH(TYPE_HASH, "hash", "hashtable"),
+    ZSET_2(TYPE_ZSET_2, "zset", "skiplist"),
+    MODULE_PRE_GA(TYPE_MODULE_PRE_GA, "module", "module-pre-ga"),
+    MODULE_2(TYPE_MODULE_2, "module", "module"),
+    HASH_ZIPMAP(TYPE_HASH_ZIPMAP, "hash", "zipmap"),
+    LIST_ZIPLIST(TYPE_LIST_ZIPLIST, "list", "ziplist"),
+    SET_INTSET(TYPE_SET_INTSET, "set", "intset"),
+    ZSET_ZIPLIST(TYPE_ZSET_ZIPLIST, "zset", "ziplist"),
+    HASH_ZIPLIST(TYPE_HASH_ZIPLIST, "hash", "ziplist"),
+    LIST_QUICKLIST(TYPE_LIST_QUICKLIST, "list", "quicklist"),
+    STREAM_LISTPACKS(TYPE_STREAM_LISTPACKS, "stream", "stream-v1"),
+    HASH_LISTPACK(TYPE_HASH_LISTPACK, "hash", "listpack"),
+    ZSET_LISTPACK(TYPE_ZSET_LISTPACK, "zset", "listpack"),
+    LIST_QUICKLIST_2(TYPE_LIST_QUICKLIST_2, "list", "quicklist-v2"),
+    STREAM_LISTPACKS_2(TYPE_STREAM_LISTPACKS_2, "stream", "stream-v2"),
+    SET_LISTPACK(TYPE_SET_LISTPACK, "set", "listpack"),
+    STREAM_LISTPACKS_3(TYPE_STREAM_LISTPACKS_3, "stream", "stream-v3"),
+    HASH_METADATA_PRE_GA(TYPE_HASH_METADATA_PRE_GA, "hash", "hashtable-ttl-pre-ga"),
+    HASH_LISTPACK_EX_PRE_GA(TYPE_HASH_LISTPACK_EX_PRE_GA, "hash", "listpack-ttl-pre-ga"),
+    HASH_METADATA(TYPE_HASH_METADATA, "hash", "hashtable-ttl"),
+    HASH_LISTPACK_EX(TYPE_HASH_LISTPACK_EX, "hash", "listpack-ttl"),
+    VALKEY_HASH_2(TYPE_VALKEY_HASH_2, "hash", "hashtable-ttl-valkey");
 
-    private static final RdbType[] REDIS = new RdbType[26];
+    private static final RdbType[] REDIS = new RdbType[TYPE_HASH_LISTPACK_EX + 1];
 
     static {
         for (RdbType t : values()) {
@@ -72,14 +74,14 @@ public enum RdbType {
     /** The first RDB version (of Redis) that can hold this type; a file older than that is damaged. */
     public int sinceVersion() {
         return switch (code) {
-            case 0, 1, 2, 3, 4 -> 1;
-            case 9, 10, 11, 12 -> 2;
-            case 13 -> 4;
-            case 14 -> 7;
-            case 5, 6, 7 -> 8;
-            case 15 -> 9;
-            case 16, 17, 18, 19 -> 10;
-            case 20, 21 -> 11;
+            case TYPE_STRING, TYPE_LIST, TYPE_SET, TYPE_ZSET, TYPE_HASH -> 1;
+            case TYPE_HASH_ZIPMAP, TYPE_LIST_ZIPLIST, TYPE_SET_INTSET, TYPE_ZSET_ZIPLIST -> 2;
+            case TYPE_HASH_ZIPLIST -> 4;
+            case TYPE_LIST_QUICKLIST -> 7;
+            case TYPE_ZSET_2, TYPE_MODULE_PRE_GA, TYPE_MODULE_2 -> 8;
+            case TYPE_STREAM_LISTPACKS -> 9;
+            case TYPE_HASH_LISTPACK, TYPE_ZSET_LISTPACK, TYPE_LIST_QUICKLIST_2, TYPE_STREAM_LISTPACKS_2 -> 10;
+            case TYPE_SET_LISTPACK, TYPE_STREAM_LISTPACKS_3 -> 11;
             default -> 12;
         };
     }
@@ -87,10 +89,10 @@ public enum RdbType {
     /** The type for a type byte in a file with this header, or null if the byte is not a known type. */
     static RdbType of(int code, RdbHeader header) {
         if (header.isValkey()) {
-            if (code == 22) {
+            if (code == TYPE_VALKEY_HASH_2) {
                 return VALKEY_HASH_2;
             }
-            if (code > 21) {
+            if (code > TYPE_STREAM_LISTPACKS_3) {
                 return null;
             }
         }

@@ -1,5 +1,6 @@
 package io.redback.redis;
 
+import io.redback.bytes.BulkInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +17,7 @@ import java.util.Arrays;
  * (ReplicaSync closes the link there, so that no replica lingers on the source; ReplicationLink
  * carries on with the command stream).
  */
-abstract class RdbTransfer extends InputStream {
+abstract class RdbTransfer extends BulkInputStream {
     private final TransferProgress progress;
     private final Runnable onEnd;
     private final long started = System.nanoTime();
@@ -79,16 +80,6 @@ abstract class RdbTransfer extends InputStream {
         delivered += n;
         progress.update(delivered, length(), TransferProgress.mbPerSecond(delivered, System.nanoTime() - started));
         return n;
-    }
-
-    @Override
-    public final int read() throws IOException {
-        byte[] one = new byte[1];
-        int n;
-        do {
-            n = read(one, 0, 1);
-        } while (n == 0);
-        return n < 0 ? -1 : one[0] & 0xff;
     }
 
     /** Closing before the end abandons the transfer (and the link with it). */

@@ -1,5 +1,6 @@
 package io.redback.redis;
 
+import io.redback.bytes.BulkInputStream;
 import io.redback.resp.Resp;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;
@@ -226,7 +227,7 @@ final class ReplicaLink implements AutoCloseable {
     }
 
     /** The buffered input: lines for the handshake, then a plain stream that drains the buffer first. */
-    private final class Input extends InputStream {
+    private final class Input extends BulkInputStream {
         private final InputStream socketIn;
         private final byte[] buf = new byte[16 * 1024];
         private int pos;
@@ -313,13 +314,6 @@ final class ReplicaLink implements AutoCloseable {
             } catch (SocketTimeoutException e) {
                 throw timedOut(false);
             }
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.redback.redis;
 
+import io.redback.bytes.BulkInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketTimeoutException;
@@ -268,7 +269,7 @@ public final class ReplicationLink implements AutoCloseable {
     }
 
     /** The RDB's bytes; their end is noticed here, so that the stream can start. */
-    private final class RdbStream extends InputStream {
+    private final class RdbStream extends BulkInputStream {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             if (rdbFinished) {
@@ -290,16 +291,6 @@ public final class ReplicationLink implements AutoCloseable {
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n;
-            do {
-                n = read(one, 0, 1);
-            } while (n == 0);
-            return n < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
         public void close() {
             if (!rdbFinished && !transfer.exhausted()) {
                 // The link stands in the middle of the payload: nothing can be read from it any more.
@@ -309,7 +300,7 @@ public final class ReplicationLink implements AutoCloseable {
     }
 
     /** The command stream: the link's input after the RDB. */
-    private final class CommandStream extends InputStream {
+    private final class CommandStream extends BulkInputStream {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             if (!rdbFinished) {
@@ -319,16 +310,6 @@ public final class ReplicationLink implements AutoCloseable {
                 }
             }
             return readLink(b, off, len);
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n;
-            do {
-                n = read(one, 0, 1);
-            } while (n == 0);
-            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

@@ -1,15 +1,14 @@
 package io.redback.repo;
 
 import com.github.luben.zstd.ZstdInputStream;
+import io.redback.bytes.BulkInputStream;
+import io.redback.bytes.HashingInputStream;
 import io.redback.storage.Storage;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * One data object of the repository (a snapshot's RDB or a segment's AOF) read as its manifest
@@ -42,16 +41,16 @@ public final class VerifiedObject implements AutoCloseable {
 
     private final Expected expected;
     private final StorageStream stored;
-    private final Counting storedIn;
-    private final Counting rawIn;
+    private final HashingInputStream storedIn;
+    private final HashingInputStream rawIn;
     private final Guarded raw;
 
     private VerifiedObject(Expected expected, InputStream in) {
         this.expected = expected;
         this.stored = new StorageStream(in);
-        this.storedIn = new Counting(stored, oneMore(expected.storedSize()));
+        this.storedIn = new HashingInputStream(stored, oneMore(expected.storedSize()));
         this.raw = new Guarded(stored);
-        this.rawIn = new Counting(raw, oneMore(expected.rawSize()));
+        this.rawIn = new HashingInputStream(raw, oneMore(expected.rawSize()));
         raw.source = expected.compression().algorithm().equals("none") ? storedIn : null;
     }
 
@@ -71,7 +70,7 @@ public final class VerifiedObject implements AutoCloseable {
 
     /** Stored bytes read so far. */
     public long storedBytes() {
-        return storedIn.count;
+        return storedIn.count();
     }
 
     /**
@@ -83,25 +82,25 @@ public final class VerifiedObject implements AutoCloseable {
         rawIn.transferTo(OutputStream.nullOutputStream());
         storedIn.transferTo(OutputStream.nullOutputStream()); // whatever the decompressor left unread
         String key = expected.key();
-        if (storedIn.count > expected.storedSize()) {
+        if (storedIn.count() > expected.storedSize()) {
             return key + " is damaged: it holds more than the " + expected.storedSize() + " bytes its manifest says "
                     + "(reading stopped there): it was replaced or appended to";
         }
-        String storedHex = HexFormat.of().formatHex(storedIn.sha.digest());
-        if (storedIn.count != expected.storedSize() || !storedHex.equals(expected.sha256Stored())) {
-            return key + " is damaged: " + storedIn.count + " bytes with SHA-256 " + storedHex + ", the manifest says "
+        String storedHex = storedIn.sha256Hex();
+        if (storedIn.count() != expected.storedSize() || !storedHex.equals(expected.sha256Stored())) {
+            return key + " is damaged: " + storedIn.count() + " bytes with SHA-256 " + storedHex + ", the manifest says "
                     + expected.storedSize() + " bytes with SHA-256 " + expected.sha256Stored();
         }
         if (raw.failure != null) {
             return key + " does not decompress (" + expected.compression() + "): " + message(raw.failure);
         }
-        if (rawIn.count > expected.rawSize()) {
+        if (rawIn.count() > expected.rawSize()) {
             return key + " decompresses to more than the " + expected.rawSize() + " bytes its manifest says (reading "
                     + "stopped there): it is not the object that was stored";
         }
-        String rawHex = HexFormat.of().formatHex(rawIn.sha.digest());
-        if (rawIn.count != expected.rawSize() || !rawHex.equals(expected.sha256Raw())) {
-            return key + " holds other content than was stored: " + rawIn.count + " bytes with SHA-256 " + rawHex
+        String rawHex = rawIn.sha256Hex();
+        if (rawIn.count() != expected.rawSize() || !rawHex.equals(expected.sha256Raw())) {
+            return key + " holds other content than was stored: " + rawIn.count() + " bytes with SHA-256 " + rawHex
                     + " once decompressed, the manifest says " + expected.rawSize() + " bytes with SHA-256 "
                     + expected.sha256Raw();
         }
@@ -128,75 +127,17 @@ public final class VerifiedObject implements AutoCloseable {
         return e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();
     }
 
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JVM has no SHA-256", e);
-        }
-    }
-
-    /** Counts and hashes what passes through, and ends after limit bytes whatever follows. */
-    private static final class Counting extends FilterInputStream {
-        final MessageDigest sha = sha256();
-        private final long limit;
-        long count;
-
-        Counting(InputStream in, long limit) {
-            super(in);
-            this.limit = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n <= 0 ? -1 : one[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len > 0 && count >= limit) {
-                return -1;
-            }
-            int n = in.read(b, off, (int) Math.min(len, limit - count));
-            if (n > 0) {
-                sha.update(b, off, n);
-                count += n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            int r = read(new byte[(int) Math.min(Math.max(n, 0), 8192)]);
-            return Math.max(r, 0);
-        }
-
-        @Override
-        public boolean markSupported() {
-            return false;
-        }
-    }
-
     /**
      * The decompressed bytes (created lazily, so that opening the decompressor counts as
      * reading): a content error ends them and is kept; a storage error is thrown.
      */
-    private final class Guarded extends InputStream {
+    private final class Guarded extends BulkInputStream {
         private final StorageStream storage;
         InputStream source;
         IOException failure;
 
         Guarded(StorageStream storage) {
             this.storage = storage;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n <= 0 ? -1 : one[0] & 0xFF;
         }
 
         @Override

@@ -1,10 +1,10 @@
 package io.redback.stream;
 
+import io.redback.bytes.BulkInputStream;
 import io.redback.repo.SegmentManifest;
 import io.redback.storage.Storage;
 import io.redback.repo.VerifiedObject;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
 import java.util.List;
 
@@ -15,7 +15,7 @@ import java.util.List;
  * the put reading it stores nothing) and is kept in {@link #damage} for the report. Only one
  * segment is open at a time.
  */
-final class MergeSources extends InputStream {
+final class MergeSources extends BulkInputStream {
     private final Storage storage;
     private final List<SegmentManifest> run;
     private int next;
@@ -57,16 +57,6 @@ final class MergeSources extends InputStream {
                 }
             }
         }
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n;
-        do {
-            n = read(one, 0, 1);
-        } while (n == 0);
-        return n < 0 ? -1 : one[0] & 0xff;
     }
 
     private void open(SegmentManifest s) throws IOException {

@@ -1,18 +1,15 @@
 package io.redback.stream;
 
 import io.redback.backup.StoredStream;
+import io.redback.bytes.HashingInputStream;
 import io.redback.repo.Compression;
 import io.redback.repo.Repository;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.SegmentManifest.IndexEntry;
 import io.redback.repo.SnapshotId;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -42,7 +39,7 @@ final class SegmentWriter {
      */
     SegmentManifest write(Header h, InputStream raw) throws IOException {
         String key = repository.segmentDataKey(h.source(), h.timeline(), h.startOffset(), h.endOffset(), compression);
-        Hashing hashed = new Hashing(raw);
+        HashingInputStream hashed = new HashingInputStream(raw); // the raw bytes, as the compressor pulls them
         String storedSha;
         long storedSize;
         try (StoredStream stored = new StoredStream(hashed, compression)) {
@@ -53,55 +50,12 @@ final class SegmentWriter {
             storedSize = stored.size();
             storedSha = stored.sha256Hex();
         }
-        String rawSha = HexFormat.of().formatHex(hashed.sha.digest());
+        String rawSha = hashed.sha256Hex();
         SegmentManifest m = new SegmentManifest(SegmentManifest.FORMAT_VERSION, h.source(), h.timeline(),
                 h.startOffset(), h.endOffset(), h.replicationId(), h.selectedDb(), h.firstArrival(), h.lastArrival(),
-                h.commands(), hashed.count, storedSize, compression, storedSha != null ? storedSha : rawSha, rawSha,
+                h.commands(), hashed.count(), storedSize, compression, storedSha != null ? storedSha : rawSha, rawSha,
                 h.index(), key);
         repository.commit(m);
         return m;
-    }
-
-    /** Counts and hashes the raw bytes as the compressor pulls them. */
-    private static final class Hashing extends FilterInputStream {
-        final MessageDigest sha = sha256();
-        long count;
-
-        Hashing(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n;
-            do {
-                n = read(one, 0, 1);
-            } while (n == 0);
-            return n < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            if (n > 0) {
-                sha.update(b, off, n);
-                count += n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) {
-            return 0; // every byte must pass through read to be hashed
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JRE", e);
-        }
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.luben.zstd.ZstdInputStream;
+import io.redback.bytes.Sha256;
 import io.redback.rdb.RdbException;
 import io.redback.redis.LocalRedisServer;
 import io.redback.redis.RedisConnection;
@@ -224,7 +225,7 @@ class SnapshotWriterTest {
     }
 
     static String sha256(byte[] b) {
-        return Sha256.hex(Sha256.create().digest(b));
+        return Sha256.of(b);
     }
 
     private static Map<Integer, Long> countsPerDb(SnapshotResult r) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.luben.zstd.Zstd;
+import io.redback.bytes.Sha256;
 import io.redback.cli.Cli.Run;
 import io.redback.redis.LocalRedisServer;
 import io.redback.repo.SegmentManifest;
@@ -20,11 +21,9 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -146,8 +145,8 @@ class CompactCommandTest {
         return out;
     }
 
-    private static String sha256(byte[] b) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    private static String sha256(byte[] b) {
+        return Sha256.of(b);
     }
 
     private static byte[] raw(TimelineBuilder t, SegmentManifest s) throws IOException {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.luben.zstd.ZstdOutputStream;
+import io.redback.bytes.Sha256;
 import io.redback.cli.Cli.Run;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.SnapshotManifest;
@@ -16,9 +17,7 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -257,7 +256,7 @@ class HostileRepositoryTest {
         return out.toByteArray();
     }
 
-    private static String sha256(byte[] b) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    private static String sha256(byte[] b) {
+        return Sha256.of(b);
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.redback.aof.CommandPattern;
 import io.redback.aof.CutPoint;
 import io.redback.aof.CutReport.Adjustment;
+import io.redback.bytes.Sha256;
 import io.redback.repo.Compression;
 import io.redback.repo.Repository;
 import io.redback.repo.SegmentManifest;
@@ -18,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -170,7 +170,7 @@ class PlannerTest {
             byte[] data = new String(Files.readAllBytes(object), StandardCharsets.ISO_8859_1)
                     .replace("$1\r\na", "$2\r\na").getBytes(StandardCharsets.ISO_8859_1);
             Files.write(object, data);
-            String sha = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+            String sha = Sha256.of(data);
             t.repository().commit(new SegmentManifest(s.formatVersion(), s.source(), s.timeline(), s.startOffset(),
                     s.endOffset(), s.replicationId(), s.selectedDb(), s.firstArrival(), s.lastArrival(), s.commands(),
                     data.length, data.length, s.compression(), sha, sha, s.index(), s.object()));

@@ -65,6 +65,41 @@ class ListpackTest {
         assertThat(r2.items).isEqualTo(r.items);
     }
 
+    /** The entry decoding RdbReader's walk of a big listpack uses gives what walk gives, backlens included. */
+    @Property(tries = 300)
+    void entry_decoding_agrees_with_walk(@ForAll("opLists") List<Op> ops) throws Exception {
+        byte[] lp = Blobs.listpack(ops);
+        Recorder walked = new Recorder();
+        Listpack.walk(lp, 0, lp.length, walked);
+        Recorder decoded = new Recorder();
+        byte[] backlen = new byte[5];
+        int p = Listpack.HEADER_SIZE;
+        while ((lp[p] & 0xff) != Listpack.EOF) {
+            int b = lp[p] & 0xff;
+            int enc = Listpack.encodingBytes(b);
+            long size = enc;
+            if (Listpack.isString(b)) {
+                long len = Listpack.stringLength(lp, p, b);
+                decoded.string(lp, p + enc, (int) len);
+                size += len;
+            } else {
+                decoded.integer(Listpack.integer(lp, p, b));
+            }
+            int bl = Listpack.writeBacklen(size, backlen, 0);
+            assertThat(Arrays.copyOfRange(lp, p + (int) size, p + (int) size + bl)).isEqualTo(Arrays.copyOf(backlen, bl));
+            p += (int) size + bl;
+        }
+        assertThat(p).isEqualTo(lp.length - 1);
+        assertThat(decoded.items).isEqualTo(walked.items);
+    }
+
+    @Test
+    void only_the_unused_bytes_have_no_encoding() {
+        for (int b = 0; b < 0xFF; b++) {
+            assertThat(Listpack.encodingBytes(b) == 0).as("byte %02X", b).isEqualTo(b >= 0xF5);
+        }
+    }
+
     @Test
     void integers_take_the_smallest_encoding() throws Exception {
         long[][] sizeByValue = { // value, encoding+data bytes

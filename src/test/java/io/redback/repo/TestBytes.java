@@ -1,12 +1,11 @@
 package io.redback.repo;
 
+import io.redback.bytes.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /** Test data that never has to sit in memory whole: deterministic pseudo-random streams and their digests. */
 public final class TestBytes {
@@ -46,16 +45,14 @@ public final class TestBytes {
     /** SHA-256 of everything in (which is closed), hex. */
     public static String sha256(InputStream in) {
         try (in) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            MessageDigest digest = Sha256.create();
             byte[] buffer = new byte[1 << 16];
             for (int n; (n = in.read(buffer)) >= 0; ) {
                 digest.update(buffer, 0, n);
             }
-            return HexFormat.of().formatHex(digest.digest());
+            return Sha256.hex(digest.digest());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -5,6 +5,7 @@ import static io.redback.repo.TestBytes.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.redback.bytes.BulkInputStream;
 import io.redback.repo.TestBytes;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -228,7 +229,7 @@ public abstract class StorageContract {
     }
 
     /** Delivers size bytes of one value in chunks with a pause before each, so that a put takes a while. */
-    static final class SlowStream extends InputStream {
+    static final class SlowStream extends BulkInputStream {
         private final byte value;
         private final int chunk;
         private final Duration pause;
@@ -239,12 +240,6 @@ public abstract class StorageContract {
             this.left = size;
             this.chunk = chunk;
             this.pause = pause;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

@@ -3,6 +3,7 @@ package io.redback.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.luben.zstd.Zstd;
+import io.redback.bytes.Sha256;
 import io.redback.redis.LocalRedisServer;
 import io.redback.redis.RedisConnection;
 import io.redback.repo.Repository;
@@ -44,7 +45,7 @@ final class Replay {
                 try (InputStream in = repo.storage().get(s.object())) {
                     data = Zstd.decompress(in.readAllBytes(), (int) s.rawSize());
                 }
-                assertThat(Shipper.sha256(data)).isEqualTo(s.sha256Raw());
+                assertThat(Sha256.of(data)).isEqualTo(s.sha256Raw());
                 List<byte[][]> commands = commands(data);
                 assertThat(commands.stream().mapToLong(Replay::encodedLength).sum()).isEqualTo(s.streamBytes());
                 if (s.selectedDb() >= 0) {

@@ -3,6 +3,7 @@ package io.redback.testsupport;
 import com.github.luben.zstd.Zstd;
 import io.redback.backup.SnapshotResult;
 import io.redback.backup.SnapshotWriter;
+import io.redback.bytes.Sha256;
 import io.redback.redis.LocalRedisServer;
 import io.redback.redis.RedisConnection;
 import io.redback.redis.TransferProgress;
@@ -21,8 +22,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -388,11 +387,7 @@ public final class TimelineBuilder implements AutoCloseable {
     }
 
     static String sha256(byte[] data) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.of(data);
     }
 
     /** The segment being appended to: AOF bytes with #TS lines, and its index. */

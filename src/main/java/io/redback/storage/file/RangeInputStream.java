@@ -1,12 +1,12 @@
 package io.redback.storage.file;
 
+import io.redback.bytes.BulkInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 
 /** Reads {@code [offset, offset + length)} of a file (less at its end) with positional reads. */
-final class RangeInputStream extends InputStream {
+final class RangeInputStream extends BulkInputStream {
     private final FileChannel channel;
     private long position;
     private long remaining;
@@ -15,12 +15,6 @@ final class RangeInputStream extends InputStream {
         this.channel = channel;
         this.position = offset;
         this.remaining = length;
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
