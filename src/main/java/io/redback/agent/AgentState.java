@@ -46,6 +46,17 @@ final class AgentState {
         return t == null ? null : Instant.parse(t);
     }
 
+    /** A per-source count the agent keeps between runs (e.g. which share a rotating check reads next); 0 at first. */
+    synchronized long count(String source, String name) {
+        String n = runs.getOrDefault(source, Map.of()).get(name);
+        return n == null ? 0 : Long.parseLong(n);
+    }
+
+    synchronized void count(String source, String name, long value) throws IOException {
+        runs.computeIfAbsent(source, s -> new HashMap<>()).put(name, Long.toString(value));
+        NewFile.write(file, JSON.writeValueAsBytes(runs), NewFile.Mode.PRIVATE);
+    }
+
     synchronized void ran(String source, String job, Instant at) throws IOException {
         runs.computeIfAbsent(source, s -> new HashMap<>()).put(job, at.toString());
         NewFile.write(file, JSON.writeValueAsBytes(runs), NewFile.Mode.PRIVATE);

@@ -1,6 +1,8 @@
 package io.redback.agent;
 
 import io.redback.backup.Backup;
+import io.redback.check.RepositoryCheck;
+import io.redback.check.RepositoryCheckReport;
 import io.redback.doctor.Check;
 import io.redback.doctor.Doctor;
 import io.redback.doctor.DoctorReport;
@@ -37,9 +39,9 @@ import java.util.Optional;
  * failing job is logged, counted and retried with backoff; nothing a job throws ends the agent.
  */
 final class SourceRunner {
-    /** The jobs the agent runs; check and drill join them when their domain code exists. */
+    /** The jobs the agent runs; drill joins them when its domain code exists. */
     enum Job {
-        SNAPSHOT, PRUNE, COMPACT, DOCTOR;
+        SNAPSHOT, PRUNE, COMPACT, CHECK, DOCTOR;
 
         String label() {
             return name().toLowerCase(Locale.ROOT);
@@ -91,10 +93,9 @@ final class SourceRunner {
         if (config.stream()) { // a source without a stream has no stream_up series, so "stream down" never fires for it
             metrics.streamUp.labelValues(config.name()).set(0);
         }
-        if (config.check() != null || config.drill() != null) {
-            // `check --repo` still lives in cli/ (with its report and segment parser); drills do not exist yet.
-            log.event(config.name(), "not-yet", "check and drill schedules are accepted; this release of the "
-                    + "agent does not run them yet");
+        if (config.drill() != null) {
+            log.event(config.name(), "not-yet", "drill schedules are accepted; this release of the agent does not "
+                    + "run them yet");
         }
         jobs = new Thread(this::runJobs, "agent-jobs-" + config.name());
         jobs.setDaemon(true);
@@ -111,6 +112,7 @@ final class SourceRunner {
             case SNAPSHOT -> config.snapshot();
             case PRUNE -> config.retention() == null ? null : config.retentionEvery();
             case COMPACT -> config.compact();
+            case CHECK -> config.check();
             case DOCTOR -> config.doctor();
         };
     }
@@ -184,6 +186,7 @@ final class SourceRunner {
                 case SNAPSHOT -> snapshot();
                 case PRUNE -> prune();
                 case COMPACT -> compact();
+                case CHECK -> check();
                 case DOCTOR -> doctor();
             };
             Instant done = clock.instant();
@@ -245,6 +248,28 @@ final class SourceRunner {
             return "policy " + r.policy() + ": " + r.forgotten().size() + " snapshot(s) forgotten, "
                     + r.removals().size() + " object(s) (" + bytes + " bytes) removed";
         }
+    }
+
+    /**
+     * `redback check --repo` for this source, reading the configured share of its data objects (a
+     * different share each run, so that every object is read over ceil(100 / share) runs). A
+     * problem found is a result, not a job failure: it is logged, and the last-clean-check time
+     * (redback_check_last_success_timestamp_seconds) stops advancing, which the alert rules watch.
+     */
+    private String check() throws IOException {
+        long round = state.count(config.name(), "check-round");
+        RepositoryCheck.ReadData share = new RepositoryCheck.ReadData(config.checkReadPercent(), round);
+        RepositoryCheckReport r = new RepositoryCheck(repository, clock).run(config.name(), share);
+        state.count(config.name(), "check-round", round + 1);
+        String read = share.percent() == 0 ? "presence and sizes" : share.percent() + "% of the data read ("
+                + r.bytesRead() + " bytes)";
+        if (r.clean()) {
+            metrics.checkLastSuccess.labelValues(config.name()).set(clock.instant().getEpochSecond());
+            return "check: clean, " + read;
+        }
+        RepositoryCheckReport.Problem first = r.problems().get(0);
+        return "check: " + r.problems().size() + " problem(s), " + read + "; first: " + first.message() + " ("
+                + first.kind().advice() + ")";
     }
 
     /**

@@ -59,6 +59,11 @@ public final class RepositoryCheck {
      * @throws IOException when the repository itself cannot be read (listings, a storage error)
      */
     public RepositoryCheckReport run(String source, boolean readData) throws IOException {
+        return run(source, readData ? ReadData.ALL : ReadData.NONE);
+    }
+
+    /** As {@link #run(String, boolean)}, reading the objects readData selects (a scheduled check reads a share). */
+    public RepositoryCheckReport run(String source, ReadData readData) throws IOException {
         long started = System.nanoTime();
         Pass pass = new Pass(readData);
         Repository r = pass.repository;
@@ -71,8 +76,41 @@ public final class RepositoryCheck {
             throw new RepositoryException("source " + source + " has no snapshots and no timelines in "
                     + r.describe() + " (sources there: " + String.join(", ", r.sources()) + ")");
         }
-        return new RepositoryCheckReport(r.describe(), readData, results, r.locks(), clock.instant(), pass.bytesRead,
+        return new RepositoryCheckReport(r.describe(), readData.percent() > 0, results, r.locks(), clock.instant(), pass.bytesRead,
                 (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /**
+     * Which data objects a run reads whole: none, all, or a rotating share. An object's place in
+     * 0..99 comes from its key; round r reads the places from {@code r * percent} (mod 100) on, so
+     * consecutive rounds read consecutive shares and every object is read once in
+     * {@code ceil(100 / percent)} rounds (restic's {@code --read-data-subset}, rotating by itself).
+     */
+    public record ReadData(int percent, long round) {
+        /** Presence and sizes only. */
+        public static final ReadData NONE = new ReadData(0, 0);
+        /** Every object read. */
+        public static final ReadData ALL = new ReadData(100, 0);
+
+        public ReadData {
+            if (percent < 0 || percent > 100) {
+                throw new IllegalArgumentException("a share of the data to read is 0% to 100%, not " + percent + "%");
+            }
+        }
+
+        /** Whether this run reads the object stored under key. */
+        public boolean reads(String key) {
+            if (percent == 0 || percent == 100) {
+                return percent == 100;
+            }
+            int start = (int) Math.floorMod(round * percent, 100L);
+            return Math.floorMod(place(key) - start, 100) < percent;
+        }
+
+        private static int place(String key) {
+            int h = key.hashCode() * 0x9E3779B1; // spread: neighbouring keys land far apart
+            return Math.floorMod(h ^ (h >>> 16), 100);
+        }
     }
 
     /** One run: what it reads and what it has read so far. */
@@ -81,11 +119,11 @@ public final class RepositoryCheck {
         // those it meets, so a document repaired since an earlier run must not be reported again.
         private final Repository repository;
         private final Storage storage;
-        private final boolean readData;
+        private final ReadData readData;
         private long bytesRead;
         private Map<String, Long> objects; // key -> size, from one listing of the source being checked
 
-        Pass(boolean readData) throws IOException {
+        Pass(ReadData readData) throws IOException {
             this.repository = Repository.open(RepositoryCheck.this.repository.storage());
             this.storage = repository.storage();
             this.readData = readData;
@@ -137,7 +175,7 @@ public final class RepositoryCheck {
             if (!present(m.object(), m.storedSize(), where, null, p)) {
                 return;
             }
-            if (!readData) {
+            if (!readData.reads(m.object())) {
                 return;
             }
             RdbException rdbError = null;
@@ -186,7 +224,7 @@ public final class RepositoryCheck {
             }
             for (SegmentManifest s : t.segments()) {
                 String where = "timeline " + id + " offsets " + s.startOffset() + ".." + s.endOffset();
-                if (present(s.object(), s.storedSize(), where, id, p) && readData) {
+                if (present(s.object(), s.storedSize(), where, id, p) && readData.reads(s.object())) {
                     readSegment(s, id, p);
                 }
             }

@@ -118,6 +118,48 @@ class AgentTest {
     }
 
     @Test
+    void theCheckJobReadsARotatingShareAndStopsReportingCleanOnceDamageIsRead() throws Exception {
+        try (LocalRedisServer redis = TestRedis.server().start(); RedisConnection c = redis.connect()) {
+            c.call("SET", "k", "v");
+            Path repo = dir.resolve("repo");
+            AgentConfig config = AgentConfig.parse("""
+                    repository: %s
+                    listen: 127.0.0.1:0
+                    state-dir: %s
+                    sources:
+                      - name: cache-1
+                        redis: redis://127.0.0.1:%d
+                        snapshot: {every: 1h}
+                        check: {every: 1s, read-data: 50%%}
+                    """.formatted(repo.toUri(), dir.resolve("state"), redis.port()), Map.of(), dir);
+            StringWriter log = new StringWriter();
+            Agent agent = new Agent(config, Map.of(), new PrintWriter(log), true, Duration.ofSeconds(10), "test",
+                    Clock.systemUTC());
+            agent.start();
+            try {
+                await(Duration.ofSeconds(60), () -> log.toString().contains("check: clean, 50% of the data read"));
+                await(Duration.ofSeconds(10), () -> value(scrape(agent),
+                        "redback_check_last_success_timestamp_seconds{source=\"cache-1\"}") > 0);
+                SnapshotManifest m;
+                try (FileStorage storage = new FileStorage(repo)) {
+                    m = Repository.open(storage).catalog().snapshots("cache-1").get(0);
+                }
+                Path object = repo.resolve(m.object());
+                byte[] bytes = Files.readAllBytes(object);
+                bytes[bytes.length / 2] ^= 1;
+                Files.write(object, bytes);
+                // 50%: the damaged snapshot is in every other round's share.
+                await(Duration.ofSeconds(60), () -> log.toString().contains("check: 1 problem(s), 50% of the data read"));
+                assertThat(log.toString()).contains(m.object());
+            } finally {
+                agent.stop();
+                assertThat(agent.awaitStopped(Duration.ofSeconds(30))).isTrue();
+            }
+            assertThat(AgentState.open(dir.resolve("state")).count("cache-1", "check-round")).isGreaterThanOrEqualTo(2);
+        }
+    }
+
+    @Test
     void aKilledSourceShowsStreamDownAndComesBackAndSigtermLosesNothing() throws Exception {
         LocalRedisServer redis = TestRedis.server().start();
         int port = redis.port();

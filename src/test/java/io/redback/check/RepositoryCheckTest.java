@@ -14,6 +14,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,6 +68,45 @@ class RepositoryCheckTest {
             RepositoryCheckReport read = check.run("cache-1", true);
             assertThat(read.clean()).isTrue();
             assertThat(read.bytesRead()).isPositive();
+        }
+    }
+
+    @Test
+    void aRotatingShareReadsAboutItsShareEachRoundAndEveryObjectWithinTheRotation() {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            keys.add("sources/cache-1/timelines/t" + (i / 100) + "/segments/" + i + ".aof.zst");
+        }
+        for (int percent : new int[] {10, 30, 100}) {
+            int rounds = (100 + percent - 1) / percent;
+            Set<String> read = new HashSet<>();
+            for (int round = 0; round < rounds; round++) {
+                RepositoryCheck.ReadData share = new RepositoryCheck.ReadData(percent, 7 + round);
+                long n = keys.stream().filter(share::reads).count();
+                assertThat(n).as("%d%% round %d", percent, round).isBetween(keys.size() * percent / 100 - 300L,
+                        keys.size() * percent / 100 + 300L);
+                keys.stream().filter(share::reads).forEach(read::add);
+            }
+            assertThat(read).as("%d%% after %d rounds", percent, rounds).hasSize(keys.size());
+        }
+        assertThat(keys).noneMatch(RepositoryCheck.ReadData.NONE::reads);
+        assertThatThrownBy(() -> new RepositoryCheck.ReadData(101, 0)).hasMessageContaining("0% to 100%");
+    }
+
+    @Test
+    void damageIsFoundByTheRoundWhoseShareHoldsIt() throws IOException {
+        try (TimelineBuilder t = TimelineBuilder.start(temp.resolve("repo"), "cache-1", T0)) {
+            SegmentManifest[] s = threeSegments(t);
+            flipLastByte(t.objectPath(s[1].object()));
+            RepositoryCheck check = new RepositoryCheck(t.repository(), CLOCK);
+            int found = 0;
+            for (int round = 0; round < 4; round++) { // 25%: four rounds read everything once
+                RepositoryCheck.ReadData share = new RepositoryCheck.ReadData(25, round);
+                RepositoryCheckReport r = check.run("cache-1", share);
+                assertThat(r.clean()).isEqualTo(!share.reads(s[1].object()));
+                found += r.clean() ? 0 : 1;
+            }
+            assertThat(found).isEqualTo(1);
         }
     }
 
