@@ -25,7 +25,7 @@ import picocli.CommandLine.Command;
                 InitCommand.class, BackupCommand.class, ListCommand.class, ShowCommand.class, RestoreCommand.class,
                 UndoCommand.class, PruneCommand.class, CompactCommand.class, UnlockCommand.class, StreamCommand.class,
                 DoctorCommand.class, RecoverCommand.class,
-                RepoLogCommand.class, StatusCommand.class, AgentCommand.class, CommandLine.HelpCommand.class},
+                RepoLogCommand.class, StatusCommand.class, VerifyCommand.class, AgentCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  ok (for check: the file is valid)",
                 "  1  a problem was found (for check: the file is damaged)",
