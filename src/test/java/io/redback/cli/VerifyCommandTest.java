@@ -168,6 +168,29 @@ class VerifyCommandTest {
     }
 
     @Test
+    void keysTheSourceNeverReplicatedAreMissingFromTheLog() throws Exception {
+        try (StreamedSource s = StreamedSource.start(tmp, SOURCE)) {
+            s.jedis().set("replicated", "1");
+            s.jedis().select(3);
+            // DEBUG POPULATE writes keys without propagating them: the log never sees them.
+            s.jedis().sendCommand(() -> "DEBUG".getBytes(StandardCharsets.US_ASCII),
+                    "POPULATE".getBytes(StandardCharsets.US_ASCII), "5".getBytes(StandardCharsets.US_ASCII));
+            s.jedis().select(0);
+            s.awaitShipped();
+
+            Run r = verify(s);
+
+            assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(1);
+            JsonNode j = r.json();
+            assertThat(j.get("differing").get("missing").asLong()).isEqualTo(5);
+            assertThat(j.get("differences")).allSatisfy(d -> {
+                assertThat(d.get("kind").asText()).isEqualTo("missing");
+                assertThat(d.get("db").asInt()).isEqualTo(3);
+            });
+        }
+    }
+
+    @Test
     void aSourceWithoutALogIsInconsistentAndNoRepositoryIsAnError() throws Exception {
         try (StreamedSource s = StreamedSource.start(tmp, SOURCE)) {
             Run r = Cli.redback("verify", "--redis", s.redis().uri().toString(), "--name", "other", "--repo",
