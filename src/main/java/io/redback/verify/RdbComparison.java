@@ -117,9 +117,10 @@ public final class RdbComparison {
     /**
      * Compares source with rebuilt.
      *
-     * @throws RdbException when either file does not read as an RDB (its message names the offset)
+     * @throws IOException when either file cannot be read or does not read as an RDB (the message
+     *     names the side, the file and the offset; the cause is the {@link RdbException})
      */
-    public Result compare(Path source, Path rebuilt) throws IOException, RdbException {
+    public Result compare(Path source, Path rebuilt) throws IOException {
         Map<Fingerprint, Entry> table = new HashMap<>();
         Map<Kind, Long> counts = new EnumMap<>(Kind.class);
         for (Kind k : Kind.values()) {
@@ -131,7 +132,7 @@ public final class RdbComparison {
         Map<String, Integer> sourceFunctions = new TreeMap<>();
         Map<String, Integer> rebuiltFunctions = new TreeMap<>();
 
-        long sourceKeys = read(source, sourceFunctions, (key, digest) -> {
+        long sourceKeys = read("the source", source, sourceFunctions, (key, digest) -> {
             if (expired(key)) {
                 expired[0]++;
                 return false;
@@ -142,7 +143,7 @@ public final class RdbComparison {
             table.put(Fingerprint.of(key, names), new Entry(digest, key.expireAtMs()));
             return true;
         });
-        long rebuiltKeys = read(rebuilt, rebuiltFunctions, (key, digest) -> {
+        long rebuiltKeys = read("the rebuilt", rebuilt, rebuiltFunctions, (key, digest) -> {
             if (expired(key)) {
                 expired[0]++;
                 return false;
@@ -169,7 +170,7 @@ public final class RdbComparison {
             int room = Math.max(0, cap - named.size());
             if (room > 0) {
                 List<Difference> missed = new ArrayList<>();
-                read(source, new TreeMap<>(), (key, digest) -> {
+                read("the source", source, new TreeMap<>(), (key, digest) -> {
                     Entry e = expired(key) || missed.size() >= room ? null : table.get(Fingerprint.of(key, names));
                     if (e != null && !e.seen) {
                         missed.add(new Difference(Kind.MISSING, key.db(), key.printableName(),
@@ -213,7 +214,7 @@ public final class RdbComparison {
     }
 
     /** Reads one RDB, giving each key to sink and each function's code digest to functions; returns the keys counted. */
-    private long read(Path file, Map<String, Integer> functions, KeySink sink) throws IOException, RdbException {
+    private long read(String side, Path file, Map<String, Integer> functions, KeySink sink) throws IOException {
         long[] keys = {0};
         KeyDigest digest = new KeyDigest(scoreFormat, (key, d) -> {
             if (sink.key(key, d)) {
@@ -243,6 +244,8 @@ public final class RdbComparison {
         };
         try (InputStream in = new Counting(Files.newInputStream(file), progress)) {
             new RdbReader(in).read(visitor);
+        } catch (RdbException e) {
+            throw new IOException(side + " RDB " + file + " does not read: " + e.getMessage(), e);
         }
         return keys[0];
     }

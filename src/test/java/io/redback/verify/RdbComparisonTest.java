@@ -92,6 +92,15 @@ class RdbComparisonTest {
         assertThat(r.counts()).containsEntry(RdbComparison.Kind.MISSING, 50L);
     }
 
+    @Test
+    void anRdbThatDoesNotReadIsAnErrorNamingItsSide() throws Exception {
+        Path source = write("source.rdb", new Rdb().string(0, "k", "v", 0));
+        Path rebuilt = Files.write(dir.resolve("rebuilt.rdb"), "REDIS0009\u00fe".getBytes(StandardCharsets.ISO_8859_1));
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> compare(source, rebuilt))
+                .isInstanceOf(IOException.class).hasMessageContaining("the rebuilt RDB").hasMessageContaining("rebuilt.rdb");
+    }
+
     private RdbComparison.Result compare(Path source, Path rebuilt) throws Exception {
         return new RdbComparison(KeyDigest.ScoreFormat.SHORTEST, NOW, 20, new AtomicLong()).compare(source, rebuilt);
     }
