@@ -66,7 +66,7 @@ public final class VerifyCommand implements Callable<Integer> {
 
     @Option(names = "--wait", paramLabel = "DURATION", defaultValue = "60s",
             description = "How long to wait for the stream to commit the log past the full sync's offset "
-                    + "(default: ${DEFAULT-VALUE}).")
+                    + "(default: ${DEFAULT-VALUE}); not at all when the stream's status says it stopped or failed.")
     String waitFor;
 
     @Mixin

@@ -77,6 +77,9 @@ public final class LogVerification {
         void phase(String phase, long totalBytes, LongSupplier done);
     }
 
+    /** The states of stream.json after which a stream commits nothing more until it is started again. */
+    private static final java.util.Set<String> STOPPED = java.util.Set.of("stopped", "failed");
+
     private final Repository repository;
     private final Clock clock;
 
@@ -200,6 +203,12 @@ public final class LogVerification {
             }
             if (System.nanoTime() >= deadline) {
                 return new Reach(null, notReached(source, replicationId, offset, history, options.maxWait()));
+            }
+            Optional<StreamStatus> status = repository.timelines().status(source);
+            if (status.isPresent() && STOPPED.contains(status.get().state())) {
+                // A stream that said it stopped ships nothing more: waiting would only delay the verdict.
+                return new Reach(null, "the log of source " + source + " ends before offset " + offset + " and its "
+                        + "stream is not running; " + status(source));
             }
             Thread.sleep(Math.max(1, Math.min(options.poll().toMillis(),
                     (deadline - System.nanoTime()) / 1_000_000 + 1)));

@@ -191,6 +191,24 @@ class VerifyCommandTest {
     }
 
     @Test
+    void aStoppedStreamThatHasNotShippedTheOffsetIsSaidSoWithoutWaiting() throws Exception {
+        try (StreamedSource s = StreamedSource.start(tmp, SOURCE)) {
+            s.jedis().set("shipped", "1");
+            s.awaitShipped();
+            s.stopStreaming();
+            s.jedis().set("never-shipped", "1");
+
+            Run r = Cli.redback("verify", "--redis", s.redis().uri().toString(), "--name", SOURCE, "--repo",
+                    s.repoUrl(), "--wait", "5m", "--json");
+
+            assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(1);
+            JsonNode j = r.json();
+            assertThat(j.get("problems").get(0).asText()).contains("stream is not running", "stopped");
+            assertThat(j.get("elapsedMs").asLong()).isLessThan(60_000);
+        }
+    }
+
+    @Test
     void aSourceWithoutALogIsInconsistentAndNoRepositoryIsAnError() throws Exception {
         try (StreamedSource s = StreamedSource.start(tmp, SOURCE)) {
             Run r = Cli.redback("verify", "--redis", s.redis().uri().toString(), "--name", "other", "--repo",
