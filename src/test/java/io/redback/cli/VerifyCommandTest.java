@@ -119,6 +119,23 @@ class VerifyCommandTest {
     }
 
     @Test
+    void aSegmentWhoseDataObjectIsGoneIsNamed() throws Exception {
+        try (StreamedSource s = StreamedSource.start(tmp, SOURCE)) {
+            for (int batch = 0; batch < 3; batch++) {
+                s.jedis().set("k" + batch, "v");
+                s.awaitShipped();
+            }
+            SegmentManifest lost = timeline(s).segments().get(1);
+            Files.delete(s.repoDir().resolve(lost.object()));
+
+            Run r = verify(s);
+
+            assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(1);
+            assertThat(r.json().get("problems").get(0).asText()).contains("cannot rebuild offset", lost.object());
+        }
+    }
+
+    @Test
     void aSegmentAlteredWithItsManifestRewrittenIsCaughtByTheContent() throws Exception {
         try (StreamedSource s = StreamedSource.start(tmp, SOURCE)) {
             s.jedis().set("before", "1");
