@@ -169,7 +169,7 @@ public final class LogVerification {
         }
     }
 
-    /** "3 key(s) differ at offset X: 1 missing, 2 value": the problem differences make. */
+    /** "the state rebuilt ... differs from the source at offset X: 1 missing, 2 value": the problem differences make. */
     private static String summary(RdbComparison.Result r, long offset) {
         StringBuilder sb = new StringBuilder();
         r.counts().forEach((kind, n) -> {
