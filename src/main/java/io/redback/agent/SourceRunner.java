@@ -6,12 +6,10 @@ import io.redback.check.RepositoryCheckReport;
 import io.redback.doctor.Check;
 import io.redback.doctor.Doctor;
 import io.redback.doctor.DoctorReport;
-import io.redback.doctor.Profile;
 import io.redback.redis.RedisConnection;
 import io.redback.redis.RedisConnector;
 import io.redback.redis.ReplicaOptions;
 import io.redback.redis.ReplicaSync;
-import io.redback.repo.Compression;
 import io.redback.repo.Pruner;
 import io.redback.repo.Repository;
 import io.redback.repo.RepositoryLock;
@@ -229,7 +227,7 @@ final class SourceRunner {
         try {
             ReplicaSync sync = ReplicaSync.start(config.redis(), ReplicaOptions.defaults());
             Backup.Stored stored = Backup.take(repository, config.name(), config.redis(), new Backup.FullSync(sync),
-                    Compression.parse("zstd:3"), (done, total, mbs) -> { }, clock);
+                    config.compression(), (done, total, mbs) -> { }, clock);
             SnapshotManifest m = stored.manifest();
             metrics.snapshots.labelValues(config.name(), "ok").inc();
             metrics.snapshotLastDuration.labelValues(config.name()).set((System.nanoTime() - t0) / 1e9);
@@ -277,7 +275,7 @@ final class SourceRunner {
      * check's status becomes redback_doctor_check_status (a finding is a result, not a job failure).
      */
     private String doctor() throws IOException {
-        Doctor doctor = new Doctor(new Doctor.Options(Profile.STORE, config.objectives().get("rpo"),
+        Doctor doctor = new Doctor(new Doctor.Options(config.doctorProfile(), config.objectives().get("rpo"),
                 Duration.ofSeconds(1)), clock);
         DoctorReport report;
         try (RedisConnection c = RedisConnector.of(config.redis()).connect()) {
@@ -320,7 +318,8 @@ final class SourceRunner {
             String why;
             try {
                 Streamer s = new Streamer(config.redis(), repository, new Streamer.Options(config.name(),
-                        config.spool(), config.flushInterval(), 16L << 20, 1L << 30, null, Compression.parse("zstd:3"),
+                        config.spool(), config.flushInterval(), config.segmentSize(), AgentConfig.MAX_SPOOL, null,
+                        config.compression(),
                         stopTimeout, ReplicaOptions.defaults(), config.durableAt()), this::onStreamEvent, clock);
                 streamer = s;
                 if (stopping) {
