@@ -14,8 +14,6 @@ import io.redback.repo.Pruner;
 import io.redback.repo.Repository;
 import io.redback.repo.RepositoryLock;
 import io.redback.repo.SnapshotManifest;
-import io.redback.repo.StreamStatus;
-import io.redback.repo.Timeline;
 import io.redback.stream.Compactor;
 import io.redback.stream.StreamEvent;
 import io.redback.stream.Streamer;
@@ -25,10 +23,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Everything the agent runs for one source: a job thread that runs the scheduled jobs one at a
@@ -376,59 +372,10 @@ final class SourceRunner {
 
     /** Reads what the repository says of this source into the metrics (so they match it, whoever wrote it). */
     void refresh() {
-        String s = config.name();
         try {
-            List<SnapshotManifest> snapshots = repository.catalog().snapshots(s);
-            long snapshotBytes = 0;
-            Instant oldest = null;
-            SnapshotManifest newest = null;
-            for (SnapshotManifest m : snapshots) {
-                snapshotBytes += m.storedSize();
-                if (newest == null || m.finishedAt().isAfter(newest.finishedAt())) {
-                    newest = m;
-                }
-                if (oldest == null || m.finishedAt().isBefore(oldest)) {
-                    oldest = m.finishedAt();
-                }
-            }
-            Instant until = newest == null ? null : newest.finishedAt();
-            if (newest != null) {
-                metrics.snapshotLastSuccess.labelValues(s).set(AgentMetrics.seconds(newest.finishedAt()));
-                metrics.snapshotLastSize.labelValues(s).set(newest.storedSize());
-            }
-            List<Timeline> timelines = repository.timelines().of(s);
-            Optional<StreamStatus> status = repository.timelines().status(s);
-            long logBytes = 0;
-            for (Timeline t : timelines) {
-                for (var seg : t.segments()) {
-                    logBytes += seg.storedSize();
-                }
-                Instant last = t.restorableUntil();
-                Instant vouched = status.flatMap(st -> st.caughtUpUntil(t)).filter(q -> q.isAfter(last)).orElse(last);
-                until = until == null || vouched.isAfter(until) ? vouched : until;
-                Instant start = t.start().time();
-                oldest = oldest == null || start.isBefore(oldest) ? start : oldest;
-            }
-            if (until != null) {
-                metrics.recoverableUntil.labelValues(s).set(AgentMetrics.seconds(until));
-                metrics.windowStart.labelValues(s).set(AgentMetrics.seconds(oldest));
-            }
-            metrics.repositoryBytes.labelValues(s, "snapshots").set(snapshotBytes);
-            metrics.repositoryBytes.labelValues(s, "log").set(logBytes);
-            status.ifPresent(st -> {
-                metrics.spoolBytes.labelValues(s).set(st.spoolBytes());
-                metrics.lagBytes.labelValues(s).set(st.lagBytes());
-                metrics.lagSeconds.labelValues(s).set(st.lagSeconds() == null ? 0 : st.lagSeconds());
-                metrics.offset.labelValues(s, "received").set(st.receivedOffset());
-                metrics.offset.labelValues(s, "committed").set(st.committedOffset());
-                if (st.durableOffset() != null) { // a status from before the group commit has none
-                    metrics.offset.labelValues(s, "durable").set(st.durableOffset());
-                    metrics.durableLagBytes.labelValues(s).set(st.durableLagBytes() == null ? 0 : st.durableLagBytes());
-                    metrics.durableLagSeconds.labelValues(s).set(st.durableLagSeconds() == null ? 0 : st.durableLagSeconds());
-                }
-            });
+            metrics.refresh(repository, config.name());
         } catch (IOException | RuntimeException e) {
-            log.event(s, "metrics-failed", "could not read the repository for metrics: " + e.getMessage());
+            log.event(config.name(), "metrics-failed", "could not read the repository for metrics: " + e.getMessage());
         }
     }
 
