@@ -190,7 +190,7 @@ public final class CheckCommand implements Callable<Integer> {
      * one (the alert rules watch it), as the agent's check job does. Not a failure: the check worked.
      */
     private void checked(PrintWriter err, Repository repository, RepositoryCheckReport report) {
-        double finished = Metrics.seconds(report.checkedAt().plusMillis(report.elapsedMs()));
+        double finished = Metrics.seconds(report.checkedAt()); // taken when the check ended
         List<String> sources = report.sources().stream().map(RepositoryCheckReport.SourceResult::source).toList();
         metrics.succeeded("check", err, "check", repository, sources, (m, before) -> {
             for (RepositoryCheckReport.SourceResult r : report.sources()) {
