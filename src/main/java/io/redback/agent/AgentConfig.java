@@ -32,7 +32,7 @@ import java.util.Set;
 public record AgentConfig(String repository, String listenHost, int listenPort, Path stateDir, List<Source> sources) {
     /** Keys of a source; anything else is a typo and refused. */
     private static final Set<String> SOURCE_KEYS = Set.of("name", "redis", "user", "password-env", "password-file",
-            "tls-ca", "tls-insecure", "stream", "durable-at", "spool", "flush-interval", "segment-size", "compress", "snapshot", "retention", "compact", "check",
+            "tls-ca", "tls-insecure", "stream", "durable-at", "ack-when", "spool", "flush-interval", "segment-size", "compress", "snapshot", "retention", "compact", "check",
             "drill", "doctor", "objectives");
     private static final Set<String> TOP_KEYS = Set.of("repository", "listen", "state-dir", "sources");
     private static final List<String> OBJECTIVES = List.of("rpo", "rto", "max-snapshot-age", "max-drill-age");
@@ -49,14 +49,15 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
      * snapshot and on its own {@code every} (default 1h). Drill is parsed and kept for the job
      * that will run it. {@code compression} is how snapshots and segments are stored (zstd:3
      * unless {@code compress} says otherwise), {@code segmentSize} where the stream closes a
-     * segment at the latest, {@code doctorProfile} how strict the doctor job is.
+     * segment at the latest, {@code doctorProfile} how strict the doctor job is,
+     * {@code ackWhen} what the stream's ACK (and so WAIT) reports.
      */
     public record Source(String name, RedisUri redis, boolean stream, Streamer.DurableAt durableAt, Path spool,
                          Duration flushInterval,
                          Schedule snapshot, RetentionPolicy retention, Schedule retentionEvery,
                          Schedule compact, Duration compactOlderThan, Schedule check, int checkReadPercent,
                          Schedule drill, Schedule doctor, Map<String, Duration> objectives,
-                         Compression compression, long segmentSize, Profile doctorProfile) {
+                         Compression compression, long segmentSize, Profile doctorProfile, Streamer.AckWhen ackWhen) {
     }
 
     /** Reads and validates a file; ConfigException names the line, IOException when it cannot be read. */
@@ -173,6 +174,16 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
                         + "': use spool (FACK once fsync'd locally) or repository (once committed in the repository)");
             };
         }
+        Streamer.AckWhen ackWhen = Streamer.AckWhen.RECEIVED;
+        if (m.containsKey("ack-when")) {
+            String a = m.get("ack-when").text("ack-when").strip();
+            ackWhen = switch (a) {
+                case "received" -> Streamer.AckWhen.RECEIVED;
+                case "spooled" -> Streamer.AckWhen.SPOOLED;
+                default -> throw new ConfigException(m.get("ack-when").line(), "ack-when '" + a
+                        + "': use received (ACK what arrived) or spooled (ACK only what is fsync'd in the spool)");
+            };
+        }
         Path spool = m.containsKey("spool") ? base.resolve(m.get("spool").text("spool"))
                 : stateDir.resolve("spool").resolve(name);
         Duration flush = m.containsKey("flush-interval") ? Schedule.duration("flush-interval", m.get("flush-interval"))
@@ -273,7 +284,7 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
                     + "schedule: nothing would protect it");
         }
         return new Source(name, uri, stream, durableAt, spool, flush, snapshot, retention, retentionEvery, compact, olderThan,
-                check, readPercent, drill, doctor, Map.copyOf(objectives), compression, segmentSize, profile);
+                check, readPercent, drill, doctor, Map.copyOf(objectives), compression, segmentSize, profile, ackWhen);
     }
 
     private static Schedule schedule(Map<String, YamlNode> m, String job, Set<String> extra) {

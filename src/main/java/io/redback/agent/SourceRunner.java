@@ -316,7 +316,8 @@ final class SourceRunner {
                 Streamer s = new Streamer(config.redis(), repository, new Streamer.Options(config.name(),
                         config.spool(), config.flushInterval(), config.segmentSize(), AgentConfig.MAX_SPOOL, null,
                         config.compression(),
-                        stopTimeout, ReplicaOptions.defaults(), config.durableAt()), this::onStreamEvent, clock);
+                        stopTimeout, ReplicaOptions.defaults(), config.durableAt(), config.ackWhen()), this::onStreamEvent,
+                        clock);
                 streamer = s;
                 if (stopping) {
                     break;

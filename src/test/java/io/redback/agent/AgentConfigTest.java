@@ -74,6 +74,7 @@ class AgentConfigTest {
         failsAt(head + "    snapshot: [6h\n", 5, "not valid YAML");
         failsAt(head + "    stream: true\n    durable-at: disk\n", 6, "use spool");
         failsAt(head + "    stream: true\n    compress: lz4\n", 6, "zstd:<level> or none");
+        failsAt(head + "    stream: true\n    ack-when: fsynced\n", 6, "use received");
         failsAt(head + "    stream: true\n    compress: zstd:30\n", 6, "between -7 and 22");
         failsAt(head + "    stream: true\n    segment-size: 16 megs\n", 6, "not a size");
         failsAt(head + "    stream: true\n    segment-size: 512\n", 6, "between 1KiB and 1GiB");
@@ -90,9 +91,11 @@ class AgentConfigTest {
         assertThat(plain.compression()).isEqualTo(Compression.DEFAULT);
         assertThat(plain.segmentSize()).isEqualTo(16L << 20);
         assertThat(plain.doctorProfile()).isEqualTo(Profile.STORE);
+        assertThat(plain.ackWhen()).isEqualTo(Streamer.AckWhen.RECEIVED);
 
         AgentConfig.Source set = parse(head + "    compress: zstd:9\n    segment-size: 4MiB\n"
-                + "    doctor: {every: 1h, profile: cache}\n").sources().get(0);
+                + "    doctor: {every: 1h, profile: cache}\n    ack-when: spooled\n").sources().get(0);
+        assertThat(set.ackWhen()).isEqualTo(Streamer.AckWhen.SPOOLED);
         assertThat(set.compression()).isEqualTo(Compression.zstd(9));
         assertThat(set.segmentSize()).isEqualTo(4L << 20);
         assertThat(set.doctorProfile()).isEqualTo(Profile.CACHE);
