@@ -44,7 +44,7 @@ final class MetricsFileOption {
             for (String s : sources) {
                 m.jobFailures.labelValues(s, job).inc(0);
                 try {
-                    m.refresh(repository, s);
+                    m.refreshStored(repository, s);
                 } catch (IOException | RuntimeException e) {
                     err.println("redback " + command + ": --metrics-file: could not read the repository for " + s
                             + ": " + Text.message(e));

@@ -97,9 +97,22 @@ public class Metrics {
     /**
      * Sets what the repository says of source: its newest snapshot (when and how big), the
      * recovery window (counting the stream's vouch that nothing newer arrived, so an idle source
-     * does not look stale), the bytes its snapshots and log take, and the stream's last status.
+     * does not look stale), the bytes its snapshots and log take, and the stream's last status
+     * (spool, lags, offsets), which a running stream rewrites every second.
      */
     public void refresh(Repository repository, String s) throws IOException {
+        read(repository, s, true);
+    }
+
+    /**
+     * What {@link #refresh} sets, but the stream's spool, lags and offsets: for a one-shot command,
+     * whose file keeps what it wrote until its next run, those would be stale long before then.
+     */
+    public void refreshStored(Repository repository, String s) throws IOException {
+        read(repository, s, false);
+    }
+
+    private void read(Repository repository, String s, boolean stream) throws IOException {
         List<SnapshotManifest> snapshots = repository.catalog().snapshots(s);
         long snapshotBytes = 0;
         Instant oldest = null;
@@ -137,7 +150,7 @@ public class Metrics {
         }
         repositoryBytes.labelValues(s, "snapshots").set(snapshotBytes);
         repositoryBytes.labelValues(s, "log").set(logBytes);
-        status.ifPresent(st -> {
+        status.filter(st -> stream).ifPresent(st -> {
             spoolBytes.labelValues(s).set(st.spoolBytes());
             lagBytes.labelValues(s).set(st.lagBytes());
             lagSeconds.labelValues(s).set(st.lagSeconds() == null ? 0 : st.lagSeconds());
