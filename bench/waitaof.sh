@@ -14,7 +14,8 @@
 #   - redback stream --durable-at repository on S3: S3Proxy (in memory, bench/S3ProxyServer.java on
 #     the test classpath) on 127.0.0.1, so the row shows the cost of object-store round trips;
 #   - redis-server --replicaof the source with appendonly yes, appendfsync always;
-# and, as the reference for throughput, `WAIT 1 1000` instead of WAITAOF with redback (spool).
+# and, as the reference for throughput, `WAIT 1 1000` instead of WAITAOF with redback (spool), and
+# `WAIT 1 1000` with redback --ack-when spooled (its ACK says fsync'd, so WAIT means durable).
 # Reports per row: confirmed writes/s, unconfirmed (WAITAOF said 0 within 1 s), and the latency
 # of the WAITAOF (or WAIT) call alone, p50 / p99 / max. Prints a markdown report and (not with
 # --no-record) inserts it at the top of the "## WAITAOF" section of bench/RESULTS.md.
@@ -81,14 +82,18 @@ start_s3() {
   die 1 "S3Proxy did not start within 60 s"
 }
 
-# attach KIND DIR: the replica of kind redback-spool | redback-repository | redback-repository-s3 |
-# redis-always -> $replica_pid
+# attach KIND DIR: the replica of kind redback-spool | redback-spool-acked | redback-repository |
+# redback-repository-s3 | redis-always -> $replica_pid
 attach() {
-  local kind="$1" dir="$2" i repo durable
+  local kind="$1" dir="$2" i repo durable ack=received
   case "$kind" in
     redback-*)
       repo="$dir/repo"
       durable="${kind#redback-}"
+      if [ "$kind" = redback-spool-acked ]; then
+        durable=spool
+        ack=spooled
+      fi
       if [ "$kind" = redback-repository-s3 ]; then
         start_s3 "$dir"
         repo="s3://bench/waitaof?endpoint=http://127.0.0.1:$s3_port"
@@ -96,7 +101,7 @@ attach() {
       fi
       AWS_ACCESS_KEY_ID=redback-bench AWS_SECRET_ACCESS_KEY=redback-bench-secret \
       "${java_cmd[@]}" stream --redis "redis://127.0.0.1:$source_port" --repo "$repo" --spool "$dir/spool" \
-        --name bench --flush-interval 1s --durable-at "$durable" >"$dir/redback.out" 2>"$dir/redback.err" &
+        --name bench --flush-interval 1s --durable-at "$durable" --ack-when "$ack" >"$dir/redback.out" 2>"$dir/redback.err" &
       replica_pid=$!
       started+=("$replica_pid")
       for i in $(seq 600); do
@@ -157,6 +162,7 @@ wait_quiet "the WAITAOF runs"
 load_before="$(loadavg)"
 run redback-spool waitaof
 run redback-spool wait
+run redback-spool-acked wait
 run redback-repository waitaof
 run redback-repository-s3 waitaof
 run redis-always waitaof
@@ -166,7 +172,7 @@ export BENCH_LOAD BENCH_LABEL="$label" BENCH_SECONDS="$seconds" BENCH_COMMIT="$(
 
 report_py "$rows" >"$work/report.md" <<'PY'
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-names = {"redback-spool": "redback --durable-at spool", "redback-repository": "redback --durable-at repository (file)",
+names = {"redback-spool": "redback --durable-at spool", "redback-spool-acked": "redback --ack-when spooled", "redback-repository": "redback --durable-at repository (file)",
          "redback-repository-s3": "redback --durable-at repository (S3, S3Proxy on loopback)",
          "redis-always": "redis-server replica, appendfsync always"}
 out = heading() + [f"- commit {e['BENCH_COMMIT']}; {e['BENCH_SECONDS']} s per row; source and replica: redis-server {e['BENCH_SERVER']}",

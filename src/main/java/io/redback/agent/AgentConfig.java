@@ -1,7 +1,10 @@
 package io.redback.agent;
 
+import io.redback.doctor.Profile;
 import io.redback.redis.RedisUri;
 import io.redback.redis.TlsOptions;
+import io.redback.repo.Compression;
+import io.redback.repo.Quantities;
 import io.redback.repo.Repository;
 import io.redback.repo.RetentionPolicy;
 import io.redback.stream.Streamer;
@@ -16,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -28,23 +32,32 @@ import java.util.Set;
 public record AgentConfig(String repository, String listenHost, int listenPort, Path stateDir, List<Source> sources) {
     /** Keys of a source; anything else is a typo and refused. */
     private static final Set<String> SOURCE_KEYS = Set.of("name", "redis", "user", "password-env", "password-file",
-            "tls-ca", "tls-insecure", "stream", "durable-at", "spool", "flush-interval", "snapshot", "retention", "compact", "check",
+            "tls-ca", "tls-insecure", "stream", "durable-at", "ack-when", "spool", "flush-interval", "segment-size", "compress", "snapshot", "retention", "compact", "check",
             "drill", "doctor", "objectives");
     private static final Set<String> TOP_KEYS = Set.of("repository", "listen", "state-dir", "sources");
     private static final List<String> OBJECTIVES = List.of("rpo", "rto", "max-snapshot-age", "max-drill-age");
     private static final List<String> KEEP = List.of("keep-last", "keep-hourly", "keep-daily", "keep-weekly",
             "keep-monthly", "keep-yearly");
 
+    /** The stream's segment size unless segment-size says otherwise: what {@code redback stream} uses. */
+    static final long DEFAULT_SEGMENT_SIZE = 16L << 20;
+    /** The most a source's spool may hold; segment-size may not exceed it. */
+    static final long MAX_SPOOL = 1L << 30;
+
     /**
      * One source and its jobs; a null schedule means the job is off. Retention runs after each
-     * snapshot and on its own {@code every} (default 1h). Drill and doctor are parsed and kept
-     * for the jobs that will run them.
+     * snapshot and on its own {@code every} (default 1h). Drill is parsed and kept for the job
+     * that will run it. {@code compression} is how snapshots and segments are stored (zstd:3
+     * unless {@code compress} says otherwise), {@code segmentSize} where the stream closes a
+     * segment at the latest, {@code doctorProfile} how strict the doctor job is,
+     * {@code ackWhen} what the stream's ACK (and so WAIT) reports.
      */
     public record Source(String name, RedisUri redis, boolean stream, Streamer.DurableAt durableAt, Path spool,
                          Duration flushInterval,
                          Schedule snapshot, RetentionPolicy retention, Schedule retentionEvery,
                          Schedule compact, Duration compactOlderThan, Schedule check, int checkReadPercent,
-                         Schedule drill, Schedule doctor, Map<String, Duration> objectives) {
+                         Schedule drill, Schedule doctor, Map<String, Duration> objectives,
+                         Compression compression, long segmentSize, Profile doctorProfile, Streamer.AckWhen ackWhen) {
     }
 
     /** Reads and validates a file; ConfigException names the line, IOException when it cannot be read. */
@@ -161,10 +174,41 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
                         + "': use spool (FACK once fsync'd locally) or repository (once committed in the repository)");
             };
         }
+        Streamer.AckWhen ackWhen = Streamer.AckWhen.RECEIVED;
+        if (m.containsKey("ack-when")) {
+            String a = m.get("ack-when").text("ack-when").strip();
+            ackWhen = switch (a) {
+                case "received" -> Streamer.AckWhen.RECEIVED;
+                case "spooled" -> Streamer.AckWhen.SPOOLED;
+                default -> throw new ConfigException(m.get("ack-when").line(), "ack-when '" + a
+                        + "': use received (ACK what arrived) or spooled (ACK only what is fsync'd in the spool)");
+            };
+        }
         Path spool = m.containsKey("spool") ? base.resolve(m.get("spool").text("spool"))
                 : stateDir.resolve("spool").resolve(name);
         Duration flush = m.containsKey("flush-interval") ? Schedule.duration("flush-interval", m.get("flush-interval"))
                 : Duration.ofSeconds(1);
+        Compression compression = Compression.DEFAULT;
+        if (m.containsKey("compress")) {
+            try {
+                compression = Compression.parse(m.get("compress").text("compress").strip());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(m.get("compress").line(), "compress: " + e.getMessage());
+            }
+        }
+        long segmentSize = DEFAULT_SEGMENT_SIZE;
+        if (m.containsKey("segment-size")) {
+            YamlNode n = m.get("segment-size");
+            try {
+                segmentSize = Quantities.size("segment-size", n.text("segment-size"));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(n.line(), e.getMessage());
+            }
+            if (segmentSize < 1024 || segmentSize > MAX_SPOOL) {
+                throw new ConfigException(n.line(), "segment-size '" + n.text("segment-size").strip()
+                        + "' must be between 1KiB and 1GiB (the spool's limit)");
+            }
+        }
         Schedule snapshot = schedule(m, "snapshot", Set.of());
         RetentionPolicy retention = null;
         Schedule retentionEvery = null;
@@ -213,7 +257,18 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
             }
         }
         Schedule drill = schedule(m, "drill", Set.of("at"));
-        Schedule doctor = schedule(m, "doctor", Set.of());
+        Schedule doctor = schedule(m, "doctor", Set.of("profile"));
+        Profile profile = Profile.STORE;
+        if (m.containsKey("doctor") && m.get("doctor").map("doctor").containsKey("profile")) {
+            YamlNode p = m.get("doctor").map("doctor").get("profile");
+            String t = p.text("doctor.profile").strip();
+            profile = switch (t.toLowerCase(Locale.ROOT)) {
+                case "store" -> Profile.STORE;
+                case "cache" -> Profile.CACHE;
+                default -> throw new ConfigException(p.line(), "doctor.profile '" + t + "': use store (data that "
+                        + "exists nowhere else) or cache (data that can be refilled)");
+            };
+        }
         Map<String, Duration> objectives = new LinkedHashMap<>();
         if (m.containsKey("objectives")) {
             for (Map.Entry<String, YamlNode> e : m.get("objectives").map("objectives").entrySet()) {
@@ -229,7 +284,7 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
                     + "schedule: nothing would protect it");
         }
         return new Source(name, uri, stream, durableAt, spool, flush, snapshot, retention, retentionEvery, compact, olderThan,
-                check, readPercent, drill, doctor, Map.copyOf(objectives));
+                check, readPercent, drill, doctor, Map.copyOf(objectives), compression, segmentSize, profile, ackWhen);
     }
 
     private static Schedule schedule(Map<String, YamlNode> m, String job, Set<String> extra) {

@@ -6,18 +6,14 @@ import io.redback.check.RepositoryCheckReport;
 import io.redback.doctor.Check;
 import io.redback.doctor.Doctor;
 import io.redback.doctor.DoctorReport;
-import io.redback.doctor.Profile;
 import io.redback.redis.RedisConnection;
 import io.redback.redis.RedisConnector;
 import io.redback.redis.ReplicaOptions;
 import io.redback.redis.ReplicaSync;
-import io.redback.repo.Compression;
 import io.redback.repo.Pruner;
 import io.redback.repo.Repository;
 import io.redback.repo.RepositoryLock;
 import io.redback.repo.SnapshotManifest;
-import io.redback.repo.StreamStatus;
-import io.redback.repo.Timeline;
 import io.redback.stream.Compactor;
 import io.redback.stream.StreamEvent;
 import io.redback.stream.Streamer;
@@ -27,10 +23,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Everything the agent runs for one source: a job thread that runs the scheduled jobs one at a
@@ -229,7 +223,7 @@ final class SourceRunner {
         try {
             ReplicaSync sync = ReplicaSync.start(config.redis(), ReplicaOptions.defaults());
             Backup.Stored stored = Backup.take(repository, config.name(), config.redis(), new Backup.FullSync(sync),
-                    Compression.parse("zstd:3"), (done, total, mbs) -> { }, clock);
+                    config.compression(), (done, total, mbs) -> { }, clock);
             SnapshotManifest m = stored.manifest();
             metrics.snapshots.labelValues(config.name(), "ok").inc();
             metrics.snapshotLastDuration.labelValues(config.name()).set((System.nanoTime() - t0) / 1e9);
@@ -277,7 +271,7 @@ final class SourceRunner {
      * check's status becomes redback_doctor_check_status (a finding is a result, not a job failure).
      */
     private String doctor() throws IOException {
-        Doctor doctor = new Doctor(new Doctor.Options(Profile.STORE, config.objectives().get("rpo"),
+        Doctor doctor = new Doctor(new Doctor.Options(config.doctorProfile(), config.objectives().get("rpo"),
                 Duration.ofSeconds(1)), clock);
         DoctorReport report;
         try (RedisConnection c = RedisConnector.of(config.redis()).connect()) {
@@ -320,8 +314,10 @@ final class SourceRunner {
             String why;
             try {
                 Streamer s = new Streamer(config.redis(), repository, new Streamer.Options(config.name(),
-                        config.spool(), config.flushInterval(), 16L << 20, 1L << 30, null, Compression.parse("zstd:3"),
-                        stopTimeout, ReplicaOptions.defaults(), config.durableAt()), this::onStreamEvent, clock);
+                        config.spool(), config.flushInterval(), config.segmentSize(), AgentConfig.MAX_SPOOL, null,
+                        config.compression(),
+                        stopTimeout, ReplicaOptions.defaults(), config.durableAt(), config.ackWhen()), this::onStreamEvent,
+                        clock);
                 streamer = s;
                 if (stopping) {
                     break;
@@ -377,59 +373,10 @@ final class SourceRunner {
 
     /** Reads what the repository says of this source into the metrics (so they match it, whoever wrote it). */
     void refresh() {
-        String s = config.name();
         try {
-            List<SnapshotManifest> snapshots = repository.catalog().snapshots(s);
-            long snapshotBytes = 0;
-            Instant oldest = null;
-            SnapshotManifest newest = null;
-            for (SnapshotManifest m : snapshots) {
-                snapshotBytes += m.storedSize();
-                if (newest == null || m.finishedAt().isAfter(newest.finishedAt())) {
-                    newest = m;
-                }
-                if (oldest == null || m.finishedAt().isBefore(oldest)) {
-                    oldest = m.finishedAt();
-                }
-            }
-            Instant until = newest == null ? null : newest.finishedAt();
-            if (newest != null) {
-                metrics.snapshotLastSuccess.labelValues(s).set(AgentMetrics.seconds(newest.finishedAt()));
-                metrics.snapshotLastSize.labelValues(s).set(newest.storedSize());
-            }
-            List<Timeline> timelines = repository.timelines().of(s);
-            Optional<StreamStatus> status = repository.timelines().status(s);
-            long logBytes = 0;
-            for (Timeline t : timelines) {
-                for (var seg : t.segments()) {
-                    logBytes += seg.storedSize();
-                }
-                Instant last = t.restorableUntil();
-                Instant vouched = status.flatMap(st -> st.caughtUpUntil(t)).filter(q -> q.isAfter(last)).orElse(last);
-                until = until == null || vouched.isAfter(until) ? vouched : until;
-                Instant start = t.start().time();
-                oldest = oldest == null || start.isBefore(oldest) ? start : oldest;
-            }
-            if (until != null) {
-                metrics.recoverableUntil.labelValues(s).set(AgentMetrics.seconds(until));
-                metrics.windowStart.labelValues(s).set(AgentMetrics.seconds(oldest));
-            }
-            metrics.repositoryBytes.labelValues(s, "snapshots").set(snapshotBytes);
-            metrics.repositoryBytes.labelValues(s, "log").set(logBytes);
-            status.ifPresent(st -> {
-                metrics.spoolBytes.labelValues(s).set(st.spoolBytes());
-                metrics.lagBytes.labelValues(s).set(st.lagBytes());
-                metrics.lagSeconds.labelValues(s).set(st.lagSeconds() == null ? 0 : st.lagSeconds());
-                metrics.offset.labelValues(s, "received").set(st.receivedOffset());
-                metrics.offset.labelValues(s, "committed").set(st.committedOffset());
-                if (st.durableOffset() != null) { // a status from before the group commit has none
-                    metrics.offset.labelValues(s, "durable").set(st.durableOffset());
-                    metrics.durableLagBytes.labelValues(s).set(st.durableLagBytes() == null ? 0 : st.durableLagBytes());
-                    metrics.durableLagSeconds.labelValues(s).set(st.durableLagSeconds() == null ? 0 : st.durableLagSeconds());
-                }
-            });
+            metrics.refresh(repository, config.name());
         } catch (IOException | RuntimeException e) {
-            log.event(s, "metrics-failed", "could not read the repository for metrics: " + e.getMessage());
+            log.event(config.name(), "metrics-failed", "could not read the repository for metrics: " + e.getMessage());
         }
     }
 

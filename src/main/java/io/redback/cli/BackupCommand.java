@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
@@ -78,6 +79,9 @@ public final class BackupCommand implements Callable<Integer> {
     @Mixin
     QuietOption progress;
 
+    @Mixin
+    MetricsFileOption metrics;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -102,6 +106,7 @@ public final class BackupCommand implements Callable<Integer> {
             return Main.USAGE;
         }
         Clock clock = Clock.systemUTC();
+        long started = System.nanoTime();
         try (Storage storage = repo.openStorage()) {
             Repository repository = repo.openOrInit(storage, clock);
             AtomicLong bytes = new AtomicLong();
@@ -123,6 +128,12 @@ public final class BackupCommand implements Callable<Integer> {
             }
             SnapshotManifest m = stored.manifest();
             SnapshotResult r = stored.result();
+            double took = (System.nanoTime() - started) / 1e9;
+            metrics.succeeded("backup", err, "snapshot", repository, List.of(sourceName), (mf, before) -> {
+                mf.snapshots.labelValues(sourceName, "ok").inc();
+                mf.snapshots.labelValues(sourceName, "failed").inc(0);
+                mf.snapshotLastDuration.labelValues(sourceName).set(took);
+            });
             if (output.json) {
                 out.println(Json.write(new Stored(ManifestJson.of(m), repository.describe(), r.elapsed().toMillis() / 1000.0,
                         Math.round(r.mbPerSecond() * 10) / 10.0)));
@@ -132,6 +143,7 @@ public final class BackupCommand implements Callable<Integer> {
             out.flush();
             return Main.OK;
         } catch (RdbException e) {
+            failed(err, sourceName);
             if (e.kind() == RdbException.Kind.TOO_LARGE) {
                 err.println("redback backup: the RDB from " + uri.address() + " holds a structure too large to verify "
                         + "with this heap, nothing was stored: " + Text.message(e) + " " + e.advice());
@@ -141,9 +153,18 @@ public final class BackupCommand implements Callable<Integer> {
                     + Text.message(e));
             return Main.PROBLEM;
         } catch (IOException | RuntimeException e) {
+            failed(err, sourceName);
             err.println("redback backup: " + Text.message(e));
             return Main.USAGE;
         }
+    }
+
+    /** A snapshot attempted and not stored: counted as failed, the last success stays where it was. */
+    private void failed(PrintWriter err, String sourceName) {
+        metrics.failed("backup", err, "snapshot", List.of(sourceName), (mf, before) -> {
+            mf.snapshots.labelValues(sourceName, "failed").inc();
+            mf.snapshots.labelValues(sourceName, "ok").inc(0);
+        });
     }
 
     /** What the RDB's CRC64 footer said ("CRC64 disabled ..." for a server with rdbchecksum no). */

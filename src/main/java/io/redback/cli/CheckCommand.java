@@ -11,6 +11,7 @@ import io.redback.storage.RepositoryUrl;
 import io.redback.storage.Storage;
 import io.redback.check.RepositoryCheck;
 import io.redback.check.RepositoryCheckReport;
+import io.redback.metrics.Metrics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -92,6 +93,9 @@ public final class CheckCommand implements Callable<Integer> {
     @Mixin
     JsonOption output;
 
+    @Mixin
+    MetricsFileOption metrics;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress bar; with text output, print only the verdict line "
             + "and the error.")
     boolean quiet;
@@ -120,8 +124,8 @@ public final class CheckCommand implements Callable<Integer> {
         if (repo != null || file == null) {
             return checkRepository(out, err);
         }
-        if (name.given() != null || readData) {
-            err.println("redback check: --name and --read-data go with --repo");
+        if (name.given() != null || readData || metrics.file != null) {
+            err.println("redback check: --name, --read-data and --metrics-file go with --repo");
             return Main.USAGE;
         }
         if (!Files.exists(file)) {
@@ -164,8 +168,11 @@ public final class CheckCommand implements Callable<Integer> {
         }
         RepositoryCheckReport report;
         try (Storage storage = RepositoryUrl.parse(repo, Main.env(spec)).open()) {
-            report = new RepositoryCheck(Repository.open(storage), Clock.systemUTC()).run(name.given(), readData);
+            Repository repository = Repository.open(storage);
+            report = new RepositoryCheck(repository, Clock.systemUTC()).run(name.given(), readData);
+            checked(err, repository, report);
         } catch (IOException | RuntimeException e) {
+            metrics.failed("check", err, "check", name.given() == null ? List.of() : List.of(name.given()), null);
             err.println("redback check: " + Text.message(e));
             return Main.USAGE;
         }
@@ -176,6 +183,22 @@ public final class CheckCommand implements Callable<Integer> {
         }
         out.flush();
         return report.clean() ? Main.OK : Main.PROBLEM;
+    }
+
+    /**
+     * A check that ran: a clean source's last clean check is now; one with a problem keeps its old
+     * one (the alert rules watch it), as the agent's check job does. Not a failure: the check worked.
+     */
+    private void checked(PrintWriter err, Repository repository, RepositoryCheckReport report) {
+        double finished = Metrics.seconds(report.checkedAt()); // taken when the check ended
+        List<String> sources = report.sources().stream().map(RepositoryCheckReport.SourceResult::source).toList();
+        metrics.succeeded("check", err, "check", repository, sources, (m, before) -> {
+            for (RepositoryCheckReport.SourceResult r : report.sources()) {
+                if (r.problems().isEmpty()) {
+                    m.checkLastSuccess.labelValues(r.source()).set(finished);
+                }
+            }
+        });
     }
 
     private int checkRdb(PrintWriter out, PrintWriter err) throws IOException {

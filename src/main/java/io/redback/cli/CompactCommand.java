@@ -10,6 +10,8 @@ import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -75,6 +77,9 @@ public final class CompactCommand implements Callable<Integer> {
     @Mixin
     JsonOption output;
 
+    @Mixin
+    MetricsFileOption metrics;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -100,7 +105,14 @@ public final class CompactCommand implements Callable<Integer> {
             try (RepositoryLock lock = ExclusiveLock.take(repository, spec, plan.dryRun, clock)) {
                 report = new Compactor(repository, clock).compact(options);
             }
+            if (!plan.dryRun) {
+                written(err, repository, report);
+            }
         } catch (IOException | RuntimeException e) {
+            if (!plan.dryRun) {
+                metrics.failed("compact", err, "compact", options.source() == null ? List.of()
+                        : List.of(options.source()), null);
+            }
             err.println("redback compact: " + Text.message(e));
             return Main.USAGE;
         }
@@ -115,6 +127,17 @@ public final class CompactCommand implements Callable<Integer> {
         }
         err.flush();
         return report.problems().isEmpty() ? Main.OK : Main.PROBLEM;
+    }
+
+    /** A compaction that left a damaged run unmerged failed for that run's source, as the agent's job does. */
+    private void written(PrintWriter err, Repository repository, Compactor.Report report) throws IOException {
+        Set<String> damaged = new TreeSet<>();
+        report.problems().forEach(p -> damaged.add(p.source()));
+        metrics.succeeded("compact", err, "compact", repository, repository.sources(only.checked()), (m, before) -> {
+            for (String s : damaged) {
+                m.jobFailures.labelValues(s, "compact").inc();
+            }
+        });
     }
 
     /** The {@code --json} report: each merge, the leftovers removed, the merges abandoned. */

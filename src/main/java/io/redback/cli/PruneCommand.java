@@ -87,6 +87,9 @@ public final class PruneCommand implements Callable<Integer> {
     @Mixin
     JsonOption output;
 
+    @Mixin
+    MetricsFileOption metrics;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -110,6 +113,9 @@ public final class PruneCommand implements Callable<Integer> {
             try (RepositoryLock lock = ExclusiveLock.take(repository, spec, plan.dryRun, clock)) {
                 report = new Pruner(repository, clock).prune(policy, name, plan.dryRun);
             }
+            if (!plan.dryRun) {
+                metrics.succeeded("prune", err, "prune", repository, repository.sources(name), null);
+            }
             if (output.json) {
                 out.println(Json.write(ReportJson.of(report)));
             } else {
@@ -118,6 +124,9 @@ public final class PruneCommand implements Callable<Integer> {
             out.flush();
             return Main.OK;
         } catch (IOException | RuntimeException e) {
+            if (!plan.dryRun) {
+                metrics.failed("prune", err, "prune", name == null ? List.of() : List.of(name), null);
+            }
             err.println("redback prune: " + Text.message(e));
             return Main.USAGE;
         }

@@ -98,6 +98,13 @@ public final class StreamCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     String durableAt;
 
+    @Option(names = "--ack-when", paramLabel = "received|spooled", defaultValue = "received",
+            description = "What WAIT waits for: received, writes redback has received (as a Redis replica acks); "
+                    + "spooled, writes fsync'd on this host's spool, so that a WAIT 1 that returned means durable in "
+                    + "redback (about one fsync per wait; the source sees redback lag by as much) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String ackWhen;
+
     @Option(names = "--json", description = "Print events as JSON lines instead of text.")
     boolean json;
 
@@ -119,7 +126,7 @@ public final class StreamCommand implements Callable<Integer> {
                     Quantities.size("--segment-size", segmentSize), Quantities.size("--max-spool", maxSpool),
                     snapshotEvery == null ? null : Quantities.duration("--snapshot-every", snapshotEvery),
                     Compression.parse(compress), Duration.ofSeconds(30), source.replicaOptions(),
-                    durableAt(durableAt));
+                    durableAt(durableAt), ackWhen(ackWhen));
         } catch (IOException | RuntimeException e) {
             err.println("redback stream: " + Text.message(e));
             return Main.USAGE;
@@ -166,6 +173,14 @@ public final class StreamCommand implements Callable<Integer> {
             case "repository" -> Streamer.DurableAt.REPOSITORY;
             default -> throw new IllegalArgumentException("--durable-at must be spool or repository, not '" + value
                     + "'");
+        };
+    }
+
+    static Streamer.AckWhen ackWhen(String value) {
+        return switch (value) {
+            case "received" -> Streamer.AckWhen.RECEIVED;
+            case "spooled" -> Streamer.AckWhen.SPOOLED;
+            default -> throw new IllegalArgumentException("--ack-when must be received or spooled, not '" + value + "'");
         };
     }
 

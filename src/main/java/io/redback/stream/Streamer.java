@@ -55,13 +55,21 @@ public final class Streamer {
     public enum DurableAt { SPOOL, REPOSITORY }
 
     /**
+     * What an {@code ACK} (the offset {@code WAIT} waits for) vouches for: bytes received, as a
+     * Redis replica acks, or only bytes already fsync'd in the spool, so that a client's
+     * {@code WAIT 1} means "durable in redback" (each wait costs about one fsync).
+     */
+    public enum AckWhen { RECEIVED, SPOOLED }
+
+    /**
      * @param snapshotEvery  take a snapshot this often while streaming, or null for never
      * @param drainFor       how long a stop waits for the spool to reach the repository
      * @param durableAt      what the FACK offset reports
+     * @param ackWhen        what the ACK offset reports
      */
     public record Options(String source, Path spool, Duration flushInterval, long segmentSize, long maxSpool,
                           Duration snapshotEvery, Compression compression, Duration drainFor,
-                          ReplicaOptions link, DurableAt durableAt) {
+                          ReplicaOptions link, DurableAt durableAt, AckWhen ackWhen) {
         /** FACK reports the spool. */
         public Options(String source, Path spool, Duration flushInterval, long segmentSize, long maxSpool,
                        Duration snapshotEvery, Compression compression, Duration drainFor, ReplicaOptions link) {
@@ -69,8 +77,17 @@ public final class Streamer {
                     DurableAt.SPOOL);
         }
 
+        /** ACK reports what was received. */
+        public Options(String source, Path spool, Duration flushInterval, long segmentSize, long maxSpool,
+                       Duration snapshotEvery, Compression compression, Duration drainFor, ReplicaOptions link,
+                       DurableAt durableAt) {
+            this(source, spool, flushInterval, segmentSize, maxSpool, snapshotEvery, compression, drainFor, link,
+                    durableAt, AckWhen.RECEIVED);
+        }
+
         public Options {
             Objects.requireNonNull(durableAt, "durableAt");
+            Objects.requireNonNull(ackWhen, "ackWhen");
             Repository.checkSourceName(source);
             Objects.requireNonNull(spool, "spool");
             if (flushInterval.isNegative() || flushInterval.isZero()) {
@@ -270,6 +287,11 @@ public final class Streamer {
         return options.durableAt() == DurableAt.REPOSITORY ? committedOffset() : durableOffset();
     }
 
+    /** What the ACK says of received: all of it, or with --ack-when spooled what the spool holds fsync'd (-1 before). */
+    private long ack(long received) {
+        return options.ackWhen() == AckWhen.SPOOLED ? Math.min(received, durableOffset()) : received;
+    }
+
     /** A test's slow disk: runs before every fsync of the spool. Set before {@link #run()}. */
     void beforeSpoolFsync(Runnable hook) {
         beforeFsync = hook;
@@ -390,8 +412,11 @@ public final class Streamer {
                 // commit fsyncs what is pending and acks again right after.
                 long r = received;
                 long f = fack();
-                l.ack(r, f);
-                if (f < r) {
+                long a = ack(r);
+                if (a >= 0) {
+                    l.ack(a, f);
+                }
+                if (f < r || a < r) {
                     durability.request();
                 }
             }
@@ -488,7 +513,8 @@ public final class Streamer {
     /**
      * Acks what was received: soon after new bytes (WAIT on the source returns promptly and its
      * lag stays under a second), and once a second regardless, like a Redis replica. An ack
-     * says received, not durable: the spool's fsync follows within --flush-interval.
+     * says received, not durable (the spool's fsync follows within --flush-interval), unless
+     * --ack-when spooled makes it say fsync'd.
      */
     private void ackLoop() {
         long lastAck = 0;
@@ -501,7 +527,7 @@ public final class Streamer {
                 return;
             }
             long now = System.currentTimeMillis();
-            long r = received;
+            long r = ack(received);
             long f = fack();
             ReplicationLink l = streaming;
             if (l != null && r >= 0 && (r != acked || f != facked || now - lastAck >= ACK_EVERY_MS)) {
@@ -522,7 +548,10 @@ public final class Streamer {
         ReplicationLink l = streaming;
         if (l != null) {
             try {
-                l.ack(received, fack());
+                long a = ack(received);
+                if (a >= 0) {
+                    l.ack(a, fack());
+                }
             } catch (IOException e) {
                 // The reader sees the broken link too and reconnects.
             }

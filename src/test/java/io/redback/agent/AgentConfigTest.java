@@ -3,6 +3,8 @@ package io.redback.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.redback.doctor.Profile;
+import io.redback.repo.Compression;
 import io.redback.repo.RetentionPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,7 +73,32 @@ class AgentConfigTest {
         failsAt(head + "    snapshot: {every: 6h}\n  - name: a\n    redis: redis://h\n    stream: true\n", 6, "used twice");
         failsAt(head + "    snapshot: [6h\n", 5, "not valid YAML");
         failsAt(head + "    stream: true\n    durable-at: disk\n", 6, "use spool");
+        failsAt(head + "    stream: true\n    compress: lz4\n", 6, "zstd:<level> or none");
+        failsAt(head + "    stream: true\n    ack-when: fsynced\n", 6, "use received");
+        failsAt(head + "    stream: true\n    compress: zstd:30\n", 6, "between -7 and 22");
+        failsAt(head + "    stream: true\n    segment-size: 16 megs\n", 6, "not a size");
+        failsAt(head + "    stream: true\n    segment-size: 512\n", 6, "between 1KiB and 1GiB");
+        failsAt(head + "    stream: true\n    doctor: {every: 1h,\n      profile: db}\n", 7, "use store");
         failsAt("repository: file:///tmp/r\nsources:\n  - name: a\n    redis: redis://:pw@127.0.0.1\n    stream: true\n",
                 4, "password");
+    }
+
+    @Test
+    void compressionSegmentSizeAndDoctorProfileDefaultAsTheCommandsDo() throws Exception {
+        String head = "repository: file:///tmp/r\nsources:\n  - name: a\n    redis: redis://127.0.0.1:6379\n"
+                + "    stream: true\n";
+        AgentConfig.Source plain = parse(head + "    doctor: {every: 1h}\n").sources().get(0);
+        assertThat(plain.compression()).isEqualTo(Compression.DEFAULT);
+        assertThat(plain.segmentSize()).isEqualTo(16L << 20);
+        assertThat(plain.doctorProfile()).isEqualTo(Profile.STORE);
+        assertThat(plain.ackWhen()).isEqualTo(Streamer.AckWhen.RECEIVED);
+
+        AgentConfig.Source set = parse(head + "    compress: zstd:9\n    segment-size: 4MiB\n"
+                + "    doctor: {every: 1h, profile: cache}\n    ack-when: spooled\n").sources().get(0);
+        assertThat(set.ackWhen()).isEqualTo(Streamer.AckWhen.SPOOLED);
+        assertThat(set.compression()).isEqualTo(Compression.zstd(9));
+        assertThat(set.segmentSize()).isEqualTo(4L << 20);
+        assertThat(set.doctorProfile()).isEqualTo(Profile.CACHE);
+        assertThat(parse(head + "    compress: none\n").sources().get(0).compression()).isEqualTo(Compression.NONE);
     }
 }

@@ -10,6 +10,7 @@ import io.redback.repo.Timeline;
 import io.redback.storage.file.FileStorage;
 import io.redback.testsupport.ServerReleases;
 import io.redback.testsupport.StreamProcess;
+import io.redback.testsupport.TestRedis;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -21,7 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -32,7 +35,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * redback is started again on its spool (the source stays dead) and stopped with SIGTERM, which
  * ships what the spool holds; a restore to the end of the timeline must hold every write that a
  * WAITAOF confirmed. With {@code --durable-at repository} the spool is deleted before the
- * restart (the host is lost too), and still every confirmed write is there.
+ * restart (the host is lost too), and still every confirmed write is there. With
+ * {@code --ack-when spooled} the same holds for plain {@code WAIT 1}: an ACK covers only what the
+ * spool holds fsync'd.
  */
 @io.redback.testsupport.Slow
 class WaitAofCrashTest {
@@ -47,18 +52,29 @@ class WaitAofCrashTest {
     @CsvSource({"redis-7.2.6, spool", "redis-7.4.1, spool", "valkey-8.0.1, spool",
             "redis-7.2.6, repository", "redis-7.4.1, repository", "valkey-8.0.1, repository"})
     void everyConfirmedWriteSurvivesAKillOfRedbackAndTheSource(String release, String durableAt) throws Exception {
+        crashAndRestore(() -> ServerReleases.server(release), durableAt, "received", "WAITAOF");
+    }
+
+    @Test
+    void everyWaitThatReturnedSurvivesAKillWithAckWhenSpooled() throws Exception {
+        crashAndRestore(TestRedis::server, "spool", "spooled", "WAIT");
+    }
+
+    private void crashAndRestore(Supplier<LocalRedisServer.Builder> server, String durableAt, String ackWhen, String waitCommand)
+            throws Exception {
         Path repoDir = temp.resolve("repo");
         Path spool = temp.resolve("spool");
         Map<String, String> confirmed = new ConcurrentHashMap<>();
-        try (LocalRedisServer source = ServerReleases.server(release).config("repl-diskless-sync-delay", "0").start()) {
+        try (LocalRedisServer source = server.get().config("repl-diskless-sync-delay", "0").start()) {
             String[] options = {"--redis", "redis://" + source.host() + ":" + source.port(), "--repo",
-                    repoDir.toString(), "--name", "src", "--spool", spool.toString(), "--durable-at", durableAt};
+                    repoDir.toString(), "--name", "src", "--spool", spool.toString(), "--durable-at", durableAt,
+                    "--ack-when", ackWhen};
             try (StreamProcess stream = StreamProcess.start(temp.resolve("run1"), Map.of(), options)) {
                 AtomicBoolean writing = new AtomicBoolean(true);
                 List<Thread> clients = new ArrayList<>();
                 for (int i = 0; i < CLIENTS; i++) {
                     int client = i;
-                    Thread t = new Thread(() -> write(source, client, writing, confirmed), "client-" + i);
+                    Thread t = new Thread(() -> write(source, client, writing, confirmed, waitCommand), "client-" + i);
                     t.start();
                     clients.add(t);
                 }
@@ -72,7 +88,7 @@ class WaitAofCrashTest {
                 }
             }
         }
-        assertThat(confirmed).as("WAITAOF-confirmed writes before the kill").hasSizeGreaterThan(CLIENTS * BATCH);
+        assertThat(confirmed).as(waitCommand + "-confirmed writes before the kill").hasSizeGreaterThan(CLIENTS * BATCH);
 
         if (durableAt.equals("repository")) {
             deleteTree(spool); // the host is lost with its disk
@@ -92,7 +108,7 @@ class WaitAofCrashTest {
             end = timelines.get(0).restorableOffset();
         }
         restore(repoDir, end, restored);
-        try (LocalRedisServer replay = ServerReleases.server(release).dir(restored).config("appendonly", "yes")
+        try (LocalRedisServer replay = server.get().dir(restored).config("appendonly", "yes")
                 .config("appenddirname", "appendonlydir").start();
              RedisConnection c = replay.connect()) {
             List<String> missing = new ArrayList<>();
@@ -102,7 +118,7 @@ class WaitAofCrashTest {
                     missing.add(w.getKey());
                 }
             }
-            assertThat(missing).as("WAITAOF-confirmed writes missing from the restore (of %d)", confirmed.size())
+            assertThat(missing).as(waitCommand + "-confirmed writes missing from the restore (of %d)", confirmed.size())
                     .isEmpty();
         }
     }
@@ -113,8 +129,9 @@ class WaitAofCrashTest {
                 "--spool", spool.toString(), "--durable-at", durableAt};
     }
 
-    /** Batches of SETs, each followed by WAITAOF 0 1; a batch counts once WAITAOF says 1. */
-    private static void write(LocalRedisServer source, int client, AtomicBoolean writing, Map<String, String> confirmed) {
+    /** Batches of SETs, each followed by WAITAOF 0 1 (or WAIT 1); a batch counts once it says 1. */
+    private static void write(LocalRedisServer source, int client, AtomicBoolean writing, Map<String, String> confirmed,
+                              String waitCommand) {
         try (RedisConnection c = source.connect()) {
             for (int n = 0; writing.get(); n++) {
                 Map<String, String> batch = new java.util.HashMap<>();
@@ -124,8 +141,9 @@ class WaitAofCrashTest {
                     c.call("SET", key, value);
                     batch.put(key, value);
                 }
-                List<?> reply = (List<?>) c.call("WAITAOF", "0", "1", "1000");
-                if ((Long) reply.get(1) == 1) {
+                long replicas = waitCommand.equals("WAIT") ? (Long) c.call("WAIT", "1", "1000")
+                        : (Long) ((List<?>) c.call("WAITAOF", "0", "1", "1000")).get(1);
+                if (replicas == 1) {
                     confirmed.putAll(batch);
                 }
             }
