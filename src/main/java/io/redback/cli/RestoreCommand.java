@@ -63,7 +63,8 @@ import picocli.CommandLine.Option;
                         + "FUNCTION LOAD, after a pre-scan that reads the whole source (a damaged one stops before "
                         + "anything is written) and, with --on-conflict fail (the default), refuses if any key already "
                         + "exists. A point in time is first materialised as one dump.rdb (as --format rdb) in a "
-                        + "temporary directory.",
+                        + "temporary directory. A target release older than the source's format gets the values it "
+                        + "cannot read re-encoded to encodings it reads; hashes with field TTLs follow --lossy.",
                 "",
                 "--dry-run (with a point in time or --into) prints the plan, with --into the keys, bytes and "
                         + "conflicts per database, and writes nothing."},
