@@ -172,6 +172,10 @@ final class RestoreIntoServer {
         if (r.conflicts() > 0) {
             out.println("  conflicts  " + Text.count(r.conflicts()) + " key(s) exist in the target");
         }
+        if (r.lossy() > 0) {
+            out.println("  lossy      " + Text.count(r.lossy()) + " key(s) the target holds only with something lost "
+                    + "or not at all (--lossy " + command.lossy + ")");
+        }
         list("conflict", r.conflictKeys());
         list("skipped", r.skippedKeys());
         list("failed", r.failedKeys());

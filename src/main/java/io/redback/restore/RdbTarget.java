@@ -11,8 +11,6 @@ import java.util.Locale;
  * version a payload or file must carry for it.
  */
 public record RdbTarget(boolean valkey, int rdbVersion, String label) {
-    /** A release whose version is not known: everything is sent as it is and the server decides. */
-    static final RdbTarget UNKNOWN = new RdbTarget(false, 0, "an unknown release");
 
     /** From a server's name ({@code redis}, {@code valkey}) and version ({@code 7.0.15}). */
     public static RdbTarget of(String serverName, String version) {
@@ -21,16 +19,10 @@ public record RdbTarget(boolean valkey, int rdbVersion, String label) {
         if (version == null) {
             return new RdbTarget(valkey, 0, label);
         }
-        String[] parts = version.split("\\.");
-        int major;
-        int minor;
-        try {
-            major = Integer.parseInt(parts[0]);
-            minor = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
-        } catch (NumberFormatException e) {
+        int release = release(version);
+        if (release < 0) {
             return new RdbTarget(valkey, 0, label);
         }
-        int release = major * 100 + minor;
         int v;
         if (valkey) {
             v = release >= 902 ? 81 : release >= 900 ? 80 : 11;
@@ -57,11 +49,23 @@ public record RdbTarget(boolean valkey, int rdbVersion, String label) {
         String[] parts = text.strip().toLowerCase(Locale.ROOT).split(":", 2);
         RdbTarget t = parts.length == 2 && (parts[0].equals("redis") || parts[0].equals("valkey"))
                 ? of(parts[0], parts[1]) : null;
-        if (t == null || t.rdbVersion == 0 || t.rdbVersion > RdbHeader.REDIS_MAX_KNOWN) {
+        int release = t == null ? -1 : release(parts[1]);
+        boolean known = t != null && (t.valkey ? release >= 702 && release < 900 : release >= 600 && release <= 804);
+        if (!known) {
             throw new IllegalArgumentException("--target " + text + ": expected a release as redis:7.0, redis:7.2, "
                     + "redis:7.4 or valkey:8.0 (Redis 6.0 to 8.4, Valkey 7.2 to 8.x)");
         }
         return t;
+    }
+
+    /** major * 100 + minor, or -1. */
+    private static int release(String version) {
+        String[] parts = version.split("\\.");
+        try {
+            return Integer.parseInt(parts[0]) * 100 + (parts.length > 1 ? Integer.parseInt(parts[1]) : 0);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** Whether the release reads values of this type as the file holds them. */

@@ -105,12 +105,6 @@ final class Writer implements RdbVisitor {
                 current = null; // counted by the pre-scan
                 return;
             }
-            if (form == Reencoder.Form.REENCODE || form == Reencoder.Form.LOSSY) {
-                reencoding = !scan.bigKeys.contains(ordinal) || !BigKey.handles(key.type());
-                if (reencoding) {
-                    reencoder.start(key.type());
-                }
-            }
             if (scan.bigKeys.contains(ordinal)) {
                 big = BigKey.start(pipe, key); // null: a name or type that cannot; one RESTORE then
                 if (big != null) {
@@ -120,6 +114,11 @@ final class Writer implements RdbVisitor {
                         throw new UncheckedIOException(e);
                     }
                 }
+            }
+            // Batches of commands do not depend on the encoding; one RESTORE must be in one the target reads.
+            if (big == null && (form == Reencoder.Form.REENCODE || form == Reencoder.Form.LOSSY)) {
+                reencoding = true;
+                reencoder.start(key.type());
             }
         }
     }
