@@ -124,6 +124,74 @@ class RdbConversionTest {
         assertThat(r.changes()).containsKey("stream stream-v3 -> stream-v2");
     }
 
+    /** Streams for Redis 5 to 6.2: v3 becomes v1 (no v2 metadata, no active time) with the same entries. */
+    @Test
+    void streamsGoDownToVersionOne() throws Exception {
+        Path in = fixture("redis-7.2.6/dump.rdb");
+        RdbTarget redis62 = RdbTarget.parse("redis:6.2");
+        Reencoder reencoder = new Reencoder(redis62, NOW);
+        Map<String, String> before = new TreeMap<>();
+        Map<String, String> after = new TreeMap<>();
+        java.util.List<byte[]> files = new java.util.ArrayList<>();
+        try (InputStream s = new BufferedInputStream(Files.newInputStream(in))) {
+            KeyDigest digest = new KeyDigest(KeyDigest.ScoreFormat.SHORTEST, (key, d) -> {
+                if (key.type().dataType().equals("stream")) {
+                    before.put(key.printableName(), KeyDigest.hex(d));
+                }
+            });
+            new RdbReader(s).read(new RdbVisitor() {
+                private boolean stream;
+
+                @Override
+                public void startKey(RdbKey key) {
+                    digest.startKey(key);
+                    stream = key.type().dataType().equals("stream");
+                    if (stream) {
+                        assertThat(Reencoder.form(key.type(), redis62)).isEqualTo(Reencoder.Form.REENCODE);
+                        reencoder.start(key.type());
+                    }
+                }
+
+                @Override
+                public RawValueSink rawValue(RdbKey key) {
+                    return stream ? reencoder::raw : null;
+                }
+
+                @Override
+                public void element(io.redback.rdb.Element e) {
+                    digest.element(e);
+                }
+
+                @Override
+                public void endKey(RdbKey key, long elements, long valueBytes) {
+                    digest.endKey(key, elements, valueBytes);
+                    if (stream) {
+                        RdbBytes file = new RdbBytes();
+                        file.write("REDIS0009".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                        file.write(0xFE);
+                        file.length(0);
+                        RdbBytes value = new RdbBytes();
+                        file.write(reencoder.finish(value));
+                        file.string(key.name());
+                        file.write(value.array(), 0, value.size());
+                        file.write(0xFF);
+                        file.int64le(io.redback.rdb.Crc64.update(0, file.array(), 0, file.size()));
+                        files.add(file.toArray());
+                    }
+                }
+            });
+        }
+        assertThat(files).isNotEmpty();
+        for (byte[] file : files) {
+            new RdbReader(new java.io.ByteArrayInputStream(file)).read(new KeyDigest(KeyDigest.ScoreFormat.SHORTEST,
+                    (key, d) -> {
+                        assertThat(key.type()).isEqualTo(RdbType.STREAM_LISTPACKS);
+                        after.put(key.printableName(), KeyDigest.hex(d));
+                    }));
+        }
+        assertThat(after).isEqualTo(before);
+    }
+
     @Test
     void targetsFromInfoAndFromNames() {
         assertThat(RdbTarget.of("redis", "7.0.15").rdbVersion()).isEqualTo(10);
