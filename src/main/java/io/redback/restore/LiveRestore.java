@@ -4,7 +4,6 @@ import io.redback.rdb.RdbException;
 import io.redback.rdb.RdbHeader;
 import io.redback.rdb.RdbKey;
 import io.redback.rdb.RdbReader;
-import io.redback.rdb.RdbType;
 import io.redback.rdb.RdbVisitor;
 import io.redback.redis.RedisConnection;
 import io.redback.redis.RedisConnector;

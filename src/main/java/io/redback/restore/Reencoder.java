@@ -3,7 +3,6 @@ package io.redback.restore;
 import static io.redback.rdb.RdbConstants.*;
 
 import io.redback.rdb.Element;
-import io.redback.rdb.ElementRole;
 import io.redback.rdb.RdbType;
 import java.nio.charset.StandardCharsets;
 
