@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
                 + "unattended with metrics (agent)."},
         subcommands = {CheckCommand.class, InspectCommand.class, DemoCommand.class, AofCommand.class,
                 InitCommand.class, BackupCommand.class, ListCommand.class, ShowCommand.class, RestoreCommand.class,
+                ConvertCommand.class,
                 UndoCommand.class, PruneCommand.class, CompactCommand.class, UnlockCommand.class, StreamCommand.class,
                 DoctorCommand.class, RecoverCommand.class,
                 RepoLogCommand.class, StatusCommand.class, VerifyCommand.class, AgentCommand.class, CommandLine.HelpCommand.class},

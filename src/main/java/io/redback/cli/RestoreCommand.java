@@ -63,7 +63,8 @@ import picocli.CommandLine.Option;
                         + "FUNCTION LOAD, after a pre-scan that reads the whole source (a damaged one stops before "
                         + "anything is written) and, with --on-conflict fail (the default), refuses if any key already "
                         + "exists. A point in time is first materialised as one dump.rdb (as --format rdb) in a "
-                        + "temporary directory.",
+                        + "temporary directory. A target release older than the source's format gets the values it "
+                        + "cannot read re-encoded to encodings it reads; hashes with field TTLs follow --lossy.",
                 "",
                 "--dry-run (with a point in time or --into) prints the plan, with --into the keys, bytes and "
                         + "conflicts per database, and writes nothing."},
@@ -149,6 +150,14 @@ public final class RestoreCommand implements Callable<Integer> {
             + "--into, a key (or function library) the target already holds: fail (the default: a pre-scan with "
             + "EXISTS finds them and nothing is written), skip (keep the target's) or replace (overwrite it).")
     String onConflict;
+
+    @Option(names = "--lossy", paramLabel = "fail|skip-key|drop-field-ttl", defaultValue = "fail", description = "With "
+            + "--into, a key the target release can only hold with something lost (a hash whose fields have their own "
+            + "TTL, Redis 7.4+, into a release without field TTLs): fail (the default: the pre-scan finds them, names "
+            + "the first and nothing is written), skip-key (leave them out) or drop-field-ttl (write them without the "
+            + "field TTLs; fields already expired are left out). Values in encodings the target is too old for are "
+            + "re-encoded to ones it reads, which loses nothing.")
+    String lossy;
 
     @Option(names = "--big-key-size", paramLabel = "SIZE", defaultValue = "64MiB", description = "With --into, a "
             + "value whose serialized size exceeds SIZE (e.g. 64MiB, the default; kept below the target's "
@@ -249,8 +258,8 @@ public final class RestoreCommand implements Callable<Integer> {
             return new RestoreIntoServer(this, out, err).run();
         }
         if (!dbs.isEmpty() || !keyGlobs.isEmpty() || !excludeGlobs.isEmpty() || !types.isEmpty() || !dbMap.isEmpty()
-                || keysFrom != null || noFunctions || !"fail".equals(onConflict)) {
-            err.println("redback restore: --on-conflict, --db, --key, --exclude-key, --type, --db-map, --keys-from and "
+                || keysFrom != null || noFunctions || !"fail".equals(onConflict) || !"fail".equals(lossy)) {
+            err.println("redback restore: --on-conflict, --lossy, --db, --key, --exclude-key, --type, --db-map, --keys-from and "
                     + "--no-functions go with --into");
             return Main.USAGE;
         }

@@ -10,6 +10,7 @@ import io.redback.storage.Storage;
 import io.redback.restore.KeyFilter;
 import io.redback.restore.LiveReport;
 import io.redback.restore.LiveRestore;
+import io.redback.restore.Lossy;
 import io.redback.restore.OnConflict;
 import io.redback.restore.PhaseListener;
 import io.redback.restore.SnapshotRestore;
@@ -132,6 +133,7 @@ final class RestoreIntoServer {
         KeyFilter filter = new KeyFilter(new HashSet<>(command.dbs), command.keyGlobs, command.excludeGlobs, types,
                 dbMap, keys);
         return LiveRestore.Options.defaults().withOnConflict(OnConflict.parse(command.onConflict)).withFilter(filter)
+                .withLossy(Lossy.parse(command.lossy))
                 .withFunctions(!command.noFunctions && !filter.narrows()).withDryRun(command.plan.dryRun)
                 .withThrottle(command.throttle.throttle())
                 .withBigKeySize(positive("--big-key-size", Quantities.size("--big-key-size", command.bigKeySize)));
@@ -169,6 +171,10 @@ final class RestoreIntoServer {
         }
         if (r.conflicts() > 0) {
             out.println("  conflicts  " + Text.count(r.conflicts()) + " key(s) exist in the target");
+        }
+        if (r.lossy() > 0) {
+            out.println("  lossy      " + Text.count(r.lossy()) + " key(s) the target holds only with something lost "
+                    + "or not at all (--lossy " + command.lossy + ")");
         }
         list("conflict", r.conflictKeys());
         list("skipped", r.skippedKeys());

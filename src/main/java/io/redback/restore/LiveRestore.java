@@ -4,7 +4,6 @@ import io.redback.rdb.RdbException;
 import io.redback.rdb.RdbHeader;
 import io.redback.rdb.RdbKey;
 import io.redback.rdb.RdbReader;
-import io.redback.rdb.RdbType;
 import io.redback.rdb.RdbVisitor;
 import io.redback.redis.RedisConnection;
 import io.redback.redis.RedisConnector;
@@ -40,42 +39,49 @@ public final class LiveRestore {
      * and conflicts only), the pipeline window (commands and bytes in flight).
      */
     public record Options(OnConflict onConflict, KeyFilter filter, boolean functions, boolean dryRun, int window,
-                          long windowBytes, LeaveAlone leaveAlone, Throttle throttle, long bigKeySize) {
+                          long windowBytes, LeaveAlone leaveAlone, Throttle throttle, long bigKeySize,
+                          Lossy lossy) {
         /** Values above this many serialized bytes go in batches of commands, not one RESTORE. */
         public static final long DEFAULT_BIG_KEY_SIZE = 64L << 20;
 
         public static Options defaults() {
-            return new Options(OnConflict.FAIL, KeyFilter.ALL, true, false, 2048, 8L << 20, null, Throttle.DEFAULT, DEFAULT_BIG_KEY_SIZE);
+            return new Options(OnConflict.FAIL, KeyFilter.ALL, true, false, 2048, 8L << 20, null, Throttle.DEFAULT, DEFAULT_BIG_KEY_SIZE,
+                    Lossy.FAIL);
         }
 
         public Options withThrottle(Throttle t) {
-            return new Options(onConflict, filter, functions, dryRun, window, windowBytes, leaveAlone, t, bigKeySize);
+            return new Options(onConflict, filter, functions, dryRun, window, windowBytes, leaveAlone, t, bigKeySize, lossy);
         }
 
         public Options withOnConflict(OnConflict c) {
-            return new Options(c, filter, functions, dryRun, window, windowBytes, leaveAlone, throttle, bigKeySize);
+            return new Options(c, filter, functions, dryRun, window, windowBytes, leaveAlone, throttle, bigKeySize, lossy);
         }
 
         public Options withFilter(KeyFilter f) {
-            return new Options(onConflict, f, functions, dryRun, window, windowBytes, leaveAlone, throttle, bigKeySize);
+            return new Options(onConflict, f, functions, dryRun, window, windowBytes, leaveAlone, throttle, bigKeySize, lossy);
         }
 
         public Options withFunctions(boolean on) {
-            return new Options(onConflict, filter, on, dryRun, window, windowBytes, leaveAlone, throttle, bigKeySize);
+            return new Options(onConflict, filter, on, dryRun, window, windowBytes, leaveAlone, throttle, bigKeySize, lossy);
         }
 
         public Options withDryRun(boolean on) {
-            return new Options(onConflict, filter, functions, on, window, windowBytes, leaveAlone, throttle, bigKeySize);
+            return new Options(onConflict, filter, functions, on, window, windowBytes, leaveAlone, throttle, bigKeySize, lossy);
         }
 
         /** Values whose serialized size exceeds {@code bytes} are written in batches to a temporary key, then renamed. */
         public Options withBigKeySize(long bytes) {
-            return new Options(onConflict, filter, functions, dryRun, window, windowBytes, leaveAlone, throttle, bytes);
+            return new Options(onConflict, filter, functions, dryRun, window, windowBytes, leaveAlone, throttle, bytes, lossy);
+        }
+
+        /** What to do with keys the target can only hold with something lost (hash field TTLs). */
+        public Options withLossy(Lossy l) {
+            return new Options(onConflict, filter, functions, dryRun, window, windowBytes, leaveAlone, throttle, bigKeySize, l);
         }
 
         /** Keys the target must keep as they are (present or not), whatever the source holds. */
         public Options withLeaveAlone(LeaveAlone keys) {
-            return new Options(onConflict, filter, functions, dryRun, window, windowBytes, keys, throttle, bigKeySize);
+            return new Options(onConflict, filter, functions, dryRun, window, windowBytes, keys, throttle, bigKeySize, lossy);
         }
     }
 
@@ -131,8 +137,14 @@ public final class LiveRestore {
             }
             if (scan.incompatible > 0) {
                 return t.report(LiveReport.Outcome.REFUSED, scan.incompatible + " key(s) are of a type the target ("
-                        + t.target + ", RDB " + server.rdbVersion() + ") cannot read, e.g. " + t.lossyKeys.get(0).key()
-                        + " (" + t.lossyKeys.get(0).reason() + "); nothing was written", started);
+                        + t.target + ", RDB " + server.rdbVersion() + ") cannot read, e.g. " + scan.firstIncompatible
+                        + "; nothing was written", started);
+            }
+            if (scan.lossyRefused > 0) {
+                return t.report(LiveReport.Outcome.REFUSED, scan.lossyRefused + " key(s) can only go into " + t.target
+                        + " with something lost (" + Lossy.REASON + "), e.g. " + String.join(", ", scan.firstLossy)
+                        + "; nothing was written (--lossy skip-key leaves them out, --lossy drop-field-ttl writes them "
+                        + "without the field TTLs)", started);
             }
             long scanBytes = probe.sentBytes();
             if (options.dryRun) {
@@ -254,36 +266,6 @@ public final class LiveRestore {
             }
         }
         return null;
-    }
-
-    /** Whether a server reading RDB {@code version} (valkey or not) can load values of this type. */
-    static boolean reads(TargetServer server, RdbType type) {
-        boolean valkey = "valkey".equals(server.identity().name());
-        int v = server.rdbVersion();
-        if (v == 0) {
-            return true; // unknown release: let RESTORE decide
-        }
-        if (type == RdbType.VALKEY_HASH_2) {
-            return valkey && v >= 80;
-        }
-        if (type.code() >= 22) {
-            return !valkey && v >= 12;
-        }
-        return type.sinceVersion() <= (valkey ? Math.min(v, 11) : v);
-    }
-
-    /** The version a payload says it is: the file's, lowered to what the target accepts (the value bytes are the same). */
-    static int payloadVersion(RdbHeader header, TargetServer server) {
-        int fv = header.version();
-        int v = server.rdbVersion();
-        if (v == 0) {
-            return fv;
-        }
-        boolean valkeyTarget = "valkey".equals(server.identity().name());
-        if (header.isValkey()) {
-            return valkeyTarget && v >= 80 ? Math.min(fv, v) : Math.min(fv, 11);
-        }
-        return Math.min(fv, valkeyTarget ? 11 : v);
     }
 
     // ------------------------------------------------------------------ state shared by both passes

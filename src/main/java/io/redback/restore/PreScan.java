@@ -30,6 +30,14 @@ final class PreScan implements RdbVisitor {
     final Set<Long> bigKeys = new HashSet<>();
     RdbHeader header;
     long incompatible;
+    /** The first key of a type the target cannot read, with why. */
+    String firstIncompatible;
+    /** Keys refused by --lossy fail, and the first of them. */
+    long lossyRefused;
+    final java.util.List<String> firstLossy = new java.util.ArrayList<>();
+    /** Keys to re-encode for the target (the writing pass then reads values). */
+    long reencode;
+    private final RdbTarget target;
     private boolean planned;
     private long ordinal;
 
@@ -43,6 +51,7 @@ final class PreScan implements RdbVisitor {
         this.libraries = libraries;
         this.matcher = options.filter().matcher();
         this.askExists = options.onConflict() == OnConflict.FAIL || options.dryRun();
+        this.target = server.rdbTarget();
     }
 
     @Override
@@ -93,15 +102,45 @@ final class PreScan implements RdbVisitor {
             LiveRestore.Tally.add(t.skippedKeys, db, key.printableName(), why);
             return;
         }
+        Reencoder.Form form = Reencoder.form(key.type(), target);
+        if (form == Reencoder.Form.LOSSY && options.lossy() == Lossy.SKIP_KEY) {
+            t.skipped++;
+            t.lossy++;
+            LiveRestore.Tally.add(t.skippedKeys, db, key.printableName(), "left out (--lossy skip-key): "
+                    + Lossy.REASON);
+            LiveRestore.Tally.add(t.lossyKeys, db, key.printableName(), "left out: " + Lossy.REASON);
+            return;
+        }
         planned = true;
         t.planned++;
         t.perDb.merge(db, 1L, Long::sum);
-        if (!LiveRestore.reads(server, key.type())) {
-            incompatible++;
-            t.lossy++;
-            LiveRestore.Tally.add(t.lossyKeys, db, key.printableName(), key.type().dataType() + " encoded as "
-                    + key.type().encoding() + " (RDB " + key.type().sinceVersion() + "+), which " + t.target
-                    + " does not read");
+        switch (form) {
+            case UNREADABLE -> {
+                incompatible++;
+                t.lossy++;
+                String cannot = key.type().dataType() + " encoded as " + key.type().encoding() + " (RDB "
+                        + key.type().sinceVersion() + "+), which " + t.target + " does not read";
+                LiveRestore.Tally.add(t.lossyKeys, db, key.printableName(), cannot);
+                if (firstIncompatible == null) {
+                    firstIncompatible = key.printableName() + " (" + cannot + ")";
+                }
+            }
+            case LOSSY -> {
+                t.lossy++;
+                reencode++;
+                if (options.lossy() == Lossy.FAIL) {
+                    lossyRefused++;
+                    if (firstLossy.size() < 5) {
+                        firstLossy.add(key.printableName());
+                    }
+                    LiveRestore.Tally.add(t.lossyKeys, db, key.printableName(), Lossy.REASON);
+                } else {
+                    LiveRestore.Tally.add(t.lossyKeys, db, key.printableName(), "written without its field TTLs "
+                            + "(--lossy drop-field-ttl)");
+                }
+            }
+            case REENCODE -> reencode++;
+            default -> { }
         }
         if (!askExists) {
             LiveRestore.Tally.add(t.sampleKeys, db, key.printableName(), "to restore");

@@ -25,35 +25,12 @@ public record TargetServer(ServerIdentity identity, int rdbVersion, boolean repl
 
     /** The newest RDB version a release reads (0 when the version is unknown). */
     static int rdbVersion(ServerIdentity id) {
-        if (id.version() == null) {
-            return 0;
-        }
-        String[] parts = id.version().split("\\.");
-        int major;
-        int minor;
-        try {
-            major = Integer.parseInt(parts[0]);
-            minor = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-        int release = major * 100 + minor;
-        if ("valkey".equals(id.name())) {
-            return release >= 902 ? 81 : release >= 900 ? 80 : 11;
-        }
-        if (release >= 704) {
-            return 12;
-        }
-        if (release >= 702) {
-            return 11;
-        }
-        if (release >= 700) {
-            return 10;
-        }
-        if (release >= 500) {
-            return 9;
-        }
-        return release >= 400 ? 8 : 7;
+        return RdbTarget.of(id.name(), id.version()).rdbVersion();
+    }
+
+    /** What the server reads, for deciding how each value goes. */
+    RdbTarget rdbTarget() {
+        return RdbTarget.of(identity.name(), identity.version());
     }
 
     private static long number(String text) {

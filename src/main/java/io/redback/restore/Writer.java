@@ -27,8 +27,12 @@ final class Writer implements RdbVisitor {
     private final KeyFilter.Matcher matcher;
     private final DumpPayload payload = new DumpPayload();
     private final TargetServer server;
+    private final Reencoder reencoder;
+    private final RdbBytes reencoded = new RdbBytes();
+    private final RdbTarget target;
     private int version;
     private RdbKey current;
+    private boolean reencoding;
     private BigKey big;
     private long ordinal;
 
@@ -42,16 +46,19 @@ final class Writer implements RdbVisitor {
         this.pipe = pipe;
         this.libraries = libraries;
         this.matcher = options.filter().matcher();
+        this.target = server.rdbTarget();
+        this.reencoder = new Reencoder(target, nowMs);
     }
 
     @Override
     public boolean wantsValues() {
-        return !scan.bigKeys.isEmpty(); // the elements of big keys; the rest still goes as raw bytes
+        // the elements of big keys and of values to re-encode; the rest still goes as raw bytes
+        return !scan.bigKeys.isEmpty() || scan.reencode > 0;
     }
 
     @Override
     public void header(RdbHeader h) {
-        version = LiveRestore.payloadVersion(h, server);
+        version = target.payloadVersion(h);
     }
 
     @Override
@@ -88,10 +95,16 @@ final class Writer implements RdbVisitor {
     public void startKey(RdbKey key) {
         current = null;
         big = null;
+        reencoding = false;
         ordinal++;
         if (matcher.accepts(key) && !(key.hasExpiry() && key.expireAtMs() <= nowMs) && (options.leaveAlone() == null
                 || options.leaveAlone().why(options.filter().targetDb(key.db()), key.name()) == null)) {
             current = key;
+            Reencoder.Form form = Reencoder.form(key.type(), target);
+            if (form == Reencoder.Form.LOSSY && options.lossy() == Lossy.SKIP_KEY) {
+                current = null; // counted by the pre-scan
+                return;
+            }
             if (scan.bigKeys.contains(ordinal)) {
                 big = BigKey.start(pipe, key); // null: a name or type that cannot; one RESTORE then
                 if (big != null) {
@@ -102,6 +115,11 @@ final class Writer implements RdbVisitor {
                     }
                 }
             }
+            // Batches of commands do not depend on the encoding; one RESTORE must be in one the target reads.
+            if (big == null && (form == Reencoder.Form.REENCODE || form == Reencoder.Form.LOSSY)) {
+                reencoding = true;
+                reencoder.start(key.type());
+            }
         }
     }
 
@@ -110,12 +128,19 @@ final class Writer implements RdbVisitor {
         if (current == null || big != null) {
             return null;
         }
+        if (reencoding) {
+            return reencoder.wantsRaw() ? reencoder::raw : null;
+        }
         payload.start(key.type().code());
         return payload::write;
     }
 
     @Override
     public void element(Element e) {
+        if (reencoding) {
+            reencoder.element(e);
+            return;
+        }
         if (big == null) {
             return;
         }
@@ -135,6 +160,17 @@ final class Writer implements RdbVisitor {
         if (big != null) {
             finishBig(key, db);
             return;
+        }
+        if (reencoding) {
+            reencoded.reset();
+            int type = reencoder.finish(reencoded);
+            if (type < 0) {
+                t.skipped++;
+                LiveRestore.Tally.add(t.skippedKeys, db, key.printableName(), "every field's TTL had passed");
+                return;
+            }
+            payload.start(type);
+            payload.write(reencoded.array(), 0, reencoded.size());
         }
         byte[] dump = payload.finish(version);
         List<Object> args = new ArrayList<>(8);

@@ -1,0 +1,315 @@
+package io.redback.restore;
+
+import static io.redback.rdb.RdbConstants.*;
+
+import io.redback.files.NewFile;
+import io.redback.rdb.Crc64;
+import io.redback.rdb.Element;
+import io.redback.rdb.RdbCheck;
+import io.redback.rdb.RdbCheckReport;
+import io.redback.rdb.RdbException;
+import io.redback.rdb.RdbHeader;
+import io.redback.rdb.RdbKey;
+import io.redback.rdb.RdbReader;
+import io.redback.rdb.RdbVisitor;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Writes an RDB file again for an older release ({@code redback convert}): the header with the
+ * release's RDB version, the aux fields, functions and keys as they were, each value in the
+ * cheapest form the release reads (its own bytes when it reads them, re-encoded otherwise, see
+ * {@link Reencoder}), and a fresh CRC64. Keys that would lose something (hash field TTLs) follow
+ * the {@link Lossy} policy; with {@link Lossy#FAIL} nothing is written when there is one. The
+ * output is then checked like any RDB. Memory: one re-encoded value.
+ */
+public final class RdbConversion {
+    /**
+     * What a conversion did: the source's and output's headers, keys copied as they were and
+     * re-encoded (per change, such as {@code set listpack -> hashtable (plain)}), lossy keys (the
+     * first of them named) and those left out, whether the output was written, its check, and the
+     * problem that stopped it (null when none).
+     */
+    public record Report(RdbHeader source, RdbHeader output, String target, long keys, long asIs, long reencoded,
+                         Map<String, Long> changes, long lossy, long skipped, List<String> lossyKeys, long expiredFields,
+                         boolean written, RdbCheckReport check, String problem) {
+        /** Whether the output was written and checks as valid. */
+        public boolean ok() {
+            return written && problem == null && check != null && check.verdict() == RdbCheckReport.Verdict.VALID;
+        }
+    }
+
+    private final RdbTarget target;
+    private final Lossy lossy;
+    private final long nowMs;
+
+    /** {@code nowMs}: hash fields whose TTL has passed by then are left out when TTLs are dropped. */
+    public RdbConversion(RdbTarget target, Lossy lossy, long nowMs) {
+        this.target = target;
+        this.lossy = lossy;
+        this.nowMs = nowMs;
+    }
+
+    /** Converts {@code in} into {@code out} (written only when the whole conversion succeeds). */
+    public Report run(Path in, Path out) throws IOException {
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Visitor v;
+        String problem = null;
+        boolean written = false;
+        try (NewFile file = NewFile.beside(out, NewFile.Mode.DEFAULT);
+             InputStream input = new BufferedInputStream(Files.newInputStream(in), 1 << 16)) {
+            OutputStream os = new BufferedOutputStream(Channels.newOutputStream(file.channel()), 1 << 16);
+            v = new Visitor(os);
+            try {
+                new RdbReader(input).read(v);
+            } catch (RdbException e) {
+                problem = "the source is damaged: " + e.getMessage();
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            if (problem == null) {
+                problem = v.problem();
+            }
+            if (problem == null) {
+                v.finish();
+                os.flush();
+                file.channel().force(true);
+                file.commit();
+                written = true;
+            }
+        }
+        RdbCheckReport check = written ? new RdbCheck(out, nowMs).run() : null;
+        if (check != null && check.verdict() != RdbCheckReport.Verdict.VALID) {
+            problem = "the output does not check as valid: " + check.error().getMessage();
+        }
+        return new Report(v.source, new RdbHeader(MAGIC_REDIS, target.fileVersion()), target.label(), v.keys, v.asIs,
+                v.reencoded, v.changes, v.lossyCount, v.skipped, v.lossyKeys, v.expiredFields, written, check, problem);
+    }
+
+    private final class Visitor implements RdbVisitor {
+        private final OutputStream os;
+        private final Reencoder reencoder = new Reencoder(target, nowMs);
+        private final RdbBytes b = new RdbBytes();
+        private final RdbBytes value = new RdbBytes();
+        private final Map<String, Long> changes = new TreeMap<>();
+        private final List<String> lossyKeys = new ArrayList<>();
+        private RdbHeader source;
+        private long crc;
+        private long keys;
+        private long asIs;
+        private long reencoded;
+        private long lossyCount;
+        private long skipped;
+        private long expiredFields;
+        private long unreadable;
+        private String firstUnreadable;
+        private long moduleAux;
+        private long functionsLost;
+        /** The key being copied: AS_IS (its bytes stream to the output), REENCODE, or null (left out). */
+        private Reencoder.Form form;
+
+        Visitor(OutputStream os) {
+            this.os = os;
+        }
+
+        String problem() {
+            if (unreadable > 0) {
+                return unreadable + " key(s) are of a type " + target.label() + " cannot read, e.g. " + firstUnreadable;
+            }
+            if (moduleAux > 0) {
+                return "the source holds " + moduleAux + " module aux record(s), which a conversion cannot carry";
+            }
+            if (functionsLost > 0) {
+                return "the source holds " + functionsLost + " function librar(ies), which " + target.label()
+                        + " cannot load";
+            }
+            if (lossy == Lossy.FAIL && lossyCount > 0) {
+                return lossyCount + " key(s) can only go into " + target.label() + " with something lost ("
+                        + Lossy.REASON + "), e.g. " + String.join(", ", lossyKeys) + "; nothing was written (--lossy "
+                        + "skip-key leaves them out, --lossy drop-field-ttl writes them without the field TTLs)";
+            }
+            return null;
+        }
+
+        void finish() throws IOException {
+            b.reset();
+            b.write(OPCODE_EOF);
+            emit(b);
+            long c = crc;
+            for (int i = 0; i < 8; i++) {
+                os.write((int) (c >>> (8 * i)));
+            }
+        }
+
+        private void emit(RdbBytes bytes) {
+            emit(bytes.array(), 0, bytes.size());
+        }
+
+        private void emit(byte[] a, int off, int n) {
+            crc = Crc64.update(crc, a, off, n);
+            try {
+                os.write(a, off, n);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void header(RdbHeader h) {
+            source = h;
+            b.reset();
+            b.write(String.format("%s%04d", MAGIC_REDIS, target.fileVersion()).getBytes(StandardCharsets.US_ASCII));
+            emit(b);
+        }
+
+        @Override
+        public void aux(byte[] key, byte[] v) {
+            b.reset();
+            b.write(OPCODE_AUX);
+            b.string(key);
+            b.string(v);
+            emit(b);
+        }
+
+        @Override
+        public void moduleAux(String module, int encodingVersion, int when) {
+            moduleAux++;
+        }
+
+        @Override
+        public void function(byte[] code) {
+            if (target.fileVersion() < 10) {
+                functionsLost++;
+                return;
+            }
+            b.reset();
+            b.write(OPCODE_FUNCTION2);
+            b.string(code);
+            emit(b);
+        }
+
+        @Override
+        public void selectDb(int db) {
+            b.reset();
+            b.write(OPCODE_SELECTDB);
+            b.length(db);
+            emit(b);
+        }
+
+        @Override
+        public void resizeDb(long keyCount, long expires) {
+            b.reset();
+            b.write(OPCODE_RESIZEDB);
+            b.length(keyCount);
+            b.length(expires);
+            emit(b);
+        }
+
+        @Override
+        public void slotInfo(long slot, long keyCount, long expires) {
+            if (target.fileVersion() >= 12) { // older releases do not know the opcode; it is only a sizing hint
+                b.reset();
+                b.write(OPCODE_SLOT_INFO);
+                b.length(slot);
+                b.length(keyCount);
+                b.length(expires);
+                emit(b);
+            }
+        }
+
+        @Override
+        public void startKey(RdbKey key) {
+            keys++;
+            form = Reencoder.form(key.type(), target);
+            switch (form) {
+                case AS_IS -> {
+                    asIs++;
+                    prefix(key, key.type().code());
+                }
+                case REENCODE -> reencoder.start(key.type());
+                case LOSSY -> {
+                    lossyCount++;
+                    if (lossyKeys.size() < 5) {
+                        lossyKeys.add(key.printableName());
+                    }
+                    if (lossy == Lossy.DROP_FIELD_TTL) {
+                        reencoder.start(key.type());
+                    } else {
+                        skipped++;
+                        form = null;
+                    }
+                }
+                default -> {
+                    if (unreadable++ == 0) {
+                        firstUnreadable = key.printableName() + " (" + key.type().dataType() + " encoded as "
+                                + key.type().encoding() + ")";
+                    }
+                    form = null;
+                }
+            }
+        }
+
+        private void prefix(RdbKey key, int type) {
+            b.reset();
+            if (key.hasExpiry()) {
+                b.write(OPCODE_EXPIRETIME_MS);
+                b.int64le(key.expireAtMs());
+            }
+            if (key.lfuFreq() >= 0) {
+                b.write(OPCODE_FREQ);
+                b.write(key.lfuFreq());
+            } else if (key.idleSeconds() >= 0) {
+                b.write(OPCODE_IDLE);
+                b.length(key.idleSeconds());
+            }
+            b.write(type);
+            b.string(key.name());
+            emit(b);
+        }
+
+        @Override
+        public RawValueSink rawValue(RdbKey key) {
+            if (form == Reencoder.Form.AS_IS) {
+                return this::emit;
+            }
+            return form != null && reencoder.wantsRaw() ? reencoder::raw : null;
+        }
+
+        @Override
+        public void element(Element element) {
+            if (form != null && form != Reencoder.Form.AS_IS) {
+                reencoder.element(element);
+            }
+        }
+
+        @Override
+        public void endKey(RdbKey key, long elements, long valueBytes) {
+            if (form == null || form == Reencoder.Form.AS_IS) {
+                return;
+            }
+            value.reset();
+            int type = reencoder.finish(value);
+            expiredFields += reencoder.expiredFields();
+            if (type < 0) {
+                skipped++; // every field had expired: an empty hash is no key
+                return;
+            }
+            reencoded++;
+            changes.merge(reencoder.change(key.type()), 1L, Long::sum);
+            prefix(key, type);
+            emit(value);
+        }
+    }
+}
