@@ -541,7 +541,9 @@ public final class RdbReader {
                     score = Double.NEGATIVE_INFINITY;
                 } else {
                     in.ensure(len);
-                    score = Numbers.parseScore(in.buf(), in.pos(), len);
+                    // Without values only validity matters: the grammar check, no double built.
+                    score = wantValues ? Numbers.parseScore(in.buf(), in.pos(), len)
+                            : Numbers.isScore(in.buf(), in.pos(), len) ? 0 : Double.NaN;
                     in.skipInBuffer(len);
                 }
             }
@@ -833,15 +835,17 @@ public final class RdbReader {
                 throw blobDamage(entryPosition(i), "duplicate member " + entries.describe(i));
             }
             if (!entries.isInt[i + 1]
-                    && Double.isNaN(Numbers.parseScore(blob, entries.offs[i + 1], entries.lens[i + 1]))) {
+                    && !Numbers.isScore(blob, entries.offs[i + 1], entries.lens[i + 1])) {
                 throw blobDamage(entryPosition(i + 1), "score " + entries.describe(i + 1) + " is not a number");
             }
         }
         for (int i = 0; i < n; i += 2) {
             deliverEntry(i, ElementRole.ZSET_MEMBER);
-            double score = entries.isInt[i + 1] ? entries.ints[i + 1]
-                    : Numbers.parseScore(blob, entries.offs[i + 1], entries.lens[i + 1]);
-            emit(el.dbl(ElementRole.ZSET_SCORE, score));
+            if (wantValues) { // the loop above validated every score; parse only to deliver one
+                double score = entries.isInt[i + 1] ? entries.ints[i + 1]
+                        : Numbers.parseScore(blob, entries.offs[i + 1], entries.lens[i + 1]);
+                emit(el.dbl(ElementRole.ZSET_SCORE, score));
+            }
             elements++;
         }
         releaseBlob();
