@@ -10,6 +10,11 @@ keys and values; only the aux fields (ctime, used-mem) differ.
 
 --scale multiplies every count (0.01 makes a ~12 MB file for a smoke test). At 1.0 the RDB is
 about 1.13 GB (rdbcompression yes).
+
+--dataset small-keys writes the other dataset, where per-key and per-element costs dominate:
+9 M short DEBUG POPULATE strings, ~400 k each of small lists, hashes, string sets and sorted sets
+whose scores are full-precision random doubles (printed in shortest form, e.g. 734.0138845921437),
+and a few big keys. About 800 MB at --scale 1.0; 0.2 makes ~160 MB for a quick run.
 """
 import argparse
 import random
@@ -40,12 +45,67 @@ PLAN = {
     "big_string_mb": 100,          # one 100 MB random string (stored raw: LZF cannot shrink it)
 }
 
+# The small-key dataset (--dataset small-keys), counts at --scale 1.0.
+SMALL_KEYS_PLAN = {
+    "populate_short": 9_000_000,   # DEBUG POPULATE: "str:N" = "value:N" padded to 24 bytes
+    "populate_short_size": 24,     # not scaled: DEBUG POPULATE's value size
+    "populate_padded": 0,
+    "populate_db1": 0,
+    "sk_lists": 400_000,           # 16 items of ~16 bytes -> quicklist of one listpack node
+    "sk_hashes": 400_000,          # 8 fields -> listpack
+    "sk_sets": 400_000,            # 8 string members -> hashtable on Redis 7.0
+    "sk_zsets": 400_000,           # 20 members, random full-precision double scores -> listpack
+    "big_list_items": 500_000,
+    "big_hash_fields": 300_000,
+    "big_zset_members": 300_000,   # random double scores -> skiplist (binary doubles)
+    "big_set_members": 300_000,
+}
+UNSCALED = {"populate_short_size"}
+
 EXPIRE_AT_MS = b"4102444800000"  # 2100-01-01T00:00:00Z: far future, and the same on every run
 
 
-def scaled(name, scale):
-    n = int(PLAN[name] * scale)
-    return max(n, 1)
+def scaled(name, scale, plan=None):
+    plan = PLAN if plan is None else plan
+    if name not in plan:
+        return 0
+    if name in UNSCALED:
+        return plan[name]
+    if plan[name] == 0:
+        return 0
+    return max(int(plan[name] * scale), 1)
+
+
+def small_keys(out, s, rnd):
+    """The small-key dataset (after DEBUG POPULATE's strings): many small collections, a few big keys."""
+    n = lambda name: scaled(name, s, SMALL_KEYS_PLAN)
+    for i in range(n("sk_lists")):
+        out.cmd(b"RPUSH", b"sl:%d" % i, *[b"evt-%d-%d-%06d" % (i, k, rnd.randrange(10**6)) for k in range(16)])
+    for i in range(n("sk_hashes")):
+        out.cmd(b"HSET", b"sh:%d" % i, b"name", b"user-%d" % i, b"email", b"u%d@example.com" % i,
+                b"visits", b"%d" % rnd.randrange(100000), b"ratio", repr(rnd.random()).encode(),
+                b"plan", (b"free", b"pro", b"team")[i % 3], b"created", b"%d" % (1600000000 + i),
+                b"city", b"city-%d" % (i % 5000), b"lat", repr(rnd.uniform(-90, 90)).encode())
+    for i in range(n("sk_sets")):
+        out.cmd(b"SADD", b"ss:%d" % i, *[b"tag-%d-%d" % (k, rnd.randrange(10**6)) for k in range(8)])
+    for i in range(n("sk_zsets")):
+        # repr() is the shortest form that reads back to the same double: 15-17 significant digits.
+        out.cmd(b"ZADD", b"sz:%d" % i, *[x for k in range(20)
+                                         for x in (repr(rnd.uniform(-1000, 1000)).encode(), b"member-%d" % k)])
+    m = n("big_list_items")
+    for start in range(0, m, 1000):
+        out.cmd(b"RPUSH", b"big:list", *[b"item:%d" % k for k in range(start, min(m, start + 1000))])
+    m = n("big_hash_fields")
+    for start in range(0, m, 500):
+        out.cmd(b"HSET", b"big:hash", *[x for k in range(start, min(m, start + 500))
+                                        for x in (b"field:%d" % k, b"v%d" % (k * 7))])
+    m = n("big_zset_members")
+    for start in range(0, m, 500):
+        out.cmd(b"ZADD", b"big:zset", *[x for k in range(start, min(m, start + 500))
+                                        for x in (repr(rnd.uniform(0, 1e6)).encode(), b"m:%d" % k)])
+    m = n("big_set_members")
+    for start in range(0, m, 1000):
+        out.cmd(b"SADD", b"big:set", *[b"s:%d" % k for k in range(start, min(m, start + 1000))])
 
 
 class Out:
@@ -88,21 +148,29 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=20240601)
+    ap.add_argument("--dataset", choices=("mixed", "small-keys"), default="mixed",
+                    help="mixed: the 1.13 GB file of bigger values (default); small-keys: many tiny keys")
     ap.add_argument("--print-count", metavar="NAME", help="print one scaled count of PLAN and exit")
     ap.add_argument("--describe", action="store_true", help="print the scaled plan and exit")
     a = ap.parse_args()
+    plan = SMALL_KEYS_PLAN if a.dataset == "small-keys" else PLAN
     if a.print_count:
-        print(scaled(a.print_count, a.scale))
+        print(scaled(a.print_count, a.scale, plan))
         return
     if a.describe:
-        for k in PLAN:
-            print(f"{k}={scaled(k, a.scale)}")
+        for k in plan:
+            print(f"{k}={scaled(k, a.scale, plan)}")
         return
 
     s = a.scale
     rnd = random.Random(a.seed)
     out = Out()
     out.cmd(b"SELECT", b"0")
+    if a.dataset == "small-keys":
+        small_keys(out, s, rnd)
+        out.flush()
+        sys.stderr.write(f"gen-dataset: {out.commands} commands\n")
+        return
 
     # Integer strings: int-encoded in the RDB; every 10th expires at a fixed far-future time.
     for i in range(scaled("int_strings", s)):

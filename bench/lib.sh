@@ -197,11 +197,12 @@ info_field() { "$redis_cli" -p "$1" INFO "$2" | tr -d '\r' | awk -F: -v k="$3" '
 # keyspace_info PORT: INFO keyspace's db lines on one line, each followed by a space.
 keyspace_info() { { "$redis_cli" -p "$1" INFO keyspace | grep '^db' || true; } | tr -d '\r' | tr '\n' ' '; }
 
-# generate_rdb SCALE RDBCOMPRESSION FILE: writes the benchmark dataset (DEBUG POPULATE, then
-# gen-dataset.py --scale SCALE | redis-cli --pipe) to FILE with a throwaway redis-server working
-# in $out/gen.tmp; exit 2 if the server does not start or the pipe reports errors.
+# generate_rdb SCALE RDBCOMPRESSION FILE [DATASET]: writes the benchmark dataset (DEBUG POPULATE,
+# then gen-dataset.py --dataset DATASET --scale SCALE | redis-cli --pipe) to FILE with a throwaway
+# redis-server working in $out/gen.tmp; DATASET is mixed (default) or small-keys; exit 2 if the
+# server does not start or the pipe reports errors.
 generate_rdb() {
-  local scale="$1" compression="$2" rdb="$3" work="$out/gen.tmp" port t0 t1 reply
+  local scale="$1" compression="$2" rdb="$3" dataset="${4:-mixed}" work="$out/gen.tmp" port t0 t1 reply n
   rm -rf "$work"
   mkdir -p "$work"
   port="$(free_port)"
@@ -210,12 +211,19 @@ generate_rdb() {
     --enable-debug-command local --rdbcompression "$compression" --rdbchecksum yes
   wait_pong "$port" "$server_pid" 10 || die 2 "redis-server exited; see $work/redis.log"
   t0=$(date +%s)
-  count() { python3 "$here/gen-dataset.py" --scale "$scale" --print-count "$1"; }
-  "$redis_cli" -p "$port" -n 0 DEBUG POPULATE "$(count populate_short)" str >/dev/null
-  "$redis_cli" -p "$port" -n 0 DEBUG POPULATE "$(count populate_padded)" pad 1024 >/dev/null
-  "$redis_cli" -p "$port" -n 1 DEBUG POPULATE "$(count populate_db1)" db1 >/dev/null
+  count() { python3 "$here/gen-dataset.py" --dataset "$dataset" --scale "$scale" --print-count "$1"; }
+  n="$(count populate_short)"
+  if [ "$dataset" = small-keys ]; then
+    "$redis_cli" -p "$port" -n 0 DEBUG POPULATE "$n" str "$(count populate_short_size)" >/dev/null
+  else
+    "$redis_cli" -p "$port" -n 0 DEBUG POPULATE "$n" str >/dev/null
+  fi
+  n="$(count populate_padded)"
+  [ "$n" = 0 ] || "$redis_cli" -p "$port" -n 0 DEBUG POPULATE "$n" pad 1024 >/dev/null
+  n="$(count populate_db1)"
+  [ "$n" = 0 ] || "$redis_cli" -p "$port" -n 1 DEBUG POPULATE "$n" db1 >/dev/null
   log "DEBUG POPULATE done in $(( $(date +%s) - t0 )) s; piping the rest"
-  reply="$(python3 "$here/gen-dataset.py" --scale "$scale" | "$redis_cli" -p "$port" --pipe 2>&1)"
+  reply="$(python3 "$here/gen-dataset.py" --dataset "$dataset" --scale "$scale" | "$redis_cli" -p "$port" --pipe 2>&1)"
   echo "$reply" | tail -n 2 >&2
   echo "$reply" | grep -q 'errors: 0,' || die 2 "redis-cli --pipe reported errors (see above and $work/redis.log)"
   log "loaded in $(( $(date +%s) - t0 )) s: $(keyspace_info "$port")" \

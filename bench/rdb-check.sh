@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark: `redback check` vs `redis-check-rdb` on the same >= 1 GB RDB of mixed types.
 #
-#   bench/rdb-check.sh [--regen] [--runs N] [--also-opts "JVM OPTIONS"]... [--label TEXT] [--no-record]
+#   bench/rdb-check.sh [--regen] [--small-keys] [--runs N] [--also-opts "JVM OPTIONS"]... [--label TEXT] [--no-record]
+#
+# --small-keys times the other dataset (out/small-keys.rdb, ~800 MB at BENCH_SCALE=1): 9 M short
+# strings and ~400 k each of small lists, hashes, sets and sorted sets with full-precision double
+# scores, where per-key and per-element costs dominate (gen-dataset.py --dataset small-keys).
 #
 # 1. Builds the dataset (unless a file from an earlier run is there): a throwaway redis-server on a
 #    free 127.0.0.1 port in $BENCH_OUT, DEBUG POPULATE for the bulk of the small strings, then
@@ -27,7 +31,8 @@ redis_check_rdb="${REDIS_CHECK_RDB:-redis-check-rdb}"
 regen=0
 also_opts=()
 
-parse_options --regen:regen=1 --runs:runs '--also-opts:also_opts[]' -- "$@"
+dataset=mixed
+parse_options --regen:regen=1 --small-keys:dataset=small-keys --runs:runs '--also-opts:also_opts[]' -- "$@"
 need_positive "--runs wants a positive integer" "$runs"
 need_tools "$redis_server" "$redis_cli" "$redis_check_rdb" python3 java
 
@@ -35,6 +40,9 @@ mkdir -p "$out"
 if [ -n "${BENCH_RDB:-}" ]; then
   rdb="$BENCH_RDB"
   [ -f "$rdb" ] || die 2 "BENCH_RDB=$rdb: no such file"
+elif [ "$dataset" = small-keys ]; then
+  rdb="$out/small-keys.rdb"
+  [ "$scale" = 1 ] || rdb="$out/small-keys-scale$scale.rdb"
 elif [ "$scale" = "1" ]; then
   rdb="$out/bench.rdb"
 else
@@ -48,12 +56,12 @@ if [ "$regen" = 1 ] && [ -n "${BENCH_RDB:-}" ]; then
   die 2 "--regen and BENCH_RDB do not go together"
 fi
 if [ "$regen" = 1 ] || [ ! -f "$rdb" ]; then
-  generate_rdb "$scale" "$compression" "$rdb"
+  generate_rdb "$scale" "$compression" "$rdb" "$dataset"
 else
   log "reusing $rdb (--regen to rebuild it)"
 fi
 size=$(stat -c %s "$rdb")
-if [ "$size" -lt 1000000000 ] && [ "$scale" = "1" ] && [ -z "${BENCH_RDB:-}" ]; then
+if [ "$size" -lt 1000000000 ] && [ "$scale" = "1" ] && [ "$dataset" = mixed ] && [ -z "${BENCH_RDB:-}" ]; then
   log "warning: $rdb is only $size bytes (the benchmark wants >= 1 GB)"
 fi
 
@@ -131,7 +139,7 @@ report="$out/report.md"
 export_machine
 BENCH_REDIS="$redis_version" BENCH_COMMIT="$(commit_note)" \
 BENCH_LABEL="$label" BENCH_FILE="$rdb" BENCH_SIZE="$size" BENCH_SCALE_USED="$scale" BENCH_RUNS_USED="$runs" \
-BENCH_COMPRESSION="$compression" BENCH_LOAD="before $load_before, after $load_after" \
+BENCH_COMPRESSION="$compression" BENCH_DATASET="$dataset" BENCH_LOAD="before $load_before, after $load_after" \
 report_py "$samples" "$check_json" >"$report" <<'PY'
 rows = read_samples(sys.argv[1])
 size = int(e["BENCH_SIZE"])
@@ -144,7 +152,7 @@ out.append(f"- redis: {e['BENCH_REDIS']}")
 out.append(f"- redback: commit {e['BENCH_COMMIT']}; `REDBACK_JAVA_OPTS` as in the row label (none when absent)")
 out.append(f"- file: `{os.path.basename(e['BENCH_FILE'])}`, {size:,} bytes ({size / 1e9:.2f} GB), RDB version "
            f"{c.get('version')} written by {c.get('writtenBy')}, rdbcompression {e['BENCH_COMPRESSION']}, "
-           f"generator scale {e['BENCH_SCALE_USED']}")
+           f"generator scale {e['BENCH_SCALE_USED']}, dataset {e['BENCH_DATASET']}")
 types = {}
 for db, d in c["databases"].items():
     for t, n in d["types"].items():

@@ -146,6 +146,11 @@ public final class RdbCheck {
         }
 
         @Override
+        public boolean keepsKeyNames() {
+            return false; // endKey counts by db, type and expiry only
+        }
+
+        @Override
         public void header(RdbHeader h) {
             header = h;
         }

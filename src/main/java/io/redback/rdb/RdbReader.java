@@ -28,6 +28,8 @@ public final class RdbReader {
      * streams by, so a name that claims hundreds of MB costs no memory.
      */
     static final int NAME_KEEP = 64 << 10;
+    /** The longest key name read into a reused array (when the visitor keeps no names). */
+    private static final int SCRATCH_NAME_MAX = 128;
     /** Bytes one entry of a blob costs in {@link BlobEntries}. */
     private static final int ENTRY_BYTES = 17;
     private static final int MAX_DB = 1 << 20;
@@ -49,6 +51,8 @@ public final class RdbReader {
 
     private RdbVisitor v;
     private boolean wantValues;
+    /** Key names of up to SCRATCH_NAME_MAX bytes, one array per length, when the visitor keeps none. */
+    private byte[][] nameScratch;
     private RdbHeader header;
     private int db;
     private byte[] keyName;
@@ -118,6 +122,7 @@ public final class RdbReader {
     public RdbSummary read(RdbVisitor visitor) throws IOException, RdbException {
         this.v = visitor;
         this.wantValues = visitor.wantsValues();
+        this.nameScratch = visitor.keepsKeyNames() ? null : new byte[SCRATCH_NAME_MAX + 1][];
         try {
             return readFile();
         } catch (RdbInput.TruncatedInput e) {
@@ -393,7 +398,7 @@ public final class RdbReader {
             throws IOException, RdbException {
         keyName = null;
         keyType = type;
-        keyName = readName("key name");
+        keyName = readKeyName();
         RdbKey key = new RdbKey(db, keyName, type, expire, idle, freq, start);
         v.startKey(key);
         RdbVisitor.RawValueSink sink = v.rawValue(key);
@@ -541,7 +546,9 @@ public final class RdbReader {
                     score = Double.NEGATIVE_INFINITY;
                 } else {
                     in.ensure(len);
-                    score = Numbers.parseScore(in.buf(), in.pos(), len);
+                    // Without values only validity matters: the grammar check, no double built.
+                    score = wantValues ? Numbers.parseScore(in.buf(), in.pos(), len)
+                            : Numbers.isScore(in.buf(), in.pos(), len) ? 0 : Double.NaN;
                     in.skipInBuffer(len);
                 }
             }
@@ -833,15 +840,17 @@ public final class RdbReader {
                 throw blobDamage(entryPosition(i), "duplicate member " + entries.describe(i));
             }
             if (!entries.isInt[i + 1]
-                    && Double.isNaN(Numbers.parseScore(blob, entries.offs[i + 1], entries.lens[i + 1]))) {
+                    && !Numbers.isScore(blob, entries.offs[i + 1], entries.lens[i + 1])) {
                 throw blobDamage(entryPosition(i + 1), "score " + entries.describe(i + 1) + " is not a number");
             }
         }
         for (int i = 0; i < n; i += 2) {
             deliverEntry(i, ElementRole.ZSET_MEMBER);
-            double score = entries.isInt[i + 1] ? entries.ints[i + 1]
-                    : Numbers.parseScore(blob, entries.offs[i + 1], entries.lens[i + 1]);
-            emit(el.dbl(ElementRole.ZSET_SCORE, score));
+            if (wantValues) { // the loop above validated every score; parse only to deliver one
+                double score = entries.isInt[i + 1] ? entries.ints[i + 1]
+                        : Numbers.parseScore(blob, entries.offs[i + 1], entries.lens[i + 1]);
+                emit(el.dbl(ElementRole.ZSET_SCORE, score));
+            }
             elements++;
         }
         releaseBlob();
@@ -1239,6 +1248,10 @@ public final class RdbReader {
      */
     private byte[] readName(String what) throws IOException, RdbException {
         readStringHeader();
+        return readNameAfterHeader(what);
+    }
+
+    private byte[] readNameAfterHeader(String what) throws IOException, RdbException {
         if (strKind == STR_INT) {
             nameCut = false;
             return Long.toString(strInt).getBytes(StandardCharsets.US_ASCII);
@@ -1254,6 +1267,29 @@ public final class RdbReader {
         materialize(what);
         byte[] r = java.util.Arrays.copyOfRange(blob, blobOff, blobOff + blobLen);
         releaseBlob();
+        return r;
+    }
+
+    /**
+     * A key name as {@link #readName} reads it, but into a reused array of its length when the
+     * visitor keeps no names and the name is short: no per-key copy on the hot path.
+     */
+    private byte[] readKeyName() throws IOException, RdbException {
+        if (nameScratch == null) {
+            return readName("key name");
+        }
+        readStringHeader();
+        if (strKind == STR_INT || strLen > SCRATCH_NAME_MAX) {
+            return readNameAfterHeader("key name");
+        }
+        materialize("key name");
+        byte[] r = nameScratch[blobLen];
+        if (r == null) {
+            r = nameScratch[blobLen] = new byte[blobLen];
+        }
+        System.arraycopy(blob, blobOff, r, 0, blobLen);
+        releaseBlob();
+        nameCut = false;
         return r;
     }
 

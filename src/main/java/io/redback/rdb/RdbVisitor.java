@@ -19,6 +19,15 @@ public interface RdbVisitor {
         return true;
     }
 
+    /**
+     * Whether this visitor keeps an {@link RdbKey}'s name past {@link #endKey}. When false, the
+     * reader may hand out the same name array again (refilled) for a later key of the same
+     * length, so reading a file of millions of short keys copies no name into a new array.
+     */
+    default boolean keepsKeyNames() {
+        return true;
+    }
+
     default void header(RdbHeader header) {
     }
 
