@@ -1,5 +1,8 @@
 package io.redback.cli;
 
+import io.redback.drill.DrillResult;
+import io.redback.drill.Drills;
+import io.redback.repo.Quantities;
 import io.redback.repo.Repository;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.SnapshotManifest;
@@ -33,7 +36,8 @@ import picocli.CommandLine.Mixin;
                 + "about once a second: running, or not "
                 + "running since when; the offsets received, durable (fsync'd in its spool) and committed (in the "
                 + "repository), each with its lag behind received in bytes and seconds; spool), and its newest "
-                + "snapshot."},
+                + "snapshot; and its last restore drill (`redback drill`: when, verdict, RTO), flagged when there "
+                + "is none within --drill-max-age."},
         footerHeading = "%nExamples:%n",
         footer = {"  redback status --repo /backups/redis",
                 "  redback status --name cache-1 --json | jq '.sources[0].stream.lagSeconds'",
@@ -54,6 +58,10 @@ public final class StatusCommand implements Callable<Integer> {
     @Mixin
     JsonOption output;
 
+    @CommandLine.Option(names = "--drill-max-age", paramLabel = "DURATION", defaultValue = "35d", description = "Flag "
+            + "a source whose last restore drill is older than this, or that has none (default 35d).")
+    String drillMaxAge;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -61,7 +69,7 @@ public final class StatusCommand implements Callable<Integer> {
 
     /** What is known about one source. */
     record SourceStatus(String source, Optional<StreamStatus> stream, List<Timeline> timelines,
-                        List<SnapshotManifest> snapshots) {
+                        List<SnapshotManifest> snapshots, Optional<DrillResult> drill) {
         /** Whether the snapshot t's restores start from (its base, or after a prune its oldest kept one) is there. */
         boolean hasStart(Timeline t) {
             return snapshots.stream().anyMatch(m -> m.id().equals(t.start().snapshot()));
@@ -88,6 +96,13 @@ public final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = Terminal.out(spec);
         PrintWriter err = Terminal.err(spec);
+        Duration maxAge;
+        try {
+            maxAge = Quantities.duration("--drill-max-age", drillMaxAge);
+        } catch (IllegalArgumentException e) {
+            err.println("redback status: " + e.getMessage());
+            return Main.USAGE;
+        }
         List<SourceStatus> all = new ArrayList<>();
         String where;
         try (Storage storage = repo.openStorage()) {
@@ -95,7 +110,8 @@ public final class StatusCommand implements Callable<Integer> {
             where = repository.describe();
             for (String source : repository.sources(only.name)) {
                 all.add(new SourceStatus(source, repository.timelines().status(source),
-                        repository.timelines().of(source), repository.catalog().snapshots(source)));
+                        repository.timelines().of(source), repository.catalog().snapshots(source),
+                        Drills.latest(repository, source)));
             }
             if (only.name != null && all.get(0).stream().isEmpty() && all.get(0).timelines().isEmpty()
                     && all.get(0).snapshots().isEmpty()) {
@@ -113,7 +129,7 @@ public final class StatusCommand implements Callable<Integer> {
             doc.put("repository", where);
             doc.put("time", now.toString());
             List<Map<String, Object>> sources = new ArrayList<>();
-            all.forEach(s -> sources.add(sourceJson(s, now)));
+            all.forEach(s -> sources.add(sourceJson(s, now, maxAge)));
             doc.put("sources", sources);
             out.println(Json.write(doc));
         } else if (all.isEmpty()) {
@@ -121,7 +137,7 @@ public final class StatusCommand implements Callable<Integer> {
                     + "the log");
         } else {
             for (SourceStatus s : all) {
-                printSource(out, s, now);
+                printSource(out, s, now, maxAge);
             }
         }
         out.flush();
@@ -130,7 +146,7 @@ public final class StatusCommand implements Callable<Integer> {
 
     // ------------------------------------------------------------------------------------ text
 
-    private void printSource(PrintWriter out, SourceStatus s, Instant now) {
+    private void printSource(PrintWriter out, SourceStatus s, Instant now, Duration maxAge) {
         out.println(s.source() + s.stream().map(st -> " (" + st.sourceAddress() + ")").orElse(""));
         out.println("  stream      " + s.stream().map(st -> streamLine(st, now)).orElse(
                 "never ran for this source (no stream.json); `redback stream` ships the log"));
@@ -148,6 +164,24 @@ public final class StatusCommand implements Callable<Integer> {
             out.println("  snapshot    " + last.id() + ", " + TimelineText.ago(last.finishedAt(), now) + " ("
                     + Text.size(last.storedSize()) + "; " + s.snapshots().size() + " in all)");
         }
+        out.println("  drill       " + drillLine(s.drill(), now, maxAge));
+    }
+
+    /** The last drill: when, verdict, RTO; flagged when there is none within maxAge. */
+    private static String drillLine(Optional<DrillResult> drill, Instant now, Duration maxAge) {
+        if (drill.isEmpty()) {
+            return "NONE: no restore drill recorded; `redback drill` proves the backups restore";
+        }
+        DrillResult d = drill.get();
+        Instant at = Instant.parse(d.startedAt());
+        return d.verdict() + " " + TimelineText.ago(at, now) + " (" + d.id() + ", RTO "
+                + DrillCommand.seconds(d.rtoSeconds()) + ")" + (d.passed() ? "" : ": " + d.problems().size()
+                + " problem(s), see the drill") + (drillOverdue(drill, now, maxAge) ? "; OVERDUE: none within "
+                + TimelineText.span(maxAge) : "");
+    }
+
+    private static boolean drillOverdue(Optional<DrillResult> drill, Instant now, Duration maxAge) {
+        return drill.map(d -> Duration.between(Instant.parse(d.startedAt()), now).compareTo(maxAge) > 0).orElse(true);
     }
 
     private static String streamLine(StreamStatus st, Instant now) {
@@ -218,7 +252,7 @@ public final class StatusCommand implements Callable<Integer> {
 
     // ------------------------------------------------------------------------------------ JSON
 
-    private static Map<String, Object> sourceJson(SourceStatus s, Instant now) {
+    private static Map<String, Object> sourceJson(SourceStatus s, Instant now, Duration maxAge) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("source", s.source());
         m.put("stream", s.stream().map(st -> streamJson(st, now)).orElse(null));
@@ -241,6 +275,17 @@ public final class StatusCommand implements Callable<Integer> {
             l.put("replicationOffset", last.replicationOffset());
             m.put("lastSnapshot", l);
         }
+        m.put("lastDrill", s.drill().map(d -> {
+            Map<String, Object> l = new LinkedHashMap<>();
+            l.put("id", d.id());
+            l.put("startedAt", d.startedAt());
+            l.put("ageSeconds", Duration.between(Instant.parse(d.startedAt()), now).toSeconds());
+            l.put("verdict", d.verdict());
+            l.put("rtoSeconds", d.rtoSeconds());
+            l.put("problems", d.problems().size());
+            return l;
+        }).orElse(null));
+        m.put("drillOverdue", drillOverdue(s.drill(), now, maxAge));
         m.put("healthy", s.healthy());
         return m;
     }
