@@ -207,8 +207,10 @@ public final class Drill {
             } else {
                 served = options.into();
                 r.target = served.uri().toString();
-                LiveReport report = new LiveRestore(served, LiveRestore.Options.defaults(), new AtomicLong())
-                        .run(rdb, loadStartedMs);
+                // No pause near maxmemory: a scratch target that evicts or refuses is what a drill must find.
+                LiveRestore.Options live = LiveRestore.Options.defaults().withThrottle(new io.redback.restore.Throttle(
+                        0, 0, 0, Duration.ofSeconds(60), Duration.ofSeconds(60)));
+                LiveReport report = new LiveRestore(served, live, new AtomicLong()).run(rdb, loadStartedMs);
                 try (RedisConnection c = served.connect()) {
                     r.version = c.info("server").get("redis_version");
                 }
