@@ -125,6 +125,19 @@ class DrillTest {
     }
 
     @Test
+    void anEmptyScratchTargetLargeEnoughPasses() throws Exception {
+        try (StreamedSource s = streamedWithData(); LocalRedisServer scratch = Datasets.server().start()) {
+            RedisConnector into = RedisConnector.of(RedisUri.parse("redis://127.0.0.1:" + scratch.port()));
+            Drill.Options o = new Drill.Options("src", new Drill.Snapshot("latest"), into, TestRedis.binary(), -1,
+                    null, List.of(Assertion.parse("GET str:small == hello")), null, false);
+            DrillResult r = drill(s, o).run();
+            assertThat(r.problems()).isEmpty();
+            assertThat(r.target()).isEqualTo("redis://127.0.0.1:" + scratch.port());
+            assertThat(r.sampled()).isEqualTo(r.keys()).isGreaterThan(500);
+        }
+    }
+
+    @Test
     void aTargetThatIsNotEmptyIsRefused() throws Exception {
         try (StreamedSource s = streamedWithData(); LocalRedisServer busy = Datasets.server().start();
              RedisConnection c = busy.connect()) {
@@ -183,6 +196,26 @@ class DrillTest {
             assertThat(r.verdict()).isEqualTo("failed");
             assertThat(r.rtoLimitSeconds()).isEqualTo(0.001);
             assertThat(r.problems()).singleElement().asString().contains("more than the RTO");
+        }
+    }
+
+    @Test
+    void keepLeavesTheServerRunningForAPersonToLookAt() throws Exception {
+        try (StreamedSource s = streamedWithData()) {
+            Drill.Options o = new Drill.Options("src", new Drill.Snapshot("latest"), null, TestRedis.binary(), 10,
+                    null, List.of(), null, true);
+            DrillResult r = drill(s, o).run();
+            assertThat(r.passed()).isTrue();
+            assertThat(r.kept()).startsWith("127.0.0.1:");
+            int port = Integer.parseInt(r.kept().split(" ")[0].split(":")[1]);
+            try (RedisConnection c = new RedisConnection("127.0.0.1", port)) {
+                assertThat(c.callString("GET", "str:small")).isEqualTo("hello");
+                try {
+                    c.call("SHUTDOWN", "NOSAVE");
+                } catch (java.io.IOException gone) {
+                    // the server closes the connection as it exits
+                }
+            }
         }
     }
 }
