@@ -157,7 +157,13 @@ public final class DrillCommand implements Callable<Integer> {
                 Progressing listener = new Progressing(out, !output.json, !progress.quiet && !output.json);
                 DrillResult r = new Drill(repository, options, listener, Clock.systemUTC(), new SecureRandom()).run();
                 listener.close();
-                Drills.record(repository, r);
+                try {
+                    Drills.record(repository, r);
+                } catch (IOException e) {
+                    // The drill's verdict stands; only its record is missing, which status will show.
+                    err.println("redback drill: warning: the result could not be recorded in " + repository.describe()
+                            + ": " + Text.message(e));
+                }
                 if (output.json) {
                     out.println(Json.write(json(r)));
                 } else {

@@ -165,10 +165,11 @@ public final class Drill {
         LocalRedisServer[] server = new LocalRedisServer[1];
         Thread cleanup = new Thread(() -> {
             // Ctrl-C or a kill during the drill: the throwaway server and its files go with it.
-            if (server[0] != null && !options.keep()) {
-                server[0].close();
-            }
             if (!options.keep()) {
+                if (server[0] != null) {
+                    server[0].close();
+                }
+                stopServersStartedHere(options.redisServer()); // one still loading, or replaying a point in time
                 work.close();
             }
         }, "redback-drill-cleanup");
@@ -250,6 +251,31 @@ public final class Drill {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
             } catch (IllegalStateException shuttingDown) {
                 // the hook runs, or has run
+            }
+        }
+    }
+
+    /**
+     * Stops the redis-server processes this JVM started from binary and that still run: a server
+     * still loading (its {@link LocalRedisServer} not yet returned) or one materialising a point in
+     * time. Only at shutdown, when none of them has anyone left to stop it.
+     */
+    private static void stopServersStartedHere(Path binary) {
+        Path real;
+        try {
+            real = binary.toRealPath();
+        } catch (IOException e) {
+            real = binary.toAbsolutePath();
+        }
+        String command = real.toString();
+        List<ProcessHandle> servers = ProcessHandle.current().descendants()
+                .filter(h -> h.info().command().map(c -> c.equals(command)).orElse(false)).toList();
+        servers.forEach(ProcessHandle::destroy);
+        for (ProcessHandle h : servers) {
+            try {
+                h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                h.destroyForcibly();
             }
         }
     }

@@ -9,6 +9,7 @@ import io.redback.redis.LocalRedisServer;
 import io.redback.testsupport.Datasets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
@@ -79,5 +80,59 @@ class DrillCommandTest {
         assertThat(redback("drill", "--repo", repo, "--assert", "DEL k").exit()).isEqualTo(2);
         assertThat(redback("drill", "--repo", repo, "--sample", "many").exit()).isEqualTo(2);
         assertThat(redback("drill", "--repo", repo, "--server", tmp.resolve("none").toString()).exit()).isEqualTo(2);
+    }
+
+    /** Ctrl-C (or a kill) in the middle of validating: the throwaway server is stopped and its files removed. */
+    @Test
+    void anInterruptedDrillStopsItsServerAndRemovesItsFiles() throws Exception {
+        String repo = tmp.resolve("repo").toString();
+        try (LocalRedisServer source = Datasets.server().start(); Jedis j = Datasets.jedis(source)) {
+            Datasets.everyType(j, 300_000);
+            assertThat(redback("backup", "--redis", "redis://127.0.0.1:" + source.port(), "--repo", repo, "--name",
+                    "c1", "-q").exit()).isZero();
+        }
+        Path childTmp = Files.createDirectories(tmp.resolve("child-tmp"));
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djava.io.tmpdir=" + childTmp, "-cp", io.redback.testsupport.ChildJvm.classpath(),
+                "io.redback.cli.Main", "drill", "--repo", repo, "--name", "c1", "--sample", "all", "-q")
+                .redirectOutput(tmp.resolve("child.out").toFile()).redirectError(tmp.resolve("child.err").toFile());
+        pb.environment().put(io.redback.redis.RedisServerBinary.ENV_VAR,
+                io.redback.testsupport.TestRedis.binary().toString());
+        Process drill = pb.start();
+        try {
+            // The server is the drill's child process, started once its log is in the drill's folder.
+            List<ProcessHandle> servers = List.of();
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+            while (servers.isEmpty() && drill.isAlive() && System.nanoTime() < deadline) {
+                if (serverLogExists(childTmp)) {
+                    servers = drill.toHandle().children().toList();
+                }
+                Thread.sleep(20);
+            }
+            assertThat(servers).as("the drill's redis-server; the drill said: "
+                    + Files.readString(tmp.resolve("child.out")) + Files.readString(tmp.resolve("child.err"))).isNotEmpty();
+            drill.destroy(); // SIGTERM, as Ctrl-C's SIGINT: the JVM's shutdown hooks run
+            assertThat(drill.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            long until = System.nanoTime() + java.time.Duration.ofSeconds(15).toNanos();
+            while (servers.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
+            assertThat(servers.stream().noneMatch(ProcessHandle::isAlive))
+                    .as("the throwaway redis-server after the drill was stopped").isTrue();
+            try (var left = Files.list(childTmp)) {
+                assertThat(left.filter(p -> p.getFileName().toString().startsWith("redback-drill-")).toList())
+                        .as("the drill's files").isEmpty();
+            }
+        } finally {
+            if (drill.isAlive()) {
+                drill.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static boolean serverLogExists(Path childTmp) throws java.io.IOException {
+        try (var folders = Files.list(childTmp)) {
+            return folders.anyMatch(f -> Files.exists(f.resolve("data").resolve("redis-server.log")));
+        }
     }
 }
