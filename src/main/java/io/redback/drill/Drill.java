@@ -387,7 +387,8 @@ public final class Drill {
         }
         List<String> all = new ArrayList<>(problems);
         if (options.rto() != null && total.compareTo(options.rto()) > 0) {
-            all.add(String.format(Locale.ROOT, "the restore took %.3f s, more than the RTO of %.3f s", total.toNanos() / 1e9,
+            all.add(String.format(Locale.ROOT, "the restore took %.3f s, more than the RTO of %.3f s",
+                    total.toNanos() / 1e9,
                     options.rto().toNanos() / 1e9));
         }
         return new DrillResult(DrillResult.FORMAT, id, source, started.toString(), r.point, r.snapshot, r.timeline,

@@ -67,7 +67,8 @@ final class Validation {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(rdb), 1 << 16)) {
             new RdbReader(in).read(expected);
         } catch (RdbException e) {
-            throw new RestoreException(RestoreException.Kind.DAMAGED, rdb + " could not be read again: " + e.getMessage());
+            throw new RestoreException(RestoreException.Kind.DAMAGED, rdb + " could not be read again: "
+                    + e.getMessage());
         }
         List<String> typeProblems = new ArrayList<>();
         Set<String> types = new TreeSet<>(expected.typeTotal.keySet());
@@ -119,8 +120,8 @@ final class Validation {
             }
             byte[] got = served.of(c, s.name);
             if (got == null) {
-                differ.add("db " + s.db + " key " + text(s.name) + ": missing (expected digest " + KeyDigest.hex(s.digest)
-                        + ")");
+                differ.add("db " + s.db + " key " + text(s.name) + ": missing (expected digest "
+                        + KeyDigest.hex(s.digest) + ")");
             } else if (!java.util.Arrays.equals(got, s.digest)) {
                 differ.add("db " + s.db + " key " + text(s.name) + ": expected digest " + KeyDigest.hex(s.digest)
                         + ", served " + KeyDigest.hex(got));
