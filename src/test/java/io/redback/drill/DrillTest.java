@@ -216,6 +216,14 @@ class DrillTest {
                     // the server closes the connection as it exits
                 }
             }
+            String files = r.kept().substring(r.kept().indexOf("files in ") + 9, r.kept().length() - 1);
+            Path folder = Path.of(files).getParent();
+            assertThat(folder.getFileName().toString()).startsWith("redback-drill-");
+            try (var all = Files.walk(folder)) {
+                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
     }
 }
