@@ -1,5 +1,8 @@
 package io.redback.cli;
 
+import io.redback.drill.DrillResult;
+import io.redback.drill.Drills;
+import io.redback.repo.Quantities;
 import io.redback.repo.Repository;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.SnapshotManifest;
@@ -31,7 +34,8 @@ import picocli.CommandLine.Mixin;
                 + "about once a second: running, or not "
                 + "running since when; the offsets received, durable (fsync'd in its spool) and committed (in the "
                 + "repository), each with its lag behind received in bytes and seconds; spool), and its newest "
-                + "snapshot."},
+                + "snapshot; and its last restore drill (`redback drill`: when, verdict, RTO), flagged when there "
+                + "is none within --drill-max-age."},
         footerHeading = "%nExamples:%n",
         footer = {"  redback status --repo /backups/redis",
                 "  redback status --name cache-1 --json | jq '.sources[0].stream.lagSeconds'",
@@ -52,6 +56,10 @@ public final class StatusCommand implements Callable<Integer> {
     @Mixin
     JsonOption output;
 
+    @CommandLine.Option(names = "--drill-max-age", paramLabel = "DURATION", defaultValue = "35d", description = "Flag "
+            + "a source whose last restore drill is older than this, or that has none (default 35d).")
+    String drillMaxAge;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -59,7 +67,7 @@ public final class StatusCommand implements Callable<Integer> {
 
     /** What is known about one source. */
     record SourceStatus(String source, Optional<StreamStatus> stream, List<Timeline> timelines,
-                        List<SnapshotManifest> snapshots) {
+                        List<SnapshotManifest> snapshots, Optional<DrillResult> drill) {
         /** Whether the snapshot t's restores start from (its base, or after a prune its oldest kept one) is there. */
         boolean hasStart(Timeline t) {
             return snapshots.stream().anyMatch(m -> m.id().equals(t.start().snapshot()));
@@ -86,6 +94,13 @@ public final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = Terminal.out(spec);
         PrintWriter err = Terminal.err(spec);
+        Duration maxAge;
+        try {
+            maxAge = Quantities.duration("--drill-max-age", drillMaxAge);
+        } catch (IllegalArgumentException e) {
+            err.println("redback status: " + e.getMessage());
+            return Main.USAGE;
+        }
         List<SourceStatus> all = new ArrayList<>();
         String where;
         try (Storage storage = repo.openStorage()) {
@@ -93,7 +108,8 @@ public final class StatusCommand implements Callable<Integer> {
             where = repository.describe();
             for (String source : repository.sources(only.name)) {
                 all.add(new SourceStatus(source, repository.timelines().status(source),
-                        repository.timelines().of(source), repository.catalog().snapshots(source)));
+                        repository.timelines().of(source), repository.catalog().snapshots(source),
+                        Drills.latest(repository, source)));
             }
             if (only.name != null && all.get(0).stream().isEmpty() && all.get(0).timelines().isEmpty()
                     && all.get(0).snapshots().isEmpty()) {
@@ -108,13 +124,13 @@ public final class StatusCommand implements Callable<Integer> {
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         if (output.json) {
             out.println(Json.write(new StatusJson(where, now.toString(),
-                    all.stream().map(s -> SourceJson.of(s, now)).toList())));
+                    all.stream().map(s -> SourceJson.of(s, now, maxAge)).toList())));
         } else if (all.isEmpty()) {
             out.println("no sources in " + where + " yet: `redback backup` takes a snapshot, `redback stream` ships "
                     + "the log");
         } else {
             for (SourceStatus s : all) {
-                printSource(out, s, now);
+                printSource(out, s, now, maxAge);
             }
         }
         out.flush();
@@ -123,7 +139,7 @@ public final class StatusCommand implements Callable<Integer> {
 
     // ------------------------------------------------------------------------------------ text
 
-    private void printSource(PrintWriter out, SourceStatus s, Instant now) {
+    private void printSource(PrintWriter out, SourceStatus s, Instant now, Duration maxAge) {
         out.println(s.source() + s.stream().map(st -> " (" + st.sourceAddress() + ")").orElse(""));
         out.println("  stream      " + s.stream().map(st -> streamLine(st, now)).orElse(
                 "never ran for this source (no stream.json); `redback stream` ships the log"));
@@ -141,6 +157,24 @@ public final class StatusCommand implements Callable<Integer> {
             out.println("  snapshot    " + last.id() + ", " + TimelineText.ago(last.finishedAt(), now) + " ("
                     + Text.size(last.storedSize()) + "; " + s.snapshots().size() + " in all)");
         }
+        out.println("  drill       " + drillLine(s.drill(), now, maxAge));
+    }
+
+    /** The last drill: when, verdict, RTO; flagged when there is none within maxAge. */
+    private static String drillLine(Optional<DrillResult> drill, Instant now, Duration maxAge) {
+        if (drill.isEmpty()) {
+            return "NONE: no restore drill recorded; `redback drill` proves the backups restore";
+        }
+        DrillResult d = drill.get();
+        Instant at = Instant.parse(d.startedAt());
+        return d.verdict() + " " + TimelineText.ago(at, now) + " (" + d.id() + ", RTO "
+                + DrillCommand.seconds(d.rtoSeconds()) + ")" + (d.passed() ? "" : ": " + d.problems().size()
+                + " problem(s), see the drill") + (drillOverdue(drill, now, maxAge) ? "; OVERDUE: none within "
+                + TimelineText.span(maxAge) : "");
+    }
+
+    private static boolean drillOverdue(Optional<DrillResult> drill, Instant now, Duration maxAge) {
+        return drill.map(d -> Duration.between(Instant.parse(d.startedAt()), now).compareTo(maxAge) > 0).orElse(true);
     }
 
     private static String streamLine(StreamStatus st, Instant now) {
@@ -217,9 +251,9 @@ public final class StatusCommand implements Callable<Integer> {
 
     /** One source: its stream (null without a stream.json), timelines, snapshots, health. */
     record SourceJson(String source, StreamJson stream, List<TimelineJson> timelines, int snapshots,
-                      LastSnapshotJson lastSnapshot, boolean healthy) {
+                      LastSnapshotJson lastSnapshot, LastDrillJson lastDrill, boolean drillOverdue, boolean healthy) {
 
-        static SourceJson of(SourceStatus s, Instant now) {
+        static SourceJson of(SourceStatus s, Instant now, Duration maxAge) {
             String current = s.stream().map(st -> st.timeline() == null ? null : st.timeline().toString()).orElse(null);
             List<TimelineJson> timelines = s.timelines().stream()
                     .map(t -> TimelineJson.of(s, t, t.id().toString().equals(current))).toList();
@@ -229,9 +263,16 @@ public final class StatusCommand implements Callable<Integer> {
                 last = new LastSnapshotJson(l.id().toString(), l.finishedAt().toString(),
                         Duration.between(l.finishedAt(), now).toSeconds(), l.storedSize(), l.replicationOffset());
             }
+            LastDrillJson drill = s.drill().map(d -> new LastDrillJson(d.id(), d.startedAt(),
+                    Duration.between(Instant.parse(d.startedAt()), now).toSeconds(), d.verdict(), d.rtoSeconds(),
+                    d.problems().size())).orElse(null);
             return new SourceJson(s.source(), s.stream().map(st -> StreamJson.of(st, now)).orElse(null), timelines,
-                    s.snapshots().size(), last, s.healthy());
+                    s.snapshots().size(), last, drill, StatusCommand.drillOverdue(s.drill(), now, maxAge), s.healthy());
         }
+    }
+
+    /** The newest restore drill: when, its verdict and RTO, how many problems it found. */
+    record LastDrillJson(String id, String startedAt, long ageSeconds, String verdict, double rtoSeconds, int problems) {
     }
 
     /** The newest snapshot and its age. */

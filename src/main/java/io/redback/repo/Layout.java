@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
  * sources/&lt;source&gt;/timelines/&lt;timeline&gt;/segments/&lt;start&gt;-&lt;end&gt;.aof.zst  (or .aof)
  * sources/&lt;source&gt;/timelines/&lt;timeline&gt;/segments/&lt;start&gt;-&lt;end&gt;.json  (written last)
  * sources/&lt;source&gt;/stream.json  (the running stream's status, rewritten)
+ * sources/&lt;source&gt;/drills/&lt;id&gt;.json  (a restore drill's result)
  * locks/&lt;id&gt;.json  (a running prune's or compact's lock, refreshed)
  * tmp/...
  * </pre>
@@ -109,6 +110,15 @@ final class Layout {
 
     static String streamStatusKey(String source) {
         return SOURCES + requireSourceName(source) + "/" + STREAM_STATUS;
+    }
+
+    static String drillsPrefix(String source) {
+        return SOURCES + requireSourceName(source) + "/drills/";
+    }
+
+    /** Drill ids have the form of snapshot ids (start time, random suffix), so that keys sort by time. */
+    static String drillKey(String source, SnapshotId id) {
+        return drillsPrefix(source) + id + ".json";
     }
 
     static String lockKey(String id) {

@@ -230,6 +230,16 @@ public final class Repository {
         return Layout.segmentManifestKey(source, timeline, startOffset, endOffset);
     }
 
+    /** The key a restore drill's result is written under: {@code sources/<source>/drills/<id>.json}. */
+    public String drillKey(String source, SnapshotId id) {
+        return Layout.drillKey(source, id);
+    }
+
+    /** The folder of source's drill results; their keys sort by the drills' start times. */
+    public String drillsPrefix(String source) {
+        return Layout.drillsPrefix(source);
+    }
+
     /**
      * Starts a timeline: writes its timeline.json. Its base snapshot (same id) must be committed
      * first, so that every timeline a reader sees has somewhere to start.
