@@ -46,8 +46,8 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
 
     /**
      * One source and its jobs; a null schedule means the job is off. Retention runs after each
-     * snapshot and on its own {@code every} (default 1h). Drill is parsed and kept for the job
-     * that will run it. {@code compression} is how snapshots and segments are stored (zstd:3
+     * snapshot and on its own {@code every} (default 1h). The drill restores the newest point, or
+     * with {@code drillRandom} a random second of the recovery window. {@code compression} is how snapshots and segments are stored (zstd:3
      * unless {@code compress} says otherwise), {@code segmentSize} where the stream closes a
      * segment at the latest, {@code doctorProfile} how strict the doctor job is,
      * {@code ackWhen} what the stream's ACK (and so WAIT) reports.
@@ -57,7 +57,8 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
                          Schedule snapshot, RetentionPolicy retention, Schedule retentionEvery,
                          Schedule compact, Duration compactOlderThan, Schedule check, int checkReadPercent,
                          Schedule drill, Schedule doctor, Map<String, Duration> objectives,
-                         Compression compression, long segmentSize, Profile doctorProfile, Streamer.AckWhen ackWhen) {
+                         Compression compression, long segmentSize, Profile doctorProfile, Streamer.AckWhen ackWhen,
+                         boolean drillRandom) {
     }
 
     /** Reads and validates a file; ConfigException names the line, IOException when it cannot be read. */
@@ -257,6 +258,8 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
             }
         }
         Schedule drill = schedule(m, "drill", Set.of("at"));
+        boolean drillRandom = drill != null && m.get("drill").map("drill").containsKey("at")
+                && m.get("drill").map("drill").get("at").text("drill.at").equals("random");
         Schedule doctor = schedule(m, "doctor", Set.of("profile"));
         Profile profile = Profile.STORE;
         if (m.containsKey("doctor") && m.get("doctor").map("doctor").containsKey("profile")) {
@@ -284,7 +287,8 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
                     + "schedule: nothing would protect it");
         }
         return new Source(name, uri, stream, durableAt, spool, flush, snapshot, retention, retentionEvery, compact, olderThan,
-                check, readPercent, drill, doctor, Map.copyOf(objectives), compression, segmentSize, profile, ackWhen);
+                check, readPercent, drill, doctor, Map.copyOf(objectives), compression, segmentSize, profile, ackWhen,
+                drillRandom);
     }
 
     private static Schedule schedule(Map<String, YamlNode> m, String job, Set<String> extra) {
@@ -300,8 +304,9 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
         }
         if (job.equals("drill") && n.map(job).containsKey("at")) {
             String at = n.map(job).get("at").text("drill.at");
-            if (!at.equals("random")) {
-                throw new ConfigException(n.map(job).get("at").line(), "drill.at must be random");
+            if (!at.equals("random") && !at.equals("newest")) {
+                throw new ConfigException(n.map(job).get("at").line(), "drill.at must be random (a random second of "
+                        + "the recovery window) or newest (the default)");
             }
         }
         return Schedule.parse(job, n);

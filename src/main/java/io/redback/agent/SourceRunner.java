@@ -6,8 +6,12 @@ import io.redback.check.RepositoryCheckReport;
 import io.redback.doctor.Check;
 import io.redback.doctor.Doctor;
 import io.redback.doctor.DoctorReport;
+import io.redback.drill.Drill;
+import io.redback.drill.DrillResult;
+import io.redback.drill.Drills;
 import io.redback.redis.RedisConnection;
 import io.redback.redis.RedisConnector;
+import io.redback.redis.RedisServerBinary;
 import io.redback.redis.ReplicaOptions;
 import io.redback.redis.ReplicaSync;
 import io.redback.repo.Pruner;
@@ -18,13 +22,16 @@ import io.redback.stream.Compactor;
 import io.redback.stream.StreamEvent;
 import io.redback.stream.Streamer;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * Everything the agent runs for one source: a job thread that runs the scheduled jobs one at a
@@ -33,9 +40,9 @@ import java.util.Map;
  * failing job is logged, counted and retried with backoff; nothing a job throws ends the agent.
  */
 final class SourceRunner {
-    /** The jobs the agent runs; drill joins them when its domain code exists. */
+    /** The jobs the agent runs. */
     enum Job {
-        SNAPSHOT, PRUNE, COMPACT, CHECK, DOCTOR;
+        SNAPSHOT, PRUNE, COMPACT, CHECK, DRILL, DOCTOR;
 
         String label() {
             return name().toLowerCase(Locale.ROOT);
@@ -87,10 +94,6 @@ final class SourceRunner {
         if (config.stream()) { // a source without a stream has no stream_up series, so "stream down" never fires for it
             metrics.streamUp.labelValues(config.name()).set(0);
         }
-        if (config.drill() != null) {
-            log.event(config.name(), "not-yet", "drill schedules are accepted; this release of the agent does not "
-                    + "run them yet");
-        }
         jobs = new Thread(this::runJobs, "agent-jobs-" + config.name());
         jobs.setDaemon(true);
         jobs.start();
@@ -107,6 +110,7 @@ final class SourceRunner {
             case PRUNE -> config.retention() == null ? null : config.retentionEvery();
             case COMPACT -> config.compact();
             case CHECK -> config.check();
+            case DRILL -> config.drill();
             case DOCTOR -> config.doctor();
         };
     }
@@ -181,6 +185,7 @@ final class SourceRunner {
                 case PRUNE -> prune();
                 case COMPACT -> compact();
                 case CHECK -> check();
+                case DRILL -> drill();
                 case DOCTOR -> doctor();
             };
             Instant done = clock.instant();
@@ -264,6 +269,27 @@ final class SourceRunner {
         RepositoryCheckReport.Problem first = r.problems().get(0);
         return "check: " + r.problems().size() + " problem(s), " + read + "; first: " + first.message() + " ("
                 + first.kind().advice() + ")";
+    }
+
+    /**
+     * `redback drill` for this source: the newest point (or with {@code at: random} a random second
+     * of the recovery window) restored into a throwaway redis-server on a loopback port, validated
+     * and timed against the rto objective, and recorded in the repository. A failed drill is a
+     * result (counted in redback_drills_total{result="failed"}, and the last-success time stays
+     * where it was); a drill that cannot run at all (no redis-server, nothing to restore) is a job
+     * failure, retried with backoff.
+     */
+    private String drill() throws Exception {
+        Path server = RedisServerBinary.require();
+        Drill.Options options = new Drill.Options(config.name(), config.drillRandom() ? new Drill.RandomSecond()
+                : new Drill.Newest(), null, server, Drill.Options.DEFAULT_SAMPLE, null, List.of(),
+                config.objectives().get("rto"), false);
+        DrillResult r = new Drill(repository, options, Drill.Listener.NONE, clock, new SplittableRandom()).run();
+        Drills.record(repository, r);
+        metrics.drills.labelValues(config.name(), r.verdict()).inc(); // the RTO and last success: refresh() reads the record
+        return "drill " + r.id() + " of " + r.point() + ": " + r.verdict() + ", RTO " + r.rtoSeconds() + " s, "
+                + r.keys() + " keys, " + r.sampled() + " sampled" + (r.problems().isEmpty() ? ""
+                : "; first problem: " + r.problems().get(0));
     }
 
     /**

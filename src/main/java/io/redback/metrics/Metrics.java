@@ -4,6 +4,8 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.redback.drill.DrillResult;
+import io.redback.drill.Drills;
 import io.redback.repo.Repository;
 import io.redback.repo.SnapshotManifest;
 import io.redback.repo.StreamStatus;
@@ -160,6 +162,15 @@ public class Metrics {
                 offset.labelValues(s, "durable").set(st.durableOffset());
                 durableLagBytes.labelValues(s).set(st.durableLagBytes() == null ? 0 : st.durableLagBytes());
                 durableLagSeconds.labelValues(s).set(st.durableLagSeconds() == null ? 0 : st.durableLagSeconds());
+            }
+        });
+        // The newest recorded drill (by the agent or by hand): its RTO, and when it passed. After a
+        // failed one the last success time is left as it was (it may be older than the newest record).
+        Optional<DrillResult> drill = Drills.latest(repository, s);
+        drill.ifPresent(d -> {
+            drillLastRto.labelValues(s).set(d.rtoSeconds());
+            if (d.passed()) {
+                drillLastSuccess.labelValues(s).set(seconds(Instant.parse(d.startedAt())) + d.rtoSeconds());
             }
         });
     }

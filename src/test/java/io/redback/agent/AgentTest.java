@@ -160,6 +160,48 @@ class AgentTest {
     }
 
     @Test
+    void theDrillJobRestoresIntoAThrowawayServerRecordsTheResultAndExportsItsRto() throws Exception {
+        try (LocalRedisServer redis = TestRedis.server().start(); RedisConnection c = redis.connect()) {
+            for (int i = 0; i < 50; i++) {
+                c.call("SET", "session:" + i, "v" + i);
+            }
+            Path repo = dir.resolve("repo");
+            AgentConfig config = AgentConfig.parse("""
+                    repository: %s
+                    listen: 127.0.0.1:0
+                    state-dir: %s
+                    sources:
+                      - name: cache-1
+                        redis: redis://127.0.0.1:%d
+                        snapshot: {every: 1h}
+                        drill: {every: 2s, at: newest}
+                        objectives: {rto: 5m}
+                    """.formatted(repo.toUri(), dir.resolve("state"), redis.port()), Map.of(), dir);
+            StringWriter log = new StringWriter();
+            Agent agent = new Agent(config, Map.of(), new PrintWriter(log), true, Duration.ofSeconds(10), "test",
+                    Clock.systemUTC());
+            agent.start();
+            try {
+                await(Duration.ofSeconds(90), () -> log.toString().contains(": passed, RTO "));
+                assertThat(log.toString()).contains("50 keys");
+                await(Duration.ofSeconds(10), () -> value(scrape(agent),
+                        "redback_drills_total{result=\"passed\",source=\"cache-1\"}") >= 1);
+                String metrics = scrape(agent);
+                assertThat(value(metrics, "redback_drill_last_rto_seconds{source=\"cache-1\"}")).isPositive();
+                assertThat(value(metrics, "redback_drill_last_success_timestamp_seconds{source=\"cache-1\"}"))
+                        .isGreaterThan(System.currentTimeMillis() / 1000.0 - 120);
+                try (FileStorage storage = new FileStorage(repo)) {
+                    assertThat(io.redback.drill.Drills.latest(Repository.open(storage), "cache-1"))
+                            .hasValueSatisfying(d -> assertThat(d.passed()).isTrue());
+                }
+            } finally {
+                agent.stop();
+                assertThat(agent.awaitStopped(Duration.ofSeconds(30))).isTrue();
+            }
+        }
+    }
+
+    @Test
     void aKilledSourceShowsStreamDownAndComesBackAndSigtermLosesNothing() throws Exception {
         LocalRedisServer redis = TestRedis.server().start();
         int port = redis.port();
