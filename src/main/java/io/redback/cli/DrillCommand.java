@@ -133,6 +133,11 @@ public final class DrillCommand implements Callable<Integer> {
             + "connect to it and remove it.")
     boolean keep;
 
+    @Option(names = "--reload-check", description = "After validating, make the throwaway server SAVE, restart it on "
+            + "the file it wrote and validate again: the data must survive the server's own write and read back "
+            + "(not with --into).")
+    boolean reloadCheck;
+
     @Mixin
     JsonOption output;
 
@@ -226,8 +231,12 @@ public final class DrillCommand implements Callable<Integer> {
         } else {
             binary = RedisServerBinary.require(repo.env());
         }
+        if (reloadCheck && target != null) {
+            throw new IllegalArgumentException("--reload-check restarts the throwaway server; it cannot be used with "
+                    + "--into (a server redback did not start)");
+        }
         return new Drill.Options(name.checked(), point, target, binary, n,
-                keys, parsed, limit, keep);
+                keys, parsed, limit, keep, reloadCheck);
     }
 
     /** The JSON document: the recorded result, with the fields scripts read first. */

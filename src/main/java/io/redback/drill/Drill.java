@@ -84,9 +84,12 @@ public final class Drill {
      * @param keysFrom    keys that must be present (null: none named)
      * @param rto         the longest the drill may take, or null
      * @param keep        leave the throwaway server running (and its files) for a person to look at
+     * @param reloadCheck after validating, make the throwaway server SAVE, restart it on its own RDB
+     *                    and validate again (what the server writes must read back as the point)
      */
     public record Options(String source, Point point, RedisConnector into, Path redisServer, int sample,
-                          Set<ByteBuffer> keysFrom, List<Assertion> asserts, Duration rto, boolean keep) {
+                          Set<ByteBuffer> keysFrom, List<Assertion> asserts, Duration rto, boolean keep,
+                          boolean reloadCheck) {
         public static final int DEFAULT_SAMPLE = 1000;
 
         public Options {
@@ -94,6 +97,12 @@ public final class Drill {
             Objects.requireNonNull(redisServer, "redisServer");
             asserts = List.copyOf(asserts);
             keysFrom = keysFrom == null ? null : Set.copyOf(keysFrom);
+        }
+
+        /** Without the reload check. */
+        public Options(String source, Point point, RedisConnector into, Path redisServer, int sample,
+                       Set<ByteBuffer> keysFrom, List<Assertion> asserts, Duration rto, boolean keep) {
+            this(source, point, into, redisServer, sample, keysFrom, asserts, rto, keep, false);
         }
     }
 
@@ -186,6 +195,11 @@ public final class Drill {
                 problems.add("the restore failed: " + e.getMessage());
                 return result(id, source, started, r, phases, problems);
             }
+            // SAVE replaces dump.rdb by a new file: the link keeps the restored point to validate against.
+            Path point = rdb;
+            if (options.reloadCheck() && options.into() == null) {
+                point = Files.createLink(work.path().resolve("point.rdb"), rdb);
+            }
             long loadStartedMs = System.currentTimeMillis();
             RedisConnector served;
             listener.started(Phase.LOAD, -1, new AtomicLong());
@@ -227,13 +241,16 @@ public final class Drill {
             try (RedisConnection c = served.connect(Duration.ofMinutes(10))) {
                 beforeValidate.accept(c);
                 t = System.nanoTime();
-                Validation.Outcome v = Validation.run(rdb, c, r.version, loadStartedMs, options, random);
+                Validation.Outcome v = Validation.run(point, c, r.version, loadStartedMs, options, random);
                 ended(phases, Phase.VALIDATE, t);
                 r.keys = v.keys();
                 r.sampled = v.sampled();
                 problems.addAll(v.problems());
             } catch (RestoreException e) {
                 problems.add(e.getMessage());
+            }
+            if (options.reloadCheck() && server[0] != null && problems.isEmpty()) {
+                reloadCheck(server, data, point, loadStartedMs, problems);
             }
             if (options.keep() && server[0] != null) {
                 r.kept = LocalRedisServer.HOST + ":" + server[0].port() + " (pid " + server[0].pid() + ", files in "
@@ -252,6 +269,34 @@ public final class Drill {
             } catch (IllegalStateException shuttingDown) {
                 // the hook runs, or has run
             }
+        }
+    }
+
+    /**
+     * The reload check: the server SAVEs what it serves, is restarted on that file, and must serve
+     * the restored point again (a server that cannot write or read back its own RDB of this data
+     * would fail the next real restart).
+     */
+    private void reloadCheck(LocalRedisServer[] server, Path data, Path point, long loadStartedMs, List<String> problems)
+            throws IOException {
+        try (RedisConnection c = server[0].connect()) {
+            c.call("SAVE");
+        }
+        server[0].close();
+        server[0] = null;
+        try {
+            server[0] = LocalRedisServer.builder().dir(data).config("appendonly", "no")
+                    .binary(options.redisServer()).startTimeout(Duration.ofHours(12)).start();
+        } catch (IOException e) {
+            problems.add("after SAVE, redis-server did not load its own RDB again: " + e.getMessage());
+            return;
+        }
+        try (RedisConnection c = RedisConnector.of(io.redback.redis.RedisUri.parse("redis://" + LocalRedisServer.HOST
+                + ":" + server[0].port())).connect(Duration.ofMinutes(10))) {
+            Validation.Outcome v = Validation.run(point, c, server[0].version(), loadStartedMs, options, random);
+            v.problems().forEach(p -> problems.add("after SAVE and a restart: " + p));
+        } catch (RestoreException e) {
+            problems.add("after SAVE and a restart: " + e.getMessage());
         }
     }
 

@@ -80,6 +80,12 @@ class DrillTest {
             Drills.record(s.repository(), r);
             assertThat(Drills.latest(s.repository(), "src")).contains(r);
             assertThat(Files.exists(s.repoDir().resolve("sources/src/drills/" + r.id() + ".json"))).isTrue();
+
+            // --reload-check: the server writes its own RDB of the point, restarts on it, and serves it again.
+            DrillResult reloaded = drill(s, new Drill.Options("src", new Drill.Snapshot("latest"), null,
+                    TestRedis.binary(), -1, null, List.of(), null, false, true)).run();
+            assertThat(reloaded.problems()).isEmpty();
+            assertThat(reloaded.passed()).isTrue();
         }
     }
 
