@@ -280,7 +280,7 @@ final class SourceRunner {
      * failure, retried with backoff.
      */
     private String drill() throws Exception {
-        Path server = RedisServerBinary.require();
+        Path server = RedisServerBinary.newest(System.getenv());
         Drill.Options options = new Drill.Options(config.name(), config.drillRandom() ? new Drill.RandomSecond()
                 : new Drill.Newest(), null, server, Drill.Options.DEFAULT_SAMPLE, null, List.of(),
                 config.objectives().get("rto"), false);

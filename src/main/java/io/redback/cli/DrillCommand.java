@@ -111,7 +111,8 @@ public final class DrillCommand implements Callable<Integer> {
     ConnectionOptions intoConnection;
 
     @Option(names = "--server", paramLabel = "PATH", description = "The redis-server (or valkey-server) binary for the "
-            + "throwaway server and for replaying a point in time (default: $REDBACK_REDIS_SERVER, else PATH).")
+            + "throwaway server and for replaying a point in time (default: $REDBACK_REDIS_SERVER, else the newest "
+            + "redis-server or valkey-server on PATH).")
     Path server;
 
     @Option(names = "--sample", paramLabel = "N|all", defaultValue = "1000", description = "Compare the values of N "
@@ -229,7 +230,7 @@ public final class DrillCommand implements Callable<Integer> {
             }
             binary = server.toAbsolutePath();
         } else {
-            binary = RedisServerBinary.require(repo.env());
+            binary = RedisServerBinary.newest(repo.env());
         }
         if (reloadCheck && target != null) {
             throw new IllegalArgumentException("--reload-check restarts the throwaway server; it cannot be used with "

@@ -80,6 +80,60 @@ public final class RedisServerBinary {
         return Optional.empty();
     }
 
+    /**
+     * For a drill: the server named by {@value #ENV_VAR} if set, else the newest of every
+     * {@code redis-server} and {@code valkey-server} on PATH (by the version each reports), since
+     * the newest release reads the RDB versions of all older ones.
+     *
+     * @throws IllegalStateException when none is found, or {@value #ENV_VAR} names no executable
+     */
+    public static Path newest(Map<String, String> env) {
+        String configured = env.get(ENV_VAR);
+        if (configured != null && !configured.isBlank()) {
+            return checkConfigured(configured);
+        }
+        Path best = null;
+        int[] bestVersion = null;
+        java.util.Set<Path> seen = new java.util.HashSet<>();
+        String path = env.getOrDefault("PATH", "");
+        for (String dir : path.split(Pattern.quote(File.pathSeparator))) {
+            if (dir.isEmpty()) {
+                continue; // never the current directory
+            }
+            for (String name : new String[] {EXECUTABLE, "valkey-server"}) {
+                try {
+                    Path candidate = Path.of(dir, name);
+                    if (!Files.isRegularFile(candidate) || !Files.isExecutable(candidate)
+                            || !seen.add(candidate.toRealPath())) {
+                        continue;
+                    }
+                    int[] v = numbers(version(candidate));
+                    if (bestVersion == null || java.util.Arrays.compare(v, bestVersion) > 0) {
+                        best = candidate.toAbsolutePath();
+                        bestVersion = v;
+                    }
+                } catch (IOException | InvalidPathException e) {
+                    // one that cannot say its version is not a candidate
+                }
+            }
+        }
+        if (best == null) {
+            throw new IllegalStateException(NOT_FOUND);
+        }
+        return best;
+    }
+
+    private static int[] numbers(String version) {
+        String[] parts = version.split("[^0-9]+");
+        int[] v = new int[3];
+        for (int i = 0, j = 0; i < parts.length && j < 3; i++) {
+            if (!parts[i].isEmpty()) {
+                v[j++] = Integer.parseInt(parts[i].length() > 9 ? parts[i].substring(0, 9) : parts[i]);
+            }
+        }
+        return v;
+    }
+
     private static Path checkConfigured(String value) {
         String fix = "; set " + ENV_VAR + " to the path of a redis-server executable, or unset it to use "
                 + "redis-server from PATH";
