@@ -151,13 +151,8 @@ public final class RestoreCommand implements Callable<Integer> {
             + "EXISTS finds them and nothing is written), skip (keep the target's) or replace (overwrite it).")
     String onConflict;
 
-    @Option(names = "--lossy", paramLabel = "fail|skip-key|drop-field-ttl", defaultValue = "fail", description = "With "
-            + "--into, a key the target release can only hold with something lost (a hash whose fields have their own "
-            + "TTL, Redis 7.4+, into a release without field TTLs): fail (the default: the pre-scan finds them, names "
-            + "the first and nothing is written), skip-key (leave them out) or drop-field-ttl (write them without the "
-            + "field TTLs; fields already expired are left out). Values in encodings the target is too old for are "
-            + "re-encoded to ones it reads, which loses nothing.")
-    String lossy;
+    @Mixin
+    LossyOption lossy;
 
     @Option(names = "--big-key-size", paramLabel = "SIZE", defaultValue = "64MiB", description = "With --into, a "
             + "value whose serialized size exceeds SIZE (e.g. 64MiB, the default; kept below the target's "
@@ -258,7 +253,7 @@ public final class RestoreCommand implements Callable<Integer> {
             return new RestoreIntoServer(this, out, err).run();
         }
         if (!dbs.isEmpty() || !keyGlobs.isEmpty() || !excludeGlobs.isEmpty() || !types.isEmpty() || !dbMap.isEmpty()
-                || keysFrom != null || noFunctions || !"fail".equals(onConflict) || !"fail".equals(lossy)) {
+                || keysFrom != null || noFunctions || !"fail".equals(onConflict) || lossy.given()) {
             err.println("redback restore: --on-conflict, --lossy, --db, --key, --exclude-key, --type, --db-map, --keys-from and "
                     + "--no-functions go with --into");
             return Main.USAGE;

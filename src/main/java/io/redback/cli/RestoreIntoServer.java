@@ -10,7 +10,6 @@ import io.redback.storage.Storage;
 import io.redback.restore.KeyFilter;
 import io.redback.restore.LiveReport;
 import io.redback.restore.LiveRestore;
-import io.redback.restore.Lossy;
 import io.redback.restore.OnConflict;
 import io.redback.restore.PhaseListener;
 import io.redback.restore.SnapshotRestore;
@@ -133,7 +132,7 @@ final class RestoreIntoServer {
         KeyFilter filter = new KeyFilter(new HashSet<>(command.dbs), command.keyGlobs, command.excludeGlobs, types,
                 dbMap, keys);
         return LiveRestore.Options.defaults().withOnConflict(OnConflict.parse(command.onConflict)).withFilter(filter)
-                .withLossy(Lossy.parse(command.lossy))
+                .withLossy(command.lossy.policy())
                 .withFunctions(!command.noFunctions && !filter.narrows()).withDryRun(command.plan.dryRun)
                 .withThrottle(command.throttle.throttle())
                 .withBigKeySize(positive("--big-key-size", Quantities.size("--big-key-size", command.bigKeySize)));
@@ -174,7 +173,7 @@ final class RestoreIntoServer {
         }
         if (r.lossy() > 0) {
             out.println("  lossy      " + Text.count(r.lossy()) + " key(s) the target holds only with something lost "
-                    + "or not at all (--lossy " + command.lossy + ")");
+                    + "or not at all (--lossy " + command.lossy.lossy + ")");
         }
         list("conflict", r.conflictKeys());
         list("skipped", r.skippedKeys());

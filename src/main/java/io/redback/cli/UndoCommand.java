@@ -91,6 +91,9 @@ public final class UndoCommand implements Callable<Integer> {
     @Mixin
     ThrottleOptions throttle;
 
+    @Mixin
+    LossyOption lossy;
+
     @Option(names = "--db", paramLabel = "N", description = "Only keys of database N (repeatable).")
     List<Integer> dbs = new ArrayList<>();
 
@@ -136,7 +139,7 @@ public final class UndoCommand implements Callable<Integer> {
             try (Progress p = Progress.start(apply ? "undo" : "plan", -1, bytes::get, !progress.quiet && !json.json)) {
                 r = new Undo(repository, RedisConnector.of(uri), bytes).run(new Undo.Request(source,
                         CommandPattern.parse(before), afterSecond, timeline, filter, throttle.throttle(), apply,
-                        RedisServerBinary.require(repo.env()), now));
+                        RedisServerBinary.require(repo.env()), now, lossy.policy()));
             }
             if (json.json) {
                 out.println(Json.write(RestoreJson.UndoJson.of(r, apply, uri, HARDENING)));

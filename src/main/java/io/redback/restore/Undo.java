@@ -24,9 +24,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * is a dry run: the plan, with the live server asked which keys exist.
  */
 public final class Undo {
-    /** What to undo and where: the accident's pattern (and earliest second, or -1), keys to consider, apply or plan. */
+    /**
+     * What to undo and where: the accident's pattern (and earliest second, or -1), keys to consider,
+     * apply or plan, and what to do with keys the live server's release can only hold with a loss.
+     */
     public record Request(String source, CommandPattern before, long afterSecond, String timeline, KeyFilter filter,
-                          Throttle throttle, boolean apply, Path redisServer, Instant now) {}
+                          Throttle throttle, boolean apply, Path redisServer, Instant now, Lossy lossy) {}
 
     /** The plan of the point before the accident, what the log changed since, and the live restore's report. */
     public record Result(Plan plan, long keysWrittenSince, boolean flushedSince, long commandsSince,
@@ -53,7 +56,8 @@ public final class Undo {
             RestoreResult state = new PointInTimeRestore(repository, materialised).materialise(plan, work.path(),
                     r.redisServer(), r.now());
             LiveRestore.Options options = LiveRestore.Options.defaults().withOnConflict(OnConflict.SKIP)
-                    .withFilter(r.filter()).withFunctions(false).withDryRun(!r.apply()).withLeaveAlone(since).withThrottle(r.throttle());
+                    .withFilter(r.filter()).withFunctions(false).withDryRun(!r.apply()).withLeaveAlone(since).withThrottle(r.throttle())
+                    .withLossy(r.lossy());
             LiveReport report = new LiveRestore(live, options, progress).run(state.target(), r.now().toEpochMilli());
             return new Result(plan, since.size(), since.flushedSince(), since.commands, report);
         }

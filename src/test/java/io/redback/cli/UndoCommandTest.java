@@ -85,8 +85,14 @@ class UndoCommandTest {
             assertThat(RestoreIntoServerTest.keysOf(p.get("skippedKeys")))
                     .containsExactlyInAnyOrder("user:1", "user:2", "queue");
 
+            Run badLossy = redback("undo", "--name", "src", "--before", "FLUSHALL", "--into", live, "--repo",
+                    s.repoUrl(), "--lossy", "sometimes", "--apply");
+            assertThat(badLossy.exit()).isEqualTo(2);
+            assertThat(badLossy.err()).contains("sometimes");
+            assertThat(j.dbSize()).as("a bad --lossy writes nothing").isEqualTo(keysBefore);
+
             Run apply = redback("undo", "--name", "src", "--before", "FLUSHALL", "--into", live, "--repo",
-                    s.repoUrl(), "--apply", "-q");
+                    s.repoUrl(), "--apply", "--lossy", "skip-key", "-q");
             assertThat(apply.exit()).as(apply.err() + apply.out()).isZero();
             assertThat(apply.out()).contains("undid FLUSHALL", "restored   6 key(s)");
             assertThat(Datasets.digest(s.redis())).as("before the accident, with every key written since as it is now")
