@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -22,6 +23,9 @@ final class RepoOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
+    @Mixin
+    RepoPasswordOptions password = new RepoPasswordOptions();
+
     /** The environment repository URLs read their S3 settings and keys from. */
     Map<String, String> env() {
         return Main.env(command);
@@ -32,8 +36,16 @@ final class RepoOptions {
         return RepositoryUrl.parse(repo, env());
     }
 
-    /** Opens the storage; the caller closes it. */
+    /**
+     * Opens the storage; the caller closes it. An encrypted repository's storage comes unlocked
+     * with its password ({@link RepoPasswordOptions}), or the open fails in one line.
+     */
     Storage openStorage() throws IOException {
+        return password.unlock(url().open(), env());
+    }
+
+    /** Opens the storage as it is stored, without decrypting anything (for init). */
+    Storage openRawStorage() throws IOException {
         return url().open();
     }
 
