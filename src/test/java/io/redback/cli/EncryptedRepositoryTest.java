@@ -120,6 +120,45 @@ class EncryptedRepositoryTest {
         }
     }
 
+    @Test
+    void keySlotsAddChangeAndRemovePasswordsButNeverTheLast() throws Exception {
+        String repo = tmp.resolve("keys").toString();
+        assertThat(redback(env(Map.of(), "first"), "init", "--encrypt", "--repo", repo).exit()).isZero();
+        Run list = redback(Map.of(), "key", "list", "--repo", repo);
+        assertThat(list.exit()).as(list.err()).isZero();
+        assertThat(list.out().lines()).hasSize(2);
+        assertThat(list.out()).contains("scrypt N=32768 r=8 p=1");
+
+        Map<String, String> add = new HashMap<>(env(Map.of(), "first"));
+        add.put(KeyCommand.NEW_ENV, "second");
+        Run added = redback(add, "key", "add", "--repo", repo);
+        assertThat(added.exit()).as(added.err()).isZero();
+        String secondSlot = added.out().strip().replace("added key slot ", "");
+        assertThat(redback(env(Map.of(), "second"), "list", "--repo", repo).exit()).isZero();
+        assertThat(redback(env(Map.of(), "first"), "list", "--repo", repo).exit()).isZero();
+
+        Map<String, String> change = new HashMap<>(env(Map.of(), "first"));
+        change.put(KeyCommand.NEW_ENV, "third");
+        Run passwd = redback(change, "key", "passwd", "--repo", repo);
+        assertThat(passwd.exit()).as(passwd.err()).isZero();
+        assertThat(passwd.out()).contains("changed the password");
+        Run old = redback(env(Map.of(), "first"), "list", "--repo", repo);
+        assertThat(old.exit()).isEqualTo(2);
+        assertThat(old.err()).contains("wrong password");
+        assertThat(redback(env(Map.of(), "third"), "list", "--repo", repo).exit()).isZero();
+
+        Run wrongRemove = redback(env(Map.of(), "nope"), "key", "remove", secondSlot, "--repo", repo);
+        assertThat(wrongRemove.exit()).isEqualTo(2);
+        Run removed = redback(env(Map.of(), "third"), "key", "remove", secondSlot, "--repo", repo);
+        assertThat(removed.exit()).as(removed.err()).isZero();
+        assertThat(redback(env(Map.of(), "second"), "list", "--repo", repo).exit()).isEqualTo(2);
+        String last = redback(Map.of(), "key", "list", "--repo", repo).out().lines().skip(1).findFirst().orElseThrow()
+                .split(" ")[0];
+        Run lastRemove = redback(env(Map.of(), "third"), "key", "remove", last, "--repo", repo);
+        assertThat(lastRemove.exit()).isEqualTo(2);
+        assertThat(lastRemove.err()).contains("the last one");
+    }
+
     private void roundTrip(Map<String, String> env, String repo) throws Exception {
         Run init = redback(env, "init", "--encrypt", "--repo", repo);
         assertThat(init.exit()).as(init.err()).isZero();
