@@ -98,6 +98,14 @@ class EncryptedRepositoryTest {
         Run check = redback(env, "check", "--repo", repo, "--read-data");
         assertThat(check.exit()).as(check.out() + check.err()).isEqualTo(1);
         assertThat(check.out() + check.err()).contains(repoDir.relativize(data).toString().replace('\\', '/'));
+        Path out = tmp.resolve("out");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("dump.rdb"), "old");
+        Run restore = redback(env, "restore", "--snapshot", "latest", "--to-dir", out.toString(), "--repo", repo, "--force");
+        assertThat(restore.exit()).as(restore.out() + restore.err()).isEqualTo(1);
+        assertThat(restore.err()).contains("is damaged", "fails authentication", "nothing was restored");
+        assertThat(restore.err().lines().count()).isEqualTo(1);
+        assertThat(Files.readString(out.resolve("dump.rdb"))).isEqualTo("old");
     }
 
     @Test
