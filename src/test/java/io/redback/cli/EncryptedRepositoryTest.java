@@ -193,6 +193,14 @@ class EncryptedRepositoryTest {
             }
             Run check = redback(env, "check", "--repo", repo, "--read-data");
             assertThat(check.exit()).as(check.out() + check.err()).isZero();
+
+            Run again = redback(env, "backup", "--redis", uri, "--repo", repo, "--compress", "none", "-q");
+            assertThat(again.exit()).as(again.err()).isZero();
+            Run prune = redback(env, "prune", "--keep-last", "1", "--repo", repo);
+            assertThat(prune.exit()).as(prune.out() + prune.err()).isZero();
+            assertThat(redback(env, "list", "--repo", repo).out()).contains("1 snapshot(s)");
+            Run status = redback(env, "status", "--repo", repo);
+            assertThat(status.exit()).as(status.out() + status.err()).isZero();
         }
     }
 
