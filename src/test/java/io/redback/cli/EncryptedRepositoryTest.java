@@ -131,6 +131,14 @@ class EncryptedRepositoryTest {
     @Test
     void keySlotsAddChangeAndRemovePasswordsButNeverTheLast() throws Exception {
         String repo = tmp.resolve("keys").toString();
+        Run noPassword = redbackWithout(RepoPasswordOptions.ENV, "init", "--encrypt", "--repo", repo);
+        assertThat(noPassword.exit()).isEqualTo(2);
+        assertThat(noPassword.err().strip()).contains("REDBACK_REPO_PASSWORD").doesNotContain("\n");
+        assertThat(tmp.resolve("keys").resolve("config.json")).doesNotExist();
+        Run failing = redbackWithout(RepoPasswordOptions.ENV, "init", "--encrypt", "--repo", repo,
+                "--repo-password-command", "false");
+        assertThat(failing.exit()).isEqualTo(2);
+        assertThat(failing.err()).contains("--repo-password-command false exited with 1");
         assertThat(redback(env(Map.of(), "first"), "init", "--encrypt", "--repo", repo).exit()).isZero();
         Run list = redback(Map.of(), "key", "list", "--repo", repo);
         assertThat(list.exit()).as(list.err()).isZero();
