@@ -71,10 +71,15 @@ public final class Agent {
     private Storage unlocked(Storage opened) throws IOException {
         try {
             java.util.Optional<io.redback.repo.RepositoryConfig> c = Repository.readConfig(opened);
+            String password = env.get("REDBACK_REPO_PASSWORD");
+            if (c.isEmpty() && password != null) {
+                // never create an unencrypted repository for an agent that was given a password
+                throw new io.redback.repo.RepositoryException("no repository at " + opened.describe() + ", and "
+                        + "REDBACK_REPO_PASSWORD is set: create the encrypted repository first with `redback init --encrypt`");
+            }
             if (c.isEmpty() || !c.get().encrypted()) {
                 return opened;
             }
-            String password = env.get("REDBACK_REPO_PASSWORD");
             if (password == null || password.isEmpty()) {
                 throw new io.redback.repo.RepositoryException("the repository at " + opened.describe()
                         + " is encrypted: give the agent its password in REDBACK_REPO_PASSWORD");

@@ -61,9 +61,15 @@ final class RepoOptions {
     /**
      * Opens the repository on storage, creating it when there is none; the notice that says so goes
      * to the command's stderr, as {@code redback backup: created repository ...}. Skipped
-     * documents are told as by {@link #open}.
+     * documents are told as by {@link #open}. With a repository password given there must be a
+     * repository already: a first backup never creates an unencrypted one for a user who meant
+     * to encrypt (nor guesses that they did): {@code init --encrypt} creates it.
      */
     Repository openOrInit(Storage storage, Clock clock) throws IOException {
+        if (password.given(env()) && Repository.readConfig(storage).isEmpty()) {
+            throw new io.redback.repo.RepositoryException("no repository at " + storage.describe() + ", and a "
+                    + "repository password is given: create the encrypted repository first with `redback init --encrypt`");
+        }
         PrintWriter err = Terminal.err(command);
         return warning(Repository.openOrInit(storage, clock, notice -> {
             err.println(command.qualifiedName() + ": " + notice);

@@ -58,6 +58,11 @@ final class RepoPasswordOptions {
         }
     }
 
+    /** Whether a password is given (a file, a command or the variable), without reading it. */
+    boolean given(Map<String, String> env) {
+        return file != null || command != null || env.get(ENV) != null;
+    }
+
     /** The password, from the first source given; confirm asks twice at a prompt (a new password). */
     char[] password(Map<String, String> env, String where, boolean confirm) throws IOException {
         if (file != null) {

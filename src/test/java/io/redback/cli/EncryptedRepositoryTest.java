@@ -176,6 +176,11 @@ class EncryptedRepositoryTest {
     }
 
     private void roundTrip(Map<String, String> env, String repo) throws Exception {
+        try (LocalRedisServer source = TestRedis.server().start()) {
+            Run first = redback(env, "backup", "--redis", "redis://127.0.0.1:" + source.port(), "--repo", repo, "-q");
+            assertThat(first.exit()).as("a first backup with a password creates no unencrypted repository").isEqualTo(2);
+            assertThat(first.err()).contains("redback init --encrypt");
+        }
         Run init = redback(env, "init", "--encrypt", "--repo", repo);
         assertThat(init.exit()).as(init.err()).isZero();
         assertThat(init.out()).contains("created encrypted repository", "format 2");
