@@ -64,9 +64,36 @@ public final class Agent {
         this.startedAt = clock.instant();
     }
 
+    /**
+     * The storage as the agent uses it: an encrypted repository's unlocked with the password in
+     * REDBACK_REPO_PASSWORD (the agent never prompts), else as it is.
+     */
+    private Storage unlocked(Storage opened) throws IOException {
+        try {
+            java.util.Optional<io.redback.repo.RepositoryConfig> c = Repository.readConfig(opened);
+            String password = env.get("REDBACK_REPO_PASSWORD");
+            if (c.isEmpty() && password != null) {
+                // never create an unencrypted repository for an agent that was given a password
+                throw new io.redback.repo.RepositoryException("no repository at " + opened.describe() + ", and "
+                        + "REDBACK_REPO_PASSWORD is set: create the encrypted repository first with `redback init --encrypt`");
+            }
+            if (c.isEmpty() || !c.get().encrypted()) {
+                return opened;
+            }
+            if (password == null || password.isEmpty()) {
+                throw new io.redback.repo.RepositoryException("the repository at " + opened.describe()
+                        + " is encrypted: give the agent its password in REDBACK_REPO_PASSWORD");
+            }
+            return io.redback.storage.crypt.EncryptedStorage.unlock(opened, c.get().id(), password.toCharArray());
+        } catch (IOException | RuntimeException e) {
+            opened.close();
+            throw e;
+        }
+    }
+
     /** Opens the repository (creating it when there is none), serves HTTP and starts every source. */
     public synchronized void start() throws IOException {
-        storage = RepositoryUrl.parse(config.repository(), env).open();
+        storage = unlocked(RepositoryUrl.parse(config.repository(), env).open());
         repository = Repository.openOrInit(storage, clock, notice -> log.event(null, "repository", notice));
         state = AgentState.open(config.stateDir());
         http = HttpServer.create(new InetSocketAddress(config.listenHost(), config.listenPort()), 16);

@@ -86,6 +86,9 @@ public final class CheckCommand implements Callable<Integer> {
     @Mixin
     SourceNameOption name;
 
+    @Mixin
+    RepoPasswordOptions password = new RepoPasswordOptions();
+
     @Option(names = "--read-data", description = "With --repo: read every object too (SHA-256s, RDBs read whole, "
             + "segments parsed), not only its presence and size.")
     boolean readData;
@@ -167,7 +170,7 @@ public final class CheckCommand implements Callable<Integer> {
             return Main.USAGE;
         }
         RepositoryCheckReport report;
-        try (Storage storage = RepositoryUrl.parse(repo, Main.env(spec)).open()) {
+        try (Storage storage = password.unlock(RepositoryUrl.parse(repo, Main.env(spec)).open(), Main.env(spec))) {
             Repository repository = Repository.open(storage);
             report = new RepositoryCheck(repository, Clock.systemUTC()).run(name.given(), readData);
             checked(err, repository, report);

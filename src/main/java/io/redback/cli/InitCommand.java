@@ -17,12 +17,19 @@ import picocli.CommandLine.Mixin;
                 "A first `redback backup` creates one too; init makes a typo in the URL show up early."},
         footerHeading = "%nExamples:%n",
         footer = {"  redback init --repo /backups/redis",
+                "  REDBACK_REPO_PASSWORD=... redback init --encrypt --repo /backups/redis",
                 "  redback init --repo 's3://my-bucket/redis?region=eu-west-1'",
                 "",
                 "Exit codes: 0 created, 2 a repository (or other files) is already there, or it could not be created."})
 public final class InitCommand implements Callable<Integer> {
     @Mixin
     RepoOptions repo;
+
+    @CommandLine.Option(names = "--encrypt", description = "Encrypt every object on this host before it is stored "
+            + "(AES-256-GCM; config.json and the key slots stay readable). The password comes from "
+            + "$REDBACK_REPO_PASSWORD, --repo-password-file or --repo-password-command, else a prompt; without it "
+            + "the repository cannot be read, so keep it safe.")
+    boolean encrypt;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -31,10 +38,20 @@ public final class InitCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = Terminal.out(spec);
         PrintWriter err = Terminal.err(spec);
-        try (Storage storage = repo.openStorage()) {
-            Repository r = Repository.init(storage, Clock.systemUTC());
-            out.println("created repository " + r.describe() + " (id " + r.config().id() + ", format "
-                    + Repository.FORMAT_VERSION + ")");
+        try (Storage storage = repo.openRawStorage()) {
+            Repository r;
+            if (encrypt) {
+                char[] password = repo.password.password(repo.env(), storage.describe(), true);
+                try {
+                    r = Repository.initEncrypted(storage, Clock.systemUTC(), password);
+                } finally {
+                    java.util.Arrays.fill(password, '\0');
+                }
+            } else {
+                r = Repository.init(storage, Clock.systemUTC());
+            }
+            out.println("created " + (encrypt ? "encrypted " : "") + "repository " + r.describe() + " (id "
+                    + r.config().id() + ", format " + r.config().formatVersion() + ")");
             return Main.OK;
         } catch (IOException | RuntimeException e) {
             err.println("redback init: " + Text.message(e));

@@ -22,9 +22,9 @@ import picocli.CommandLine.Command;
                 + "undo); checks a server's persistence (doctor) and a data dir before startup (recover); runs "
                 + "unattended with metrics (agent)."},
         subcommands = {CheckCommand.class, InspectCommand.class, DemoCommand.class, AofCommand.class,
-                InitCommand.class, BackupCommand.class, ListCommand.class, ShowCommand.class, RestoreCommand.class,
-                ConvertCommand.class,
-                UndoCommand.class, DrillCommand.class, PruneCommand.class, CompactCommand.class, UnlockCommand.class, StreamCommand.class,
+                InitCommand.class, KeyCommand.class, BackupCommand.class, ListCommand.class, ShowCommand.class,
+                RestoreCommand.class, ConvertCommand.class, UndoCommand.class, DrillCommand.class, PruneCommand.class,
+                CompactCommand.class, UnlockCommand.class, StreamCommand.class,
                 DoctorCommand.class, RecoverCommand.class,
                 RepoLogCommand.class, StatusCommand.class, VerifyCommand.class, AgentCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",

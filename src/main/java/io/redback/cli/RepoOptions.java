@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -22,6 +23,9 @@ final class RepoOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
+    @Mixin
+    RepoPasswordOptions password = new RepoPasswordOptions();
+
     /** The environment repository URLs read their S3 settings and keys from. */
     Map<String, String> env() {
         return Main.env(command);
@@ -32,8 +36,16 @@ final class RepoOptions {
         return RepositoryUrl.parse(repo, env());
     }
 
-    /** Opens the storage; the caller closes it. */
+    /**
+     * Opens the storage; the caller closes it. An encrypted repository's storage comes unlocked
+     * with its password ({@link RepoPasswordOptions}), or the open fails in one line.
+     */
     Storage openStorage() throws IOException {
+        return password.unlock(url().open(), env());
+    }
+
+    /** Opens the storage as it is stored, without decrypting anything (for init). */
+    Storage openRawStorage() throws IOException {
         return url().open();
     }
 
@@ -49,9 +61,15 @@ final class RepoOptions {
     /**
      * Opens the repository on storage, creating it when there is none; the notice that says so goes
      * to the command's stderr, as {@code redback backup: created repository ...}. Skipped
-     * documents are told as by {@link #open}.
+     * documents are told as by {@link #open}. With a repository password given there must be a
+     * repository already: a first backup never creates an unencrypted one for a user who meant
+     * to encrypt (nor guesses that they did): {@code init --encrypt} creates it.
      */
     Repository openOrInit(Storage storage, Clock clock) throws IOException {
+        if (password.given(env()) && Repository.readConfig(storage).isEmpty()) {
+            throw new io.redback.repo.RepositoryException("no repository at " + storage.describe() + ", and a "
+                    + "repository password is given: create the encrypted repository first with `redback init --encrypt`");
+        }
         PrintWriter err = Terminal.err(command);
         return warning(Repository.openOrInit(storage, clock, notice -> {
             err.println(command.qualifiedName() + ": " + notice);

@@ -2,6 +2,9 @@ package io.redback.repo;
 
 import io.redback.storage.Storage;
 import io.redback.storage.StorageKeys;
+import io.redback.storage.crypt.EncryptedStorage;
+import io.redback.storage.crypt.KeySlots;
+import io.redback.storage.crypt.MasterKey;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
@@ -25,6 +28,11 @@ import java.util.function.Consumer;
 public final class Repository {
     /** The repository format this release writes and the newest it opens. */
     public static final int FORMAT_VERSION = 1;
+    /**
+     * The format of an encrypted repository's {@code config.json}: a release that knows only
+     * {@link #FORMAT_VERSION} refuses it instead of reading ciphertext (fail closed).
+     */
+    public static final int ENCRYPTED_FORMAT_VERSION = 2;
 
     private final Storage storage;
     private final RepositoryConfig config;
@@ -41,14 +49,7 @@ public final class Repository {
      * already has a config.json, or other objects (it is someone else's folder or bucket prefix).
      */
     public static Repository init(Storage storage, Clock clock) throws IOException {
-        if (storage.stat(Layout.CONFIG).isPresent()) {
-            throw new RepositoryException("a repository already exists at " + storage.describe()
-                    + " (config.json is there): use it, or choose another location");
-        }
-        if (!storage.list("").isEmpty()) {
-            throw new RepositoryException(storage.describe() + " is not empty and has no config.json: refusing to "
-                    + "create a repository among other files; choose an empty folder or prefix");
-        }
+        refuseUsed(storage);
         byte[] id = new byte[16];
         new SecureRandom().nextBytes(id);
         RepositoryConfig config = new RepositoryConfig(FORMAT_VERSION, HexFormat.of().formatHex(id),
@@ -58,14 +59,64 @@ public final class Repository {
         return new Repository(storage, config);
     }
 
-    /** Opens the repository at storage; refuses a missing one and one of a newer format. */
-    public static Repository open(Storage storage) throws IOException {
+    /**
+     * Creates an encrypted repository: a new random master key, a key slot for password under
+     * {@code keys/}, then config.json (last: it makes the location a repository). The repository
+     * returned works on the encrypting storage. Refuses what {@link #init} refuses.
+     */
+    public static Repository initEncrypted(Storage storage, Clock clock, char[] password) throws IOException {
+        refuseUsed(storage);
+        byte[] id = new byte[16];
+        new SecureRandom().nextBytes(id);
+        RepositoryConfig config = new RepositoryConfig(ENCRYPTED_FORMAT_VERSION, HexFormat.of().formatHex(id),
+                clock.instant().truncatedTo(ChronoUnit.SECONDS), RepositoryConfig.Encryption.CURRENT);
+        MasterKey key = MasterKey.random();
+        KeySlots.add(storage, config.id(), key, password, clock.instant(), KeySlots.Scrypt.DEFAULT);
+        byte[] json = RepoJson.write(config);
+        storage.put(Layout.CONFIG, new ByteArrayInputStream(json), json.length);
+        return new Repository(new EncryptedStorage(storage, key, config.id()), config);
+    }
+
+    /** The config.json at storage, or empty when there is none (not a repository). */
+    public static Optional<RepositoryConfig> readConfig(Storage storage) throws IOException {
+        RepositoryConfig config;
         try {
-            return new Repository(storage, RepoJson.read(storage, Layout.CONFIG, RepositoryConfig.class, FORMAT_VERSION));
+            config = RepoJson.read(storage, Layout.CONFIG, RepositoryConfig.class, ENCRYPTED_FORMAT_VERSION,
+                    java.util.Set.of("encryption"));
         } catch (NoSuchFileException e) {
-            throw new RepositoryException("no redback repository at " + storage.describe()
-                    + " (no config.json): check the repository URL, or create one with `redback init`", e);
+            return Optional.empty();
         }
+        // format 2 is only ever an encrypted repository; anything else of it is newer than this release
+        int supported = config.encrypted() ? ENCRYPTED_FORMAT_VERSION : FORMAT_VERSION;
+        if (config.formatVersion() > supported || config.encrypted() && config.formatVersion() < ENCRYPTED_FORMAT_VERSION) {
+            throw new RepositoryException(Layout.CONFIG + " in " + storage.describe() + " has format version "
+                    + config.formatVersion() + " but this redback reads versions up to " + supported + ": upgrade redback");
+        }
+        return Optional.of(config);
+    }
+
+    /**
+     * Opens the repository at storage; refuses a missing one and one of a newer format, and an
+     * encrypted one unless storage is the {@link EncryptedStorage} unlocked for it (fail closed:
+     * its objects are never read as they are stored).
+     */
+    public static Repository open(Storage storage) throws IOException {
+        RepositoryConfig config = readConfig(storage).orElseThrow(() -> new RepositoryException(
+                "no redback repository at " + storage.describe()
+                        + " (no config.json): check the repository URL, or create one with `redback init`"));
+        if (config.encrypted()) {
+            if (!config.encryption().equals(RepositoryConfig.Encryption.CURRENT)) {
+                throw new RepositoryException("the repository at " + storage.describe() + " is encrypted with "
+                        + config.encryption() + ", which this redback does not read: upgrade redback");
+            }
+            if (!(storage instanceof EncryptedStorage e) || !e.repositoryId().equals(config.id())) {
+                throw new RepositoryException("the repository at " + storage.describe() + " is encrypted: give its "
+                        + "password (REDBACK_REPO_PASSWORD, --repo-password-file or --repo-password-command)");
+            }
+        } else if (storage instanceof EncryptedStorage) {
+            throw new RepositoryException("the repository at " + storage.describe() + " is not encrypted");
+        }
+        return new Repository(storage, config);
     }
 
     /**
@@ -80,6 +131,17 @@ public final class Repository {
         notice.accept("created a new repository at " + storage.describe() + " (id " + created.config.id()
                 + ", format " + FORMAT_VERSION + ")");
         return created;
+    }
+
+    private static void refuseUsed(Storage storage) throws IOException {
+        if (storage.stat(Layout.CONFIG).isPresent()) {
+            throw new RepositoryException("a repository already exists at " + storage.describe()
+                    + " (config.json is there): use it, or choose another location");
+        }
+        if (!storage.list("").isEmpty()) {
+            throw new RepositoryException(storage.describe() + " is not empty and has no config.json: refusing to "
+                    + "create a repository among other files; choose an empty folder or prefix");
+        }
     }
 
     /** The source name if it is valid, else IllegalArgumentException saying what a name may hold. */

@@ -4,6 +4,7 @@ import com.github.luben.zstd.ZstdInputStream;
 import io.redback.bytes.BulkInputStream;
 import io.redback.bytes.HashingInputStream;
 import io.redback.storage.Storage;
+import io.redback.storage.crypt.DamagedObjectException;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -60,7 +61,33 @@ public final class VerifiedObject implements AutoCloseable {
      * @throws java.nio.file.NoSuchFileException when it is missing (which its manifest makes damage)
      */
     public static VerifiedObject open(Storage storage, Expected expected) throws IOException {
-        return new VerifiedObject(expected, storage.get(expected.key()));
+        InputStream in;
+        try {
+            in = storage.get(expected.key());
+        } catch (DamagedObjectException e) {
+            // an encrypted object whose header is not its own: damage to report when read
+            in = new DamagedStream(e);
+        }
+        return new VerifiedObject(expected, in);
+    }
+
+    /** A stream that fails at once with the damage found when opening it. */
+    private static final class DamagedStream extends InputStream {
+        private final DamagedObjectException damage;
+
+        DamagedStream(DamagedObjectException damage) {
+            this.damage = damage;
+        }
+
+        @Override
+        public int read() throws IOException {
+            throw damage;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            throw damage;
+        }
     }
 
     /** The raw (decompressed) bytes. */
@@ -82,6 +109,9 @@ public final class VerifiedObject implements AutoCloseable {
         rawIn.transferTo(OutputStream.nullOutputStream());
         storedIn.transferTo(OutputStream.nullOutputStream()); // whatever the decompressor left unread
         String key = expected.key();
+        if (stored.damaged != null) {
+            return stored.damaged.getMessage();
+        }
         if (storedIn.count() > expected.storedSize()) {
             return key + " is damaged: it holds more than the " + expected.storedSize() + " bytes its manifest says "
                     + "(reading stopped there): it was replaced or appended to";
@@ -160,9 +190,14 @@ public final class VerifiedObject implements AutoCloseable {
         }
     }
 
-    /** The storage's stream, remembering whether reading it failed (as opposed to decompressing it). */
+    /**
+     * The storage's stream, remembering whether reading it failed (as opposed to decompressing it).
+     * An encrypted object that does not authenticate ends the stream there and is kept as damage,
+     * like a wrong SHA-256: a problem to report, not a storage failure.
+     */
     private static final class StorageStream extends FilterInputStream {
         volatile boolean failed;
+        volatile DamagedObjectException damaged;
 
         StorageStream(InputStream in) {
             super(new BufferedInputStream(in, 1 << 16));
@@ -170,8 +205,14 @@ public final class VerifiedObject implements AutoCloseable {
 
         @Override
         public int read() throws IOException {
+            if (damaged != null) {
+                return -1;
+            }
             try {
                 return super.read();
+            } catch (DamagedObjectException e) {
+                damaged = e;
+                return -1;
             } catch (IOException | RuntimeException e) {
                 failed = true;
                 throw e;
@@ -180,8 +221,14 @@ public final class VerifiedObject implements AutoCloseable {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
+            if (damaged != null) {
+                return -1;
+            }
             try {
                 return super.read(b, off, len);
+            } catch (DamagedObjectException e) {
+                damaged = e;
+                return -1;
             } catch (IOException | RuntimeException e) {
                 failed = true;
                 throw e;

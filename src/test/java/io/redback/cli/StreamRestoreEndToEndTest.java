@@ -98,6 +98,21 @@ class StreamRestoreEndToEndTest {
         }
     }
 
+    @Test
+    void restoresEachSecondFromAnEncryptedRepositoryThatStoresNoPlaintext() throws Exception {
+        Path dir = tmp.resolve("encrypted");
+        Map<String, String> withPassword = Map.of("REDBACK_REPO_PASSWORD", "stream secret");
+        Run init = Cli.redback(withPassword, "init", "--encrypt", "--repo", dir.toString());
+        assertThat(init.exit()).as(init.err()).isZero();
+        streamTheWorkloadThenRestore(dir.toString(), withPassword);
+        try (Stream<Path> files = java.nio.file.Files.walk(dir)) {
+            for (Path f : files.filter(java.nio.file.Files::isRegularFile).toList()) {
+                String text = new String(java.nio.file.Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertThat(text).as(f.toString()).doesNotContain("register_function").doesNotContain("HINCRBY");
+            }
+        }
+    }
+
     private void streamTheWorkloadThenRestore(String repoUrl, Map<String, String> repoEnv) throws Exception {
         repo = repoUrl;
         env = repoEnv;
