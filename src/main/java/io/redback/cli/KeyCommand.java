@@ -22,13 +22,15 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code redback key list|add|passwd|remove}: the key slots of an encrypted repository, one per
  * password, each holding the master key wrapped by that password (docs/repository-format.md).
- * Changing slots never re-encrypts data: the master key stays the same.
+ * Changing slots never re-encrypts data: the master key stays the same. {@code key rotate} adds a
+ * master key generation that seals new objects; older objects keep theirs.
  */
 @Command(name = "key", mixinStandardHelpOptions = true,
         description = {"Manage the passwords of an encrypted repository (see `redback init --encrypt`): one key slot "
                 + "per password. A slot can be added or removed with any password that opens the repository; the last "
                 + "slot is never removed."},
-        subcommands = {KeyCommand.ListSlots.class, KeyCommand.Add.class, KeyCommand.Passwd.class, KeyCommand.Remove.class},
+        subcommands = {KeyCommand.ListSlots.class, KeyCommand.Add.class, KeyCommand.Passwd.class, KeyCommand.Remove.class,
+            KeyCommand.Rotate.class},
         footerHeading = "%nExamples:%n",
         footer = {"  redback key list --repo /backups/redis",
                 "  REDBACK_REPO_PASSWORD=old REDBACK_NEW_REPO_PASSWORD=new redback key passwd --repo /backups/redis",
@@ -123,10 +125,11 @@ public final class KeyCommand implements Runnable {
     static final class ListSlots extends Base {
         @Override
         void run(Storage storage, RepositoryConfig config, PrintWriter out) throws IOException {
-            String format = "%-8s  %-20s  %s%n";
-            out.printf(Locale.ROOT, format, "ID", "CREATED (UTC)", "KDF");
+            String format = "%-8s  %-20s  %-24s  %s%n";
+            out.printf(Locale.ROOT, format, "ID", "CREATED (UTC)", "KDF", "MASTER KEYS");
             for (KeySlots.Slot s : KeySlots.list(storage)) {
-                out.printf(Locale.ROOT, format, s.id(), s.created(), s.kdf() + " N=" + s.n() + " r=" + s.r() + " p=" + s.p());
+                out.printf(Locale.ROOT, format, s.id(), s.created(), s.kdf() + " N=" + s.n() + " r=" + s.r() + " p=" + s.p(),
+                        s.generations());
             }
         }
     }
@@ -177,6 +180,25 @@ public final class KeyCommand implements Runnable {
             unlock(storage, config);
             KeySlots.remove(storage, id);
             out.println("removed key slot " + id);
+        }
+    }
+
+    @Command(name = "rotate", mixinStandardHelpOptions = true,
+            description = {"Add a new master key: every object written from now on is sealed with it; objects already "
+                    + "stored keep the key they were sealed with (nothing is re-encrypted). Every key slot is re-wrapped "
+                    + "with the new key, so the repository's password must open every slot. Protects new data from a "
+                    + "master key that leaked (e.g. with a removed password's slot), not data already stored."})
+    static final class Rotate extends Base {
+        @Override
+        void run(Storage storage, RepositoryConfig config, PrintWriter out) throws IOException {
+            char[] password = repo.password.password(repo.env(), storage.describe(), false);
+            try {
+                int generations = KeySlots.rotate(storage, config.id(), password, Instant.now()).generations();
+                out.println("rotated the master key: new objects are sealed with master key " + (generations - 1)
+                        + "; " + generations + " master key(s) in every slot");
+            } finally {
+                Arrays.fill(password, '\0');
+            }
         }
     }
 }

@@ -21,7 +21,7 @@ import redis.clients.jedis.Jedis;
  * stream} (its own JVM) ships a redis-server that takes writes, a FLUSHALL and writes after it;
  * then log, status, restore --into a live server, undo (plan, then --apply), verify, drill,
  * compact and check --repo --read-data all work with the password. On S3: stream and a
- * point-in-time restore, and the key commands.
+ * point-in-time restore, and the key commands (rotate too).
  */
 @io.redback.testsupport.Slow
 class EncryptedCommandsTest {
@@ -152,6 +152,24 @@ class EncryptedCommandsTest {
             Run log = redback(second, "log", "--name", "src", "--repo", repo);
             assertThat(log.exit()).as(log.err()).isZero();
             assertThat(log.out()).contains("FLUSHALL");
+
+            // a rotation: refused while a slot does not open with the password, then new objects use the new key
+            Run refused = redback(env, "key", "rotate", "--repo", repo);
+            assertThat(refused.exit()).isEqualTo(2);
+            String secondSlot = added.out().strip().replace("added key slot ", "");
+            assertThat(refused.err()).contains(secondSlot, "redback key remove").doesNotContain("\n ");
+            assertThat(redback(env, "key", "remove", secondSlot, "--repo", repo).exit()).isZero();
+            Run rotate = redback(env, "key", "rotate", "--repo", repo);
+            assertThat(rotate.exit()).as(rotate.err()).isZero();
+            assertThat(rotate.out()).contains("rotated the master key", "master key 1");
+            assertThat(redback(env, "key", "list", "--repo", repo).out()).containsPattern("p=1 +2");
+            Run backup = redback(env, "backup", "--redis", live, "--name", "src", "--repo", repo, "-q");
+            assertThat(backup.exit()).as(backup.err()).isZero();
+            Run check = redback(env, "check", "--repo", repo, "--read-data");
+            assertThat(check.exit()).as("objects of before and after the rotation: " + check.out() + check.err()).isZero();
+            Run again = redback(env, "restore", "--name", "src", "--before", "FLUSHALL", "--to-dir",
+                    tmp.resolve("after-rotation").toString(), "--repo", repo, "-q");
+            assertThat(again.exit()).as(again.err()).isZero();
         }
     }
 }

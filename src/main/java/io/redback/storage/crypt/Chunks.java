@@ -49,12 +49,14 @@ final class Chunks {
         return objectKey;
     }
 
-    /** A new header with a fresh random salt. */
-    static byte[] newHeader(java.security.SecureRandom random) {
+    /** A new header with a fresh random salt, naming the master key generation that seals the object. */
+    static byte[] newHeader(java.security.SecureRandom random, int generation) {
         byte[] h = new byte[HEADER];
         System.arraycopy(MAGIC, 0, h, 0, 4);
         h[4] = VERSION;
         h[5] = 16; // log2(CHUNK)
+        h[6] = (byte) (generation >>> 8);
+        h[7] = (byte) generation;
         byte[] salt = new byte[SALT];
         random.nextBytes(salt);
         System.arraycopy(salt, 0, h, 8, SALT);
@@ -62,21 +64,28 @@ final class Chunks {
     }
 
     /** The chunks of the object stored under objectKey with this header; refuses a header that is not ours. */
-    static Chunks of(byte[] master, String repositoryId, String objectKey, byte[] header) throws IOException {
+    static Chunks of(MasterKey master, String repositoryId, String objectKey, byte[] header) throws IOException {
         if (header.length < 4 || header[0] != MAGIC[0] || header[1] != MAGIC[1] || header[2] != MAGIC[2] || header[3] != MAGIC[3]) {
             throw damaged(objectKey, "it does not start as an encrypted object (a plaintext object, or damaged)");
         }
         if (header.length < HEADER) {
             throw damaged(objectKey, "it is shorter than its header (" + header.length + " bytes)");
         }
-        if (header[4] != VERSION || header[5] != 16 || header[6] != 0 || header[7] != 0) {
+        if (header[4] != VERSION || header[5] != 16) {
             throw damaged(objectKey, "its header has version " + header[4] + " and chunk size 2^" + header[5]
                     + ", which this release does not read");
+        }
+        // The generation is in the associated data too: changing it fails authentication.
+        int generation = ((header[6] & 0xff) << 8) | (header[7] & 0xff);
+        if (generation >= master.generations()) {
+            throw damaged(objectKey, "it is sealed with master key generation " + generation + ", and the key slot "
+                    + "that opened the repository holds only " + master.generations() + " (the master key was rotated "
+                    + "after that slot was last re-wrapped, or the header was changed)");
         }
         byte[] salt = java.util.Arrays.copyOfRange(header, 8, HEADER);
         byte[] info = join("redback object", repositoryId, objectKey);
         HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
-        hkdf.init(new HKDFParameters(master, salt, info));
+        hkdf.init(new HKDFParameters(master.generation(generation), salt, info));
         byte[] key = new byte[32];
         hkdf.generateBytes(key, 0, key.length);
         ByteBuffer ad = ByteBuffer.allocate(8 + 1 + repositoryId.length() * 3 + 1 + objectKey.length() * 3 + 1 + 8);

@@ -69,8 +69,8 @@ public final class EncryptedStorage implements Storage {
             backend.put(objectKey, data, length);
             return;
         }
-        byte[] header = Chunks.newHeader(random);
-        Chunks chunks = Chunks.of(key.bytes(), repositoryId, objectKey, header);
+        byte[] header = Chunks.newHeader(random, key.newest());
+        Chunks chunks = Chunks.of(key, repositoryId, objectKey, header);
         backend.put(objectKey, new SealingStream(data, chunks, header, length), length < 0 ? -1 : Chunks.storedSize(length));
     }
 
@@ -82,7 +82,7 @@ public final class EncryptedStorage implements Storage {
         InputStream in = backend.get(objectKey);
         try {
             byte[] header = in.readNBytes(Chunks.HEADER);
-            return new OpeningStream(in, Chunks.of(key.bytes(), repositoryId, objectKey, header), 0, -1, 0,
+            return new OpeningStream(in, Chunks.of(key, repositoryId, objectKey, header), 0, -1, 0,
                     Long.MAX_VALUE);
         } catch (IOException | RuntimeException e) {
             in.close();
@@ -109,7 +109,7 @@ public final class EncryptedStorage implements Storage {
         try (InputStream h = backend.getRange(objectKey, 0, Chunks.HEADER)) {
             header = h.readNBytes(Chunks.HEADER);
         }
-        Chunks chunks = Chunks.of(key.bytes(), repositoryId, objectKey, header);
+        Chunks chunks = Chunks.of(key, repositoryId, objectKey, header);
         long end = Math.min(plainSize, offset + Math.min(length, Long.MAX_VALUE - offset));
         if (offset >= end) {
             return InputStream.nullInputStream();

@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
@@ -52,10 +53,17 @@ public final class KeySlots {
         }
     }
 
-    /** One key slot as stored in {@code keys/<id>.json}. */
-    @JsonPropertyOrder({"version", "id", "created", "kdf", "n", "r", "p", "salt", "nonce", "wrapped"})
-    public record Slot(int version, String id, String created, String kdf, int n, int r, int p, String salt,
+    /**
+     * One key slot as stored in {@code keys/<id>.json}; keys is how many master key generations
+     * it wraps (absent in slots written before rotations existed: one).
+     */
+    @JsonPropertyOrder({"version", "id", "created", "kdf", "n", "r", "p", "keys", "salt", "nonce", "wrapped"})
+    public record Slot(int version, String id, String created, String kdf, int n, int r, int p, int keys, String salt,
             String nonce, String wrapped) {
+        /** How many master key generations this slot wraps. */
+        public int generations() {
+            return Math.max(1, keys);
+        }
     }
 
     /** A master key opened by a password, and the slot that opened it. */
@@ -65,10 +73,14 @@ public final class KeySlots {
     /** Adds a slot holding key under password; returns it. */
     public static Slot add(Storage storage, String repositoryId, MasterKey key, char[] password, Instant now,
             Scrypt cost) throws IOException {
-        SecureRandom random = new SecureRandom();
         byte[] id = new byte[4];
-        random.nextBytes(id);
-        String slotId = HexFormat.of().formatHex(id);
+        new SecureRandom().nextBytes(id);
+        return write(storage, repositoryId, HexFormat.of().formatHex(id), key, password, now, cost);
+    }
+
+    private static Slot write(Storage storage, String repositoryId, String slotId, MasterKey key, char[] password,
+            Instant now, Scrypt cost) throws IOException {
+        SecureRandom random = new SecureRandom();
         byte[] salt = new byte[32];
         random.nextBytes(salt);
         byte[] nonce = new byte[12];
@@ -84,7 +96,7 @@ public final class KeySlots {
         }
         Base64.Encoder b64 = Base64.getEncoder();
         Slot slot = new Slot(1, slotId, now.truncatedTo(ChronoUnit.SECONDS).toString(), "scrypt", cost.n(), cost.r(),
-                cost.p(), b64.encodeToString(salt), b64.encodeToString(nonce), b64.encodeToString(wrapped));
+                cost.p(), key.generations(), b64.encodeToString(salt), b64.encodeToString(nonce), b64.encodeToString(wrapped));
         byte[] json = JSON.writeValueAsBytes(slot);
         storage.put(key(slotId), new ByteArrayInputStream(json), json.length);
         return slot;
@@ -111,26 +123,70 @@ public final class KeySlots {
      * when none does (also when there are no slots).
      */
     public static Unlocked unlock(Storage storage, String repositoryId, char[] password) throws IOException {
-        List<Slot> slots = list(storage);
+        List<Slot> slots = new ArrayList<>(list(storage));
         if (slots.isEmpty()) {
             throw new WrongPasswordException("the encrypted repository at " + storage.describe()
                     + " has no key slot (" + PREFIX + " is empty): it cannot be opened");
         }
+        // The slots with the most generations first: a rotation cut short leaves some slots behind.
+        slots.sort(java.util.Comparator.comparingInt(Slot::generations).reversed());
         for (Slot s : slots) {
-            try {
-                Base64.Decoder b64 = Base64.getDecoder();
-                Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-                c.init(Cipher.DECRYPT_MODE, wrappingKey(password, b64.decode(s.salt()), new Scrypt(s.n(), s.r(), s.p())),
-                        new GCMParameterSpec(128, b64.decode(s.nonce())));
-                c.updateAAD(Chunks.join("redback key slot", repositoryId, s.id()));
-                return new Unlocked(new MasterKey(c.doFinal(b64.decode(s.wrapped()))), s.id());
-            } catch (AEADBadTagException e) {
-                // not this slot's password: try the next
-            } catch (GeneralSecurityException | IllegalArgumentException e) {
-                throw new IOException("key slot " + key(s.id()) + " is damaged: " + e.getMessage(), e);
+            Optional<MasterKey> key = open(s, repositoryId, password);
+            if (key.isPresent()) {
+                return new Unlocked(key.get(), s.id());
             }
         }
         throw new WrongPasswordException("wrong password for the encrypted repository at " + storage.describe());
+    }
+
+    /**
+     * {@code key rotate}: a new master key generation, which seals every object written from now
+     * on, re-wrapped into every slot; the password must open every slot (a slot left with the old
+     * keys would go on sealing new objects with an old key). Returns the new keys. Objects already
+     * stored keep their generation: a rotation re-encrypts nothing.
+     */
+    public static MasterKey rotate(Storage storage, String repositoryId, char[] password, Instant now)
+            throws IOException {
+        List<Slot> slots = list(storage);
+        MasterKey newest = null;
+        List<String> closed = new ArrayList<>();
+        for (Slot s : slots) {
+            Optional<MasterKey> key = open(s, repositoryId, password);
+            if (key.isEmpty()) {
+                closed.add(s.id());
+            } else if (newest == null || key.get().generations() > newest.generations()) {
+                newest = key.get();
+            }
+        }
+        if (newest == null) {
+            throw new WrongPasswordException("wrong password for the encrypted repository at " + storage.describe());
+        }
+        if (!closed.isEmpty()) {
+            throw new IllegalStateException("key slot(s) " + String.join(", ", closed) + " do not open with this "
+                    + "password and could not be given the new key: remove them first (`redback key remove ID`) and "
+                    + "add them again after the rotation (`redback key add`)");
+        }
+        MasterKey rotated = newest.rotated();
+        for (Slot s : slots) {
+            write(storage, repositoryId, s.id(), rotated, password, now, new Scrypt(s.n(), s.r(), s.p()));
+        }
+        return rotated;
+    }
+
+    /** The master keys slot s wraps, if password opens it. */
+    private static Optional<MasterKey> open(Slot s, String repositoryId, char[] password) throws IOException {
+        try {
+            Base64.Decoder b64 = Base64.getDecoder();
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.DECRYPT_MODE, wrappingKey(password, b64.decode(s.salt()), new Scrypt(s.n(), s.r(), s.p())),
+                    new GCMParameterSpec(128, b64.decode(s.nonce())));
+            c.updateAAD(Chunks.join("redback key slot", repositoryId, s.id()));
+            return Optional.of(new MasterKey(c.doFinal(b64.decode(s.wrapped()))));
+        } catch (AEADBadTagException e) {
+            return Optional.empty(); // not this slot's password
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new IOException("key slot " + key(s.id()) + " is damaged: " + e.getMessage(), e);
+        }
     }
 
     /** Removes slot id; refuses to remove the last slot, or one that is not there. */
