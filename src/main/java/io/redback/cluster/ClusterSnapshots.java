@@ -65,6 +65,11 @@ public final class ClusterSnapshots {
         return hits.stream().findFirst();
     }
 
+    /** The cluster snapshot with exactly this id; empty when none (then it may be a plain snapshot's). */
+    public static Optional<ClusterSnapshot> exact(Repository repository, String id) throws IOException {
+        return list(repository, null).stream().filter(s -> s.id().equals(id)).findFirst();
+    }
+
     /** What a restore into files wrote: each shard's directory and the snapshot it holds. */
     public record Restored(Path dir, List<Path> shardDirs, List<SnapshotRestore.Result> results) {
     }
