@@ -6,6 +6,7 @@ import io.redback.redis.RedisErrorReply;
 import io.redback.redis.RedisUri;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -32,7 +33,7 @@ public final class ClusterDiscovery {
      * {@code cluster_enabled:1}); false when it does not say (older servers, INFO not allowed).
      */
     public static boolean enabled(RedisUri uri) throws IOException {
-        try (RedisConnection c = RedisConnector.of(uri).connect()) {
+        try (RedisConnection c = RedisConnector.of(uri).connect(Duration.ofSeconds(5))) {
             return "1".equals(c.info("cluster").get("cluster_enabled"));
         } catch (RedisErrorReply e) {
             return false;
