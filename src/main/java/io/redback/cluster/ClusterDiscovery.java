@@ -93,7 +93,8 @@ public final class ClusterDiscovery {
                 ClusterTopology.Node parsed = new ClusterTopology.Node(id, host, (int) number(port), isPrimary);
                 if (isPrimary) {
                     primary = parsed;
-                } else if (!"fail".equals(health) && !"loading".equals(health)) {
+                } else if (!"fail".equals(health)) {
+                    // "loading" is how another shard's node sees a replica whose offset it has not heard yet
                     replicas.add(parsed);
                 }
             }

@@ -140,6 +140,45 @@ class ClusterBackupTest {
     }
 
     @Test
+    void preferReplicaTakesEachShardFromItsReplica() throws Exception {
+        String repo = tmp.resolve("repo").toString();
+        try (TestCluster cluster = TestCluster.start(3, true)) {
+            Map<String, String> written = new TreeMap<>();
+            try (RedisConnection any = cluster.primaries().get(0).connect()) {
+                for (int i = 0; i < 90; i++) {
+                    String key = "{k" + i + "}";
+                    int slot = (int) any.callLong("CLUSTER", "KEYSLOT", key);
+                    try (RedisConnection owner = cluster.primaryFor(slot).connect()) {
+                        owner.call("SET", key, "v" + i);
+                        owner.call("WAIT", "1", "5000");
+                    }
+                    written.put(key, "v" + i);
+                }
+            }
+            Run backup = redback("backup", "--cluster", "--prefer-replica", "--redis", cluster.uri(), "--repo", repo,
+                    "--name", "shop", "--json");
+            assertThat(backup.exit()).as(backup.err()).isZero();
+            JsonNode shards = backup.json().get("shards");
+            assertThat(shards).hasSize(3);
+            for (int i = 0; i < 3; i++) {
+                JsonNode s = shards.get(i);
+                assertThat(s.get("replica").asBoolean()).isTrue();
+                assertThat(s.get("nodeAddress").asText()).isEqualTo("127.0.0.1:" + cluster.replicas().get(i).port());
+                assertThat(s.get("nodeId").asText()).isNotEqualTo(s.get("primaryId").asText());
+            }
+            Path out = tmp.resolve("restored");
+            Run restore = redback("restore", "--snapshot", backup.json().get("id").asText(), "--to-dir", out.toString(),
+                    "--repo", repo, "-q");
+            assertThat(restore.exit()).as(restore.err()).isZero();
+            Map<String, String> union = new TreeMap<>();
+            for (int i = 0; i < 3; i++) {
+                union.putAll(loadedKeys(out.resolve("shard-" + i).resolve("dump.rdb")));
+            }
+            assertThat(union).isEqualTo(written);
+        }
+    }
+
+    @Test
     void clusterOptionsWithoutAClusterAreRefused() throws Exception {
         try (LocalRedisServer standalone = TestRedis.server().start()) {
             Run r = redback("backup", "--prefer-replica", "--redis", "redis://127.0.0.1:" + standalone.port(),

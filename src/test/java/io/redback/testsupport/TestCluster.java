@@ -13,14 +13,25 @@ import java.util.List;
  */
 public final class TestCluster implements AutoCloseable {
     private final List<LocalRedisServer> primaries;
+    private final List<LocalRedisServer> replicas;
 
-    private TestCluster(List<LocalRedisServer> primaries) {
+    private TestCluster(List<LocalRedisServer> primaries, List<LocalRedisServer> replicas) {
         this.primaries = List.copyOf(primaries);
+        this.replicas = List.copyOf(replicas);
     }
 
     /** Starts n primaries and waits until the cluster says cluster_state:ok on every node. */
     public static TestCluster start(int n) throws IOException, InterruptedException {
+        return start(n, false);
+    }
+
+    /**
+     * Starts n primaries, with one replica each when withReplicas (replica i follows primary i),
+     * and waits until every node says cluster_state:ok and every replica's link is up.
+     */
+    public static TestCluster start(int n, boolean withReplicas) throws IOException, InterruptedException {
         List<LocalRedisServer> started = new ArrayList<>();
+        List<LocalRedisServer> followers = new ArrayList<>();
         try {
             for (int i = 0; i < n; i++) {
                 started.add(TestRedis.server().config("cluster-enabled", "yes")
@@ -38,23 +49,69 @@ public final class TestCluster implements AutoCloseable {
                     }
                 }
             }
-            TestCluster cluster = new TestCluster(started);
-            cluster.awaitOk();
+            new TestCluster(started, List.of()).awaitOk(started.size());
+            if (withReplicas) {
+                for (int i = 0; i < n; i++) {
+                    LocalRedisServer replica = TestRedis.server().config("cluster-enabled", "yes")
+                            .config("cluster-node-timeout", "5000").config("repl-diskless-sync-delay", "0").start();
+                    followers.add(replica);
+                    String primaryId;
+                    try (RedisConnection p = started.get(i).connect()) {
+                        primaryId = p.callString("CLUSTER", "MYID");
+                    }
+                    try (RedisConnection c = replica.connect()) {
+                        c.call("CLUSTER", "MEET", started.get(0).host(), Integer.toString(started.get(0).port()));
+                        awaitKnown(c, primaryId);
+                        c.call("CLUSTER", "REPLICATE", primaryId);
+                    }
+                }
+            }
+            TestCluster cluster = new TestCluster(started, followers);
+            cluster.awaitOk(started.size() + followers.size());
+            cluster.awaitReplicasLinked();
             return cluster;
         } catch (IOException | RuntimeException | InterruptedException e) {
+            followers.forEach(LocalRedisServer::close);
             started.forEach(LocalRedisServer::close);
             throw e;
         }
     }
 
-    private void awaitOk() throws IOException, InterruptedException {
+    private static void awaitKnown(RedisConnection c, String nodeId) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!c.callString("CLUSTER", "NODES").contains(nodeId + " ")) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("node " + nodeId + " not known to the new replica after 30 s");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private void awaitReplicasLinked() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        for (LocalRedisServer r : replicas) {
+            try (RedisConnection c = r.connect()) {
+                while (!"up".equals(c.info("replication").get("master_link_status"))) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IOException("replica " + r.port() + " not linked to its primary after 30 s");
+                    }
+                    Thread.sleep(100);
+                }
+            }
+        }
+    }
+
+    private void awaitOk(int nodes) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        List<LocalRedisServer> all = new ArrayList<>(primaries);
+        all.addAll(replicas);
         while (true) {
             boolean ok = true;
-            for (LocalRedisServer s : primaries) {
+            for (LocalRedisServer s : all) {
                 try (RedisConnection c = s.connect()) {
-                    ok &= "ok".equals(c.info("cluster").isEmpty() ? null : clusterState(c));
-                    ok &= c.callString("CLUSTER", "NODES").strip().split("\n").length == primaries.size();
+                    ok &= "ok".equals(clusterState(c));
+                    String text = c.callString("CLUSTER", "NODES");
+                    ok &= text.strip().split("\n").length == nodes && !text.contains("handshake");
                 }
             }
             if (ok) {
@@ -81,6 +138,11 @@ public final class TestCluster implements AutoCloseable {
         return primaries;
     }
 
+    /** The replicas (replica i follows primary i); empty unless started with replicas. */
+    public List<LocalRedisServer> replicas() {
+        return replicas;
+    }
+
     /** The primary serving slot. */
     public LocalRedisServer primaryFor(int slot) {
         return primaries.get(slot * primaries.size() / 16384);
@@ -93,6 +155,7 @@ public final class TestCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        replicas.forEach(LocalRedisServer::close);
         primaries.forEach(LocalRedisServer::close);
     }
 }
