@@ -36,6 +36,11 @@ final class ClusterBackupRun {
         long started = System.nanoTime();
         try (Storage storage = command.repo.openStorage()) {
             ClusterTopology topology = ClusterDiscovery.discover(uri);
+            if (topology.unassignedSlots() > 0) {
+                err.println("redback backup: " + topology.unassignedSlots() + " of " + ClusterTopology.SLOTS
+                        + " slots are served by no shard (cluster_state is not ok?); their keys, if any, are not in "
+                        + "this backup");
+            }
             Repository repository = command.repo.openOrInit(storage, clock);
             ClusterBackup.Taken taken = ClusterBackup.take(repository, cluster, topology, uri,
                     new ClusterBackup.Options(command.preferReplica, command.allowMigrating, compression, replica), clock);

@@ -130,12 +130,24 @@ public final class ClusterBackup {
         } finally {
             pool.shutdownNow();
         }
+        // Slots that changed hands while the shards were copied would make the parts disagree.
+        ClusterTopology after = ClusterDiscovery.discover(template);
+        if (!slotsOf(after).equals(slotsOf(topology))) {
+            throw new ClusterException("the cluster's slots changed hands while its shards were backed up (from "
+                    + slotsOf(topology) + " to " + slotsOf(after) + "): the shards' snapshots are stored, but no "
+                    + "cluster snapshot groups them; back up again");
+        }
         ClusterSnapshot manifest = new ClusterSnapshot(ClusterSnapshot.FORMAT_VERSION, id.toString(), cluster,
                 started.toString(), clock.instant().toString(), options.allowMigrating() && !topology.migrations().isEmpty(),
                 topology.migrations().stream().map(ClusterTopology.Migration::toString).toList(), parts);
         byte[] json = JSON.writeValueAsBytes(manifest);
         repository.storage().put(repository.clusterSnapshotKey(cluster, id), new ByteArrayInputStream(json), json.length);
         return new Taken(manifest, stored);
+    }
+
+    /** Each shard's slot ranges, in shard order: what must not change during a backup. */
+    private static List<List<ClusterTopology.SlotRange>> slotsOf(ClusterTopology t) {
+        return t.shards().stream().map(ClusterTopology.Shard::slots).toList();
     }
 
     private static String describe(List<ClusterTopology.Migration> migrations) {
