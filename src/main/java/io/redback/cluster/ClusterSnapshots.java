@@ -85,7 +85,13 @@ public final class ClusterSnapshots {
         Path d = dir.toAbsolutePath().normalize();
         List<SnapshotManifest> manifests = new ArrayList<>();
         for (ClusterSnapshot.ShardSnapshot shard : snapshot.shards()) {
-            manifests.add(repository.catalog().find(shard.source(), shard.snapshot()));
+            try {
+                manifests.add(repository.catalog().find(shard.source(), shard.snapshot()));
+            } catch (IOException | RuntimeException e) {
+                throw new ClusterException("cluster snapshot " + snapshot.id() + ": shard " + shard.index()
+                        + "'s snapshot " + shard.source() + "/" + shard.snapshot() + " cannot be read (" + e.getMessage()
+                        + "); a prune of that source may have removed it");
+            }
         }
         for (ClusterSnapshot.ShardSnapshot shard : snapshot.shards()) {
             SnapshotRestore.prepare(d.resolve("shard-" + shard.index()), force); // every refusal before any write

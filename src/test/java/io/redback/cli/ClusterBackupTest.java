@@ -114,6 +114,13 @@ class ClusterBackupTest {
                 union.putAll(loaded);
             }
             assertThat(union).isEqualTo(written);
+
+            String shard1 = shards.get(1).get("snapshot").asText();
+            Files.delete(Path.of(repo, "sources", "shop.shard-1", "snapshots", shard1, "manifest.json"));
+            Run gone = redback("restore", "--snapshot", id, "--to-dir", tmp.resolve("again").toString(), "--repo", repo,
+                    "-q");
+            assertThat(gone.exit()).isEqualTo(2);
+            assertThat(gone.err()).contains("shard 1's snapshot shop.shard-1/" + shard1, "prune");
         }
     }
 
