@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.redback.backup.Backup;
 import io.redback.backup.BgsaveSnapshot;
 import io.redback.backup.SnapshotResult;
+import io.redback.cluster.ClusterDiscovery;
 import io.redback.rdb.ChecksumStatus;
 import io.redback.rdb.RdbException;
 import io.redback.redis.RedisUri;
@@ -70,6 +71,19 @@ public final class BackupCommand implements Callable<Integer> {
             description = "How to store the RDB: zstd:<level> (-7..22) or none (default: ${DEFAULT-VALUE}).")
     String compress;
 
+    @Option(names = "--cluster", description = "The source is a Redis Cluster (any node of it): one snapshot per "
+            + "shard, taken in parallel, grouped by a cluster snapshot. Without it, a server saying cluster_enabled:1 "
+            + "is backed up this way too (and told so).")
+    boolean cluster;
+
+    @Option(names = "--prefer-replica", description = "With a cluster: take each shard's RDB from one of its "
+            + "replicas where it has one, sparing the primaries.")
+    boolean preferReplica;
+
+    @Option(names = "--allow-migrating", description = "With a cluster: back up even while slots are migrating "
+            + "between shards (recorded in the cluster snapshot).")
+    boolean allowMigrating;
+
     @Mixin
     SourceNameOption name;
 
@@ -106,6 +120,24 @@ public final class BackupCommand implements Callable<Integer> {
             return Main.USAGE;
         }
         Clock clock = Clock.systemUTC();
+        if (method == BackupMethod.sync && !cluster) {
+            try {
+                if (ClusterDiscovery.enabled(uri)) {
+                    err.println("redback backup: " + uri.address() + " is a cluster node (cluster_enabled:1): "
+                            + "backing up the whole cluster, one snapshot per shard");
+                    cluster = true;
+                }
+            } catch (IOException | RuntimeException e) {
+                // unreachable: said below by the backup itself
+            }
+        }
+        if (cluster) {
+            return new ClusterBackupRun(this, out, err).run(uri, replica, sourceName, compression, clock);
+        }
+        if (preferReplica || allowMigrating) {
+            err.println("redback backup: --prefer-replica and --allow-migrating go with --cluster");
+            return Main.USAGE;
+        }
         long started = System.nanoTime();
         try (Storage storage = repo.openStorage()) {
             Repository repository = repo.openOrInit(storage, clock);

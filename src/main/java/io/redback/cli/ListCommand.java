@@ -1,6 +1,8 @@
 package io.redback.cli;
 
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import io.redback.cluster.ClusterSnapshot;
+import io.redback.cluster.ClusterSnapshots;
 import io.redback.repo.Catalog;
 import io.redback.repo.Repository;
 import io.redback.repo.SnapshotManifest;
@@ -67,6 +69,13 @@ public final class ListCommand implements Callable<Integer> {
                             m.method().jsonName());
                 }
                 out.println(all.size() + " snapshot(s), " + Text.size(stored) + " stored");
+            }
+            if (!output.json) {
+                for (ClusterSnapshot c : ClusterSnapshots.list(repository, null)) {
+                    if (only.name == null || only.name.equals(c.cluster())) {
+                        out.println(ClusterText.line(c));
+                    }
+                }
             }
             if (!output.json && !listing.leftovers().isEmpty()) {
                 out.println(leftoverNote(listing.leftovers()));

@@ -1,9 +1,12 @@
 package io.redback.cli;
 
+import io.redback.cluster.ClusterSnapshot;
+import io.redback.cluster.ClusterSnapshots;
 import io.redback.pitr.RestoreException;
 import io.redback.rdb.RdbCheckReport;
 import io.redback.redis.RedisServerBinary;
 import io.redback.repo.Repository;
+import io.redback.repo.SnapshotId;
 import io.redback.repo.SnapshotManifest;
 import io.redback.storage.Storage;
 import io.redback.restore.LoadCheck;
@@ -270,6 +273,15 @@ public final class RestoreCommand implements Callable<Integer> {
         Path target = dir.resolve("dump.rdb");
         SnapshotRestore.Result r;
         try {
+            if (what().snapshot != null && SnapshotId.isId(what().snapshot)) {
+                try (Storage storage = repo.openStorage()) {
+                    Repository repository = repo.open(storage);
+                    java.util.Optional<ClusterSnapshot> cluster = ClusterSnapshots.exact(repository, what().snapshot);
+                    if (cluster.isPresent()) {
+                        return restoreCluster(repository, cluster.get(), dir);
+                    }
+                }
+            }
             SnapshotRestore.prepare(dir, force); // refused before the repository is opened
             if (what().snapshot != null) {
                 try (Storage storage = repo.openStorage()) {
@@ -325,6 +337,25 @@ public final class RestoreCommand implements Callable<Integer> {
             err.println("redback restore: " + Text.message(e));
             return Main.USAGE;
         }
+    }
+
+    /** A cluster snapshot: one directory per shard and cluster.json (see ClusterSnapshots.toDir). */
+    private int restoreCluster(Repository repository, ClusterSnapshot cluster, Path dir) throws IOException, RestoreException {
+        if (start) {
+            err.println("redback restore: --start is not available for a cluster snapshot yet; start one redis-server "
+                    + "per shard directory");
+            return Main.USAGE;
+        }
+        ClusterSnapshots.Restored r = ClusterSnapshots.toDir(repository, cluster, dir, force);
+        out.println("restored cluster snapshot " + cluster.id() + " of " + cluster.cluster() + " to " + r.dir()
+                + " (" + r.shardDirs().size() + " shards, cluster.json says which slots each holds)");
+        for (int i = 0; i < r.shardDirs().size(); i++) {
+            ClusterSnapshot.ShardSnapshot s = cluster.shards().get(i);
+            out.println("  " + r.dir().relativize(r.shardDirs().get(i)) + "/dump.rdb  slots " + String.join(",", s.slots())
+                    + ", " + Text.count(r.results().get(i).report().keys()) + " keys, verified");
+        }
+        out.flush();
+        return Main.OK;
     }
 
     private What what() {

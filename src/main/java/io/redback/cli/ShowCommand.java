@@ -1,5 +1,7 @@
 package io.redback.cli;
 
+import io.redback.cluster.ClusterSnapshot;
+import io.redback.cluster.ClusterSnapshots;
 import io.redback.repo.Repository;
 import io.redback.repo.SnapshotManifest;
 import io.redback.storage.Storage;
@@ -45,6 +47,12 @@ public final class ShowCommand implements Callable<Integer> {
         PrintWriter err = Terminal.err(spec);
         try (Storage storage = repo.openStorage()) {
             Repository repository = repo.open(storage);
+            java.util.Optional<ClusterSnapshot> cluster = ClusterSnapshots.exact(repository, snapshot);
+            if (cluster.isPresent()) {
+                out.println(output.json ? Json.write(cluster.get()) : ClusterText.describe(cluster.get()));
+                out.flush();
+                return Main.OK;
+            }
             SnapshotManifest m = repository.catalog().find(name.given(), snapshot);
             ManifestJson view = ManifestJson.of(m);
             if (output.json) {

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
  * sources/&lt;source&gt;/timelines/&lt;timeline&gt;/segments/&lt;start&gt;-&lt;end&gt;.json  (written last)
  * sources/&lt;source&gt;/stream.json  (the running stream's status, rewritten)
  * sources/&lt;source&gt;/drills/&lt;id&gt;.json  (a restore drill's result)
+ * clusters/&lt;cluster&gt;/snapshots/&lt;id&gt;.json  (a cluster snapshot: its shards' snapshots, written last)
  * locks/&lt;id&gt;.json  (a running prune's or compact's lock, refreshed)
  * tmp/...
  * </pre>
@@ -75,6 +76,16 @@ final class Layout {
         boolean isManifest() {
             return file.equals(MANIFEST);
         }
+    }
+
+    static final String CLUSTERS = "clusters/";
+
+    static String clusterSnapshotsPrefix(String cluster) {
+        return CLUSTERS + requireSourceName(cluster) + "/snapshots/";
+    }
+
+    static String clusterSnapshotKey(String cluster, SnapshotId id) {
+        return clusterSnapshotsPrefix(cluster) + id + ".json";
     }
 
     static String timelinesPrefix(String source) {

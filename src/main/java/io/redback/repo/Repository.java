@@ -246,6 +246,24 @@ public final class Repository {
         return Layout.manifestKey(source, id);
     }
 
+    /**
+     * The key of a cluster snapshot's manifest, {@code clusters/<cluster>/snapshots/<id>.json}:
+     * written after every shard's snapshot is committed, it groups them.
+     */
+    public String clusterSnapshotKey(String cluster, SnapshotId id) {
+        return Layout.clusterSnapshotKey(cluster, id);
+    }
+
+    /** The folder of a cluster's snapshot manifests; their keys sort by start time. */
+    public String clusterSnapshotsPrefix(String cluster) {
+        return Layout.clusterSnapshotsPrefix(cluster);
+    }
+
+    /** The folder holding every cluster's folder: {@code clusters/}. */
+    public String clustersPrefix() {
+        return Layout.CLUSTERS;
+    }
+
     /** A key under tmp/ for scratch objects; prune removes those older than a day. */
     public String tmpKey(String name) {
         return StorageKeys.requireKey(Layout.TMP + name);

@@ -1,0 +1,43 @@
+package io.redback.cluster;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.List;
+
+/**
+ * The manifest of a cluster snapshot ({@code clusters/<cluster>/snapshots/<id>.json}), written
+ * after every shard's snapshot is committed: which snapshot of which per-shard source holds which
+ * slots, the nodes and config epoch it was taken from, each shard's replication id and offset,
+ * and the times. Shard i's source is {@code <cluster>.shard-<i>}, shards numbered from 0 in the
+ * order of their first slot. Times are ISO-8601 UTC text.
+ */
+@JsonPropertyOrder({"formatVersion", "id", "cluster", "startedAt", "finishedAt", "allowedMigrating", "migrating",
+        "shards"})
+public record ClusterSnapshot(int formatVersion, String id, String cluster, String startedAt, String finishedAt,
+                              boolean allowedMigrating, List<String> migrating, List<ShardSnapshot> shards) {
+    public static final int FORMAT_VERSION = 1;
+
+    public ClusterSnapshot {
+        migrating = migrating == null ? List.of() : List.copyOf(migrating);
+        shards = shards == null ? List.of() : List.copyOf(shards);
+    }
+
+    /**
+     * One shard's part: its index, slot ranges ("0-5460"), its primary's node id and config
+     * epoch, the node the RDB came from, and the snapshot stored as {@code source}/{@code snapshot}.
+     */
+    @JsonPropertyOrder({"index", "slots", "primaryId", "configEpoch", "nodeId", "nodeAddress", "replica", "source",
+            "snapshot", "replicationId", "replicationOffset", "keys", "startedAt", "finishedAt"})
+    public record ShardSnapshot(int index, List<String> slots, String primaryId, long configEpoch, String nodeId,
+                                String nodeAddress, boolean replica, String source, String snapshot,
+                                String replicationId, Long replicationOffset, long keys, String startedAt,
+                                String finishedAt) {
+        public ShardSnapshot {
+            slots = slots == null ? List.of() : List.copyOf(slots);
+        }
+    }
+
+    /** The per-shard source name of shard index of cluster. */
+    public static String shardSource(String cluster, int index) {
+        return cluster + ".shard-" + index;
+    }
+}

@@ -1,0 +1,124 @@
+package io.redback.cluster;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.redback.files.NewFile;
+import io.redback.pitr.RestoreException;
+import io.redback.repo.Repository;
+import io.redback.repo.SnapshotManifest;
+import io.redback.restore.PhaseListener;
+import io.redback.restore.SnapshotRestore;
+import io.redback.storage.Storage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Reads cluster snapshots back: the list of them (for {@code list}), one by id (or the start of
+ * one), and a restore into files: {@code DIR/shard-N/dump.rdb} per shard, each verified as any
+ * snapshot restore, and {@code DIR/cluster.json} saying which slots each directory holds.
+ */
+public final class ClusterSnapshots {
+    private static final int MAX_DOCUMENT = 1 << 20;
+    private static final ObjectMapper READER = new ObjectMapper()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private ClusterSnapshots() {
+    }
+
+    /** Every cluster snapshot in the repository (of cluster, or all when null), oldest first. */
+    public static List<ClusterSnapshot> list(Repository repository, String cluster) throws IOException {
+        String prefix = cluster == null ? repository.clustersPrefix() : repository.clusterSnapshotsPrefix(cluster);
+        List<ClusterSnapshot> out = new ArrayList<>();
+        for (Storage.ObjectInfo o : repository.storage().list(prefix)) {
+            if (!o.key().endsWith(".json") || !o.key().contains("/snapshots/") || o.size() > MAX_DOCUMENT) {
+                continue;
+            }
+            try (InputStream in = repository.storage().get(o.key())) {
+                ClusterSnapshot s = READER.readValue(in.readNBytes(MAX_DOCUMENT), ClusterSnapshot.class);
+                if (s.formatVersion() == ClusterSnapshot.FORMAT_VERSION) {
+                    out.add(s);
+                }
+            } catch (IOException e) {
+                // a damaged document names no snapshot; check --repo reports it (not yet for clusters)
+            }
+        }
+        out.sort(Comparator.comparing(ClusterSnapshot::id));
+        return out;
+    }
+
+    /** The cluster snapshot whose id is, or starts with, idOrPrefix; empty when none. */
+    public static Optional<ClusterSnapshot> find(Repository repository, String idOrPrefix) throws IOException {
+        List<ClusterSnapshot> hits = list(repository, null).stream()
+                .filter(s -> s.id().startsWith(idOrPrefix)).toList();
+        if (hits.size() > 1) {
+            throw new ClusterException("'" + idOrPrefix + "' is the start of " + hits.size()
+                    + " cluster snapshots; give more of the id");
+        }
+        return hits.stream().findFirst();
+    }
+
+    /** The cluster snapshot with exactly this id; empty when none (then it may be a plain snapshot's). */
+    public static Optional<ClusterSnapshot> exact(Repository repository, String id) throws IOException {
+        return list(repository, null).stream().filter(s -> s.id().equals(id)).findFirst();
+    }
+
+    /** What a restore into files wrote: each shard's directory and the snapshot it holds. */
+    public record Restored(Path dir, List<Path> shardDirs, List<SnapshotRestore.Result> results) {
+    }
+
+    /**
+     * Writes every shard of snapshot as {@code dir/shard-<index>/dump.rdb} and then
+     * {@code dir/cluster.json}.
+     *
+     * @throws RestoreException as {@link SnapshotRestore#toDir} for any shard
+     */
+    public static Restored toDir(Repository repository, ClusterSnapshot snapshot, Path dir, boolean force)
+            throws IOException, RestoreException {
+        Path d = dir.toAbsolutePath().normalize();
+        List<SnapshotManifest> manifests = new ArrayList<>();
+        for (ClusterSnapshot.ShardSnapshot shard : snapshot.shards()) {
+            try {
+                manifests.add(repository.catalog().find(shard.source(), shard.snapshot()));
+            } catch (IOException | RuntimeException e) {
+                throw new ClusterException("cluster snapshot " + snapshot.id() + ": shard " + shard.index()
+                        + "'s snapshot " + shard.source() + "/" + shard.snapshot() + " cannot be read (" + e.getMessage()
+                        + "); a prune of that source may have removed it");
+            }
+        }
+        for (ClusterSnapshot.ShardSnapshot shard : snapshot.shards()) {
+            SnapshotRestore.prepare(d.resolve("shard-" + shard.index()), force); // every refusal before any write
+        }
+        List<Path> dirs = new ArrayList<>();
+        List<SnapshotRestore.Result> results = new ArrayList<>();
+        List<Map<String, Object>> described = new ArrayList<>();
+        for (int i = 0; i < snapshot.shards().size(); i++) {
+            ClusterSnapshot.ShardSnapshot shard = snapshot.shards().get(i);
+            Path shardDir = d.resolve("shard-" + shard.index());
+            results.add(new SnapshotRestore(new AtomicLong(), PhaseListener.NONE)
+                    .toDir(new SnapshotRestore.Snapshot(repository.storage(), manifests.get(i)), shardDir, force));
+            dirs.add(shardDir);
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("dir", "shard-" + shard.index());
+            entry.put("slots", shard.slots());
+            entry.put("primaryId", shard.primaryId());
+            entry.put("source", shard.source());
+            entry.put("snapshot", shard.snapshot());
+            entry.put("keys", shard.keys());
+            described.add(entry);
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("cluster", snapshot.cluster());
+        doc.put("snapshot", snapshot.id());
+        doc.put("shards", described);
+        NewFile.write(d.resolve("cluster.json"), ClusterBackup.JSON.writeValueAsBytes(doc), NewFile.Mode.DEFAULT);
+        return new Restored(d, dirs, results);
+    }
+}
