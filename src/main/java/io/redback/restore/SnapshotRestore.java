@@ -191,9 +191,11 @@ public final class SnapshotRestore {
             DataObjects.fetch(s.storage(), VerifiedObject.Expected.of(m), tee, progress);
             pipe.close();
         } catch (IOException | RestoreException | RuntimeException | Error e) {
+            // Read before fail(): once failed, the checker ends exceptionally because of us.
+            boolean checkerDied = checked.isCompletedExceptionally();
             pipe.fail(e);
             join(checker);
-            if (e instanceof IOException && checked.isCompletedExceptionally()) {
+            if (e instanceof IOException && checkerDied) {
                 // the download stopped because the checker died: its failure is the cause
                 throw checkFailure(checked);
             }
