@@ -1,6 +1,7 @@
 package io.redback.backup;
 
 import io.redback.bytes.BulkInputStream;
+import io.redback.bytes.BytePipe;
 import io.redback.bytes.HashingInputStream;
 import io.redback.rdb.RdbException;
 import io.redback.rdb.RdbReader;

@@ -59,7 +59,16 @@ public final class SnapshotFiles {
      *     holds other keys than the manifest says
      */
     public static RdbCheckReport check(Path rdb, SnapshotManifest m, long nowMs) throws IOException, RestoreException {
-        RdbCheckReport report = new RdbCheck(rdb, nowMs).run();
+        return judge(new RdbCheck(rdb, nowMs).run(), rdb, m);
+    }
+
+    /**
+     * The verdict of {@link #check} on a report already made (by a check that ran beside the
+     * download): report itself when it passes.
+     *
+     * @throws RestoreException DAMAGED as {@link #check}
+     */
+    public static RdbCheckReport judge(RdbCheckReport report, Path rdb, SnapshotManifest m) throws RestoreException {
         String what = m == null ? rdb.toString() : "the RDB of snapshot " + m.id() + " (" + m.object() + ")";
         if (report.error() != null) {
             throw new RestoreException(RestoreException.Kind.DAMAGED, what + " does not pass the check: "

@@ -36,27 +36,45 @@ public final class RdbCheck {
 
     /** Runs the check. Throws IOException only when the file cannot be read at all. */
     public RdbCheckReport run() throws IOException {
-        long size = Files.size(file);
+        try (InputStream in = Files.newInputStream(file)) {
+            return run(in, false);
+        }
+    }
+
+    /**
+     * Runs the check on the file's bytes as they are being written, read from {@code in} (a
+     * restore checks the RDB beside its download, reading it once). in is read to its end even
+     * past damage, so the writer never waits on a reader that gave up; once it ends the file
+     * must be complete, as the size and, for some damage, the CRC64 footer are then taken from
+     * it. in is not closed. Throws IOException when in fails.
+     */
+    public RdbCheckReport runWhileWritten(InputStream in) throws IOException {
+        return run(in, true);
+    }
+
+    private RdbCheckReport run(InputStream in, boolean drain) throws IOException {
         long started = System.nanoTime();
         Stats stats = new Stats(nowMs);
         RdbSummary summary = null;
         RdbException error = null;
         long trailing = 0;
-        try (InputStream in = Files.newInputStream(file)) {
-            RdbReader r = new RdbReader(in);
-            reader = r;
-            try {
-                summary = r.read(stats);
-                try (InputStream rest = r.rest()) {
-                    trailing = rest.transferTo(OutputStreamSink.INSTANCE);
-                }
-            } catch (RdbException e) {
-                error = e;
-                if (e.kind() == RdbException.Kind.CHECKSUM_MISMATCH) {
-                    stats.mismatch(r.mismatchStored, r.mismatchComputed);
-                }
+        RdbReader r = new RdbReader(in);
+        reader = r;
+        try {
+            summary = r.read(stats);
+            try (InputStream rest = r.rest()) {
+                trailing = rest.transferTo(OutputStreamSink.INSTANCE);
+            }
+        } catch (RdbException e) {
+            error = e;
+            if (e.kind() == RdbException.Kind.CHECKSUM_MISMATCH) {
+                stats.mismatch(r.mismatchStored, r.mismatchComputed);
+            }
+            if (drain) {
+                in.transferTo(OutputStreamSink.INSTANCE);
             }
         }
+        long size = Files.size(file);
         if (error == null && summary != null && !summary.header().hasChecksum() && trailing == RdbConstants.CRC_BYTES) {
             // What a CRC64 footer looks like: the version digits were probably damaged to below 5,
             // which would otherwise switch checksum verification off.

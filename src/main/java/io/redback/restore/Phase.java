@@ -7,7 +7,9 @@ import java.util.Locale;
  * out of the repository), verify (sizes, SHA-256, the RDB read whole), load (a redis-server
  * starts on the result, until it answers PING with {@code loading:0}), replay (the log up to
  * the cut) and validate (what was loaded against what the restored point holds). A restore
- * runs the phases it needs; each result says how long each of them took.
+ * runs the phases it needs; each result says how long each of them took. Where the RDB is
+ * checked beside its download (a snapshot restored to a directory), verify is the time the
+ * check ran past the end of the fetch, so the phases still add up to the restore's time.
  */
 public enum Phase {
     FETCH, VERIFY, LOAD, REPLAY, VALIDATE;

@@ -1,6 +1,5 @@
-package io.redback.backup;
+package io.redback.bytes;
 
-import io.redback.bytes.BulkInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -12,9 +11,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * size (java.io's piped streams have a 1 KiB buffer and poll once a second). The writer blocks
  * when it is full, the reader when it is empty. Either side can fail the other: the writer's
  * {@link #fail} makes the reader's next read throw, the reader's {@link #stopReading} makes the
- * writer's next write throw, so neither thread waits forever on a dead partner.
+ * writer's next write throw, so neither thread waits forever on a dead partner. A snapshot's
+ * backup hands raw bytes to its compressing thread through one, a snapshot's restore hands them
+ * to the thread that checks the RDB.
  */
-final class BytePipe {
+public final class BytePipe {
     private final byte[] ring;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
@@ -25,12 +26,12 @@ final class BytePipe {
     private Throwable writerFailure;
     private Throwable readerGone;
 
-    BytePipe(int capacity) {
+    public BytePipe(int capacity) {
         this.ring = new byte[capacity];
     }
 
     /** Copies all of b[off, off+len) in, waiting for room as needed. */
-    void write(byte[] b, int off, int len) throws IOException {
+    public void write(byte[] b, int off, int len) throws IOException {
         lock.lock();
         try {
             if (writeClosed) {
@@ -57,7 +58,7 @@ final class BytePipe {
     }
 
     /** No more bytes: the reader sees the end once it has read what is buffered. */
-    void close() {
+    public void close() {
         lock.lock();
         try {
             writeClosed = true;
@@ -68,7 +69,7 @@ final class BytePipe {
     }
 
     /** The writer failed: the reader's next read throws an IOException caused by {@code cause}. */
-    void fail(Throwable cause) {
+    public void fail(Throwable cause) {
         lock.lock();
         try {
             writerFailure = cause;
@@ -80,7 +81,7 @@ final class BytePipe {
     }
 
     /** The reader is done (or failed): further writes throw instead of blocking. */
-    void stopReading(Throwable cause) {
+    public void stopReading(Throwable cause) {
         lock.lock();
         try {
             if (readerGone == null) {
@@ -92,7 +93,7 @@ final class BytePipe {
         }
     }
 
-    int read(byte[] b, int off, int len) throws IOException {
+    public int read(byte[] b, int off, int len) throws IOException {
         if (len == 0) {
             return 0;
         }
@@ -119,7 +120,7 @@ final class BytePipe {
     }
 
     /** The reading end as a stream. */
-    InputStream source() {
+    public InputStream source() {
         return new BulkInputStream() {
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
