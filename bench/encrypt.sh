@@ -34,47 +34,9 @@ need_positive "--runs wants a positive integer" "$runs"
 need_tools "$redis_server" "$redis_cli" python3 java
 mkdir -p "$out"
 
-# The RDB (made as rdb-check.sh makes it, at a smaller scale, when missing)
-source_note="existing file"
-if [ -n "${BENCH_RDB:-}" ]; then
-  rdb="$BENCH_RDB"
-  [ -f "$rdb" ] || die 2 "BENCH_RDB=$rdb: no such file"
-elif [ -f "$out/bench.rdb" ] && [ -z "${BENCH_SCALE:-}" ]; then
-  rdb="$out/bench.rdb"
-else
-  scale="${BENCH_SCALE:-0.2}"
-  rdb="$out/bench-scale$scale.rdb"
-  if [ ! -f "$rdb" ]; then
-    log "out/bench.rdb missing: generating a smaller dataset (scale $scale)"
-    generate_rdb "$scale" yes "$rdb"
-  fi
-  source_note="generated at scale $scale because out/bench.rdb was missing"
-fi
-size=$(stat -c %s "$rdb")
-log "dataset: $rdb ($size bytes, $source_note)"
-
-# The jar: copied to out/ so that a rebuild of target/ cannot change what is timed
-jar="$out/redback-encrypt-bench.jar"
-jar_from="${BENCH_JAR:-}"
-if [ -n "$jar_from" ]; then
-  cp "$jar_from" "$jar"
-else
-  t="$root/target/redback.jar"
-  if jar_stale "$t"; then
-    if mvn_package "$root" >"$out/build.log" 2>&1; then
-      jar_from="working tree"
-    else
-      clone="${BENCH_CLONE:-/tmp/bk-src}"
-      log "working tree does not build (see $out/build.log): building a clone of HEAD in $clone"
-      build_clone "$clone" >>"$out/build.log" 2>&1
-      t="$clone/target/redback.jar"; jar_from="clean clone of HEAD"
-    fi
-  else
-    jar_from="working tree (target/redback.jar up to date)"
-  fi
-  cp "$t" "$jar"
-fi
-java_cmd=(java -Xms16m -XX:+UseSerialGC -jar "$jar")
+# The RDB and the jar (bench/lib.sh)
+bench_rdb
+bench_jar redback-encrypt-bench.jar
 password="${REDBACK_REPO_PASSWORD:-bench encrypt password}"
 # with_password KIND: sets the array pw, which runs a command with the password (encrypted) or without it (plain).
 with_password() {

@@ -410,3 +410,53 @@ open(path, "w").write(text)
 PY
   log "recorded in $results"
 }
+
+# bench_rdb: the RDB to time -> $rdb, $size, $source_note: $BENCH_RDB, else out/bench.rdb, else one
+# generated as rdb-check.sh makes it at a smaller scale ($BENCH_SCALE, default 0.2).
+bench_rdb() {
+  source_note="existing file"
+  if [ -n "${BENCH_RDB:-}" ]; then
+    rdb="$BENCH_RDB"
+    [ -f "$rdb" ] || die 2 "BENCH_RDB=$rdb: no such file"
+  elif [ -f "$out/bench.rdb" ] && [ -z "${BENCH_SCALE:-}" ]; then
+    rdb="$out/bench.rdb"
+  else
+    local scale="${BENCH_SCALE:-0.2}"
+    rdb="$out/bench-scale$scale.rdb"
+    if [ ! -f "$rdb" ]; then
+      log "out/bench.rdb missing: generating a smaller dataset (scale $scale)"
+      generate_rdb "$scale" yes "$rdb"
+    fi
+    source_note="generated at scale $scale because out/bench.rdb was missing"
+  fi
+  size=$(stat -c %s "$rdb")
+  log "dataset: $rdb ($size bytes, $source_note)"
+}
+
+# bench_jar NAME: the jar to time, copied to out/NAME so that a rebuild of target/ cannot change
+# what is timed -> $jar, $jar_from, $java_cmd: $BENCH_JAR, else target/redback.jar (built when
+# stale; a clean clone of HEAD when the working tree does not build).
+bench_jar() {
+  local t clone
+  jar="$out/$1"
+  jar_from="${BENCH_JAR:-}"
+  if [ -n "$jar_from" ]; then
+    cp "$jar_from" "$jar"
+  else
+    t="$root/target/redback.jar"
+    if jar_stale "$t"; then
+      if mvn_package "$root" >"$out/build.log" 2>&1; then
+        jar_from="working tree"
+      else
+        clone="${BENCH_CLONE:-/tmp/bk-src}"
+        log "working tree does not build (see $out/build.log): building a clone of HEAD in $clone"
+        build_clone "$clone" >>"$out/build.log" 2>&1
+        t="$clone/target/redback.jar"; jar_from="clean clone of HEAD"
+      fi
+    else
+      jar_from="working tree (target/redback.jar up to date)"
+    fi
+    cp "$t" "$jar"
+  fi
+  java_cmd=(java -Xms16m -XX:+UseSerialGC -jar "$jar")
+}
