@@ -12,15 +12,6 @@ public final class AofTime {
     private AofTime() {
     }
 
-    /**
-     * Unix seconds of {@code text} as {@link TimeGrammar#parse} reads it, times ago counted from now.
-     *
-     * @throws IllegalArgumentException naming the text and the accepted forms
-     */
-    public static long parse(String text) {
-        return TimeGrammar.parse(text, Instant.now());
-    }
-
     /** {@code 2026-11-22T10:15:00Z}, or "-" for an unknown time (negative). */
     public static String iso(long seconds) {
         return seconds < 0 ? "-" : Instant.ofEpochSecond(seconds).toString();

@@ -14,6 +14,7 @@ import io.redback.repo.Repository;
 import io.redback.restore.KeyFilter;
 import io.redback.restore.Phase;
 import io.redback.storage.Storage;
+import io.redback.time.TimeGrammar;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -30,11 +31,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
-import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code redback drill}: restores a point of a source's backups into a throwaway redis-server (or
@@ -195,7 +196,7 @@ public final class DrillCommand implements Callable<Integer> {
             point = new Drill.Snapshot(what.snapshot);
         } else if (what != null && what.at != null) {
             point = what.at.strip().equalsIgnoreCase("random") ? new Drill.RandomSecond()
-                    : new Drill.At(Planner.parseTime(what.at, Clock.systemUTC().instant()));
+                    : new Drill.At(TimeGrammar.parse(what.at, Clock.systemUTC().instant()));
         } else if (what != null && what.offset != null) {
             point = new Drill.Offset(Planner.parseOffset(what.offset).offset());
         }

@@ -8,7 +8,6 @@ import io.redback.repo.SegmentManifest;
 import io.redback.repo.SnapshotManifest;
 import io.redback.repo.StreamStatus;
 import io.redback.repo.Timeline;
-import io.redback.time.TimeGrammar;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,16 +32,6 @@ public final class Planner {
 
     public Planner(Repository repository) {
         this.repository = repository;
-    }
-
-    /**
-     * Unix seconds of a restore time, as {@link TimeGrammar#parse} reads it ({@code now}, a time
-     * ago such as {@code -15m}, unix seconds, ISO-8601 with a zone).
-     *
-     * @throws IllegalArgumentException naming the text and the accepted forms
-     */
-    public static long parseTime(String text, Instant now) {
-        return TimeGrammar.parse(text, now);
     }
 
     /**

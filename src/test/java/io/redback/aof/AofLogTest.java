@@ -2,6 +2,7 @@ package io.redback.aof;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.redback.time.TimeGrammar;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,7 +84,7 @@ class AofLogTest {
         for (LogEntry f : flushes) {
             List<String> h = f.cutHint();
             CutPoint p = h.get(0).equals("--offset") ? CutPoint.Offset.parse(h.get(1))
-                    : new CutPoint.Before(CommandPattern.parse(h.get(1)), h.size() > 2 ? AofTime.parse(h.get(3)) : -1);
+                    : new CutPoint.Before(CommandPattern.parse(h.get(1)), h.size() > 2 ? TimeGrammar.parse(h.get(3), java.time.Instant.now()) : -1);
             CutReport r = AofCutter.plan(dir, p);
             assertThat(r.cut().file() + ":" + r.cut().offset()).as("hint %s", h).isEqualTo(f.position());
         }

@@ -3,6 +3,7 @@ package io.redback.aof;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.redback.time.TimeGrammar;
 import org.junit.jupiter.api.Test;
 
 @io.redback.testsupport.Fast
@@ -11,32 +12,32 @@ class AofTimeTest {
 
     @Test
     void unixSecondsAndIsoWithAnyZoneNameTheSameSecond() {
-        assertThat(AofTime.parse("1795314786")).isEqualTo(T);
-        assertThat(AofTime.parse("2026-11-22T02:33:06Z")).isEqualTo(T);
-        assertThat(AofTime.parse("2026-11-22T03:33:06+01:00")).isEqualTo(T);
-        assertThat(AofTime.parse("2026-11-22T03:33:06+0100")).isEqualTo(T);
-        assertThat(AofTime.parse("2026-11-21T21:33:06-05")).isEqualTo(T);
-        assertThat(AofTime.parse("2026-11-22 02:33:06z")).isEqualTo(T);
-        assertThat(AofTime.parse("2026-11-22T02:33Z")).isEqualTo(T - 6);
+        assertThat(TimeGrammar.parse("1795314786", java.time.Instant.now())).isEqualTo(T);
+        assertThat(TimeGrammar.parse("2026-11-22T02:33:06Z", java.time.Instant.now())).isEqualTo(T);
+        assertThat(TimeGrammar.parse("2026-11-22T03:33:06+01:00", java.time.Instant.now())).isEqualTo(T);
+        assertThat(TimeGrammar.parse("2026-11-22T03:33:06+0100", java.time.Instant.now())).isEqualTo(T);
+        assertThat(TimeGrammar.parse("2026-11-21T21:33:06-05", java.time.Instant.now())).isEqualTo(T);
+        assertThat(TimeGrammar.parse("2026-11-22 02:33:06z", java.time.Instant.now())).isEqualTo(T);
+        assertThat(TimeGrammar.parse("2026-11-22T02:33Z", java.time.Instant.now())).isEqualTo(T - 6);
     }
 
     @Test
     void fractionsFloorToTheSecondAsTsAnnotationsDo() {
-        assertThat(AofTime.parse("2026-11-22T02:33:06.999Z")).isEqualTo(T);
+        assertThat(TimeGrammar.parse("2026-11-22T02:33:06.999Z", java.time.Instant.now())).isEqualTo(T);
     }
 
     @Test
     void aLocalTimeWithoutZoneIsRefusedWithTheFix() {
-        assertThatThrownBy(() -> AofTime.parse("2026-11-22T02:33:06"))
+        assertThatThrownBy(() -> TimeGrammar.parse("2026-11-22T02:33:06", java.time.Instant.now()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no time zone").hasMessageContaining("2026-11-22T02:33:06Z");
     }
 
     @Test
     void garbageAndMillisecondsAreRefused() {
-        assertThatThrownBy(() -> AofTime.parse("yesterday")).hasMessageContaining("unix seconds");
-        assertThatThrownBy(() -> AofTime.parse("1795314786000")).hasMessageContaining("milliseconds");
-        assertThatThrownBy(() -> AofTime.parse("")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> TimeGrammar.parse("yesterday", java.time.Instant.now())).hasMessageContaining("unix seconds");
+        assertThatThrownBy(() -> TimeGrammar.parse("1795314786000", java.time.Instant.now())).hasMessageContaining("milliseconds");
+        assertThatThrownBy(() -> TimeGrammar.parse("", java.time.Instant.now())).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
