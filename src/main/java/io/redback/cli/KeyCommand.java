@@ -121,10 +121,23 @@ public final class KeyCommand implements Runnable {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "List the key slots (no password needed: a slot holds only a wrapped key).")
+            description = "List the key slots (no password needed: a slot holds only a wrapped key); --json: id, "
+                    + "created, kdf, n, r, p, masterKeys per slot.")
     static final class ListSlots extends Base {
+        @Mixin
+        JsonOption output;
+
+        /** One slot in {@code --json}: what it is, never the key material it wraps. */
+        record SlotJson(String id, String created, String kdf, int n, int r, int p, int masterKeys) {
+        }
+
         @Override
         void run(Storage storage, RepositoryConfig config, PrintWriter out) throws IOException {
+            if (output.json) {
+                out.println(Json.write(KeySlots.list(storage).stream().map(s -> new SlotJson(s.id(), s.created(),
+                        s.kdf(), s.n(), s.r(), s.p(), s.generations())).toList()));
+                return;
+            }
             String format = "%-8s  %-20s  %-24s  %s%n";
             out.printf(Locale.ROOT, format, "ID", "CREATED (UTC)", "KDF", "MASTER KEYS");
             for (KeySlots.Slot s : KeySlots.list(storage)) {

@@ -149,6 +149,11 @@ class EncryptedCommandsTest {
             Run list = redback(second, "key", "list", "--repo", repo);
             assertThat(list.exit()).as(list.err()).isZero();
             assertThat(list.out().lines()).hasSize(3);
+            Run listJson = redback(second, "key", "list", "--repo", repo, "--json");
+            assertThat(listJson.exit()).as(listJson.err()).isZero();
+            assertThat(listJson.json()).hasSize(2);
+            assertThat(listJson.json().get(0).get("kdf").asText()).isEqualTo("scrypt");
+            assertThat(listJson.out()).doesNotContain("wrapped", "salt", "nonce");
             Run log = redback(second, "log", "--name", "src", "--repo", repo);
             assertThat(log.exit()).as(log.err()).isZero();
             assertThat(log.out()).contains("FLUSHALL");
