@@ -1,6 +1,9 @@
 package io.redback.cli;
 
+import io.redback.cluster.ClusterSnapshot;
+import io.redback.cluster.ClusterSnapshots;
 import io.redback.drill.Assertion;
+import io.redback.drill.ClusterDrill;
 import io.redback.drill.Drill;
 import io.redback.drill.DrillException;
 import io.redback.drill.DrillResult;
@@ -11,6 +14,7 @@ import io.redback.redis.RedisServerBinary;
 import io.redback.redis.RedisUri;
 import io.redback.repo.Quantities;
 import io.redback.repo.Repository;
+import io.redback.repo.SnapshotId;
 import io.redback.restore.KeyFilter;
 import io.redback.restore.Phase;
 import io.redback.storage.Storage;
@@ -67,6 +71,13 @@ import picocli.CommandLine;
                 "",
                 "--assert grammar (database 0; quote words with spaces): GET key == value, HGET key field == value, "
                         + "TYPE key == type, EXISTS key, SCARD|LLEN|ZCARD|HLEN|STRLEN key == n.",
+                "",
+                "A cluster snapshot (--snapshot with its id): every shard's snapshot is fetched and verified, all of them "
+                        + "are restored into one throwaway redis-server (or into --into, an empty server or cluster: "
+                        + "each key to the primary of its slot), and validated: each shard's RDB holds the key count "
+                        + "the cluster snapshot recorded, the keys served are their sum (less keys expired), function "
+                        + "libraries on every primary, sampled keys by digest. The result is recorded under each "
+                        + "shard's source (<cluster>.shard-<i>).",
                 "",
                 "The throwaway server is stopped and its files removed at the end, also on Ctrl-C, unless --keep."},
         footerHeading = "%nExamples:%n",
@@ -161,10 +172,25 @@ public final class DrillCommand implements Callable<Integer> {
             try (Storage storage = repo.openStorage()) {
                 Repository repository = repo.open(storage);
                 Progressing listener = new Progressing(out, !output.json, !progress.quiet && !output.json);
-                DrillResult r = new Drill(repository, options, listener, Clock.systemUTC(), new SecureRandom()).run();
+                java.util.Optional<ClusterSnapshot> cluster = what != null && what.snapshot != null
+                        && SnapshotId.isId(what.snapshot) ? ClusterSnapshots.exact(repository, what.snapshot)
+                        : java.util.Optional.empty();
+                DrillResult r;
+                List<DrillResult> records;
+                if (cluster.isPresent()) {
+                    ClusterDrill drill = new ClusterDrill(repository, cluster.get(), options, listener, Clock.systemUTC(),
+                            new SecureRandom());
+                    r = drill.run();
+                    records = drill.perShard(r);
+                } else {
+                    r = new Drill(repository, options, listener, Clock.systemUTC(), new SecureRandom()).run();
+                    records = List.of(r);
+                }
                 listener.close();
                 try {
-                    Drills.record(repository, r);
+                    for (DrillResult each : records) {
+                        Drills.record(repository, each);
+                    }
                 } catch (IOException e) {
                     // The drill's verdict stands; only its record is missing, which status will show.
                     err.println("redback drill: warning: the result could not be recorded in " + repository.describe()

@@ -149,6 +149,12 @@ public final class RestoreCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions targetConnection;
 
+    @Option(names = "--cluster", description = "With --into: the target is a Redis Cluster (any node of it): every "
+            + "key goes to the primary serving its slot, MOVED and ASK replies are followed, function libraries go to "
+            + "every primary. Without it, a target saying cluster_enabled:1 is restored into this way too (and told "
+            + "so). A cluster has only database 0: keys of other databases need --db-map N:0.")
+    boolean cluster;
+
     @Option(names = "--on-conflict", paramLabel = "fail|skip|replace", defaultValue = "fail", description = "With "
             + "--into, a key (or function library) the target already holds: fail (the default: a pre-scan with "
             + "EXISTS finds them and nothing is written), skip (keep the target's) or replace (overwrite it).")

@@ -1,10 +1,15 @@
 package io.redback.cli;
 
+import io.redback.cluster.ClusterException;
+import io.redback.cluster.ClusterRestore;
+import io.redback.cluster.ClusterSnapshot;
+import io.redback.cluster.ClusterSnapshots;
 import io.redback.pitr.RestoreException;
 import io.redback.redis.RedisConnector;
 import io.redback.redis.RedisUri;
 import io.redback.repo.Quantities;
 import io.redback.repo.Repository;
+import io.redback.repo.SnapshotId;
 import io.redback.repo.SnapshotManifest;
 import io.redback.storage.Storage;
 import io.redback.restore.KeyFilter;
@@ -30,7 +35,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * {@code redback restore ... --into redis://HOST:PORT}: brings the source RDB (a snapshot,
  * verified on download; a plain RDB; or a point in time materialised as one) to a local file and
- * hands it to {@link LiveRestore}, then prints the report. The options are {@link RestoreCommand}'s.
+ * hands it to {@link LiveRestore}, then prints the report; into a Redis Cluster (detected from
+ * {@code cluster_enabled:1}, or {@code --cluster}), or from a cluster snapshot (every shard's RDB),
+ * through {@link ClusterRestore}. The options are {@link RestoreCommand}'s.
  */
 final class RestoreIntoServer {
     private final RestoreCommand command;
@@ -50,16 +57,31 @@ final class RestoreIntoServer {
             Path work = folder.path();
             String what;
             Path rdb;
+            List<Path> shards = null;
             if (command.what.snapshot != null) {
                 try (Storage storage = command.repo.openStorage()) {
                     Repository repository = Repository.open(storage);
-                    SnapshotManifest m = repository.catalog().find(command.name.given(), command.what.snapshot);
-                    AtomicLong bytes = new AtomicLong();
-                    SnapshotRestore.Source source = new SnapshotRestore.Snapshot(storage, m);
-                    try (Progress p = Progress.start("download", m.rawSize(), bytes::get, showProgress())) {
-                        rdb = new SnapshotRestore(bytes, PhaseListener.NONE).fetch(source, work);
+                    java.util.Optional<ClusterSnapshot> cluster = SnapshotId.isId(command.what.snapshot)
+                            ? ClusterSnapshots.exact(repository, command.what.snapshot) : java.util.Optional.empty();
+                    if (cluster.isPresent()) {
+                        ClusterSnapshot cs = cluster.get();
+                        AtomicLong bytes = new AtomicLong();
+                        try (Progress p = Progress.start("download", ClusterRestore.rawSize(repository, cs), bytes::get,
+                                showProgress())) {
+                            shards = ClusterRestore.fetch(repository, cs, work, bytes);
+                        }
+                        rdb = null;
+                        what = "cluster snapshot " + cs.id() + " of " + cs.cluster() + " (" + cs.shards().size()
+                                + " shards)";
+                    } else {
+                        SnapshotManifest m = repository.catalog().find(command.name.given(), command.what.snapshot);
+                        AtomicLong bytes = new AtomicLong();
+                        SnapshotRestore.Source source = new SnapshotRestore.Snapshot(storage, m);
+                        try (Progress p = Progress.start("download", m.rawSize(), bytes::get, showProgress())) {
+                            rdb = new SnapshotRestore(bytes, PhaseListener.NONE).fetch(source, work);
+                        }
+                        what = source.describe();
                     }
-                    what = source.describe();
                 }
             } else if (command.what.fromRdb != null) {
                 SnapshotRestore.Source source = new SnapshotRestore.PlainRdb(command.what.fromRdb, command.repo.env());
@@ -73,11 +95,16 @@ final class RestoreIntoServer {
                 }
                 what = pitr.described();
             }
-            return restore(uri, options, rdb, what);
+            ClusterRestore target = ClusterRestore.open(uri, command.cluster, options);
+            if (!target.cluster() && shards == null) {
+                return restore(uri, options, rdb, what);
+            }
+            return restoreMany(target, uri, shards == null ? List.of(rdb) : shards,
+                    shards == null ? ClusterRestore.Functions.FIRST_FILE : ClusterRestore.Functions.EVERY_FILE, what);
         } catch (RestoreException e) {
             err.println("redback restore: " + e.getMessage() + "; nothing was written to " + command.into);
             return e.dataProblem() ? Main.PROBLEM : Main.USAGE;
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | ClusterException e) {
             err.println("redback restore: " + e.getMessage());
             return Main.USAGE;
         } catch (IOException | RuntimeException e) {
@@ -100,6 +127,40 @@ final class RestoreIntoServer {
             out.println(Json.write(RestoreJson.Live.of(report, what, uri)));
         } else {
             print(report, what, uri);
+        }
+        if (report.message() != null && report.outcome() != LiveReport.Outcome.RESTORED
+                && report.outcome() != LiveReport.Outcome.PLANNED) {
+            err.println("redback restore: " + report.message());
+        }
+        return report.ok() ? Main.OK : Main.PROBLEM;
+    }
+
+    /**
+     * Restores several files (a cluster snapshot's shards), or any source into a cluster, and prints
+     * what happened: the sum over every node and file, and a line per node.
+     */
+    private int restoreMany(ClusterRestore target, RedisUri uri, List<Path> rdbs, ClusterRestore.Functions functions,
+                            String what) throws IOException {
+        if (target.cluster() && !command.json) {
+            out.println(uri.address() + " is a node of a Redis Cluster (cluster_enabled:1) with " + target.primaries()
+                    + " primaries: every key goes to the primary serving its slot");
+            out.flush();
+        }
+        ClusterRestore.Result result;
+        try (Progress p = Progress.start("restore", target.expectedBytes(rdbs), target::progress, showProgress())) {
+            result = target.run(rdbs, functions, System.currentTimeMillis());
+        }
+        LiveReport report = result.total();
+        if (command.json) {
+            out.println(Json.write(RestoreJson.Live.of(report, what, uri)));
+        } else {
+            print(report, what, uri);
+            ClusterRestore.restoredPerNode(result).forEach((node, n) -> out.println("  node       " + node + ": "
+                    + Text.count(n) + (report.outcome() == LiveReport.Outcome.PLANNED ? " to restore" : " restored")));
+            if (result.redirects() > 0 || result.refreshes() > 0) {
+                out.println("  moved      " + Text.count(result.redirects()) + " command(s) followed a MOVED or ASK "
+                        + "reply; the topology was read again " + result.refreshes() + " time(s)");
+            }
         }
         if (report.message() != null && report.outcome() != LiveReport.Outcome.RESTORED
                 && report.outcome() != LiveReport.Outcome.PLANNED) {

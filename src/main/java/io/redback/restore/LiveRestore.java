@@ -91,15 +91,35 @@ public final class LiveRestore {
         String why(int db, byte[] key);
     }
 
+    /**
+     * A restore into one primary of a Redis Cluster: which keys this run writes (the others are
+     * neither sent nor counted: another run writes them), and where a MOVED or ASK reply leads.
+     * Keys of a database other than 0 (after --db-map) are refused in the pre-scan.
+     */
+    public interface Route {
+        /** Whether this run writes key. */
+        boolean owns(byte[] key);
+
+        /** The reply to command sent where redirect (a MOVED or ASK reply) says, following further ones. */
+        Object follow(RedisErrorReply redirect, Object[] command) throws IOException;
+    }
+
     private final RedisConnector target;
     private final Options options;
     private final AtomicLong progress;
+    private final Route route;
 
     /** {@code progress} counts the bytes of the file processed, over both passes (so up to twice its size). */
     public LiveRestore(RedisConnector target, Options options, AtomicLong progress) {
+        this(target, options, progress, null);
+    }
+
+    /** Into one primary of a cluster: only the keys route owns, MOVED and ASK followed (null: a standalone target). */
+    public LiveRestore(RedisConnector target, Options options, AtomicLong progress, Route route) {
         this.target = target;
         this.options = options;
         this.progress = progress;
+        this.route = route;
     }
 
     /**
@@ -111,6 +131,9 @@ public final class LiveRestore {
         long started = System.nanoTime();
         Tally t = new Tally();
         try (Pipeline pipe = new Pipeline(target, options.window, options.windowBytes, options.throttle)) {
+            if (route != null) {
+                pipe.redirects(route::follow);
+            }
             RedisConnection c = pipe.connection();
             Map<String, String> info = new HashMap<>();
             for (String section : List.of("server", "replication", "memory")) {
@@ -127,7 +150,7 @@ public final class LiveRestore {
             Pipeline probe = pipe;
             PreScan scan = new PreScan(options, server, nowMs, t, probe, libraries);
             try {
-                read(rdb, scan, 0);
+                read(rdb, owned(scan), 0);
                 probe.drain();
             } catch (RdbException e) {
                 return t.report(LiveReport.Outcome.DAMAGED, "the source is damaged: " + e.getMessage()
@@ -159,7 +182,7 @@ public final class LiveRestore {
             pipe.startMemoryWatch();
             Writer writer = new Writer(options, scan, server, nowMs, t, pipe, libraries);
             try {
-                read(rdb, writer, progress.get());
+                read(rdb, owned(writer), progress.get());
                 pipe.drain();
                 t.sentBytes = pipe.sentBytes() - scanBytes;
             } catch (RdbException e) {
@@ -191,6 +214,11 @@ public final class LiveRestore {
         } catch (IOException | RuntimeException ignored) {
             // The source's problem is what the report says; the replies only count what was written.
         }
+    }
+
+    /** With a route, the visitor sees only the keys this run writes. */
+    private RdbVisitor owned(RdbVisitor v) {
+        return route == null ? v : new OwnedKeys(v, route, options.filter());
     }
 
     private void read(Path rdb, RdbVisitor visitor, long base) throws IOException, RdbException {

@@ -27,6 +27,12 @@ final class Pipeline implements AutoCloseable {
         void handle(Object reply, boolean resent) throws IOException;
     }
 
+    /** Follows a MOVED or ASK reply to the node it names; the answer there is the command's reply. */
+    @FunctionalInterface
+    interface Redirects {
+        Object follow(RedisErrorReply redirect, Object[] command) throws IOException;
+    }
+
     private static final Set<String> RETRY = Set.of("LOADING", "BUSY", "TRYAGAIN", "OOM");
     /** At most this many bytes are written between two looks at the target's memory. */
     private static final long MEMORY_CHECK_BYTES = 16L << 20;
@@ -72,6 +78,7 @@ final class Pipeline implements AutoCloseable {
     private long evictedAtStart = -1;
     private long reconnects;
     private long retries;
+    private Redirects redirects;
 
     Pipeline(RedisConnector connector, int window, long windowBytes, Throttle limits) throws IOException {
         this.connector = connector;
@@ -80,6 +87,11 @@ final class Pipeline implements AutoCloseable {
         this.limits = limits;
         this.c = connector.connect();
         this.db = connector.uri().db();
+    }
+
+    /** A cluster target: MOVED and ASK replies are followed there instead of being the reply. */
+    void redirects(Redirects r) {
+        this.redirects = r;
     }
 
     /** The connection, for plain calls while nothing is in flight. */
@@ -172,6 +184,9 @@ final class Pipeline implements AutoCloseable {
         }
         Pending p = pending.poll();
         pendingBytes -= p.bytes;
+        if (redirects != null && reply instanceof RedisErrorReply e && ("MOVED".equals(e.code()) || "ASK".equals(e.code()))) {
+            reply = redirects.follow(e, p.args); // a TRYAGAIN there is retried below, here, and redirected again
+        }
         if (reply instanceof RedisErrorReply e && RETRY.contains(e.code())) {
             waitOut(e);
             p.resent = true;

@@ -1,0 +1,447 @@
+package io.redback.cluster;
+
+import io.redback.redis.RedisConnection;
+import io.redback.redis.RedisConnector;
+import io.redback.redis.RedisErrorReply;
+import io.redback.redis.RedisUri;
+import io.redback.restore.LiveReport;
+import io.redback.restore.LiveRestore;
+import io.redback.restore.OnConflict;
+import io.redback.restore.PhaseListener;
+import io.redback.restore.SnapshotRestore;
+import io.redback.pitr.RestoreException;
+import io.redback.repo.Repository;
+import io.redback.repo.SnapshotManifest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Restores RDB files into a running server that is a Redis Cluster (any node named; every key to
+ * the primary serving its slot) or a standalone server (then several files, e.g. the shards of a
+ * cluster snapshot, go into its database 0 one after the other). The source is a list of RDB files
+ * and a {@link Functions} policy, so that a standalone snapshot, a cluster snapshot's shards or a
+ * point in time of a cluster as per-shard RDBs all come in the same way, into a cluster of any
+ * number of primaries.
+ *
+ * <p>How: one {@link LiveRestore} run per file and primary, each with a slot filter
+ * ({@link LiveRestore.Route}): the run connects to that primary and writes only the keys of the
+ * slots it was given, so {@code LiveRestore}'s pre-scan, conflict policies, big keys, throttles,
+ * memory watch and retries all work per node unchanged. The slots of a file are handed out from
+ * the newest topology before each run (a slot goes to exactly one run, so each key is written
+ * once); a slot that moves while its run writes answers MOVED (the topology is read again and the
+ * command sent to the new owner) or ASK ({@code ASKING}, then the command, on the importing node),
+ * followed reply by reply inside the run's pipeline. The runs are sequential, so {@code --rate}
+ * and {@code --max-bandwidth} hold for the whole restore, and the report is the sum of theirs.
+ * This reads each file twice per primary (values only for the keys a run writes); it was chosen
+ * over one pass with a pipeline per node because it needs no change to how a run writes.
+ *
+ * <p>With more than one run, a dry run of all of them comes first: a damaged file, a key of a
+ * database other than 0, lossy or unreadable types, and with {@link OnConflict#FAIL} a key that
+ * already exists on its node stop the restore there, before anything is written anywhere. Function
+ * libraries go to every primary that gets a run.
+ */
+public final class ClusterRestore {
+    /** Which files' function libraries go to the target (to every primary of a cluster). */
+    public enum Functions {
+        /** None. */
+        NONE,
+        /** The first file's (a standalone source; one shard of a cluster whose primaries hold the same libraries). */
+        FIRST_FILE,
+        /** Every file's (a cluster snapshot: libraries of the same name and code are loaded once). */
+        EVERY_FILE
+    }
+
+    /** One run: which file, into which node, how many slots it was given (16384 into a standalone server), what it did. */
+    public record Part(Path file, String node, int slots, LiveReport report) {
+    }
+
+    /**
+     * The whole restore: the sum of the parts ({@code target} says what the target is), whether
+     * the target is a cluster, its primaries when it started, the parts, and how many commands
+     * followed a MOVED or ASK reply and how often the topology was read again.
+     */
+    public record Result(LiveReport total, boolean cluster, int primaries, List<Part> parts, long redirects,
+                         long refreshes) {
+        public Result {
+            parts = List.copyOf(parts);
+        }
+    }
+
+    private final RedisUri template;
+    private final boolean cluster;
+    private final LiveRestore.Options options;
+    private final AtomicLong done = new AtomicLong();
+    private volatile AtomicLong current = new AtomicLong();
+    private ClusterTopology topology;
+    private long redirects;
+    private long refreshes;
+
+    private ClusterRestore(RedisUri template, boolean cluster, LiveRestore.Options options, ClusterTopology topology) {
+        this.template = template;
+        this.cluster = cluster;
+        this.options = options;
+        this.topology = topology;
+    }
+
+    /**
+     * A restore into the server at node: a cluster when it says {@code cluster_enabled:1} (or when
+     * asked with cluster), whose topology is read now; else a standalone server.
+     *
+     * @throws ClusterException when cluster is asked and the node is not a cluster node, or the
+     *                          cluster does not serve every slot
+     */
+    public static ClusterRestore open(RedisUri node, boolean cluster, LiveRestore.Options options) throws IOException {
+        boolean enabled = ClusterDiscovery.enabled(node);
+        if (cluster && !enabled) {
+            throw new ClusterException("--cluster: " + node.address() + " is not a cluster node (INFO cluster does not "
+                    + "say cluster_enabled:1)");
+        }
+        ClusterTopology t = enabled ? checked(ClusterDiscovery.discover(node), node) : null;
+        return new ClusterRestore(node, enabled, options, t);
+    }
+
+    private static ClusterTopology checked(ClusterTopology t, RedisUri node) {
+        if (t.shards().isEmpty() || t.unassignedSlots() > 0) {
+            throw new ClusterException("the cluster at " + node.address() + " does not serve every slot ("
+                    + t.unassignedSlots() + " of " + ClusterTopology.SLOTS + " have no primary): a key of those slots "
+                    + "could not be written; fix the cluster first (cluster_state must be ok)");
+        }
+        return t;
+    }
+
+    /** Whether the target is a cluster. */
+    public boolean cluster() {
+        return cluster;
+    }
+
+    /** The target's primaries when it was opened (1 for a standalone server). */
+    public int primaries() {
+        return cluster ? topology.shards().size() : 1;
+    }
+
+    /** The bytes the restore reads from the files (for a progress bar of {@link #progress}). */
+    public long expectedBytes(List<Path> rdbs) throws IOException {
+        long size = 0;
+        for (Path p : rdbs) {
+            size += Files.size(p);
+        }
+        int runs = primaries() * rdbs.size();
+        return options.dryRun() ? size * primaries() : size * primaries() * (runs > 1 ? 3 : 2);
+    }
+
+    /** Bytes of the files read so far, over every run. */
+    public long progress() {
+        return done.get() + current.get();
+    }
+
+    /**
+     * Restores rdbs, in order, as of nowMs (keys expiring at or before it stay dead); functions
+     * under policy (and only when the options take functions at all).
+     *
+     * @throws ClusterException when the cluster's slots cannot all be placed
+     * @throws IOException when a node cannot be reached or a file read
+     */
+    public Result run(List<Path> rdbs, Functions policy, long nowMs) throws IOException {
+        long started = System.nanoTime();
+        int primaries = primaries();
+        boolean several = primaries * rdbs.size() > 1;
+        if (several && !options.dryRun()) {
+            Pass plan = pass(rdbs, policy, nowMs, options.withDryRun(true), started);
+            LiveReport p = plan.total;
+            if (p.outcome() != LiveReport.Outcome.PLANNED) {
+                return new Result(p, cluster, primaries, plan.parts, redirects, refreshes);
+            }
+            if (options.onConflict() == OnConflict.FAIL && p.conflicts() > 0) {
+                LiveReport refused = with(p, LiveReport.Outcome.REFUSED, p.conflicts() + " key(s) or function(s) "
+                        + "already exist in the target, e.g. " + p.conflictKeys().get(0).key() + "; nothing was "
+                        + "written (--on-conflict skip keeps the target's, replace overwrites them)");
+                return new Result(refused, cluster, primaries, plan.parts, redirects, refreshes);
+            }
+        }
+        Pass done = pass(rdbs, policy, nowMs, options, started);
+        return new Result(done.total, cluster, primaries, done.parts, redirects, refreshes);
+    }
+
+    private record Pass(LiveReport total, List<Part> parts) {
+    }
+
+    /** One run per file and primary (a slot to exactly one run per file); stops at the first run that does not end well. */
+    private Pass pass(List<Path> rdbs, Functions policy, long nowMs, LiveRestore.Options opts, long started)
+            throws IOException {
+        List<Part> parts = new ArrayList<>();
+        for (int i = 0; i < rdbs.size(); i++) {
+            Path rdb = rdbs.get(i);
+            boolean functions = opts.functions() && (policy == Functions.EVERY_FILE
+                    || (policy == Functions.FIRST_FILE && i == 0));
+            LiveRestore.Options o = opts.withFunctions(functions);
+            if (!cluster) {
+                parts.add(new Part(rdb, template.address(), ClusterTopology.SLOTS, runOne(template, o, rdb, nowMs, null)));
+                if (!fine(parts)) {
+                    return new Pass(sum(parts, started), parts);
+                }
+                continue;
+            }
+            BitSet covered = new BitSet(ClusterTopology.SLOTS);
+            while (covered.cardinality() < ClusterTopology.SLOTS) {
+                ClusterTopology.Shard next = null;
+                BitSet slots = null;
+                for (ClusterTopology.Shard s : topology.shards()) {
+                    BitSet mine = slotsOf(s);
+                    mine.andNot(covered);
+                    if (!mine.isEmpty()) {
+                        next = s;
+                        slots = mine;
+                        break;
+                    }
+                }
+                if (next == null) {
+                    BitSet left = new BitSet(ClusterTopology.SLOTS);
+                    left.set(0, ClusterTopology.SLOTS);
+                    left.andNot(covered);
+                    throw new ClusterException("slot " + left.nextSetBit(0) + " (and " + (left.cardinality() - 1)
+                            + " more) has no primary in the cluster's topology now: the restore stopped there");
+                }
+                RedisUri node = nodeUri(next.primary().host(), next.primary().port());
+                Route route = new Route(slots);
+                LiveReport r;
+                try {
+                    r = runOne(node, o, rdb, nowMs, route);
+                } finally {
+                    route.close();
+                }
+                covered.or(slots);
+                parts.add(new Part(rdb, next.primary().address(), slots.cardinality(), r));
+                if (!fine(parts)) {
+                    return new Pass(sum(parts, started), parts);
+                }
+            }
+        }
+        return new Pass(sum(parts, started), parts);
+    }
+
+    private LiveReport runOne(RedisUri node, LiveRestore.Options o, Path rdb, long nowMs, Route route)
+            throws IOException {
+        AtomicLong progress = new AtomicLong();
+        current = progress;
+        try {
+            return new LiveRestore(RedisConnector.of(node), o, progress, route).run(rdb, nowMs);
+        } finally {
+            done.addAndGet(progress.get());
+            current = new AtomicLong();
+        }
+    }
+
+    private static boolean fine(List<Part> parts) {
+        LiveReport.Outcome o = parts.get(parts.size() - 1).report().outcome();
+        return o == LiveReport.Outcome.RESTORED || o == LiveReport.Outcome.PLANNED;
+    }
+
+    private void refresh() throws IOException {
+        topology = checked(ClusterDiscovery.discover(template), template);
+        refreshes++;
+    }
+
+    /** Whether the topology held says that slot is served at address (as a MOVED reply names it). */
+    private boolean ownerIs(int slot, String address) {
+        return topology.shards().stream().anyMatch(s -> s.holds(slot) && s.primary().address().equals(address));
+    }
+
+    private static BitSet slotsOf(ClusterTopology.Shard s) {
+        BitSet b = new BitSet(ClusterTopology.SLOTS);
+        for (ClusterTopology.SlotRange r : s.slots()) {
+            b.set(r.first(), r.last() + 1);
+        }
+        return b;
+    }
+
+    private RedisUri nodeUri(String host, int port) {
+        return new RedisUri(template.tls(), host, port, 0, template.username(), template.password(),
+                template.tlsOptions(), template.connectTimeout());
+    }
+
+    /** The parts as one report: counts added, lists joined (capped), the last part's outcome and message. */
+    private LiveReport sum(List<Part> parts, long startedNanos) {
+        long[] n = new long[15];
+        Map<Integer, Long> perDb = new TreeMap<>();
+        List<List<LiveReport.KeyRef>> lists = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
+                new ArrayList<>(), new ArrayList<>());
+        String server = null;
+        for (Part p : parts) {
+            LiveReport r = p.report();
+            long[] add = {r.planned(), r.restored(), r.skipped(), r.failed(), r.expired(), r.filteredOut(),
+                    r.conflicts(), r.lossy(), r.functionsRestored(), r.functionsSkipped(), r.valueBytes(),
+                    r.sentBytes(), r.reconnects(), r.retries(), 0};
+            for (int i = 0; i < add.length; i++) {
+                n[i] += add[i];
+            }
+            r.plannedPerDb().forEach((db, k) -> perDb.merge(db, k, Long::sum));
+            List<List<LiveReport.KeyRef>> from = List.of(r.skippedKeys(), r.failedKeys(), r.conflictKeys(),
+                    r.lossyKeys(), r.sampleKeys());
+            for (int i = 0; i < from.size(); i++) {
+                for (LiveReport.KeyRef k : from.get(i)) {
+                    if (lists.get(i).size() < LiveReport.LIST_LIMIT) {
+                        lists.get(i).add(k);
+                    }
+                }
+            }
+            if (server == null) {
+                server = r.target();
+            }
+        }
+        LiveReport last = parts.isEmpty() ? null : parts.get(parts.size() - 1).report();
+        LiveReport.Outcome outcome = last == null ? (options.dryRun() ? LiveReport.Outcome.PLANNED
+                : LiveReport.Outcome.RESTORED) : last.outcome();
+        String message = last == null ? null : last.message();
+        if (parts.size() > 1 && outcome != LiveReport.Outcome.RESTORED && outcome != LiveReport.Outcome.PLANNED) {
+            long before = n[1] - last.restored();
+            message = "into " + parts.get(parts.size() - 1).node() + ", from " + parts.get(parts.size() - 1).file()
+                    .getFileName() + ": " + message + (before > 0 ? "; " + before + " key(s) written by the runs "
+                    + "before it (other nodes or files) stay" : "");
+        }
+        String target = server == null ? null : cluster ? server + ", a cluster of " + primaries() + " primaries"
+                : server;
+        long ms = (System.nanoTime() - startedNanos) / 1_000_000;
+        return new LiveReport(outcome, message, target, n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9],
+                n[10], n[11], n[12], n[13], ms, perDb, lists.get(0), lists.get(1), lists.get(2), lists.get(3),
+                lists.get(4));
+    }
+
+    private static LiveReport with(LiveReport r, LiveReport.Outcome outcome, String message) {
+        return new LiveReport(outcome, message, r.target(), r.planned(), r.restored(), r.skipped(), r.failed(),
+                r.expired(), r.filteredOut(), r.conflicts(), r.lossy(), r.functionsRestored(), r.functionsSkipped(),
+                r.valueBytes(), r.sentBytes(), r.reconnects(), r.retries(), r.elapsedMs(), r.plannedPerDb(),
+                r.skippedKeys(), r.failedKeys(), r.conflictKeys(), r.lossyKeys(), r.sampleKeys());
+    }
+
+    /**
+     * One run's slots, and where its MOVED and ASK replies lead: connections to the nodes they name,
+     * opened on first use and closed with the run.
+     */
+    private final class Route implements LiveRestore.Route, AutoCloseable {
+        /** A slot moving back and forth is followed this many times for one command before giving up. */
+        private static final int MAX_HOPS = 16;
+        private final BitSet slots;
+        private final Map<String, RedisConnection> nodes = new HashMap<>();
+
+        Route(BitSet slots) {
+            this.slots = slots;
+        }
+
+        @Override
+        public boolean owns(byte[] key) {
+            return slots.get(ClusterSlot.of(key));
+        }
+
+        @Override
+        public Object follow(RedisErrorReply redirect, Object[] command) throws IOException {
+            RedisErrorReply r = redirect;
+            for (int hop = 0; hop < MAX_HOPS; hop++) {
+                String[] f = r.getMessage().split(" ");
+                if (f.length < 3) {
+                    return r;
+                }
+                redirects++;
+                boolean ask = "ASK".equals(f[0]);
+                if (!ask && !ownerIs(Integer.parseInt(f[1]), f[2])) {
+                    refresh(); // MOVED: the slot has a new owner; later runs place their slots on the new topology
+                }
+                RedisConnection c = connection(f[2]);
+                if (ask) {
+                    c.send("ASKING");
+                }
+                c.send(command);
+                if (ask) {
+                    Object asking = c.receive();
+                    if (asking instanceof RedisErrorReply e) {
+                        return e;
+                    }
+                }
+                Object reply = c.receive();
+                if (reply instanceof RedisErrorReply e && ("MOVED".equals(e.code()) || "ASK".equals(e.code()))) {
+                    r = e;
+                    continue;
+                }
+                return reply;
+            }
+            return r;
+        }
+
+        private RedisConnection connection(String address) throws IOException {
+            RedisConnection c = nodes.get(address);
+            if (c == null) {
+                int colon = address.lastIndexOf(':');
+                String host = address.substring(0, colon);
+                if (host.startsWith("[") && host.endsWith("]")) {
+                    host = host.substring(1, host.length() - 1);
+                }
+                if (host.isEmpty()) {
+                    host = template.host(); // a node that does not know its own address answers ":port"
+                }
+                int port = Integer.parseInt(address.substring(colon + 1).split("@")[0]);
+                c = RedisConnector.of(nodeUri(host, port)).connect();
+                nodes.put(address, c);
+            }
+            return c;
+        }
+
+        @Override
+        public void close() {
+            nodes.values().forEach(RedisConnection::close);
+            nodes.clear();
+        }
+    }
+
+    /**
+     * Downloads and verifies every shard's RDB of a cluster snapshot into {@code work/shard-<i>/dump.rdb},
+     * in shard order: the files for {@link #run} (with {@link Functions#EVERY_FILE}); bytes counts
+     * what was downloaded.
+     *
+     * @throws RestoreException DAMAGED when a shard's object does not verify
+     */
+    public static List<Path> fetch(Repository repository, ClusterSnapshot snapshot, Path work, AtomicLong bytes)
+            throws IOException, RestoreException {
+        List<Path> out = new ArrayList<>();
+        for (ClusterSnapshot.ShardSnapshot shard : snapshot.shards()) {
+            SnapshotManifest m;
+            try {
+                m = repository.catalog().find(shard.source(), shard.snapshot());
+            } catch (IOException | RuntimeException e) {
+                throw new ClusterException("cluster snapshot " + snapshot.id() + ": shard " + shard.index()
+                        + "'s snapshot " + shard.source() + "/" + shard.snapshot() + " cannot be read (" + e.getMessage()
+                        + "); a prune of that source may have removed it");
+            }
+            Path dir = Files.createDirectories(work.resolve("shard-" + shard.index()));
+            out.add(new SnapshotRestore(bytes, PhaseListener.NONE).fetch(new SnapshotRestore.Snapshot(repository.storage(),
+                    m), dir));
+        }
+        return out;
+    }
+
+    /** The raw size of every shard's RDB of a cluster snapshot (for a download's progress bar). */
+    public static long rawSize(Repository repository, ClusterSnapshot snapshot) throws IOException {
+        long total = 0;
+        for (ClusterSnapshot.ShardSnapshot shard : snapshot.shards()) {
+            total += repository.catalog().find(shard.source(), shard.snapshot()).rawSize();
+        }
+        return total;
+    }
+
+    /** The per-node lines of a result, for printing: node to keys restored (in order of first appearance). */
+    public static Map<String, Long> restoredPerNode(Result r) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (Part p : r.parts()) {
+            out.merge(p.node(), r.total().outcome() == LiveReport.Outcome.PLANNED ? p.report().planned()
+                    : p.report().restored(), Long::sum);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,475 @@
+package io.redback.drill;
+
+import io.redback.cluster.ClusterDiscovery;
+import io.redback.cluster.ClusterRestore;
+import io.redback.cluster.ClusterSlot;
+import io.redback.cluster.ClusterSnapshot;
+import io.redback.cluster.ClusterTopology;
+import io.redback.pitr.RestoreException;
+import io.redback.rdb.RdbException;
+import io.redback.rdb.RdbKey;
+import io.redback.rdb.RdbReader;
+import io.redback.redis.LocalRedisServer;
+import io.redback.redis.RedisConnection;
+import io.redback.redis.RedisConnector;
+import io.redback.redis.RedisErrorReply;
+import io.redback.redis.RedisUri;
+import io.redback.repo.Repository;
+import io.redback.restore.KeyDigest;
+import io.redback.restore.LiveReport;
+import io.redback.restore.LiveRestore;
+import io.redback.restore.Phase;
+import io.redback.restore.ServedDigest;
+import io.redback.restore.Throttle;
+import io.redback.restore.WorkFolder;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
+
+/**
+ * A restore drill of a cluster snapshot: every shard's snapshot fetched and verified, then all of
+ * them restored ({@link ClusterRestore}) into one throwaway standalone redis-server (database 0;
+ * stopped and removed at the end unless kept) or into the empty server or cluster named with
+ * {@code --into}, and validated: each shard's RDB holds the key count the cluster snapshot
+ * recorded for it, the keys served in total are the sum of those counts (less keys expired by
+ * now: a range), every function library is on every primary, the {@code --keys-from} keys are
+ * there, and a sample of keys has the value of the snapshot (digests, each read from the primary
+ * serving its slot). The result is recorded under every shard's source
+ * ({@code sources/<cluster>.shard-<i>/drills/<id>.json}), so that {@code status} of each shard
+ * shows the drill that covered it; its point names the cluster snapshot.
+ */
+public final class ClusterDrill {
+    /** Keys due to expire this soon are not sampled: they may be gone before they are compared. */
+    private static final long EXPIRY_MARGIN_MS = 60_000;
+    private final Repository repository;
+    private final ClusterSnapshot snapshot;
+    private final Drill.Options options;
+    private final Drill.Listener listener;
+    private final Clock clock;
+    private final RandomGenerator random;
+
+    public ClusterDrill(Repository repository, ClusterSnapshot snapshot, Drill.Options options, Drill.Listener listener,
+                        Clock clock, RandomGenerator random) {
+        this.repository = Objects.requireNonNull(repository, "repository");
+        this.snapshot = Objects.requireNonNull(snapshot, "snapshot");
+        this.options = Objects.requireNonNull(options, "options");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.random = Objects.requireNonNull(random, "random");
+    }
+
+    /**
+     * Runs the drill; the result's source is the cluster's name, and {@link #perShard} gives the
+     * records to store.
+     *
+     * @throws DrillException when it cannot run (a target that is not empty, an option a cluster drill does not take)
+     * @throws IOException when the repository or a server cannot be read
+     */
+    public DrillResult run() throws DrillException, IOException {
+        if (options.reloadCheck()) {
+            throw new DrillException("--reload-check is not available for a cluster snapshot");
+        }
+        Instant started = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        String id = repository.newSnapshotId(clock).toString();
+        boolean intoCluster = options.into() != null && ClusterDiscovery.enabled(options.into().uri());
+        if (intoCluster && !options.asserts().isEmpty()) {
+            throw new DrillException("--assert is not available for a drill into a cluster (it reads on one connection)");
+        }
+        if (options.into() != null) {
+            refuseUnlessEmpty(options.into().uri(), intoCluster);
+        }
+        EnumMap<Phase, Duration> phases = new EnumMap<>(Phase.class);
+        List<String> problems = new ArrayList<>();
+        String point = "cluster snapshot " + snapshot.id() + " of " + snapshot.cluster() + " (" + snapshot.shards().size()
+                + " shards)";
+        String target = null;
+        String version = null;
+        String kept = null;
+        long served = 0;
+        long sampled = 0;
+        WorkFolder work = WorkFolder.create("redback-drill-");
+        LocalRedisServer server = null;
+        try {
+            AtomicLong progress = new AtomicLong();
+            listener.started(Phase.FETCH, ClusterRestore.rawSize(repository, snapshot), progress);
+            long t = System.nanoTime();
+            List<Path> rdbs;
+            try {
+                rdbs = ClusterRestore.fetch(repository, snapshot, work.path(), progress);
+            } catch (RestoreException e) {
+                if (!e.dataProblem()) {
+                    throw new DrillException(e.getMessage(), e);
+                }
+                ended(phases, Phase.FETCH, t);
+                problems.add("the restore failed: " + e.getMessage());
+                return result(id, snapshot.cluster(), started, point, target, version, phases, 0, 0, problems, null);
+            }
+            ended(phases, Phase.FETCH, t);
+
+            long loadStartedMs = System.currentTimeMillis();
+            listener.started(Phase.LOAD, -1, new AtomicLong());
+            t = System.nanoTime();
+            RedisUri uri;
+            if (options.into() == null) {
+                Path data = Files.createDirectories(work.path().resolve("data"));
+                try {
+                    server = LocalRedisServer.builder().dir(data).config("appendonly", "no")
+                            .binary(options.redisServer()).startTimeout(Duration.ofHours(12)).start();
+                } catch (IOException e) {
+                    ended(phases, Phase.LOAD, t);
+                    problems.add("redis-server (" + options.redisServer() + ") did not start: " + e.getMessage());
+                    return result(id, snapshot.cluster(), started, point, target, version, phases, 0, 0, problems, null);
+                }
+                uri = RedisUri.parse("redis://" + LocalRedisServer.HOST + ":" + server.port());
+                target = "a throwaway redis-server " + server.version() + " on " + LocalRedisServer.HOST + ":"
+                        + server.port() + " (" + options.redisServer() + ")";
+            } else {
+                uri = options.into().uri();
+                target = uri.toString();
+            }
+            // No pause near maxmemory: a scratch target that evicts or refuses is what a drill must find.
+            LiveRestore.Options live = LiveRestore.Options.defaults().withThrottle(new Throttle(0, 0, 0,
+                    Duration.ofSeconds(60), Duration.ofSeconds(60)));
+            ClusterRestore restore = ClusterRestore.open(uri, false, live);
+            ClusterRestore.Result r = restore.run(rdbs, ClusterRestore.Functions.EVERY_FILE, loadStartedMs);
+            ended(phases, Phase.LOAD, t);
+            LiveReport report = r.total();
+            if (restore.cluster()) {
+                target += " (a cluster of " + r.primaries() + " primaries)";
+            }
+            try (RedisConnection c = RedisConnector.of(uri).connect()) {
+                version = c.info("server").get("redis_version");
+            }
+            if (!report.ok() || report.failed() > 0) {
+                problems.add("the restore into " + target + " did not complete: " + report.failed() + " key(s) failed"
+                        + (report.message() == null ? "" : "; " + report.message())
+                        + report.failedKeys().stream().limit(3).map(k -> "; " + k.key() + ": " + k.reason())
+                        .reduce("", String::concat));
+            }
+
+            listener.started(Phase.VALIDATE, -1, new AtomicLong());
+            t = System.nanoTime();
+            try (Served s = Served.open(uri, restore.cluster())) {
+                Validated v = validate(rdbs, s, version, loadStartedMs, problems);
+                served = v.served;
+                sampled = v.sampled;
+            } catch (RestoreException e) {
+                problems.add(e.getMessage());
+            }
+            ended(phases, Phase.VALIDATE, t);
+            if (options.keep() && server != null) {
+                kept = LocalRedisServer.HOST + ":" + server.port() + " (pid " + server.pid() + ", files in "
+                        + work.path().resolve("data") + ")";
+            }
+            return result(id, snapshot.cluster(), started, point, target, version, phases, served, sampled, problems,
+                    kept);
+        } finally {
+            if (!options.keep()) {
+                if (server != null) {
+                    server.close();
+                }
+                work.close();
+            }
+        }
+    }
+
+    /** The result as recorded under each shard's source (the same drill, the shard's snapshot named). */
+    public List<DrillResult> perShard(DrillResult r) {
+        List<DrillResult> out = new ArrayList<>();
+        for (ClusterSnapshot.ShardSnapshot s : snapshot.shards()) {
+            out.add(new DrillResult(r.format(), r.id(), s.source(), r.startedAt(), r.point() + ", shard " + s.index(),
+                    s.snapshot(), null, null, null, r.target(), r.serverVersion(), r.phases(), r.rtoSeconds(),
+                    r.rtoLimitSeconds(), r.keys(), r.sampled(), r.problems(), r.verdict(), r.kept()));
+        }
+        return out;
+    }
+
+    private record Validated(long served, long sampled) {
+    }
+
+    private Validated validate(List<Path> rdbs, Served s, String version, long t0, List<String> problems)
+            throws IOException, RestoreException {
+        long served = s.keys();
+        long t1 = System.currentTimeMillis();
+        Expected expected = new Expected(KeyDigest.ScoreFormat.forVersion(version), options.sample(), t0, t1, random);
+        List<String> shardProblems = new ArrayList<>();
+        long recorded = 0;
+        for (int i = 0; i < rdbs.size(); i++) {
+            long before = expected.total;
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(rdbs.get(i)), 1 << 16)) {
+                new RdbReader(in).read(expected);
+            } catch (RdbException e) {
+                throw new RestoreException(RestoreException.Kind.DAMAGED, rdbs.get(i) + " could not be read again: "
+                        + e.getMessage());
+            }
+            ClusterSnapshot.ShardSnapshot shard = snapshot.shards().get(i);
+            recorded += shard.keys();
+            if (expected.total - before != shard.keys()) {
+                shardProblems.add("shard " + shard.index() + ": its RDB holds " + (expected.total - before)
+                        + " keys, the cluster snapshot recorded " + shard.keys());
+            }
+        }
+        named(problems, "keys per shard differ from the cluster snapshot", shardProblems);
+        long least = recorded - expected.expiredBy1;
+        long most = recorded - expected.expiredBy0;
+        if (served < least || served > most) {
+            problems.add("keys served: " + served + ", expected " + (least == most ? Long.toString(most)
+                    : least + ".." + most) + " (the shards' " + recorded + " less those expired)");
+        }
+        List<String> missingLibraries = new ArrayList<>();
+        for (Map.Entry<String, Set<String>> e : s.libraries().entrySet()) {
+            for (String lib : expected.libraries) {
+                if (!e.getValue().contains(lib)) {
+                    missingLibraries.add(lib + " on " + e.getKey());
+                }
+            }
+        }
+        named(problems, "function libraries missing", missingLibraries);
+        if (options.keysFrom() != null) {
+            List<String> absent = new ArrayList<>();
+            for (java.nio.ByteBuffer k : options.keysFrom()) {
+                byte[] key = new byte[k.remaining()];
+                k.duplicate().get(key);
+                if (!(s.forKey(key).call("EXISTS", key) instanceof Long n && n > 0)) {
+                    absent.add(io.redback.rdb.Printable.escape(key));
+                }
+            }
+            named(problems, "--keys-from keys missing", absent);
+        }
+        for (Assertion a : options.asserts()) {
+            a.check(s.forKey(new byte[0])).ifPresent(problems::add); // a standalone server: its one connection
+        }
+        ServedDigest digest = new ServedDigest(KeyDigest.ScoreFormat.forVersion(version));
+        List<String> differ = new ArrayList<>();
+        for (Sampled k : expected.sample) {
+            byte[] got = digest.of(s.forKey(k.name), k.name);
+            if (!java.util.Arrays.equals(got, k.digest)) {
+                differ.add("key " + io.redback.rdb.Printable.escape(k.name) + ": " + (got == null ? "missing"
+                        : "expected digest " + KeyDigest.hex(k.digest) + ", served " + KeyDigest.hex(got)));
+            }
+        }
+        named(problems, "sampled keys differ", differ);
+        return new Validated(served, expected.sample.size());
+    }
+
+    private static void named(List<String> problems, String what, List<String> items) {
+        if (items.isEmpty()) {
+            return;
+        }
+        StringBuilder b = new StringBuilder(what).append(": ");
+        for (int i = 0; i < Math.min(10, items.size()); i++) {
+            b.append(i == 0 ? "" : "; ").append(items.get(i));
+        }
+        if (items.size() > 10) {
+            b.append("; and ").append(items.size() - 10).append(" more");
+        }
+        problems.add(b.toString());
+    }
+
+    /** Connections to what was restored into: its primaries (by slot) or the one server. */
+    private static final class Served implements AutoCloseable {
+        private final ClusterTopology topology;
+        private final Map<String, RedisConnection> byAddress = new LinkedHashMap<>();
+
+        private Served(ClusterTopology topology) {
+            this.topology = topology;
+        }
+
+        static Served open(RedisUri uri, boolean cluster) throws IOException {
+            if (!cluster) {
+                Served s = new Served(null);
+                s.byAddress.put(uri.address(), RedisConnector.of(uri).connect(Duration.ofMinutes(10)));
+                return s;
+            }
+            Served s = new Served(ClusterDiscovery.discover(uri));
+            try {
+                for (ClusterTopology.Shard shard : s.topology.shards()) {
+                    RedisUri node = new RedisUri(uri.tls(), shard.primary().host(), shard.primary().port(), 0,
+                            uri.username(), uri.password(), uri.tlsOptions(), uri.connectTimeout());
+                    s.byAddress.put(shard.primary().address(), RedisConnector.of(node).connect(Duration.ofMinutes(10)));
+                }
+            } catch (IOException | RuntimeException e) {
+                s.close();
+                throw e;
+            }
+            return s;
+        }
+
+        RedisConnection forKey(byte[] key) {
+            if (topology == null) {
+                return byAddress.values().iterator().next();
+            }
+            int slot = ClusterSlot.of(key);
+            return topology.shards().stream().filter(s -> s.holds(slot)).findFirst()
+                    .map(s -> byAddress.get(s.primary().address())).orElseThrow();
+        }
+
+        long keys() throws IOException {
+            long n = 0;
+            for (RedisConnection c : byAddress.values()) {
+                c.call("SELECT", 0);
+                n += c.callLong("DBSIZE");
+            }
+            return n;
+        }
+
+        /** Each node's function library names. */
+        Map<String, Set<String>> libraries() throws IOException {
+            Map<String, Set<String>> out = new HashMap<>();
+            for (Map.Entry<String, RedisConnection> e : byAddress.entrySet()) {
+                Set<String> names = new TreeSet<>();
+                try {
+                    for (Object library : (List<?>) e.getValue().call("FUNCTION", "LIST")) {
+                        List<?> fields = (List<?>) library;
+                        for (int i = 0; i + 1 < fields.size(); i += 2) {
+                            if (fields.get(i) instanceof byte[] b && "library_name".equals(new String(b,
+                                    StandardCharsets.UTF_8))) {
+                                names.add(new String((byte[]) fields.get(i + 1), StandardCharsets.UTF_8));
+                            }
+                        }
+                    }
+                } catch (RedisErrorReply ignored) {
+                    // before Redis 7: no functions
+                }
+                out.put(e.getKey(), names);
+            }
+            return out;
+        }
+
+        @Override
+        public void close() {
+            byAddress.values().forEach(RedisConnection::close);
+        }
+    }
+
+    private record Sampled(byte[] name, byte[] digest) {
+    }
+
+    /** One pass over each RDB: key totals with expiries, library names, a reservoir sample of digests. */
+    private static final class Expected implements io.redback.rdb.RdbVisitor {
+        final List<String> libraries = new ArrayList<>();
+        final List<Sampled> sample = new ArrayList<>();
+        long total;
+        long expiredBy0;
+        long expiredBy1;
+        private final KeyDigest digest;
+        private final int size;
+        private final long t0;
+        private final long t1;
+        private final RandomGenerator random;
+        private long candidates;
+
+        Expected(KeyDigest.ScoreFormat format, int size, long t0, long t1, RandomGenerator random) {
+            this.size = size;
+            this.t0 = t0;
+            this.t1 = t1;
+            this.random = random;
+            this.digest = new KeyDigest(format, this::offer);
+        }
+
+        @Override
+        public void function(byte[] code) {
+            String head = new String(code, 0, Math.min(code.length, 1024), StandardCharsets.UTF_8);
+            int eol = head.indexOf('\n');
+            for (String w : (eol < 0 ? head : head.substring(0, eol)).split("\\s+")) {
+                if (w.startsWith("name=") && !libraries.contains(w.substring(5))) {
+                    libraries.add(w.substring(5));
+                }
+            }
+        }
+
+        @Override
+        public void startKey(RdbKey key) {
+            total++;
+            if (key.hasExpiry() && key.expireAtMs() <= t0) {
+                expiredBy0++;
+            }
+            if (key.hasExpiry() && key.expireAtMs() <= t1) {
+                expiredBy1++;
+            }
+            digest.startKey(key);
+        }
+
+        @Override
+        public void element(io.redback.rdb.Element element) {
+            digest.element(element);
+        }
+
+        @Override
+        public void endKey(RdbKey key, long elements, long valueBytes) {
+            digest.endKey(key, elements, valueBytes);
+        }
+
+        private void offer(RdbKey key, byte[] d) {
+            if (d == null || size == 0 || (key.hasExpiry() && key.expireAtMs() <= t1 + EXPIRY_MARGIN_MS)) {
+                return;
+            }
+            candidates++;
+            Sampled s = new Sampled(key.name().clone(), d.clone());
+            if (size < 0 || sample.size() < size) {
+                sample.add(s);
+            } else {
+                long j = random.nextLong(candidates);
+                if (j < size) {
+                    sample.set((int) j, s);
+                }
+            }
+        }
+    }
+
+    /** An --into target must hold no key (on any primary of a cluster), so that what validation sees is the restore's alone. */
+    private static void refuseUnlessEmpty(RedisUri uri, boolean cluster) throws DrillException, IOException {
+        try (Served s = Served.open(uri, cluster)) {
+            long keys = s.keys();
+            if (keys > 0) {
+                throw new DrillException(uri + " is not empty (" + keys + " key(s)" + (cluster ? " on its primaries" : "")
+                        + "): a drill restores only into an empty server; flush it or name another");
+            }
+        }
+    }
+
+    private void ended(EnumMap<Phase, Duration> phases, Phase phase, long startedNanos) {
+        Duration d = Duration.ofNanos(System.nanoTime() - startedNanos);
+        phases.merge(phase, d, Duration::plus);
+        listener.finished(phase, d);
+    }
+
+    private DrillResult result(String id, String source, Instant started, String point, String target, String version,
+                               EnumMap<Phase, Duration> phases, long keys, long sampled, List<String> problems,
+                               String kept) {
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        Duration total = Duration.ZERO;
+        for (Map.Entry<Phase, Duration> e : phases.entrySet()) {
+            seconds.put(e.getKey().jsonName(), e.getValue().toNanos() / 1e9);
+            total = total.plus(e.getValue());
+        }
+        List<String> all = new ArrayList<>(problems);
+        if (options.rto() != null && total.compareTo(options.rto()) > 0) {
+            all.add(String.format(Locale.ROOT, "the restore took %.3f s, more than the RTO of %.3f s",
+                    total.toNanos() / 1e9, options.rto().toNanos() / 1e9));
+        }
+        return new DrillResult(DrillResult.FORMAT, id, source, started.toString(), point, snapshot.id(), null, null,
+                null, target, version, seconds, total.toNanos() / 1e9,
+                options.rto() == null ? null : options.rto().toNanos() / 1e9, keys, sampled, all,
+                all.isEmpty() ? DrillResult.PASSED : DrillResult.FAILED, kept);
+    }
+}
