@@ -69,6 +69,12 @@ import picocli.CommandLine.Option;
                         + "temporary directory. A target release older than the source's format gets the values it "
                         + "cannot read re-encoded to encodings it reads; hashes with field TTLs follow --lossy.",
                 "",
+                "A target that is a node of a Redis Cluster (cluster_enabled:1, or --cluster) gets every key on the "
+                        + "primary serving its slot (hash tags respected), MOVED and ASK followed, function libraries "
+                        + "on every primary, and database 0 only (--db-map N:0 for the others). A cluster snapshot "
+                        + "(--snapshot with its id) goes --into a cluster of any number of primaries, or into one "
+                        + "server's database 0.",
+                "",
                 "--dry-run (with a point in time or --into) prints the plan, with --into the keys, bytes and "
                         + "conflicts per database, and writes nothing."},
         footerHeading = "%nExamples:%n",

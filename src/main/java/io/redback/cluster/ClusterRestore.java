@@ -1,17 +1,17 @@
 package io.redback.cluster;
 
+import io.redback.pitr.RestoreException;
 import io.redback.redis.RedisConnection;
 import io.redback.redis.RedisConnector;
 import io.redback.redis.RedisErrorReply;
 import io.redback.redis.RedisUri;
+import io.redback.repo.Repository;
+import io.redback.repo.SnapshotManifest;
 import io.redback.restore.LiveReport;
 import io.redback.restore.LiveRestore;
 import io.redback.restore.OnConflict;
 import io.redback.restore.PhaseListener;
 import io.redback.restore.SnapshotRestore;
-import io.redback.pitr.RestoreException;
-import io.redback.repo.Repository;
-import io.redback.repo.SnapshotManifest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -88,7 +88,7 @@ public final class ClusterDrill {
         if (options.reloadCheck()) {
             throw new DrillException("--reload-check is not available for a cluster snapshot");
         }
-        Instant started = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        Instant startedAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         String id = repository.newSnapshotId(clock).toString();
         boolean intoCluster = options.into() != null && ClusterDiscovery.enabled(options.into().uri());
         if (intoCluster && !options.asserts().isEmpty()) {
@@ -107,6 +107,17 @@ public final class ClusterDrill {
         long served = 0;
         long sampled = 0;
         WorkFolder work = WorkFolder.create("redback-drill-");
+        LocalRedisServer[] started = new LocalRedisServer[1];
+        Thread cleanup = new Thread(() -> {
+            // Ctrl-C or a kill during the drill: the throwaway server and its files go with it.
+            if (!options.keep()) {
+                if (started[0] != null) {
+                    started[0].close();
+                }
+                work.close();
+            }
+        }, "redback-drill-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
         LocalRedisServer server = null;
         try {
             AtomicLong progress = new AtomicLong();
@@ -121,7 +132,7 @@ public final class ClusterDrill {
                 }
                 ended(phases, Phase.FETCH, t);
                 problems.add("the restore failed: " + e.getMessage());
-                return result(id, snapshot.cluster(), started, point, target, version, phases, 0, 0, problems, null);
+                return result(id, snapshot.cluster(), startedAt, point, target, version, phases, 0, 0, problems, null);
             }
             ended(phases, Phase.FETCH, t);
 
@@ -134,10 +145,11 @@ public final class ClusterDrill {
                 try {
                     server = LocalRedisServer.builder().dir(data).config("appendonly", "no")
                             .binary(options.redisServer()).startTimeout(Duration.ofHours(12)).start();
+                    started[0] = server;
                 } catch (IOException e) {
                     ended(phases, Phase.LOAD, t);
                     problems.add("redis-server (" + options.redisServer() + ") did not start: " + e.getMessage());
-                    return result(id, snapshot.cluster(), started, point, target, version, phases, 0, 0, problems, null);
+                    return result(id, snapshot.cluster(), startedAt, point, target, version, phases, 0, 0, problems, null);
                 }
                 uri = RedisUri.parse("redis://" + LocalRedisServer.HOST + ":" + server.port());
                 target = "a throwaway redis-server " + server.version() + " on " + LocalRedisServer.HOST + ":"
@@ -180,7 +192,7 @@ public final class ClusterDrill {
                 kept = LocalRedisServer.HOST + ":" + server.port() + " (pid " + server.pid() + ", files in "
                         + work.path().resolve("data") + ")";
             }
-            return result(id, snapshot.cluster(), started, point, target, version, phases, served, sampled, problems,
+            return result(id, snapshot.cluster(), startedAt, point, target, version, phases, served, sampled, problems,
                     kept);
         } finally {
             if (!options.keep()) {
@@ -188,6 +200,11 @@ public final class ClusterDrill {
                     server.close();
                 }
                 work.close();
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs, or has run
             }
         }
     }

@@ -187,8 +187,12 @@ class ClusterRestoreTest {
         emptyClusters();
         drillInto = redback("drill", "--snapshot", id, "--repo", repo, "--into", two.uri(), "--sample", "100");
         assertThat(drillInto.exit()).as(drillInto.err() + drillInto.out()).isZero();
+        String drillId = drill.json().get("id").asText();
         Run status = redback("status", "--repo", repo, "--name", "shop.shard-1");
-        assertThat(status.out()).contains("drill");
+        assertThat(status.out()).as("recorded under each shard's source").contains("drill       passed")
+                .doesNotContain("NONE: no restore drill");
+        assertThat(Path.of(repo, "sources", "shop.shard-0", "drills", drillId + ".json")).exists();
+        assertThat(drill.json().get("point").asText()).contains("cluster snapshot " + id, "3 shards");
     }
 
     @Test
