@@ -92,6 +92,12 @@ class ClusterRestoreTest {
         assertThat(refused.err()).contains("a cluster has only database 0", "--db-map 1:0", "nothing was written");
         assertThat(keys(three)).isZero();
 
+        Run plan = redback("restore", "--from-rdb", rdb.toString(), "--into", three.uri(), "--db-map", "1:0",
+                "--db-map", "7:0", "--dry-run", "-q");
+        assertThat(plan.exit()).as(plan.err()).isZero();
+        assertThat(plan.out()).contains("would restore", "to restore", "node       127.0.0.1:");
+        assertThat(keys(three)).as("a dry run writes nothing").isZero();
+
         Run restored = redback("restore", "--from-rdb", rdb.toString(), "--into", three.uri(), "--db-map", "1:0",
                 "--db-map", "7:0", "--big-key-size", "64KiB", "-q");
         assertThat(restored.exit()).as(restored.err() + restored.out()).isZero();
@@ -164,6 +170,10 @@ class ClusterRestoreTest {
         }
 
         try (LocalRedisServer single = Datasets.server().start()) {
+            Run notCluster = redback("restore", "--snapshot", id, "--into", "redis://127.0.0.1:" + single.port(),
+                    "--cluster", "--repo", repo, "-q");
+            assertThat(notCluster.exit()).isEqualTo(2);
+            assertThat(notCluster.err()).contains("is not a cluster node");
             Run back = redback("restore", "--snapshot", id, "--into", "redis://127.0.0.1:" + single.port(), "--repo",
                     repo, "-q");
             assertThat(back.exit()).as(back.err()).isZero();
