@@ -58,6 +58,7 @@ final class RestoreIntoServer {
             String what;
             Path rdb;
             List<Path> shards = null;
+            List<java.util.BitSet> slotsHeld = null;
             if (command.what.snapshot != null) {
                 try (Storage storage = command.repo.openStorage()) {
                     Repository repository = Repository.open(storage);
@@ -70,6 +71,7 @@ final class RestoreIntoServer {
                                 showProgress())) {
                             shards = ClusterRestore.fetch(repository, cs, work, bytes);
                         }
+                        slotsHeld = ClusterRestore.slotsHeld(cs);
                         rdb = null;
                         what = "cluster snapshot " + cs.id() + " of " + cs.cluster() + " (" + cs.shards().size()
                                 + " shards)";
@@ -99,7 +101,7 @@ final class RestoreIntoServer {
             if (!target.cluster() && shards == null) {
                 return restore(uri, options, rdb, what);
             }
-            return restoreMany(target, uri, shards == null ? List.of(rdb) : shards,
+            return restoreMany(target, uri, shards == null ? List.of(rdb) : shards, slotsHeld,
                     shards == null ? ClusterRestore.Functions.FIRST_FILE : ClusterRestore.Functions.EVERY_FILE, what);
         } catch (RestoreException e) {
             err.println("redback restore: " + e.getMessage() + "; nothing was written to " + command.into);
@@ -139,8 +141,8 @@ final class RestoreIntoServer {
      * Restores several files (a cluster snapshot's shards), or any source into a cluster, and prints
      * what happened: the sum over every node and file, and a line per node.
      */
-    private int restoreMany(ClusterRestore target, RedisUri uri, List<Path> rdbs, ClusterRestore.Functions functions,
-                            String what) throws IOException {
+    private int restoreMany(ClusterRestore target, RedisUri uri, List<Path> rdbs, List<java.util.BitSet> slotsHeld,
+                            ClusterRestore.Functions functions, String what) throws IOException {
         if (target.cluster() && !command.json) {
             out.println(uri.address() + " is a node of a Redis Cluster (cluster_enabled:1) with " + target.primaries()
                     + " primaries: every key goes to the primary serving its slot");
@@ -148,7 +150,7 @@ final class RestoreIntoServer {
         }
         ClusterRestore.Result result;
         try (Progress p = Progress.start("restore", target.expectedBytes(rdbs), target::progress, showProgress())) {
-            result = target.run(rdbs, functions, System.currentTimeMillis());
+            result = target.run(rdbs, slotsHeld, functions, System.currentTimeMillis());
         }
         LiveReport report = result.total();
         if (command.json) {

@@ -41,13 +41,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * command sent to the new owner) or ASK ({@code ASKING}, then the command, on the importing node),
  * followed reply by reply inside the run's pipeline. The runs are sequential, so {@code --rate}
  * and {@code --max-bandwidth} hold for the whole restore, and the report is the sum of theirs.
- * This reads each file twice per primary (values only for the keys a run writes); it was chosen
- * over one pass with a pipeline per node because it needs no change to how a run writes.
+ * This reads a file twice per primary it has keys for (values only for the keys a run writes:
+ * every primary, unless the caller says which slots each file holds, as a cluster snapshot's
+ * manifest does); it was chosen over one pass with a pipeline per node because it needs no change
+ * to how a run writes.
  *
  * <p>With more than one run, a dry run of all of them comes first: a damaged file, a key of a
  * database other than 0, lossy or unreadable types, and with {@link OnConflict#FAIL} a key that
  * already exists on its node stop the restore there, before anything is written anywhere. Function
- * libraries go to every primary that gets a run.
+ * libraries go to every primary (the first file's; a later file's where its slots go).
  */
 public final class ClusterRestore {
     /** Which files' function libraries go to the target (to every primary of a cluster). */
@@ -151,11 +153,23 @@ public final class ClusterRestore {
      * @throws IOException when a node cannot be reached or a file read
      */
     public Result run(List<Path> rdbs, Functions policy, long nowMs) throws IOException {
+        return run(rdbs, null, policy, nowMs);
+    }
+
+    /**
+     * As {@link #run(List, Functions, long)}, knowing which slots each file's keys are in
+     * (slotsHeld, in file order; null, or a null entry: any): a file then gets runs only on the
+     * primaries serving its slots (a cluster snapshot's shards: not every file on every primary).
+     * A key outside its file's slots is still written: the file's first run takes those slots too
+     * and its commands follow MOVED to their owners. The first file's function libraries go to
+     * every primary, a later file's to the primaries its slots went to.
+     */
+    public Result run(List<Path> rdbs, List<BitSet> slotsHeld, Functions policy, long nowMs) throws IOException {
         long started = System.nanoTime();
         int primaries = primaries();
         boolean several = primaries * rdbs.size() > 1;
         if (several && !options.dryRun()) {
-            Pass plan = pass(rdbs, policy, nowMs, options.withDryRun(true), started);
+            Pass plan = pass(rdbs, slotsHeld, policy, nowMs, options.withDryRun(true), started);
             LiveReport p = plan.total;
             if (p.outcome() != LiveReport.Outcome.PLANNED) {
                 return new Result(p, cluster, primaries, plan.parts, redirects, refreshes);
@@ -167,17 +181,41 @@ public final class ClusterRestore {
                 return new Result(refused, cluster, primaries, plan.parts, redirects, refreshes);
             }
         }
-        Pass done = pass(rdbs, policy, nowMs, options, started);
+        Pass done = pass(rdbs, slotsHeld, policy, nowMs, options, started);
         return new Result(done.total, cluster, primaries, done.parts, redirects, refreshes);
+    }
+
+    /**
+     * The slots each shard of snapshot holds, in shard order, for {@link #run(List, List, Functions, long)};
+     * null when the snapshot was taken while slots migrated (a shard may then hold keys of others).
+     */
+    public static List<BitSet> slotsHeld(ClusterSnapshot snapshot) {
+        if (snapshot.allowedMigrating()) {
+            return null;
+        }
+        List<BitSet> out = new ArrayList<>();
+        for (ClusterSnapshot.ShardSnapshot shard : snapshot.shards()) {
+            BitSet b = new BitSet(ClusterTopology.SLOTS);
+            for (String range : shard.slots()) {
+                int dash = range.indexOf('-');
+                int first = Integer.parseInt(dash < 0 ? range : range.substring(0, dash));
+                int last = dash < 0 ? first : Integer.parseInt(range.substring(dash + 1));
+                b.set(first, last + 1);
+            }
+            out.add(b);
+        }
+        return out;
     }
 
     private record Pass(LiveReport total, List<Part> parts) {
     }
 
-    /** One run per file and primary (a slot to exactly one run per file); stops at the first run that does not end well. */
-    private Pass pass(List<Path> rdbs, Functions policy, long nowMs, LiveRestore.Options opts, long started)
-            throws IOException {
+    /** Runs per file and primary (a slot to exactly one run per file); stops at the first run that does not end well. */
+    private Pass pass(List<Path> rdbs, List<BitSet> slotsHeld, Functions policy, long nowMs, LiveRestore.Options opts,
+                      long started) throws IOException {
         List<Part> parts = new ArrayList<>();
+        BitSet all = new BitSet(ClusterTopology.SLOTS);
+        all.set(0, ClusterTopology.SLOTS);
         for (int i = 0; i < rdbs.size(); i++) {
             Path rdb = rdbs.get(i);
             boolean functions = opts.functions() && (policy == Functions.EVERY_FILE
@@ -190,12 +228,15 @@ public final class ClusterRestore {
                 }
                 continue;
             }
+            BitSet held = slotsHeld == null || slotsHeld.get(i) == null ? all : slotsHeld.get(i);
             BitSet covered = new BitSet(ClusterTopology.SLOTS);
+            java.util.Set<String> reached = new java.util.HashSet<>();
             while (covered.cardinality() < ClusterTopology.SLOTS) {
                 ClusterTopology.Shard next = null;
                 BitSet slots = null;
                 for (ClusterTopology.Shard s : topology.shards()) {
                     BitSet mine = slotsOf(s);
+                    mine.and(held);
                     mine.andNot(covered);
                     if (!mine.isEmpty()) {
                         next = s;
@@ -203,29 +244,47 @@ public final class ClusterRestore {
                         break;
                     }
                 }
+                BitSet left = (BitSet) all.clone();
+                left.andNot(covered);
                 if (next == null) {
-                    BitSet left = new BitSet(ClusterTopology.SLOTS);
-                    left.set(0, ClusterTopology.SLOTS);
-                    left.andNot(covered);
-                    throw new ClusterException("slot " + left.nextSetBit(0) + " (and " + (left.cardinality() - 1)
-                            + " more) has no primary in the cluster's topology now: the restore stopped there");
+                    if (left.intersects(held)) {
+                        left.and(held);
+                        throw new ClusterException("slot " + left.nextSetBit(0) + " (and " + (left.cardinality() - 1)
+                                + " more) has no primary in the cluster's topology now: the restore stopped there");
+                    }
+                    next = topology.shards().get(0);
+                    slots = left; // only slots the file should hold no key of: any stray one follows MOVED
+                } else if (covered.isEmpty()) {
+                    left.andNot(held);
+                    slots.or(left); // the same, with the file's first run
                 }
-                RedisUri node = nodeUri(next.primary().host(), next.primary().port());
-                Route route = new Route(slots);
-                LiveReport r;
-                try {
-                    r = runOne(node, o, rdb, nowMs, route);
-                } finally {
-                    route.close();
-                }
+                parts.add(runPart(next, o, rdb, nowMs, slots));
                 covered.or(slots);
-                parts.add(new Part(rdb, next.primary().address(), slots.cardinality(), r));
+                reached.add(next.primary().address());
                 if (!fine(parts)) {
                     return new Pass(sum(parts, started), parts);
                 }
             }
+            if (functions && i == 0) {
+                for (ClusterTopology.Shard s : topology.shards()) {
+                    if (!reached.contains(s.primary().address())) {
+                        parts.add(runPart(s, o, rdb, nowMs, new BitSet())); // its function libraries only
+                        if (!fine(parts)) {
+                            return new Pass(sum(parts, started), parts);
+                        }
+                    }
+                }
+            }
         }
         return new Pass(sum(parts, started), parts);
+    }
+
+    private Part runPart(ClusterTopology.Shard shard, LiveRestore.Options o, Path rdb, long nowMs, BitSet slots)
+            throws IOException {
+        RedisUri node = nodeUri(shard.primary().host(), shard.primary().port());
+        try (Route route = new Route(slots)) {
+            return new Part(rdb, shard.primary().address(), slots.cardinality(), runOne(node, o, rdb, nowMs, route));
+        }
     }
 
     private LiveReport runOne(RedisUri node, LiveRestore.Options o, Path rdb, long nowMs, Route route)

@@ -162,7 +162,8 @@ public final class ClusterDrill {
             LiveRestore.Options live = LiveRestore.Options.defaults().withThrottle(new Throttle(0, 0, 0,
                     Duration.ofSeconds(60), Duration.ofSeconds(60)));
             ClusterRestore restore = ClusterRestore.open(uri, false, live);
-            ClusterRestore.Result r = restore.run(rdbs, ClusterRestore.Functions.EVERY_FILE, loadStartedMs);
+            ClusterRestore.Result r = restore.run(rdbs, ClusterRestore.slotsHeld(snapshot), ClusterRestore.Functions.EVERY_FILE,
+                    loadStartedMs);
             ended(phases, Phase.LOAD, t);
             LiveReport report = r.total();
             if (restore.cluster()) {

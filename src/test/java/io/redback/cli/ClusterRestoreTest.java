@@ -265,6 +265,17 @@ class ClusterRestoreTest {
         }
         awaitAgreement(two);
         assertServed(two, expected);
+
+        // A file said to hold only slot 0 whose keys are everywhere: none lost (they follow MOVED).
+        emptyClusters();
+        java.util.BitSet onlySlot0 = new java.util.BitSet();
+        onlySlot0.set(0);
+        ClusterRestore.Result strays = ClusterRestore.open(uri, true, LiveRestore.Options.defaults())
+                .run(List.of(rdb), List.of(onlySlot0), ClusterRestore.Functions.FIRST_FILE, System.currentTimeMillis());
+        assertThat(strays.total().outcome()).as(strays.total().message()).isEqualTo(LiveReport.Outcome.RESTORED);
+        assertThat(strays.total().restored()).isEqualTo(expected.size());
+        assertThat(strays.redirects()).isPositive();
+        assertServed(two, expected);
     }
 
     // ------------------------------------------------------------------ helpers
