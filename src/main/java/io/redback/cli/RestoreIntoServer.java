@@ -149,7 +149,7 @@ final class RestoreIntoServer {
             out.flush();
         }
         ClusterRestore.Result result;
-        try (Progress p = Progress.start("restore", target.expectedBytes(rdbs), target::progress, showProgress())) {
+        try (Progress p = Progress.start("restore", target.expectedBytes(rdbs, slotsHeld), target::progress, showProgress())) {
             result = target.run(rdbs, slotsHeld, functions, System.currentTimeMillis());
         }
         LiveReport report = result.total();

@@ -130,14 +130,25 @@ public final class ClusterRestore {
         return cluster ? topology.shards().size() : 1;
     }
 
-    /** The bytes the restore reads from the files (for a progress bar of {@link #progress}). */
-    public long expectedBytes(List<Path> rdbs) throws IOException {
-        long size = 0;
-        for (Path p : rdbs) {
-            size += Files.size(p);
+    /**
+     * About the bytes the restore reads from the files (for a progress bar of {@link #progress}),
+     * slotsHeld as for {@link #run(List, List, Functions, long)}.
+     */
+    public long expectedBytes(List<Path> rdbs, List<BitSet> slotsHeld) throws IOException {
+        long bytes = 0;
+        int runs = 0;
+        for (int i = 0; i < rdbs.size(); i++) {
+            int n = 1;
+            if (cluster && i > 0 && slotsHeld != null && slotsHeld.get(i) != null) {
+                BitSet held = slotsHeld.get(i);
+                n = Math.max(1, (int) topology.shards().stream().filter(s -> slotsOf(s).intersects(held)).count());
+            } else if (cluster) {
+                n = primaries();
+            }
+            runs += n;
+            bytes += Files.size(rdbs.get(i)) * n;
         }
-        int runs = primaries() * rdbs.size();
-        return options.dryRun() ? size * primaries() : size * primaries() * (runs > 1 ? 3 : 2);
+        return options.dryRun() ? bytes : bytes * (runs > 1 ? 3 : 2);
     }
 
     /** Bytes of the files read so far, over every run. */
