@@ -341,11 +341,19 @@ public final class ClusterDrill {
                     .map(s -> byAddress.get(s.primary().address())).orElseThrow();
         }
 
+        /** Keys in every database of every node (INFO keyspace). */
         long keys() throws IOException {
             long n = 0;
             for (RedisConnection c : byAddress.values()) {
-                c.call("SELECT", 0);
-                n += c.callLong("DBSIZE");
+                for (Map.Entry<String, String> db : c.info("keyspace").entrySet()) {
+                    if (db.getKey().startsWith("db")) {
+                        for (String field : db.getValue().split(",")) {
+                            if (field.startsWith("keys=")) {
+                                n += Long.parseLong(field.substring(5).strip());
+                            }
+                        }
+                    }
+                }
             }
             return n;
         }
