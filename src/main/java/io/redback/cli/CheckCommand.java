@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.redback.aof.AofCheck;
 import io.redback.aof.PersistenceFiles;
 import io.redback.rdb.RdbCheck;
+import io.redback.cluster.ClusterCheck;
+import io.redback.cluster.ClusterSources;
 import io.redback.rdb.RdbCheckReport;
 import io.redback.rdb.RdbException;
 import io.redback.repo.Repository;
@@ -170,9 +172,21 @@ public final class CheckCommand implements Callable<Integer> {
             return Main.USAGE;
         }
         RepositoryCheckReport report;
+        List<ClusterCheck.Verdict> clusters;
         try (Storage storage = password.unlock(RepositoryUrl.parse(repo, Main.env(spec)).open(), Main.env(spec))) {
             Repository repository = Repository.open(storage);
-            report = new RepositoryCheck(repository, Clock.systemUTC()).run(name.given(), readData);
+            RepositoryCheck check = new RepositoryCheck(repository, Clock.systemUTC());
+            String n = name.given();
+            if (n != null && !repository.sources().contains(Repository.checkSourceName(n))
+                    && ClusterSources.isCluster(repository, n)) {
+                ClusterCheck.Result r = ClusterCheck.run(repository, check, n,
+                        readData ? RepositoryCheck.ReadData.ALL : RepositoryCheck.ReadData.NONE);
+                report = r.report();
+                clusters = List.of(r.verdict());
+            } else {
+                report = check.run(n, readData);
+                clusters = n == null ? ClusterCheck.verdicts(repository, report) : List.of();
+            }
             checked(err, repository, report);
         } catch (IOException | RuntimeException e) {
             metrics.failed("check", err, "check", name.given() == null ? List.of() : List.of(name.given()), null);
@@ -180,12 +194,12 @@ public final class CheckCommand implements Callable<Integer> {
             return Main.USAGE;
         }
         if (output.json) {
-            out.println(Json.write(RepoCheckOutput.json(report)));
+            out.println(Json.write(RepoCheckOutput.json(report, clusters)));
         } else {
-            RepoCheckOutput.print(report, out);
+            RepoCheckOutput.print(report, clusters, out);
         }
         out.flush();
-        return report.clean() ? Main.OK : Main.PROBLEM;
+        return report.clean() && clusters.stream().allMatch(ClusterCheck.Verdict::clean) ? Main.OK : Main.PROBLEM;
     }
 
     /**

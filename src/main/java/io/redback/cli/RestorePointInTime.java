@@ -60,14 +60,28 @@ final class RestorePointInTime {
         }
         Path target = RestoreWriter.target(command.toDir, format);
         boolean targetExists = java.nio.file.Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        if (targetExists && !command.force && !command.plan.dryRun) {
-            err.println("redback restore: " + target + " already exists: add --force to replace it, or choose another "
-                    + "--to-dir");
-            return Main.USAGE;
-        }
+        RestoreClusterPoint cluster = new RestoreClusterPoint(command, out, err);
         try (Storage storage = command.repo.openStorage()) {
             AtomicLong bytes = new AtomicLong();
-            PointInTimeRestore restore = new PointInTimeRestore(command.repo.open(storage), bytes);
+            Repository repository = command.repo.open(storage);
+            String clusterName = RestoreClusterPoint.cluster(repository, command.name.given());
+            if (clusterName != null) {
+                try {
+                    return cluster.run(repository, clusterName, point, format, now, bytes);
+                } catch (RestoreException e) {
+                    cluster.refused(e);
+                    return e.dataProblem() ? Main.PROBLEM : Main.USAGE;
+                } catch (IllegalArgumentException e) {
+                    err.println("redback restore: " + e.getMessage());
+                    return Main.USAGE;
+                }
+            }
+            if (targetExists && !command.force && !command.plan.dryRun) {
+                err.println("redback restore: " + target + " already exists: add --force to replace it, or choose "
+                        + "another --to-dir");
+                return Main.USAGE;
+            }
+            PointInTimeRestore restore = new PointInTimeRestore(repository, bytes);
             Plan plan = restore.plan(command.name.given(), point, command.timeline);
             if (!command.json) {
                 printPlan(plan);
@@ -131,7 +145,18 @@ final class RestorePointInTime {
             CutPoint point = point(now);
             try (Storage storage = command.repo.openStorage()) {
                 AtomicLong bytes = new AtomicLong();
-                PointInTimeRestore restore = new PointInTimeRestore(Repository.open(storage), bytes);
+                Repository repository = Repository.open(storage);
+                String cluster = RestoreClusterPoint.cluster(repository, command.name.given());
+                if (cluster != null) {
+                    // The per-shard RDBs are ready (ClusterPointInTime.materialise); routing them into a
+                    // running cluster is restore --into's part.
+                    err.println("redback restore: a point in time of cluster " + cluster + " cannot go --into a running "
+                            + "server yet; restore it with --to-dir DIR (one directory per shard), or restore one shard "
+                            + "with --name " + cluster + ".shard-N; nothing was written to " + command.into);
+                    exit = Main.USAGE;
+                    return null;
+                }
+                PointInTimeRestore restore = new PointInTimeRestore(repository, bytes);
                 Plan plan = restore.plan(command.name.given(), point, command.timeline);
                 if (!command.json) {
                     printPlan(plan);
