@@ -60,7 +60,10 @@ import picocli.CommandLine.Parameters;
                         + "reported with its offsets and the arrival times around it), each present with its size. "
                         + "--read-data also reads every object: SHA-256s against the manifests, each RDB read whole, "
                         + "each segment parsed with its command bytes adding up to its offsets. Repository locks (a prune or "
-                        + "compact running, or a stale lock its killed process left) are noted."},
+                        + "compact running, or a stale lock its killed process left) are noted. A cluster (--name "
+                        + "CLUSTER, or every one without --name) gets a verdict of its own: its shards' sources "
+                        + "checked as sources, and its cluster snapshots readable and naming shard snapshots that "
+                        + "are there."},
         mixinStandardHelpOptions = true,
         footerHeading = "%nExamples:%n",
         footer = {"  redback check /var/lib/redis/dump.rdb",

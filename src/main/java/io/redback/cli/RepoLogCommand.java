@@ -33,6 +33,9 @@ import picocli.CommandLine.Option;
                         + "replication stream carries, are left out unless --all (or --grep PING/REPLCONF) asks for "
                         + "them. For each FLUSHALL and FLUSHDB it prints the `redback restore` command that restores "
                         + "the data as it was just before it.",
+                "",
+                "--name CLUSTER lists each shard's log in turn; the hint under a FLUSHALL is then the restore of "
+                        + "the whole cluster, each shard cut before its own FLUSHALL.",
                 ""},
         footerHeading = "%nExamples:%n",
         footer = {"  # who flushed what, and when",

@@ -38,7 +38,11 @@ import picocli.CommandLine.Mixin;
                 + "running since when; the offsets received, durable (fsync'd in its spool) and committed (in the "
                 + "repository), each with its lag behind received in bytes and seconds; spool), and its newest "
                 + "snapshot; and its last restore drill (`redback drill`: when, verdict, RTO), flagged when there "
-                + "is none within --drill-max-age."},
+                + "is none within --drill-max-age.",
+                "",
+                "A cluster (--name CLUSTER, or every cluster of the repository without --name): its shards' sources "
+                        + "as above, then per shard its newest snapshot, the reach of its log and its stream's lag, "
+                        + "and the recovery window common to every shard."},
         footerHeading = "%nExamples:%n",
         footer = {"  redback status --repo /backups/redis",
                 "  redback status --name cache-1 --json | jq '.sources[0].stream.lagSeconds'",

@@ -171,7 +171,7 @@ class ClusterPointInTimeTest {
                 Run log = redback("log", "--name", "shop", "--grep", "FLUSHALL", "--repo", repo);
                 assertThat(log.exit()).as(log.err()).isZero();
                 assertThat(log.out()).contains("shop.shard-0", "shop.shard-2",
-                        "redback restore --name shop --before FLUSHALL");
+                        "redback restore --name shop --before 'FLUSHALL'");
                 Run check = redback("check", "--repo", repo, "--name", "shop");
                 assertThat(check.exit()).as(check.out() + check.err()).isZero();
                 assertThat(check.out()).contains("cluster shop", "shop.shard-1", "CLEAN");
