@@ -55,8 +55,9 @@ public final class ClusterCheck {
         RepositoryCheckReport last = null;
         long bytes = 0;
         long elapsed = 0;
+        List<String> present = repository.sources();
         for (String source : ClusterSources.shardSources(repository, cluster)) {
-            if (!repository.sources().contains(source)) {
+            if (!present.contains(source)) {
                 continue; // named by a cluster snapshot, but nothing of it is stored: the verdict says so
             }
             last = check.run(source, readData);

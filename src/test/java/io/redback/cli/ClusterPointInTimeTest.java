@@ -161,6 +161,10 @@ class ClusterPointInTimeTest {
                         tmp.resolve("offset").toString(), "--repo", repo);
                 assertThat(offset.exit()).isEqualTo(2);
                 assertThat(offset.err()).contains("each shard of cluster shop has its own", "--name shop.shard-0");
+                Run into = redback("restore", "--name", "shop", "--before", "FLUSHALL", "--into", "redis://127.0.0.1:1",
+                        "--repo", repo);
+                assertThat(into.exit()).isEqualTo(2);
+                assertThat(into.err()).contains("cannot go --into a running server yet", "--to-dir");
 
                 // the views: per shard and the whole
                 Run status = redback("status", "--name", "shop", "--repo", repo);
