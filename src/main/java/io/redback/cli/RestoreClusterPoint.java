@@ -140,10 +140,13 @@ final class RestoreClusterPoint {
         for (int i = 0; i < r.shardDirs().size(); i++) {
             RestoreResult result = r.results().get(i);
             ClusterPointInTime.ShardCut s = p.shards().get(i);
+            String content = result.resultKeys() >= 0
+                    ? Text.keys(result.resultKeys()) + " (the snapshot's " + Text.count(result.baseKeys()) + " and "
+                    + Text.count(result.commands()) + " command(s) of the log)"
+                    : "base " + Text.keys(result.baseKeys()) + ", " + Text.count(result.commands())
+                    + " command(s) of the log";
             out.println("  " + r.dir().relativize(result.target()) + "  slots " + String.join(",", s.shard().slots())
-                    + ", " + Text.keys(result.resultKeys() >= 0 ? result.resultKeys() : result.baseKeys())
-                    + (result.resultKeys() >= 0 ? "" : " in the base") + " + " + Text.count(result.commands())
-                    + " command(s), verified; " + Text.count(result.expired()) + " expired stay dead");
+                    + ", " + content + ", verified; " + Text.count(result.expired()) + " expired stay dead");
         }
         out.println("start Redis on each with:");
         for (RestoreResult result : r.results()) {

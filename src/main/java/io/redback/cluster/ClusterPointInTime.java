@@ -165,20 +165,49 @@ public final class ClusterPointInTime {
             }
             shards.add(new ShardCut(shard, cut.plan(), cut.lastKept(), cut.nextArrival(), cut.logEnds()));
         }
-        return new ClusterPlan(cluster, point, topology, shards, skew(shards));
+        // --at names the end of its second when every shard's span holds it
+        Instant preferred = point instanceof CutPoint.At at ? Instant.ofEpochMilli((at.time() + 1) * 1000 - 1) : null;
+        return new ClusterPlan(cluster, point, topology, shards, skew(shards, preferred));
     }
 
-    /** The span of redback's clock during which the shard's restored state was current. */
+    /**
+     * The span of redback's clock during which the shard's restored state was current, as far as
+     * the log dates it: the index gives exact arrivals at most every 100 ms, so a cut between two
+     * entries is placed anywhere between them (the earlier entry bounds the last byte kept, the
+     * later one the first byte left out); {@code #TS} seconds narrow it where they are sharper.
+     */
     private ShardCut cut(ClusterSnapshot.ShardSnapshot shard, Plan plan) throws IOException {
         long cut = plan.cutOffset();
-        Timeline timeline = repository.timelines().find(plan.source(), plan.timeline().toString());
-        SegmentManifest next = timeline.segments().stream()
-                .filter(s -> s.startOffset() <= cut && cut < s.endOffset()).findFirst().orElse(null);
+        List<SegmentManifest> segments = repository.timelines().find(plan.source(), plan.timeline().toString())
+                .segments();
         long lastKept = plan.cutTime().toEpochMilli();
-        boolean logEnds = next == null;
-        long nextArrival = logEnds ? Math.max(lastKept, plan.window().toTime().toEpochMilli())
-                : next.arrivalOf(cut + 1).toEpochMilli();
-        // #TS seconds are exact where the index is not: they narrow the span.
+        long nextArrival = -1;
+        for (int i = 0; i < segments.size(); i++) {
+            SegmentManifest seg = segments.get(i);
+            if (seg.startOffset() < cut && cut <= seg.endOffset() && cut > plan.fromOffset()) {
+                long before = seg.firstArrival().toEpochMilli();
+                for (SegmentManifest.IndexEntry e : seg.index()) {
+                    if (e.offset() < cut) {
+                        before = e.time();
+                    } else {
+                        if (e.offset() == cut) {
+                            lastKept = e.time(); // exact: an entry ends at the cut
+                        } else {
+                            lastKept = before; // the cut lies inside the entry's span
+                            nextArrival = e.time();
+                        }
+                        break;
+                    }
+                }
+            }
+            if (nextArrival < 0 && seg.startOffset() <= cut && cut < seg.endOffset()) {
+                nextArrival = seg.arrivalOf(cut + 1).toEpochMilli();
+            }
+        }
+        boolean logEnds = nextArrival < 0;
+        if (logEnds) {
+            nextArrival = Math.max(lastKept, plan.window().toTime().toEpochMilli());
+        }
         if (plan.point() instanceof CutPoint.At at) {
             long end = (at.time() + 1) * 1000;
             lastKept = Math.min(lastKept, end - 1);
@@ -191,7 +220,11 @@ public final class ClusterPointInTime {
         return new ShardCut(shard, plan, Instant.ofEpochMilli(lastKept), Instant.ofEpochMilli(nextArrival), logEnds);
     }
 
-    static Skew skew(List<ShardCut> shards) {
+    /**
+     * The skew of the shards' spans; when one instant lies in all of them, the one nearest to
+     * preferred (null: the latest last-kept arrival) is named.
+     */
+    static Skew skew(List<ShardCut> shards, Instant preferred) {
         ShardCut latest = null;
         ShardCut earliest = null;
         for (ShardCut c : shards) {
@@ -206,8 +239,19 @@ public final class ClusterPointInTime {
             return new Skew(0, RESOLUTION_MS, null, null, -1, null, -1);
         }
         long spread = latest.lastKept().toEpochMilli() - earliest.nextArrival().toEpochMilli();
-        return new Skew(Math.max(0, spread), RESOLUTION_MS, spread <= 0 ? latest.lastKept() : null,
-                latest.lastKept(), latest.shard().index(), earliest.nextArrival(), earliest.shard().index());
+        Instant common = null;
+        if (spread <= 0) {
+            common = latest.lastKept();
+            if (preferred != null && preferred.isAfter(common)) {
+                common = preferred.isBefore(earliest.nextArrival()) ? preferred : earliest.nextArrival();
+            }
+        }
+        return new Skew(Math.max(0, spread), RESOLUTION_MS, common, latest.lastKept(), latest.shard().index(),
+                earliest.nextArrival(), earliest.shard().index());
+    }
+
+    static Skew skew(List<ShardCut> shards) {
+        return skew(shards, null);
     }
 
     /** What a restore into files wrote: the directory, each shard's directory and result, in shard order. */

@@ -13,6 +13,7 @@ import io.redback.redis.ReplicaOptions;
 import io.redback.repo.Compression;
 import io.redback.repo.Repository;
 import io.redback.storage.file.FileStorage;
+import io.redback.stream.StreamEvent;
 import io.redback.stream.Streamer;
 import io.redback.testsupport.TestCluster;
 import io.redback.testsupport.TestRedis;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,12 +83,17 @@ class ClusterPointInTimeTest {
                 assertThat(backup.exit()).as(backup.err()).isZero();
 
                 Repository repository = Repository.open(storage);
+                AtomicInteger started = new AtomicInteger();
                 for (int i = 0; i < 3; i++) {
                     Streamer s = new Streamer(RedisUri.parse("redis://" + primaries.get(i).host() + ":"
                             + primaries.get(i).port()), repository, new Streamer.Options("shop.shard-" + i,
                             Files.createDirectories(tmp.resolve("spool-" + i)), Duration.ofMillis(200), 64 * 1024,
                             64L << 20, null, Compression.DEFAULT, Duration.ofSeconds(10), ReplicaOptions.defaults()),
-                            e -> { }, Clock.systemUTC());
+                            e -> {
+                                if (e instanceof StreamEvent.TimelineStarted) {
+                                    started.incrementAndGet();
+                                }
+                            }, Clock.systemUTC());
                     Thread t = new Thread(() -> {
                         try {
                             s.run();
@@ -97,6 +104,12 @@ class ClusterPointInTimeTest {
                     t.start();
                     streamers.add(s);
                     threads.add(t);
+                }
+
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (started.get() < 3) { // each shard's timeline has its base snapshot: phase A is in the log
+                    assertThat(System.nanoTime()).as("the shards' timelines to start").isLessThan(deadline);
+                    Thread.sleep(50);
                 }
 
                 // phase A: every key gets its first value; then a whole second passes
@@ -154,7 +167,8 @@ class ClusterPointInTimeTest {
                 Run atA = redback("restore", "--name", "shop", "--at", Instant.ofEpochSecond(secondA).toString(),
                         "--format", "rdb", "--to-dir", at.toString(), "--repo", repo, "-q");
                 assertThat(atA.exit()).as(atA.err()).isZero();
-                assertThat(atA.out()).contains("skew bound 0 ms", "every shard is as redback had received it at");
+                assertThat(atA.out()).contains("skew bound 0 ms", "every shard is as redback had received it at "
+                        + Instant.ofEpochSecond(secondA + 1).minusMillis(1));
                 assertShards(at, phaseA, slotOf);
 
                 Run offset = redback("restore", "--name", "shop", "--offset", "1000", "--to-dir",
