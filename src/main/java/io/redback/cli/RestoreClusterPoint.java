@@ -141,7 +141,7 @@ final class RestoreClusterPoint {
             RestoreResult result = r.results().get(i);
             ClusterPointInTime.ShardCut s = p.shards().get(i);
             String content = result.resultKeys() >= 0
-                    ? Text.keys(result.resultKeys()) + " (the snapshot's " + Text.count(result.baseKeys()) + " and "
+                    ? Text.keys(result.resultKeys()) + " (from a snapshot of " + Text.keys(result.baseKeys()) + " and "
                     + Text.count(result.commands()) + " command(s) of the log)"
                     : "base " + Text.keys(result.baseKeys()) + ", " + Text.count(result.commands())
                     + " command(s) of the log";
