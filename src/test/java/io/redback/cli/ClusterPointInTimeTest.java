@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.redback.cli.Cli.Run;
+import io.redback.aof.CutPoint;
+import io.redback.cluster.ClusterPointInTime;
 import io.redback.redis.LocalRedisServer;
 import io.redback.redis.RedisConnection;
 import io.redback.redis.RedisUri;
@@ -31,6 +33,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -170,6 +173,20 @@ class ClusterPointInTimeTest {
                 assertThat(atA.out()).contains("skew bound 0 ms", "every shard is as redback had received it at "
                         + Instant.ofEpochSecond(secondA + 1).minusMillis(1));
                 assertShards(at, phaseA, slotOf);
+
+                // what a restore into a running cluster gets: each shard's point as one RDB, with its slots
+                ClusterPointInTime points = new ClusterPointInTime(repository);
+                ClusterPointInTime.ClusterPlan plan = points.plan("shop", new CutPoint.At(secondA));
+                List<ClusterPointInTime.ShardRdb> rdbs = points.materialise(plan, Files.createDirectories(
+                        tmp.resolve("work")), TestRedis.binary(), Instant.now(), new AtomicLong());
+                assertThat(rdbs).extracting(ClusterPointInTime.ShardRdb::index).containsExactly(0, 1, 2);
+                for (ClusterPointInTime.ShardRdb r : rdbs) {
+                    assertThat(r.rdb()).isRegularFile();
+                    String[] range = r.slots().get(0).split("-");
+                    long inSlots = phaseA.keySet().stream().filter(k -> slotOf.get(k) >= Integer.parseInt(range[0])
+                            && slotOf.get(k) <= Integer.parseInt(range[1])).count();
+                    assertThat(r.result().resultKeys()).as("shard " + r.index()).isEqualTo(inSlots);
+                }
 
                 Run offset = redback("restore", "--name", "shop", "--offset", "1000", "--to-dir",
                         tmp.resolve("offset").toString(), "--repo", repo);
