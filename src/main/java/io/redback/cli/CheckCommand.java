@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.redback.aof.AofCheck;
 import io.redback.aof.PersistenceFiles;
 import io.redback.rdb.RdbCheck;
+import io.redback.cluster.ClusterCheck;
+import io.redback.cluster.ClusterSources;
 import io.redback.rdb.RdbCheckReport;
 import io.redback.rdb.RdbException;
 import io.redback.repo.Repository;
@@ -58,7 +60,10 @@ import picocli.CommandLine.Parameters;
                         + "reported with its offsets and the arrival times around it), each present with its size. "
                         + "--read-data also reads every object: SHA-256s against the manifests, each RDB read whole, "
                         + "each segment parsed with its command bytes adding up to its offsets. Repository locks (a prune or "
-                        + "compact running, or a stale lock its killed process left) are noted."},
+                        + "compact running, or a stale lock its killed process left) are noted. A cluster (--name "
+                        + "CLUSTER, or every one without --name) gets a verdict of its own: its shards' sources "
+                        + "checked as sources, and its cluster snapshots readable and naming shard snapshots that "
+                        + "are there."},
         mixinStandardHelpOptions = true,
         footerHeading = "%nExamples:%n",
         footer = {"  redback check /var/lib/redis/dump.rdb",
@@ -170,9 +175,21 @@ public final class CheckCommand implements Callable<Integer> {
             return Main.USAGE;
         }
         RepositoryCheckReport report;
+        List<ClusterCheck.Verdict> clusters;
         try (Storage storage = password.unlock(RepositoryUrl.parse(repo, Main.env(spec)).open(), Main.env(spec))) {
             Repository repository = Repository.open(storage);
-            report = new RepositoryCheck(repository, Clock.systemUTC()).run(name.given(), readData);
+            RepositoryCheck check = new RepositoryCheck(repository, Clock.systemUTC());
+            String n = name.given();
+            if (n != null && !repository.sources().contains(Repository.checkSourceName(n))
+                    && ClusterSources.isCluster(repository, n)) {
+                ClusterCheck.Result r = ClusterCheck.run(repository, check, n,
+                        readData ? RepositoryCheck.ReadData.ALL : RepositoryCheck.ReadData.NONE);
+                report = r.report();
+                clusters = List.of(r.verdict());
+            } else {
+                report = check.run(n, readData);
+                clusters = n == null ? ClusterCheck.verdicts(repository, report) : List.of();
+            }
             checked(err, repository, report);
         } catch (IOException | RuntimeException e) {
             metrics.failed("check", err, "check", name.given() == null ? List.of() : List.of(name.given()), null);
@@ -180,12 +197,12 @@ public final class CheckCommand implements Callable<Integer> {
             return Main.USAGE;
         }
         if (output.json) {
-            out.println(Json.write(RepoCheckOutput.json(report)));
+            out.println(Json.write(RepoCheckOutput.json(report, clusters)));
         } else {
-            RepoCheckOutput.print(report, out);
+            RepoCheckOutput.print(report, clusters, out);
         }
         out.flush();
-        return report.clean() ? Main.OK : Main.PROBLEM;
+        return report.clean() && clusters.stream().allMatch(ClusterCheck.Verdict::clean) ? Main.OK : Main.PROBLEM;
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.redback.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.redback.cluster.ClusterCheck;
 import io.redback.repo.LockHolder;
 import io.redback.repo.Timeline;
 import io.redback.check.RepositoryCheckReport;
@@ -42,17 +44,24 @@ final class RepoCheckOutput {
 
     /** The text report. */
     static void print(RepositoryCheckReport r, PrintWriter out) {
+        print(r, List.of(), out);
+    }
+
+    /** The text report, with a verdict per cluster after the sources (its shards are among them). */
+    static void print(RepositoryCheckReport r, List<ClusterCheck.Verdict> clusters, PrintWriter out) {
         List<Problem> problems = r.problems();
+        int clusterProblems = clusters.stream().mapToInt(c -> c.problems().size()).sum();
         String counts = String.format(Locale.ROOT, "%d source(s), %d snapshot(s), %d timeline(s), %d segment(s)",
                 r.sources().size(), total(r, SourceResult::snapshots), total(r, s -> s.timelines().size()),
-                total(r, SourceResult::segments));
+                total(r, SourceResult::segments))
+                + (clusters.isEmpty() ? "" : String.format(Locale.ROOT, ", %d cluster(s)", clusters.size()));
         String what = r.readData() ? "every object read: sizes and SHA-256s match, RDBs read whole (CRC64 where it "
                 + "was enabled), logs parse and add up to their offsets"
                 : "every object present with its size (--read-data also reads them)";
-        if (problems.isEmpty()) {
+        if (problems.isEmpty() && clusterProblems == 0) {
             out.println(r.repository() + ": CLEAN: " + counts + "; " + what);
         } else {
-            out.println(r.repository() + ": PROBLEMS: " + problems.size() + " found in " + counts);
+            out.println(r.repository() + ": PROBLEMS: " + (problems.size() + clusterProblems) + " found in " + counts);
         }
         for (SourceResult s : r.sources()) {
             out.println(String.format(Locale.ROOT, "  %-12s %d snapshot(s)%s", s.source(), s.snapshots(),
@@ -72,6 +81,14 @@ final class RepoCheckOutput {
                 out.println("    note     " + n);
             }
         }
+        for (ClusterCheck.Verdict c : clusters) {
+            out.println(String.format(Locale.ROOT, "  cluster %s: %d shard(s) (%s), %d cluster snapshot(s): %s",
+                    c.cluster(), c.shards().size(), String.join(", ", c.shards()), c.snapshots(),
+                    c.clean() ? "CLEAN" : "PROBLEMS"));
+            for (String p : c.problems()) {
+                out.println("    PROBLEM  " + p);
+            }
+        }
         for (String n : lockNotes(r)) {
             out.println("  note       " + n);
         }
@@ -89,7 +106,12 @@ final class RepoCheckOutput {
     /** The JSON document of {@code check --repo --json}. */
     record Document(String repository, String verdict, boolean readData, List<SourceJson> sources,
                     List<ProblemJson> problems, List<LockText.LockJson> locks, List<String> notes, long bytesRead,
-                    long elapsedMs) {
+                    long elapsedMs, @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ClusterJson> clusters) {
+    }
+
+    /** A cluster's verdict: its shard sources (each reported as a source), its cluster snapshots, what is wrong. */
+    record ClusterJson(String cluster, String verdict, List<String> shards, int clusterSnapshots,
+                       List<String> problems) {
     }
 
     /** A source: what was checked, how many problems (listed in the document's {@code problems}), its notes. */
@@ -108,6 +130,10 @@ final class RepoCheckOutput {
     }
 
     static Document json(RepositoryCheckReport r) {
+        return json(r, List.of());
+    }
+
+    static Document json(RepositoryCheckReport r, List<ClusterCheck.Verdict> clusters) {
         List<SourceJson> sources = new ArrayList<>();
         for (SourceResult s : r.sources()) {
             List<TimelineJson> timelines = new ArrayList<>();
@@ -122,8 +148,10 @@ final class RepoCheckOutput {
         }
         List<ProblemJson> problems = r.problems().stream().map(p -> new ProblemJson(p.source(), p.kind().jsonName(),
                 p.timeline(), p.object(), p.message(), p.kind().advice())).toList();
-        return new Document(r.repository(), r.clean() ? "clean" : "problems", r.readData(), sources, problems,
+        boolean clean = r.clean() && clusters.stream().allMatch(ClusterCheck.Verdict::clean);
+        return new Document(r.repository(), clean ? "clean" : "problems", r.readData(), sources, problems,
                 r.locks().stream().map(h -> LockText.json(h, r.checkedAt())).toList(), lockNotes(r), r.bytesRead(),
-                r.elapsedMs());
+                r.elapsedMs(), clusters.stream().map(c -> new ClusterJson(c.cluster(), c.clean() ? "clean" : "problems",
+                        c.shards(), c.snapshots(), c.problems())).toList());
     }
 }

@@ -1,9 +1,11 @@
 package io.redback.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.redback.aof.LogEntry;
 import io.redback.aof.LogFilter;
+import io.redback.cluster.ClusterSources;
 import io.redback.log.ShippedLog;
 import io.redback.log.StreamCommands;
 import io.redback.repo.Repository;
@@ -31,6 +33,9 @@ import picocli.CommandLine.Option;
                         + "replication stream carries, are left out unless --all (or --grep PING/REPLCONF) asks for "
                         + "them. For each FLUSHALL and FLUSHDB it prints the `redback restore` command that restores "
                         + "the data as it was just before it.",
+                "",
+                "--name CLUSTER lists each shard's log in turn; the hint under a FLUSHALL is then the restore of "
+                        + "the whole cluster, each shard cut before its own FLUSHALL.",
                 ""},
         footerHeading = "%nExamples:%n",
         footer = {"  # who flushed what, and when",
@@ -92,6 +97,10 @@ public final class RepoLogCommand implements Callable<Integer> {
         int timelinesOfSource;
         try (Storage storage = repo.openStorage()) {
             Repository repository = repo.open(storage);
+            String cluster = cluster(repository);
+            if (cluster != null) {
+                return new ClusterLog(cluster, repository, storage, filter, out, err).run();
+            }
             source = repository.onlySource(name.given(), Repository.Holding.LOG);
             List<Timeline> every = repository.timelines().of(source);
             timelinesOfSource = every.size();
@@ -132,6 +141,92 @@ public final class RepoLogCommand implements Callable<Integer> {
         return Main.OK;
     }
 
+    /**
+     * The cluster the listing is about: --name when it names a cluster and no source with a log,
+     * else without --name the repository's only cluster when no single source has a log; null
+     * for a single source.
+     */
+    private String cluster(Repository repository) throws IOException {
+        if (name.given() != null) {
+            String n = Repository.checkSourceName(name.given());
+            return repository.timelines().of(n).isEmpty() && ClusterSources.isCluster(repository, n) ? n : null;
+        }
+        if (repository.timelines().sources().size() == 1) {
+            return null;
+        }
+        return ClusterSources.only(repository).orElse(null);
+    }
+
+    /** {@code log --name CLUSTER}: each shard's log in turn, FLUSHALL hints naming the cluster restore. */
+    private final class ClusterLog {
+        private final String cluster;
+        private final Repository repository;
+        private final Storage storage;
+        private final LogFilter filter;
+        private final PrintWriter out;
+        private final PrintWriter err;
+
+        ClusterLog(String cluster, Repository repository, Storage storage, LogFilter filter, PrintWriter out,
+                   PrintWriter err) {
+            this.cluster = cluster;
+            this.repository = repository;
+            this.storage = storage;
+            this.filter = filter;
+            this.out = out;
+            this.err = err;
+        }
+
+        int run() throws IOException {
+            if (timeline != null) {
+                err.println("redback log: --timeline names one source's timeline; list one shard of cluster " + cluster
+                        + " with --name " + cluster + ".shard-N --timeline ID");
+                return Main.USAGE;
+            }
+            if (!output.json) {
+                out.println(HEADER);
+            }
+            List<ShippedLog.Problem> problems = new ArrayList<>();
+            List<String> sources = new ArrayList<>();
+            for (String source : ClusterSources.shardSources(repository, cluster)) {
+                List<Timeline> timelines = repository.timelines().of(source);
+                int index = ClusterSources.shardIndex(cluster, source);
+                if (!output.json) {
+                    out.println("== shard " + index + " of cluster " + cluster + " (" + source + ")"
+                            + (timelines.isEmpty() ? ": no shipped log" : ""));
+                }
+                if (timelines.isEmpty()) {
+                    continue;
+                }
+                Printer printer = new Printer(out, source, timelines.size() > 1, timelines.size() > 1, cluster);
+                ShippedLog.Query query = new ShippedLog.Query(filter.since(), filter.until(), filter.limit(),
+                        filter.matcher()::matches, all || StreamCommands.named(filters.grep));
+                ShippedLog.Summary s = new ShippedLog(storage, query).scan(timelines, printer::print);
+                if (!output.json) {
+                    out.println(String.format(Locale.ROOT, "%,d listed of %,d commands read%s from %,d segment(s) of "
+                                    + "%s%s", s.listed(), s.read(), s.limitReached() ? " (stopped at --limit)" : "",
+                            s.segmentsRead(), source, note(s)));
+                }
+                problems.addAll(s.problems());
+                sources.add(source);
+            }
+            out.flush();
+            if (sources.isEmpty()) {
+                err.println("redback log: no shard of cluster " + cluster + " has a shipped log in "
+                        + repository.describe() + ": `redback stream` ships one per shard");
+                return Main.USAGE;
+            }
+            for (ShippedLog.Problem p : problems) {
+                err.println("redback log: " + problem(p));
+            }
+            if (!problems.isEmpty()) {
+                err.println("  `redback check --repo " + ShellQuote.quote(repo.repo) + " --name " + cluster
+                        + "` checks every shard's whole log");
+                return Main.PROBLEM;
+            }
+            return Main.OK;
+        }
+    }
+
     private static String problem(ShippedLog.Problem p) {
         if (p instanceof ShippedLog.Problem.Gap g) {
             return "timeline " + g.timeline().id() + ": " + TimelineText.gap(g.timeline(), g.gap())
@@ -161,9 +256,11 @@ public final class RepoLogCommand implements Callable<Integer> {
     }
 
     /** One JSON line of {@code log --json}: the source, where the command is, the common fields, the hints. */
-    @JsonPropertyOrder({"source", "timeline", "offset", "startOffset", "length", "segment", "fields", "restore", "undo"})
+    @JsonPropertyOrder({"source", "timeline", "offset", "startOffset", "length", "segment", "fields", "restore", "undo",
+            "cluster"})
     record JsonLine(String source, String timeline, long offset, long startOffset, long length, String segment,
-                    @JsonUnwrapped LogLines.CommandJson fields, String restore, String undo) {
+                    @JsonUnwrapped LogLines.CommandJson fields, String restore, String undo,
+                    @JsonInclude(JsonInclude.Include.NON_NULL) String cluster) {
     }
 
     /** Prints entries as they come: a line (or a JSON line) each, a heading per timeline when there are several. */
@@ -172,6 +269,8 @@ public final class RepoLogCommand implements Callable<Integer> {
         private final String source;
         private final boolean headings;
         private final boolean nameTimeline;
+        /** The cluster whose shard source is (null for a single source): hints then name the cluster restore. */
+        private final String cluster;
         private Timeline current;
 
         /**
@@ -179,10 +278,15 @@ public final class RepoLogCommand implements Callable<Integer> {
          * @param nameTimeline whether restore hints must name the timeline (the source has several)
          */
         Printer(PrintWriter out, String source, boolean headings, boolean nameTimeline) {
+            this(out, source, headings, nameTimeline, null);
+        }
+
+        Printer(PrintWriter out, String source, boolean headings, boolean nameTimeline, String cluster) {
             this.out = out;
             this.source = source;
             this.headings = headings;
             this.nameTimeline = nameTimeline;
+            this.cluster = cluster;
         }
 
         void print(Timeline t, ShippedLog.Entry listed) {
@@ -215,7 +319,7 @@ public final class RepoLogCommand implements Callable<Integer> {
 
         private JsonLine jsonLine(Timeline t, LogEntry e, long end, String restore) {
             return new JsonLine(source, t.id().toString(), end, e.offset(), e.length(), e.file(), LogLines.CommandJson.of(e),
-                    restore, e.cutHint() == null ? null : undoCommand(t, e.cutHint()));
+                    restore, e.cutHint() == null ? null : undoCommand(t, e.cutHint()), cluster);
         }
 
         /**
@@ -223,8 +327,8 @@ public final class RepoLogCommand implements Callable<Integer> {
          * --repo URL}, or null when the hint is an offset (undo finds its accident by pattern).
          */
         private String undoCommand(Timeline t, List<String> hint) {
-            if (!hint.get(0).equals("--before")) {
-                return null;
+            if (!hint.get(0).equals("--before") || cluster != null) {
+                return null; // undo works on one server; a cluster's is not there yet
             }
             List<String> words = new ArrayList<>(List.of("--name", source));
             if (nameTimeline) {
@@ -237,8 +341,11 @@ public final class RepoLogCommand implements Callable<Integer> {
 
         /** {@code redback restore --name S [--timeline T] --before 'FLUSHALL' --to-dir before-flushall --repo URL}. */
         private String restoreCommand(Timeline t, List<String> hint) {
-            List<String> words = new ArrayList<>(List.of("--name", source));
-            if (nameTimeline) {
+            // A shard's --before names its own FLUSHALL, which is the cluster's: the cluster restore
+            // cuts every shard at its own. An offset is this shard's alone.
+            boolean whole = cluster != null && hint.get(0).equals("--before");
+            List<String> words = new ArrayList<>(List.of("--name", whole ? cluster : source));
+            if (nameTimeline && !whole) {
                 words.addAll(List.of("--timeline", t.id().toString()));
             }
             words.addAll(hint);

@@ -75,6 +75,12 @@ import picocli.CommandLine.Option;
                         + "(--snapshot with its id) goes --into a cluster of any number of primaries, or into one "
                         + "server's database 0.",
                 "",
+                "A cluster (--name CLUSTER, whose shards' logs are shipped as CLUSTER.shard-N): --at and --before cut "
+                        + "every shard on redback's own clock (--before: each shard at its own matching command), "
+                        + "with the shards the newest cluster snapshot at or before the point names, and write "
+                        + "DIR/shard-N per shard and DIR/cluster.json; the plan gives the skew bound between the "
+                        + "shards' cuts. A shard whose log does not reach the point refuses the restore.",
+                "",
                 "--dry-run (with a point in time or --into) prints the plan, with --into the keys, bytes and "
                         + "conflicts per database, and writes nothing."},
         footerHeading = "%nExamples:%n",

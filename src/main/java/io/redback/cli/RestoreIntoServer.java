@@ -1,6 +1,7 @@
 package io.redback.cli;
 
 import io.redback.cluster.ClusterException;
+import io.redback.cluster.ClusterPointInTime;
 import io.redback.cluster.ClusterRestore;
 import io.redback.cluster.ClusterSnapshot;
 import io.redback.cluster.ClusterSnapshots;
@@ -96,6 +97,11 @@ final class RestoreIntoServer {
                     return pitr.exitCode();
                 }
                 what = pitr.described();
+                if (pitr.clusterShards() != null) {
+                    shards = pitr.clusterShards().stream().map(ClusterPointInTime.ShardRdb::rdb).toList();
+                    slotsHeld = ClusterRestore.slotsHeldBy(
+                            pitr.clusterShards().stream().map(ClusterPointInTime.ShardRdb::slots).toList());
+                }
             }
             ClusterRestore target = ClusterRestore.open(uri, command.cluster, options);
             if (!target.cluster() && shards == null) {

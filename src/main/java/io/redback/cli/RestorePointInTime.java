@@ -4,6 +4,7 @@ import io.redback.aof.AofTime;
 import io.redback.aof.CommandPattern;
 import io.redback.aof.CutPoint;
 import io.redback.aof.CutReport;
+import io.redback.cluster.ClusterPointInTime;
 import io.redback.pitr.Plan;
 import io.redback.pitr.Planner;
 import io.redback.pitr.RestoreException;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -60,14 +62,28 @@ final class RestorePointInTime {
         }
         Path target = RestoreWriter.target(command.toDir, format);
         boolean targetExists = java.nio.file.Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        if (targetExists && !command.force && !command.plan.dryRun) {
-            err.println("redback restore: " + target + " already exists: add --force to replace it, or choose another "
-                    + "--to-dir");
-            return Main.USAGE;
-        }
+        RestoreClusterPoint cluster = new RestoreClusterPoint(command, out, err);
         try (Storage storage = command.repo.openStorage()) {
             AtomicLong bytes = new AtomicLong();
-            PointInTimeRestore restore = new PointInTimeRestore(command.repo.open(storage), bytes);
+            Repository repository = command.repo.open(storage);
+            String clusterName = RestoreClusterPoint.cluster(repository, command.name.given());
+            if (clusterName != null) {
+                try {
+                    return cluster.run(repository, clusterName, point, format, now, bytes);
+                } catch (RestoreException e) {
+                    cluster.refused(e);
+                    return e.dataProblem() ? Main.PROBLEM : Main.USAGE;
+                } catch (IllegalArgumentException e) {
+                    err.println("redback restore: " + e.getMessage());
+                    return Main.USAGE;
+                }
+            }
+            if (targetExists && !command.force && !command.plan.dryRun) {
+                err.println("redback restore: " + target + " already exists: add --force to replace it, or choose "
+                        + "another --to-dir");
+                return Main.USAGE;
+            }
+            PointInTimeRestore restore = new PointInTimeRestore(repository, bytes);
             Plan plan = restore.plan(command.name.given(), point, command.timeline);
             if (!command.json) {
                 printPlan(plan);
@@ -118,6 +134,7 @@ final class RestorePointInTime {
 
     private int exit = Main.OK;
     private String described;
+    private List<ClusterPointInTime.ShardRdb> clusterShards;
 
     /**
      * For {@code --into}: plans the point, prints the plan (unless --json) and materialises it as
@@ -131,7 +148,12 @@ final class RestorePointInTime {
             CutPoint point = point(now);
             try (Storage storage = command.repo.openStorage()) {
                 AtomicLong bytes = new AtomicLong();
-                PointInTimeRestore restore = new PointInTimeRestore(Repository.open(storage), bytes);
+                Repository repository = Repository.open(storage);
+                String cluster = RestoreClusterPoint.cluster(repository, command.name.given());
+                if (cluster != null) {
+                    return materialiseCluster(repository, cluster, point, work, now);
+                }
+                PointInTimeRestore restore = new PointInTimeRestore(repository, bytes);
                 Plan plan = restore.plan(command.name.given(), point, command.timeline);
                 if (!command.json) {
                     printPlan(plan);
@@ -162,6 +184,39 @@ final class RestorePointInTime {
             exit = e.dataProblem() ? Main.PROBLEM : Main.USAGE;
         }
         return null;
+    }
+
+    /**
+     * A cluster's point for {@code --into}: every shard planned (the plan and skew bound printed
+     * unless --json), then each shard's RDB materialised under work; returns the first shard's
+     * file and keeps all of them for {@link #clusterShards()}.
+     */
+    private Path materialiseCluster(Repository repository, String cluster, CutPoint point, Path work, Instant now)
+            throws IOException, RestoreException {
+        if (command.timeline != null) {
+            err.println("redback restore: --timeline names one source's timeline; cluster " + cluster + "'s shards each "
+                    + "have their own (each shard's newest timeline holding the point is used)");
+            exit = Main.USAGE;
+            return null;
+        }
+        ClusterPointInTime restore = new ClusterPointInTime(repository);
+        ClusterPointInTime.ClusterPlan plan = restore.plan(cluster, point);
+        if (!command.json) {
+            new RestoreClusterPoint(command, out, err).printPlan(plan);
+        }
+        Path redisServer = RedisServerBinary.require(command.repo.env());
+        AtomicLong bytes = new AtomicLong();
+        try (Progress p = Progress.start("materialise", plan.bytes(), bytes::get,
+                !command.progress.quiet && !command.json)) {
+            clusterShards = restore.materialise(plan, work, redisServer, now, bytes);
+        }
+        described = "cluster " + cluster + " (" + point.describe() + ", " + plan.shards().size() + " shards)";
+        return clusterShards.isEmpty() ? null : clusterShards.get(0).rdb();
+    }
+
+    /** Each shard's RDB when {@link #materialise} restored a cluster's point; null otherwise. */
+    List<ClusterPointInTime.ShardRdb> clusterShards() {
+        return clusterShards;
     }
 
     /** The exit code when {@link #materialise} returned null. */

@@ -1,5 +1,8 @@
 package io.redback.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.redback.cluster.ClusterSources;
+import io.redback.cluster.ClusterStatus;
 import io.redback.drill.DrillResult;
 import io.redback.drill.Drills;
 import io.redback.repo.Quantities;
@@ -35,7 +38,11 @@ import picocli.CommandLine.Mixin;
                 + "running since when; the offsets received, durable (fsync'd in its spool) and committed (in the "
                 + "repository), each with its lag behind received in bytes and seconds; spool), and its newest "
                 + "snapshot; and its last restore drill (`redback drill`: when, verdict, RTO), flagged when there "
-                + "is none within --drill-max-age."},
+                + "is none within --drill-max-age.",
+                "",
+                "A cluster (--name CLUSTER, or every cluster of the repository without --name): its shards' sources "
+                        + "as above, then per shard its newest snapshot, the reach of its log and its stream's lag, "
+                        + "and the recovery window common to every shard."},
         footerHeading = "%nExamples:%n",
         footer = {"  redback status --repo /backups/redis",
                 "  redback status --name cache-1 --json | jq '.sources[0].stream.lagSeconds'",
@@ -102,17 +109,30 @@ public final class StatusCommand implements Callable<Integer> {
             return Main.USAGE;
         }
         List<SourceStatus> all = new ArrayList<>();
+        List<ClusterStatus> clusters = new ArrayList<>();
         String where;
         try (Storage storage = repo.openStorage()) {
             Repository repository = repo.open(storage);
             where = repository.describe();
             for (String source : repository.sources(only.name)) {
-                all.add(new SourceStatus(source, repository.timelines().status(source),
-                        repository.timelines().of(source), repository.catalog().snapshots(source),
-                        Drills.latest(repository, source)));
+                all.add(status(repository, source));
             }
-            if (only.name != null && all.get(0).stream().isEmpty() && all.get(0).timelines().isEmpty()
-                    && all.get(0).snapshots().isEmpty()) {
+            boolean nothing = only.name != null && all.get(0).stream().isEmpty() && all.get(0).timelines().isEmpty()
+                    && all.get(0).snapshots().isEmpty();
+            if (nothing && ClusterSources.isCluster(repository, only.name)) {
+                // --name CLUSTER: each of its shards as a source, then the whole
+                all.clear();
+                for (String source : ClusterSources.shardSources(repository, only.name)) {
+                    all.add(status(repository, source));
+                }
+                clusters.add(ClusterStatus.of(repository, only.name));
+                nothing = false;
+            } else if (only.name == null) {
+                for (String cluster : ClusterSources.names(repository)) {
+                    clusters.add(ClusterStatus.of(repository, cluster));
+                }
+            }
+            if (nothing) {
                 err.println("redback status: source " + only.name + " has no snapshots, timelines or stream in " + where
                         + " (sources there: " + String.join(", ", repository.sources()) + ")");
                 return Main.USAGE;
@@ -124,7 +144,8 @@ public final class StatusCommand implements Callable<Integer> {
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         if (output.json) {
             out.println(Json.write(new StatusJson(where, now.toString(),
-                    all.stream().map(s -> SourceJson.of(s, now, maxAge)).toList())));
+                    all.stream().map(s -> SourceJson.of(s, now, maxAge)).toList(),
+                    clusters.stream().map(c -> ClusterStatusText.json(c, now)).toList())));
         } else if (all.isEmpty()) {
             out.println("no sources in " + where + " yet: `redback backup` takes a snapshot, `redback stream` ships "
                     + "the log");
@@ -132,9 +153,17 @@ public final class StatusCommand implements Callable<Integer> {
             for (SourceStatus s : all) {
                 printSource(out, s, now, maxAge);
             }
+            for (ClusterStatus c : clusters) {
+                ClusterStatusText.print(out, c, now, repo.repo);
+            }
         }
         out.flush();
         return all.stream().allMatch(SourceStatus::healthy) ? Main.OK : Main.PROBLEM;
+    }
+
+    private static SourceStatus status(Repository repository, String source) throws IOException {
+        return new SourceStatus(source, repository.timelines().status(source), repository.timelines().of(source),
+                repository.catalog().snapshots(source), Drills.latest(repository, source));
     }
 
     // ------------------------------------------------------------------------------------ text
@@ -246,7 +275,8 @@ public final class StatusCommand implements Callable<Integer> {
     // ------------------------------------------------------------------------------------ JSON
 
     /** The {@code --json} document: the repository, when it was looked at, each source. */
-    record StatusJson(String repository, String time, List<SourceJson> sources) {
+    record StatusJson(String repository, String time, List<SourceJson> sources,
+                      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ClusterStatusText.ClusterJson> clusters) {
     }
 
     /** One source: its stream (null without a stream.json), timelines, snapshots, health. */

@@ -204,10 +204,15 @@ public final class ClusterRestore {
         if (snapshot.allowedMigrating()) {
             return null;
         }
+        return slotsHeldBy(snapshot.shards().stream().map(ClusterSnapshot.ShardSnapshot::slots).toList());
+    }
+
+    /** The slots each file holds, from each file's slot ranges as text ("0-5460", "7000"). */
+    public static List<BitSet> slotsHeldBy(List<List<String>> ranges) {
         List<BitSet> out = new ArrayList<>();
-        for (ClusterSnapshot.ShardSnapshot shard : snapshot.shards()) {
+        for (List<String> shard : ranges) {
             BitSet b = new BitSet(ClusterTopology.SLOTS);
-            for (String range : shard.slots()) {
+            for (String range : shard) {
                 int dash = range.indexOf('-');
                 int first = Integer.parseInt(dash < 0 ? range : range.substring(0, dash));
                 int last = dash < 0 ? first : Integer.parseInt(range.substring(dash + 1));

@@ -26,8 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * snapshot restore, and {@code DIR/cluster.json} saying which slots each directory holds.
  */
 public final class ClusterSnapshots {
-    private static final int MAX_DOCUMENT = 1 << 20;
-    private static final ObjectMapper READER = new ObjectMapper()
+    static final int MAX_DOCUMENT = 1 << 20;
+    static final ObjectMapper READER = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private ClusterSnapshots() {
@@ -47,7 +47,7 @@ public final class ClusterSnapshots {
                     out.add(s);
                 }
             } catch (IOException e) {
-                // a damaged document names no snapshot; check --repo reports it (not yet for clusters)
+                // a damaged document names no snapshot; check --repo reports it (ClusterCheck)
             }
         }
         out.sort(Comparator.comparing(ClusterSnapshot::id));
