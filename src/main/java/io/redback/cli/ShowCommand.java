@@ -48,6 +48,10 @@ public final class ShowCommand implements Callable<Integer> {
         try (Storage storage = repo.openStorage()) {
             Repository repository = repo.open(storage);
             java.util.Optional<ClusterSnapshot> cluster = ClusterSnapshots.exact(repository, snapshot);
+            if (cluster.isEmpty() && name.given() == null && !snapshot.equals("latest")
+                    && repository.catalog().snapshots().stream().noneMatch(m -> m.id().toString().startsWith(snapshot))) {
+                cluster = ClusterSnapshots.find(repository, snapshot); // the start of a cluster snapshot's id
+            }
             if (cluster.isPresent()) {
                 out.println(output.json ? Json.write(cluster.get()) : ClusterText.describe(cluster.get()));
                 out.flush();
