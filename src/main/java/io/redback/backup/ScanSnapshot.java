@@ -224,13 +224,18 @@ public final class ScanSnapshot implements AutoCloseable {
         }
 
         void require(RedisConnection c, String command, Object... args) throws IOException {
-            if (send(c, command, args) instanceof RedisErrorReply e) {
+            if (send(c, command, args) instanceof RedisErrorReply e && !redirected(e)) {
                 throw refused(command, e);
             }
         }
 
         boolean allowed(RedisConnection c, String command, Object... args) throws IOException {
-            return !(send(c, command, args) instanceof RedisErrorReply);
+            return !(send(c, command, args) instanceof RedisErrorReply e) || redirected(e);
+        }
+
+        /** A cluster node sends the probe's key elsewhere: the command itself is allowed. */
+        private static boolean redirected(RedisErrorReply e) {
+            return e.code().equals("MOVED") || e.code().equals("ASK");
         }
 
         Map<String, String> info(RedisConnection c, String section) throws IOException {
