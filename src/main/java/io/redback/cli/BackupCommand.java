@@ -222,7 +222,11 @@ public final class BackupCommand implements Callable<Integer> {
             return Main.PROBLEM;
         } catch (IOException | RuntimeException e) {
             failed(err, sourceName);
-            err.println("redback backup: " + Text.message(e));
+            String message = Text.message(e);
+            boolean refused = method == BackupMethod.sync && message.contains("PSYNC")
+                    && (message.contains("unknown command") || message.contains("NOPERM"));
+            err.println("redback backup: " + message + (refused ? " (where neither replication nor BGSAVE is "
+                    + "allowed, --method scan reads the keys instead)" : ""));
             return Main.USAGE;
         }
     }

@@ -63,7 +63,11 @@ public final class ShowCommand implements Callable<Integer> {
                 out.println(Json.write(view));
             } else {
                 view.fields().forEach((k, v) -> {
-                    if (!k.equals("keys")) {
+                    if (v instanceof ManifestJson.ScanJson scan) {
+                        out.printf("%-18s %s to %s (not one point in time), %s key(s) vanished, %s named twice%n", k,
+                                scan.startedAt(), scan.finishedAt(), Text.count(scan.vanishedKeys()),
+                                Text.count(scan.repeatedKeys()));
+                    } else if (!k.equals("keys")) {
                         out.printf("%-18s %s%n", k, v);
                     }
                 });

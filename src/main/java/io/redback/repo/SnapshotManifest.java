@@ -116,8 +116,8 @@ public record SnapshotManifest(
     @JsonPropertyOrder({"startedAt", "finishedAt", "vanishedKeys", "repeatedKeys"})
     public record Scan(Instant startedAt, Instant finishedAt, long vanishedKeys, long repeatedKeys) {
         public Scan {
-            Objects.requireNonNull(startedAt, "startedAt");
-            Objects.requireNonNull(finishedAt, "finishedAt");
+            startedAt = Objects.requireNonNull(startedAt, "startedAt").truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+            finishedAt = Objects.requireNonNull(finishedAt, "finishedAt").truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
             if (finishedAt.isBefore(startedAt) || vanishedKeys < 0 || repeatedKeys < 0) {
                 throw new IllegalArgumentException("a scan ends after it starts and counts nothing negative");
             }

@@ -57,6 +57,7 @@ class ScanBackupTest {
 
             Run sync = redback("backup", "--redis", uri, "--repo", repo, "--name", "cache", "-q");
             assertThat(sync.exit()).as("a full sync is refused here").isEqualTo(2);
+            assertThat(sync.err()).contains("PSYNC", "--method scan reads the keys instead");
 
             Run backup = redback("backup", "--redis", uri, "--method", "scan", "--command-name", "DUMP=XDUMP",
                     "--repo", repo, "--name", "cache", "--json");
@@ -95,7 +96,7 @@ class ScanBackupTest {
             assertThat(list.out()).contains("\"scan\"");
             Run show = redback("show", id, "--repo", repo);
             assertThat(show.exit()).as(show.err()).isZero();
-            assertThat(show.out()).contains("method", "scan");
+            assertThat(show.out()).contains("method", "scan", "not one point in time");
             Run status = redback("status", "--repo", repo, "--name", "cache");
             assertThat(status.exit()).as(status.err()).isIn(0, 1);
             assertThat(status.err()).doesNotContain("Exception");
