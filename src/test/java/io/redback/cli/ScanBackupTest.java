@@ -10,9 +10,11 @@ import io.redback.redis.RedisConnection;
 import io.redback.testsupport.Datasets;
 import io.redback.testsupport.TestCluster;
 import io.redback.testsupport.TestRedis;
+import io.redback.testsupport.TimelineBuilder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -167,6 +169,37 @@ class ScanBackupTest {
             Run show = redback("show", id.substring(0, id.length() - 2), "--repo", repo, "--json");
             assertThat(show.exit()).as(show.err()).isZero();
             assertThat(show.json().get("method").asText()).isEqualTo("scan");
+        }
+    }
+
+    @Test
+    void aScanSnapshotIsNeverWhereAPointInTimeRestoreStarts() throws Exception {
+        Instant t0 = Instant.parse("2026-12-01T00:00:00Z");
+        String repo = tmp.resolve("repo").toString();
+        try (TimelineBuilder t = TimelineBuilder.start(tmp.resolve("repo"), "cache-1", t0)) {
+            t.load("SET", "base", "1");
+            t.baseSnapshot();
+            t.at(t0.plusSeconds(1)).command("SET", "a", "1");
+            t.segment();
+            Run scan = redback("backup", "--redis", "redis://127.0.0.1:" + t.server().port(), "--method", "scan",
+                    "--repo", repo, "--name", "cache-1", "-q");
+            assertThat(scan.exit()).as(scan.err()).isZero();
+
+            String at = Long.toString(t0.plusSeconds(1).getEpochSecond());
+            Run restore = redback("restore", "--repo", repo, "--name", "cache-1", "--to-dir",
+                    tmp.resolve("at").toString(), "--at", at, "-q");
+            assertThat(restore.exit()).as(restore.out() + restore.err()).isZero();
+            assertThat(restore.out()).contains("snapshot   " + t.base().id());
+            Run status = redback("status", "--repo", repo, "--name", "cache-1", "--json");
+            assertThat(status.exit()).as(status.err()).isZero();
+
+            // keep-last 1 keeps the scan; the timeline keeps its base, which restores still start from.
+            Run prune = redback("prune", "--repo", repo, "--name", "cache-1", "--keep-last", "1");
+            assertThat(prune.exit()).as(prune.err()).isZero();
+            assertThat(prune.out()).contains("keep   cache-1/" + t.base().id());
+            Run again = redback("restore", "--repo", repo, "--name", "cache-1", "--to-dir",
+                    tmp.resolve("again").toString(), "--at", at, "-q");
+            assertThat(again.exit()).as(again.out() + again.err()).isZero();
         }
     }
 
