@@ -28,12 +28,13 @@ import java.util.TreeMap;
  * (managed services): every database INFO keyspace lists is selected and scanned with SCAN, each
  * window of keys read with pipelined DUMP and PEXPIRETIME (PTTL before Redis 7.0), and the
  * libraries with FUNCTION DUMP; {@link #rdb()} is an RDB made of those payloads
- * ({@link DumpRdb}), produced as the caller reads it, so memory holds one window of payloads
+ * ({@link DumpRdb}), produced as the caller reads it, so memory holds one payload at a time
  * whatever the dataset (and, per database, an 8-byte fingerprint of each key name, because SCAN
  * may name a key twice and an RDB must not hold it twice). Keys read one after the other: the RDB
  * is not one point in time, and keys that vanish between SCAN and DUMP are left out and counted.
- * The RDB's version is the newest the server's payloads say (FUNCTION DUMP's, or the first keys'),
- * so that every payload fits it. Commands a provider renamed are given by {@link Options#commandNames}.
+ * The RDB's version is the newest the server's payloads say (FUNCTION DUMP's, the first key's, or
+ * the release's), so that every payload fits it; a later payload newer still stops the backup.
+ * Commands a provider renamed are given by {@link Options#commandNames}.
  */
 public final class ScanSnapshot implements AutoCloseable {
     /** Keys whose DUMP is in flight at once unless told otherwise. */
@@ -264,16 +265,22 @@ public final class ScanSnapshot implements AutoCloseable {
         }
     }
 
-    /** One window: keys of one database, their payloads (null: vanished) and expiries. */
-    private record Window(int db, List<byte[]> keys, List<Object> dumps, List<Object> expiries) {
+    /** One window: keys of one database whose DUMP and expiry were sent, their replies not read yet. */
+    private record Window(int db, List<byte[]> keys) {
     }
 
-    /** The RDB, produced a window at a time as it is read. */
+    /**
+     * The RDB, produced as it is read: a window's commands are sent at once, and each key's two
+     * replies read and written only when the reader wants more bytes, so that redback holds one
+     * payload at a time (the rest waits in the connection).
+     */
     private final class Producer extends BulkInputStream {
         private final Buffer out = new Buffer();
         private final Names names = new Names(uri, options);
         private final KeyNames seen = new KeyNames();
         private DumpRdb writer;
+        private Window window;
+        private int next;
         private int dbIndex = -1;
         private int selected = uri.db();
         private String cursor = "0";
@@ -295,72 +302,73 @@ public final class ScanSnapshot implements AutoCloseable {
         }
 
         private void step() throws IOException {
-            if (writer == null) {
+            if (scanStartedAt == null) {
                 scanStartedAt = Instant.now();
-                Window first = next();
-                int version = functions != null ? DumpRdb.version(functions) : rdbVersionOf(server);
-                if (first != null) {
-                    for (Object d : first.dumps()) {
-                        if (d instanceof byte[] payload) {
-                            version = Math.max(version, DumpRdb.version(payload));
-                        }
-                    }
+            }
+            if (window == null || next == window.keys().size()) {
+                window = next();
+                next = 0;
+                if (window == null) {
+                    header(null);
+                    writer.finish();
+                    scanFinishedAt = Instant.now();
+                    done = true;
+                    return;
                 }
-                writer = new DumpRdb(out, version);
-                writer.aux("redis-ver", serverInfo.getOrDefault("redis_version", "0.0.0"));
-                if (serverInfo.containsKey("valkey_version")) {
-                    writer.aux("valkey-ver", serverInfo.get("valkey_version"));
-                }
-                writer.aux("redis-bits", serverInfo.getOrDefault("arch_bits", "64"));
-                writer.aux("ctime", Long.toString(scanStartedAt.getEpochSecond()));
-                if (functions != null) {
-                    writer.functions(functions);
-                }
-                write(first);
+            }
+            byte[] name = window.keys().get(next++);
+            Object dump = c.receive();
+            Object expiry = c.receive();
+            if (dump instanceof RedisErrorReply e) {
+                throw new IOException("DUMP " + printable(name) + " at " + uri.address() + " failed: " + e.getMessage());
+            }
+            if (expiry instanceof RedisErrorReply e) {
+                throw new IOException((pexpiretime ? "PEXPIRETIME " : "PTTL ") + printable(name) + " at "
+                        + uri.address() + " failed: " + e.getMessage());
+            }
+            header(dump);
+            long t = expiry instanceof Long l ? l : -1;
+            if (!(dump instanceof byte[] payload) || t == -2) {
+                vanished++; // deleted or expired since SCAN named it (or between DUMP and its expiry)
                 return;
             }
-            write(next());
-        }
-
-        private void write(Window w) throws IOException {
-            if (w == null) {
-                writer.finish();
-                scanFinishedAt = Instant.now();
-                done = true;
-                return;
+            if (writtenDb != window.db()) {
+                writer.selectDb(window.db());
+                writtenDb = window.db();
             }
-            for (int i = 0; i < w.keys().size(); i++) {
-                byte[] name = w.keys().get(i);
-                Object dump = w.dumps().get(i);
-                Object expiry = w.expiries().get(i);
-                if (dump instanceof RedisErrorReply e) {
-                    throw new IOException("DUMP " + printable(name) + " at " + uri.address() + " failed: " + e.getMessage());
-                }
-                if (expiry instanceof RedisErrorReply e) {
-                    throw new IOException((pexpiretime ? "PEXPIRETIME " : "PTTL ") + printable(name) + " at "
-                            + uri.address() + " failed: " + e.getMessage());
-                }
-                long t = expiry instanceof Long l ? l : -1;
-                if (!(dump instanceof byte[] payload) || t == -2) {
-                    vanished++; // deleted or expired since SCAN named it (or between DUMP and its expiry)
-                    continue;
-                }
-                if (writtenDb != w.db()) {
-                    writer.selectDb(w.db());
-                    writtenDb = w.db();
-                }
-                boolean hasExpiry = t >= 0;
-                long at = pexpiretime ? t : System.currentTimeMillis() + t;
-                try {
-                    writer.key(name, hasExpiry, at, payload);
-                } catch (IOException e) {
-                    throw new IOException("the DUMP of " + printable(name) + " at " + uri.address() + ": "
-                            + e.getMessage(), e);
-                }
+            try {
+                writer.key(name, t >= 0, pexpiretime ? t : System.currentTimeMillis() + t, payload);
+            } catch (IOException e) {
+                throw new IOException("the DUMP of " + printable(name) + " at " + uri.address() + ": "
+                        + e.getMessage(), e);
             }
         }
 
-        /** The next window of keys with their replies, or null when every database has been scanned. */
+        /**
+         * The header, aux fields and functions, before the first key: its RDB version the newest of
+         * FUNCTION DUMP's, the first key's payload and (without either) the server release's.
+         */
+        private void header(Object firstDump) throws IOException {
+            if (writer != null) {
+                return;
+            }
+            int version = functions != null ? DumpRdb.version(functions) : rdbVersionOf(server);
+            if (firstDump instanceof byte[] payload) {
+                version = Math.max(version, DumpRdb.version(payload));
+            }
+            writer = new DumpRdb(out, version);
+            writer.aux("redis-ver", serverInfo.getOrDefault("redis_version", "0.0.0"));
+            if (serverInfo.containsKey("valkey_version")) {
+                writer.aux("valkey-ver", serverInfo.get("valkey_version"));
+            }
+            writer.aux("redis-bits", serverInfo.getOrDefault("arch_bits", "64"));
+            writer.aux("ctime", Long.toString(scanStartedAt.getEpochSecond()));
+            if (functions != null) {
+                writer.functions(functions);
+            }
+        }
+
+        /** The next window of keys, their commands sent; null when every database has been scanned. */
         private Window next() throws IOException {
             while (true) {
                 if (dbIndex < 0 || cursor == null) {
@@ -403,13 +411,7 @@ public final class ScanSnapshot implements AutoCloseable {
                     c.send(ttl, k);
                 }
                 c.flush();
-                List<Object> dumps = new ArrayList<>(keys.size());
-                List<Object> expiries = new ArrayList<>(keys.size());
-                for (int i = 0; i < keys.size(); i++) {
-                    dumps.add(c.receive());
-                    expiries.add(c.receive());
-                }
-                return new Window(selected, keys, dumps, expiries);
+                return new Window(selected, keys);
             }
         }
     }
