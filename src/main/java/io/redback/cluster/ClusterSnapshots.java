@@ -106,6 +106,19 @@ public final class ClusterSnapshots {
      * snapshot, and their shards' snapshots are then judged by the shard sources' own policy.
      */
     public static Retained retention(Repository repository, RetentionPolicy policy, String only) throws IOException {
+        return retention(repository, policy, only, true);
+    }
+
+    /**
+     * Every shard snapshot any cluster snapshot names, per source, with the reason: what a prune
+     * that does not judge cluster snapshots (the agent's, of one source) must keep.
+     */
+    public static Map<String, Map<SnapshotId, String>> named(Repository repository) throws IOException {
+        return retention(repository, null, null, false).pinned();
+    }
+
+    private static Retained retention(Repository repository, RetentionPolicy policy, String only, boolean judge)
+            throws IOException {
         Map<String, List<ClusterSnapshot>> byCluster = new TreeMap<>();
         for (ClusterSnapshot c : list(repository, null)) {
             byCluster.computeIfAbsent(c.cluster(), k -> new ArrayList<>()).add(c);
@@ -119,7 +132,7 @@ public final class ClusterSnapshots {
                     ids.put(SnapshotId.parse(c.id()), c);
                 }
             }
-            boolean inScope = only == null || only.equals(e.getKey());
+            boolean inScope = judge && (only == null || only.equals(e.getKey()));
             List<Retention.Decision> judged = inScope ? Retention.apply(ids.keySet(), policy)
                     : ids.keySet().stream().map(id -> new Retention.Decision(id, true, List.of("not pruned"))).toList();
             for (Retention.Decision d : judged) {
