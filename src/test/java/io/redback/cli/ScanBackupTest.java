@@ -102,6 +102,10 @@ class ScanBackupTest {
             Run status = redback("status", "--repo", repo, "--name", "cache");
             assertThat(status.exit()).as(status.err()).isIn(0, 1);
             assertThat(status.err()).doesNotContain("Exception");
+            Run check = redback("check", "--repo", repo, "--read-data", "-q");
+            assertThat(check.exit()).as(check.out() + check.err()).isZero();
+            Run drill = redback("drill", "--repo", repo, "--name", "cache", "--snapshot", id, "-q");
+            assertThat(drill.exit()).as(drill.out() + drill.err()).isZero();
             Run prune = redback("prune", "--repo", repo, "--name", "cache", "--keep-last", "1");
             assertThat(prune.exit()).as(prune.err()).isZero();
         }
