@@ -14,6 +14,7 @@ import io.redback.redis.RedisConnector;
 import io.redback.redis.RedisServerBinary;
 import io.redback.redis.ReplicaOptions;
 import io.redback.redis.ReplicaSync;
+import io.redback.cluster.ClusterSnapshots;
 import io.redback.repo.Pruner;
 import io.redback.repo.Repository;
 import io.redback.repo.RepositoryLock;
@@ -242,7 +243,9 @@ final class SourceRunner {
     private String prune() throws IOException {
         try (RepositoryLock lock = repository.lockExclusive("prune", clock,
                 notice -> log.event(config.name(), "lock", notice))) {
-            Pruner.Report r = new Pruner(repository, clock).prune(config.retention(), config.name(), false);
+            // Every shard snapshot a cluster snapshot names stays: cluster snapshots are not judged here.
+            Pruner.Report r = new Pruner(repository, clock).prune(config.retention(), config.name(), false,
+                    ClusterSnapshots.named(repository));
             long bytes = r.removals().stream().mapToLong(Pruner.Removal::size).sum();
             return "policy " + r.policy() + ": " + r.forgotten().size() + " snapshot(s) forgotten, "
                     + r.removals().size() + " object(s) (" + bytes + " bytes) removed";

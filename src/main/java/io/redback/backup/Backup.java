@@ -15,7 +15,7 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * Takes a snapshot: one RDB of a source, already being received, stored in a repository: a new
+ * Takes a snapshot: one RDB of a source, already being received (or, for a scan, written as it is read), stored in a repository: a new
  * id, the verified write of the data object ({@link SnapshotWriter}), then the manifest that makes
  * it a snapshot. {@code redback backup}, the agent's scheduled snapshots and {@code redback
  * stream} (a timeline's base, {@code --snapshot-every}) all call {@link #take}, so that a
@@ -26,7 +26,7 @@ public final class Backup {
     }
 
     /** Where the RDB comes from. */
-    public sealed interface Rdb permits FullSync, Bgsave, StreamBase {
+    public sealed interface Rdb permits FullSync, Bgsave, Scan, StreamBase {
     }
 
     /** The RDB of a full sync as a replica; the sync is closed when done (the source sees its replica go). */
@@ -40,6 +40,13 @@ public final class Backup {
     public record Bgsave(BgsaveSnapshot saved) implements Rdb {
         public Bgsave {
             Objects.requireNonNull(saved, "saved");
+        }
+    }
+
+    /** The RDB a scan writes from DUMP payloads (no replication id or offset); closed when done. */
+    public record Scan(ScanSnapshot scan) implements Rdb {
+        public Scan {
+            Objects.requireNonNull(scan, "scan");
         }
     }
 
@@ -76,6 +83,8 @@ public final class Backup {
             r = writer.write(key, f.sync());
         } else if (rdb instanceof Bgsave b) {
             r = writer.write(key, b.saved());
+        } else if (rdb instanceof Scan s) {
+            r = writer.write(key, s.scan());
         } else {
             StreamBase s = (StreamBase) rdb;
             r = writer.writeFullSync(key, s.link().rdb(), s.link().rdbLength(), s.link().server(),

@@ -40,13 +40,14 @@ import java.util.TreeMap;
  * @param replicationOffset  the offset the RDB corresponds to, or null when unknown
  * @param startedAt          when the snapshot started (before the transfer)
  * @param finishedAt         when the data object was stored and verified
+ * @param scan               how a scan read the keys ({@link Method#SCAN} only), else null
  */
 public record SnapshotResult(String key, Method method, Compression compression, long rawSize, long storedSize,
                              String sha256Raw, String sha256Stored, int rdbVersion, String rdbFormat,
                              String redisVersion, String valkeyVersion, String serverName, String serverVersion,
                              long keys, Map<Integer, Map<String, Long>> keysPerDbAndType, long keysWithExpiry,
                              String checksum, String replicationId, Long replicationOffset,
-                             Instant startedAt, Instant finishedAt) {
+                             Instant startedAt, Instant finishedAt, SnapshotManifest.Scan scan) {
     public SnapshotResult {
         keysPerDbAndType = Collections.unmodifiableMap(new TreeMap<>(keysPerDbAndType)); // sorted, for stable manifests
     }
@@ -69,6 +70,6 @@ public record SnapshotResult(String key, Method method, Compression compression,
         return new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, id, source, sourceAddress,
                 redisVersion != null ? redisVersion : serverVersion, rdbVersion, replicationId, replicationOffset,
                 method, startedAt.isBefore(id.time()) ? id.time() : startedAt, finishedAt, rawSize, storedSize,
-                compression, sha256Stored, sha256Raw, keysPerDbAndType, keysWithExpiry, SnapshotManifest.VALID, key);
+                compression, sha256Stored, sha256Raw, keysPerDbAndType, keysWithExpiry, SnapshotManifest.VALID, key, scan);
     }
 }

@@ -52,7 +52,10 @@ public final class SnapshotWriter {
 
     /** Where the RDB came from, for the result. */
     private record Origin(Method method, ServerIdentity server, String replicationId,
-                          Long replicationOffset, Instant startedAt) {
+                          Long replicationOffset, Instant startedAt, ScanSnapshot scan) {
+        Origin(Method method, ServerIdentity server, String replicationId, Long replicationOffset, Instant startedAt) {
+            this(method, server, replicationId, replicationOffset, startedAt, null);
+        }
     }
 
     /** Stores the RDB of a full sync; closes the sync (the source sees its replica go) when done. */
@@ -69,6 +72,17 @@ public final class SnapshotWriter {
         try (saved) {
             Origin origin = new Origin(Method.BGSAVE, saved.server(), null, null, saved.startedAt());
             return write(key, saved.rdb(), saved.size(), origin);
+        }
+    }
+
+    /**
+     * Stores the RDB a scan writes as it reads the keys; closes the scan when done. The RDB has
+     * no replication id or offset: a scan is at no point of the source's history.
+     */
+    public SnapshotResult write(String key, ScanSnapshot scan) throws IOException, RdbException {
+        try (scan) {
+            Origin origin = new Origin(Method.SCAN, scan.server(), null, null, scan.startedAt(), scan);
+            return write(key, scan.rdb(), -1, origin);
         }
     }
 
@@ -127,8 +141,9 @@ public final class SnapshotWriter {
         }
         String sha256Raw = tee.sha256Hex();
         String sha256Stored = stored.sha256Hex();
-        // The sync's +FULLRESYNC names the history exactly; a BGSAVE file says it in its aux fields, if at all.
-        boolean fromSync = origin.replicationId() != null;
+        // The sync's +FULLRESYNC names the history exactly; a BGSAVE file says it in its aux fields, if at all;
+        // a scan lies at no offset at all.
+        boolean fromSync = origin.replicationId() != null || origin.scan() != null;
         return new SnapshotResult(key, origin.method(), compression, tee.count(), stored.size(), sha256Raw,
                 sha256Stored != null ? sha256Stored : sha256Raw, summary.header().version(), summary.header().label(),
                 counter.redisVersion, counter.valkeyVersion, origin.server().name(), origin.server().version(),
@@ -136,7 +151,7 @@ public final class SnapshotWriter {
                 summary.checksum().jsonName(),
                 fromSync ? origin.replicationId() : counter.replicationId,
                 fromSync ? origin.replicationOffset() : counter.replicationOffset,
-                origin.startedAt(), Instant.now());
+                origin.startedAt(), Instant.now(), origin.scan() == null ? null : origin.scan().summary());
     }
 
     /** Commit order starts here: the data object must be whole before a manifest names it. */

@@ -3,6 +3,7 @@ package io.redback.cli;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.redback.backup.Backup;
 import io.redback.backup.BgsaveSnapshot;
+import io.redback.backup.ScanSnapshot;
 import io.redback.backup.SnapshotResult;
 import io.redback.cluster.ClusterDiscovery;
 import io.redback.rdb.ChecksumStatus;
@@ -19,7 +20,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
@@ -39,7 +42,10 @@ import picocli.CommandLine.Option;
                 "--method sync (default) takes the RDB the way a replica does (PSYNC; the user needs +psync "
                         + "+replconf); --method bgsave runs BGSAVE and reads the file it writes, so redback must run "
                         + "on the Redis host (or see its disk; --rdb-file names the file when CONFIG GET is not "
-                        + "allowed). Either way every key and the CRC64 are verified while the RDB streams into "
+                        + "allowed); --method scan, for managed services that allow neither, reads every key with "
+                        + "SCAN, DUMP and PEXPIRETIME (PTTL before 7.0) and the functions with FUNCTION DUMP, and "
+                        + "writes them as an RDB: not one point in time (keys change while it reads them), and never "
+                        + "the base of a stream's timeline. Either way every key and the CRC64 are verified while the RDB streams into "
                         + "storage, compressed (zstd:3 unless --compress says otherwise), and the manifest is "
                         + "written last: an interrupted backup leaves no snapshot, only garbage prune removes. A "
                         + "first backup creates the repository (and says so on stderr). --json prints the new "
@@ -47,11 +53,12 @@ import picocli.CommandLine.Option;
         footerHeading = "%nExamples:%n",
         footer = {"  redback backup --redis redis://10.0.0.5:6379 --password-env REDIS_PASSWORD --repo /backups/redis",
                 "  redback backup --redis redis://127.0.0.1 --method bgsave --name cache-1 --json",
+                "  redback backup --redis rediss://cache.example.com:6379 --method scan --command-name DUMP=XDUMP",
                 "",
                 "Exit codes: 0 stored, 1 the source's RDB is damaged (nothing stored), 2 could not run "
                         + "(unreachable, wrong password, no permission, repository problem)."})
 public final class BackupCommand implements Callable<Integer> {
-    enum BackupMethod { sync, bgsave }
+    enum BackupMethod { sync, bgsave, scan }
 
     @Mixin
     SourceOptions source;
@@ -66,6 +73,11 @@ public final class BackupCommand implements Callable<Integer> {
     @Option(names = "--rdb-file", paramLabel = "PATH", description = "With --method bgsave: the RDB file as this "
             + "host sees it (default: asked of the server with CONFIG GET dir/dbfilename).")
     Path rdbFile;
+
+    @Option(names = "--command-name", paramLabel = "COMMAND=NAME", mapFallbackValue = "",
+            description = "With --method scan: the name a provider gave one of the commands a scan sends (SCAN, DUMP, "
+                    + "PEXPIRETIME, PTTL, SELECT, INFO, FUNCTION), e.g. DUMP=XDUMP; repeat for each renamed command.")
+    Map<String, String> commandNames = new LinkedHashMap<>();
 
     @Option(names = "--compress", paramLabel = "zstd:N|none", defaultValue = "zstd:3",
             description = "How to store the RDB: zstd:<level> (-7..22) or none (default: ${DEFAULT-VALUE}).")
@@ -99,6 +111,9 @@ public final class BackupCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The scan's options with --method scan, else null. */
+    ScanSnapshot.Options scanOptions;
+
     @Override
     public Integer call() {
         PrintWriter out = Terminal.out(spec);
@@ -115,12 +130,17 @@ public final class BackupCommand implements Callable<Integer> {
             if (rdbFile != null && method != BackupMethod.bgsave) {
                 throw new IllegalArgumentException("--rdb-file goes with --method bgsave");
             }
+            if (!commandNames.isEmpty() && method != BackupMethod.scan) {
+                throw new IllegalArgumentException("--command-name goes with --method scan");
+            }
+            scanOptions = method == BackupMethod.scan
+                    ? new ScanSnapshot.Options(commandNames, ScanSnapshot.DEFAULT_WINDOW) : null;
         } catch (IOException | RuntimeException e) {
             err.println("redback backup: " + Text.message(e));
             return Main.USAGE;
         }
         Clock clock = Clock.systemUTC();
-        if (method == BackupMethod.sync && !cluster) {
+        if (method != BackupMethod.bgsave && !cluster) {
             try {
                 if (ClusterDiscovery.enabled(uri)) {
                     err.println("redback backup: " + uri.address() + " is a cluster node (cluster_enabled:1): "
@@ -139,13 +159,29 @@ public final class BackupCommand implements Callable<Integer> {
             return Main.USAGE;
         }
         long started = System.nanoTime();
-        try (Storage storage = repo.openStorage()) {
+        ScanSnapshot scan = null;
+        if (method == BackupMethod.scan) {
+            try {
+                // Every command the scan needs is tried before anything (even a new repository) is written.
+                scan = ScanSnapshot.start(uri, scanOptions);
+            } catch (IOException | RuntimeException e) {
+                failed(err, sourceName);
+                err.println("redback backup: " + Text.message(e));
+                return Main.USAGE;
+            }
+        }
+        try (Storage storage = repo.openStorage(); ScanSnapshot scanned = scan) {
             Repository repository = repo.openOrInit(storage, clock);
             AtomicLong bytes = new AtomicLong();
             TransferProgress listener = (done, total, mbs) -> bytes.set(done);
             Backup.Stored stored;
             boolean bar = !progress.quiet && !output.json;
-            if (method == BackupMethod.bgsave) {
+            if (scanned != null) {
+                try (Progress p = Progress.start("backup", -1, bytes::get, bar)) {
+                    stored = Backup.take(repository, sourceName, uri, new Backup.Scan(scanned), compression, listener,
+                            clock);
+                }
+            } else if (method == BackupMethod.bgsave) {
                 BgsaveSnapshot saved = BgsaveSnapshot.take(uri, rdbFile);
                 try (Progress p = Progress.start("backup", saved.size(), bytes::get, bar)) {
                     stored = Backup.take(repository, sourceName, uri, new Backup.Bgsave(saved), compression, listener,
@@ -186,7 +222,11 @@ public final class BackupCommand implements Callable<Integer> {
             return Main.PROBLEM;
         } catch (IOException | RuntimeException e) {
             failed(err, sourceName);
-            err.println("redback backup: " + Text.message(e));
+            String message = Text.message(e);
+            boolean refused = method == BackupMethod.sync && message.contains("PSYNC")
+                    && (message.contains("unknown command") || message.contains("NOPERM"));
+            err.println("redback backup: " + message + (refused ? " (where neither replication nor BGSAVE is "
+                    + "allowed, --method scan reads the keys instead)" : ""));
             return Main.USAGE;
         }
     }
@@ -212,6 +252,10 @@ public final class BackupCommand implements Callable<Integer> {
         out.println("  method     " + m.method().jsonName() + (m.redisVersion() == null ? "" : ", Redis " + m.redisVersion())
                 + ", RDB version " + m.rdbVersion()
                 + (m.replicationId() == null ? "" : ", replication " + m.replicationId() + ":" + m.replicationOffset()));
+        if (m.scan() != null) {
+            out.println("  scan       " + m.scan().startedAt() + " to " + m.scan().finishedAt() + " (not one point in "
+                    + "time), " + Text.count(m.scan().vanishedKeys()) + " key(s) vanished while scanned");
+        }
         out.println("  keys       " + Text.count(m.totalKeys()) + " in " + m.keys().size() + " database(s), "
                 + Text.count(m.keysWithExpiry()) + " with an expiry; every key read, " + checksum(r));
         out.println("  size       " + Text.size(m.rawSize()) + " RDB, " + Text.size(m.storedSize()) + " stored ("

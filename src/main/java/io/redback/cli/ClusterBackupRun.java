@@ -29,8 +29,14 @@ final class ClusterBackupRun {
     }
 
     int run(RedisUri uri, ReplicaOptions replica, String cluster, Compression compression, Clock clock) {
-        if (command.method != BackupCommand.BackupMethod.sync) {
-            err.println("redback backup: --cluster takes each shard's RDB by a full sync (--method sync)");
+        if (command.method == BackupCommand.BackupMethod.bgsave) {
+            err.println("redback backup: --cluster takes each shard's RDB by a full sync (--method sync) or a scan of "
+                    + "each primary (--method scan)");
+            return Main.USAGE;
+        }
+        if (command.scanOptions != null && command.preferReplica) {
+            err.println("redback backup: --method scan reads each shard's primary; --prefer-replica goes with "
+                    + "--method sync");
             return Main.USAGE;
         }
         long started = System.nanoTime();
@@ -43,7 +49,8 @@ final class ClusterBackupRun {
             }
             Repository repository = command.repo.openOrInit(storage, clock);
             ClusterBackup.Taken taken = ClusterBackup.take(repository, cluster, topology, uri,
-                    new ClusterBackup.Options(command.preferReplica, command.allowMigrating, compression, replica), clock);
+                    new ClusterBackup.Options(command.preferReplica, command.allowMigrating, compression, replica,
+                            command.scanOptions), clock);
             ClusterSnapshot m = taken.manifest();
             double took = (System.nanoTime() - started) / 1e9;
             if (command.output.json) {
@@ -54,8 +61,9 @@ final class ClusterBackupRun {
                 for (ClusterSnapshot.ShardSnapshot s : m.shards()) {
                     out.println("  shard " + s.index() + "  slots " + String.join(",", s.slots()) + "  from "
                             + s.nodeAddress() + (s.replica() ? " (replica)" : " (primary)") + "  snapshot " + s.source()
-                            + "/" + s.snapshot() + ", " + Text.count(s.keys()) + " keys, replication "
-                            + s.replicationId() + ":" + s.replicationOffset());
+                            + "/" + s.snapshot() + ", " + Text.count(s.keys()) + " keys"
+                            + (s.replicationId() == null ? ", scanned" : ", replication " + s.replicationId() + ":"
+                            + s.replicationOffset()));
                 }
                 if (m.allowedMigrating()) {
                     out.println("  migrating  " + String.join("; ", m.migrating()) + " (--allow-migrating)");

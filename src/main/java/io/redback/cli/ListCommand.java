@@ -5,12 +5,15 @@ import io.redback.cluster.ClusterSnapshot;
 import io.redback.cluster.ClusterSnapshots;
 import io.redback.repo.Catalog;
 import io.redback.repo.Repository;
+import io.redback.repo.SnapshotId;
 import io.redback.repo.SnapshotManifest;
 import io.redback.storage.Storage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -24,7 +27,9 @@ import picocli.CommandLine.Mixin;
                 "",
                 "Shows id, time (UTC, to the millisecond), source, stored size, keys, verdict and method, and "
                         + "notes objects that interrupted backups left in snapshot folders without a manifest. "
-                        + "--json prints a JSON array of the manifests instead."},
+                        + "Cluster snapshots (`backup --cluster`) follow, one line each. --json prints a JSON array "
+                        + "of the manifests instead, newest first: each snapshot's with \"kind\": \"snapshot\", "
+                        + "and each cluster snapshot's (as `show --json` prints it) with \"kind\": \"cluster\"."},
         footerHeading = "%nExamples:%n",
         footer = {"  redback list --repo /backups/redis",
                 "  redback list --name cache-1 --json | jq '.[0].id'",
@@ -54,8 +59,10 @@ public final class ListCommand implements Callable<Integer> {
             Repository repository = repo.open(storage);
             Catalog.Listing listing = repository.catalog().listing(only.checked());
             List<SnapshotManifest> all = listing.snapshots();
+            List<ClusterSnapshot> clusters = ClusterSnapshots.list(repository, null).stream()
+                    .filter(c -> only.name == null || only.name.equals(c.cluster())).toList();
             if (output.json) {
-                out.println(Json.write(all.stream().map(m -> new Entry(ManifestJson.of(m), m.totalKeys())).toList()));
+                out.println(Json.write(entries(all, clusters)));
             } else if (all.isEmpty()) {
                 out.println("no snapshots" + (only.name == null ? "" : " of " + only.name) + " in " + repository.describe());
             } else {
@@ -71,10 +78,8 @@ public final class ListCommand implements Callable<Integer> {
                 out.println(all.size() + " snapshot(s), " + Text.size(stored) + " stored");
             }
             if (!output.json) {
-                for (ClusterSnapshot c : ClusterSnapshots.list(repository, null)) {
-                    if (only.name == null || only.name.equals(c.cluster())) {
-                        out.println(ClusterText.line(c));
-                    }
+                for (ClusterSnapshot c : clusters) {
+                    out.println(ClusterText.line(c));
                 }
             }
             if (!output.json && !listing.leftovers().isEmpty()) {
@@ -97,7 +102,39 @@ public final class ListCommand implements Callable<Integer> {
                 + "`redback prune` removes them once they are a day old";
     }
 
-    /** One snapshot in the JSON list: its manifest, then its keys summed. */
-    record Entry(@JsonUnwrapped ManifestJson manifest, long keysTotal) {
+    /**
+     * The JSON list, newest first: each snapshot ({@code kind: snapshot}) and each cluster snapshot
+     * ({@code kind: cluster}, its manifest as {@code show} prints it) at its place by id.
+     */
+    private static List<Object> entries(List<SnapshotManifest> snapshots, List<ClusterSnapshot> clusters) {
+        List<Object> out = new ArrayList<>();
+        List<ClusterSnapshot> pending = new ArrayList<>(clusters);
+        pending.sort(Comparator.comparing(ClusterSnapshot::id).reversed());
+        int next = 0;
+        for (SnapshotManifest m : snapshots) {
+            while (next < pending.size() && newer(pending.get(next), m)) {
+                out.add(ClusterEntry.of(pending.get(next++)));
+            }
+            out.add(new Entry(ManifestJson.of(m), m.totalKeys(), "snapshot"));
+        }
+        while (next < pending.size()) {
+            out.add(ClusterEntry.of(pending.get(next++)));
+        }
+        return out;
+    }
+
+    private static boolean newer(ClusterSnapshot c, SnapshotManifest m) {
+        return SnapshotId.isId(c.id()) ? SnapshotId.parse(c.id()).compareTo(m.id()) >= 0 : c.id().compareTo(m.id().toString()) >= 0;
+    }
+
+    /** One snapshot in the JSON list: its manifest, then its keys summed, then what it is. */
+    record Entry(@JsonUnwrapped ManifestJson manifest, long keysTotal, String kind) {
+    }
+
+    /** One cluster snapshot in the JSON list: its manifest, the keys of its shards summed, and what it is. */
+    record ClusterEntry(@JsonUnwrapped ClusterSnapshot manifest, long keysTotal, String kind) {
+        static ClusterEntry of(ClusterSnapshot c) {
+            return new ClusterEntry(c, c.shards().stream().mapToLong(ClusterSnapshot.ShardSnapshot::keys).sum(), "cluster");
+        }
     }
 }

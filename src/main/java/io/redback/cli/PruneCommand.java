@@ -4,6 +4,7 @@ import io.redback.repo.Pruner;
 import io.redback.repo.Repository;
 import io.redback.repo.RepositoryLock;
 import io.redback.repo.RetentionPolicy;
+import io.redback.cluster.ClusterSnapshots;
 import io.redback.repo.SkippedDocument;
 import io.redback.storage.Storage;
 import java.io.IOException;
@@ -35,6 +36,11 @@ import picocli.CommandLine.Option;
                 + "segments that end at or before that snapshot go (one straddling it stays whole). A timeline "
                 + "none of whose snapshots is kept goes whole, except the current one (the newest, where a stream "
                 + "may be appending): it keeps its newest snapshot (\"base of the current timeline\").",
+                "",
+                "Cluster snapshots (`backup --cluster`) are judged by the same rules, cluster by cluster: one the "
+                + "policy forgets has its manifest removed first, and every shard snapshot a kept one names stays "
+                + "(\"cluster snapshot ID\"), whatever the shard source's own verdict, so that no cluster snapshot "
+                + "ever names a snapshot that is gone.",
                 "",
                 "Also removes garbage older than a day: data of interrupted backups and uploads (no manifest) and "
                 + "tmp/ objects.",
@@ -110,16 +116,22 @@ public final class PruneCommand implements Callable<Integer> {
             Repository repository = repo.open(storage);
             Clock clock = Clock.systemUTC();
             Pruner.Report report;
+            ClusterSnapshots.Retained clusters;
             try (RepositoryLock lock = ExclusiveLock.take(repository, spec, plan.dryRun, clock)) {
-                report = new Pruner(repository, clock).prune(policy, name, plan.dryRun);
+                // Cluster snapshots first: a kept one keeps its shards' snapshots, a forgotten one goes before them.
+                clusters = ClusterSnapshots.retention(repository, policy, name);
+                if (!plan.dryRun) {
+                    ClusterSnapshots.remove(repository, clusters);
+                }
+                report = new Pruner(repository, clock).prune(policy, name, plan.dryRun, clusters.pinned());
             }
             if (!plan.dryRun) {
                 metrics.succeeded("prune", err, "prune", repository, repository.sources(name), null);
             }
             if (output.json) {
-                out.println(Json.write(ReportJson.of(report)));
+                out.println(Json.write(ReportJson.of(report, clusters)));
             } else {
-                printHuman(out, report, repository.describe());
+                printHuman(out, report, clusters, repository.describe());
             }
             out.flush();
             return Main.OK;
@@ -141,9 +153,10 @@ public final class PruneCommand implements Callable<Integer> {
             List<RemovalJson> removals,
             long bytesRemoved,
             List<UnreadableJson> unreadable,
-            List<String> sourcesLeftAsTheyAre) {
+            List<String> sourcesLeftAsTheyAre,
+            List<ClusterSnapshotJson> clusterSnapshots) {
 
-        static ReportJson of(Pruner.Report report) {
+        static ReportJson of(Pruner.Report report, ClusterSnapshots.Retained clusters) {
             return new ReportJson(report.dryRun(), report.policy().toString(),
                     report.snapshots().stream().map(d -> new SnapshotJson(d.source(), d.id().toString(), d.keep(),
                             d.reasons())).toList(),
@@ -152,8 +165,14 @@ public final class PruneCommand implements Callable<Integer> {
                             r.timeline() == null ? null : r.timeline().toString())).toList(),
                     report.removals().stream().mapToLong(Pruner.Removal::size).sum(),
                     report.unreadable().stream().map(d -> new UnreadableJson(d.key(), d.source(), d.problem())).toList(),
-                    report.sourcesLeftAsTheyAre());
+                    report.sourcesLeftAsTheyAre(),
+                    clusters.decisions().stream().map(d -> new ClusterSnapshotJson(d.cluster(), d.id(), d.keep(),
+                            d.reasons())).toList());
         }
+    }
+
+    /** A cluster snapshot kept or forgotten (its manifest removed before any shard snapshot), and why. */
+    record ClusterSnapshotJson(String cluster, String id, boolean keep, List<String> reasons) {
     }
 
     /** A snapshot kept or forgotten, and the rules that keep it. */
@@ -183,7 +202,8 @@ public final class PruneCommand implements Callable<Integer> {
     record UnreadableJson(String key, String source, String problem) {
     }
 
-    private static void printHuman(PrintWriter out, Pruner.Report report, String where) {
+    private static void printHuman(PrintWriter out, Pruner.Report report, ClusterSnapshots.Retained clusters,
+                                   String where) {
         String verb = report.dryRun() ? "would remove" : "removed";
         out.println((report.dryRun() ? "dry run, nothing deleted: " : "") + "policy " + report.policy() + " on " + where);
         for (String source : report.sourcesLeftAsTheyAre()) {
@@ -192,6 +212,10 @@ public final class PruneCommand implements Callable<Integer> {
             out.println("  left as it is: source " + source + ", because " + keys.size() + " document(s) of it could "
                     + "not be read (" + String.join(", ", keys) + "); repair or remove them (`redback check --repo` "
                     + "says what is wrong), then prune again");
+        }
+        for (ClusterSnapshots.Decision d : clusters.decisions()) {
+            out.println("  " + (d.keep() ? "keep   " : "forget ") + "cluster snapshot " + d.cluster() + "/" + d.id()
+                    + (d.keep() ? "  (" + String.join(", ", d.reasons()) + ")" : ""));
         }
         for (Pruner.SnapshotDecision d : report.snapshots()) {
             out.println("  " + (d.keep() ? "keep   " : "forget ") + d.source() + "/" + d.id()

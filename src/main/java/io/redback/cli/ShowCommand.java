@@ -48,6 +48,10 @@ public final class ShowCommand implements Callable<Integer> {
         try (Storage storage = repo.openStorage()) {
             Repository repository = repo.open(storage);
             java.util.Optional<ClusterSnapshot> cluster = ClusterSnapshots.exact(repository, snapshot);
+            if (cluster.isEmpty() && name.given() == null && !snapshot.equals("latest")
+                    && repository.catalog().snapshots().stream().noneMatch(m -> m.id().toString().startsWith(snapshot))) {
+                cluster = ClusterSnapshots.find(repository, snapshot); // the start of a cluster snapshot's id
+            }
             if (cluster.isPresent()) {
                 out.println(output.json ? Json.write(cluster.get()) : ClusterText.describe(cluster.get()));
                 out.flush();
@@ -59,7 +63,11 @@ public final class ShowCommand implements Callable<Integer> {
                 out.println(Json.write(view));
             } else {
                 view.fields().forEach((k, v) -> {
-                    if (!k.equals("keys")) {
+                    if (v instanceof ManifestJson.ScanJson scan) {
+                        out.printf("%-18s %s to %s (not one point in time), %s key(s) vanished, %s named twice%n", k,
+                                scan.startedAt(), scan.finishedAt(), Text.count(scan.vanishedKeys()),
+                                Text.count(scan.repeatedKeys()));
+                    } else if (!k.equals("keys")) {
                         out.printf("%-18s %s%n", k, v);
                     }
                 });

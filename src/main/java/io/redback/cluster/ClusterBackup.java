@@ -3,6 +3,7 @@ package io.redback.cluster;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.redback.backup.Backup;
+import io.redback.backup.ScanSnapshot;
 import io.redback.rdb.RdbException;
 import io.redback.redis.RedisUri;
 import io.redback.redis.ReplicaOptions;
@@ -26,7 +27,7 @@ import java.util.concurrent.Future;
 
 /**
  * Takes a cluster snapshot: one snapshot per shard, all at once (one full sync per shard, from a
- * replica when asked and one is there, else from the primary), each committed as a snapshot of
+ * replica when asked and one is there, else from the primary; or a scan of each primary), each committed as a snapshot of
  * its per-shard source ({@link ClusterSnapshot#shardSource}) by {@link Backup#take}, then the
  * {@link ClusterSnapshot} manifest that groups them, written last: a failed shard leaves no
  * cluster snapshot (its siblings' snapshots stay, usable alone, and prune treats them as any).
@@ -35,12 +36,24 @@ import java.util.concurrent.Future;
 public final class ClusterBackup {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** How to take it. */
+    /**
+     * How to take it; {@code scan}: scan each primary ({@code --method scan}) with these options
+     * instead of a full sync, or null.
+     */
     public record Options(boolean preferReplica, boolean allowMigrating, Compression compression,
-                          ReplicaOptions replica) {
+                          ReplicaOptions replica, ScanSnapshot.Options scan) {
         public Options {
             Objects.requireNonNull(compression, "compression");
             Objects.requireNonNull(replica, "replica");
+            if (scan != null && preferReplica) {
+                throw new IllegalArgumentException("a scan reads each shard's primary: --prefer-replica goes with a "
+                        + "full sync (--method sync)");
+            }
+        }
+
+        /** Full syncs. */
+        public Options(boolean preferReplica, boolean allowMigrating, Compression compression, ReplicaOptions replica) {
+            this(preferReplica, allowMigrating, compression, replica, null);
         }
     }
 
@@ -94,8 +107,10 @@ public final class ClusterBackup {
                     RedisUri uri = new RedisUri(template.tls(), node.host(), node.port(), 0, template.username(),
                             template.password(), template.tlsOptions(), template.connectTimeout());
                     String source = ClusterSnapshot.shardSource(cluster, index);
-                    ReplicaSync sync = ReplicaSync.start(uri, options.replica());
-                    SnapshotManifest m = Backup.take(repository, source, uri, new Backup.FullSync(sync),
+                    Backup.Rdb rdb = options.scan() != null
+                            ? new Backup.Scan(ScanSnapshot.start(uri, options.scan()))
+                            : new Backup.FullSync(ReplicaSync.start(uri, options.replica()));
+                    SnapshotManifest m = Backup.take(repository, source, uri, rdb,
                             options.compression(), TransferProgress.NONE, clock).manifest();
                     slot[0] = m;
                     return new ClusterSnapshot.ShardSnapshot(index,
@@ -139,7 +154,8 @@ public final class ClusterBackup {
         }
         ClusterSnapshot manifest = new ClusterSnapshot(ClusterSnapshot.FORMAT_VERSION, id.toString(), cluster,
                 started.toString(), clock.instant().toString(), options.allowMigrating() && !topology.migrations().isEmpty(),
-                topology.migrations().stream().map(ClusterTopology.Migration::toString).toList(), parts);
+                topology.migrations().stream().map(ClusterTopology.Migration::toString).toList(), parts,
+                options.scan() != null ? ClusterSnapshot.SCAN : ClusterSnapshot.SYNC);
         byte[] json = JSON.writeValueAsBytes(manifest);
         repository.storage().put(repository.clusterSnapshotKey(cluster, id), new ByteArrayInputStream(json), json.length);
         return new Taken(manifest, stored);

@@ -1,5 +1,6 @@
 package io.redback.cluster;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.List;
 
@@ -8,18 +9,37 @@ import java.util.List;
  * after every shard's snapshot is committed: which snapshot of which per-shard source holds which
  * slots, the nodes and config epoch it was taken from, each shard's replication id and offset,
  * and the times. Shard i's source is {@code <cluster>.shard-<i>}, shards numbered from 0 in the
- * order of their first slot. Times are ISO-8601 UTC text.
+ * order of their first slot. Times are ISO-8601 UTC text. Shards taken by a scan
+ * ({@code method: scan}) have no replication id or offset.
  */
 @JsonPropertyOrder({"formatVersion", "id", "cluster", "startedAt", "finishedAt", "allowedMigrating", "migrating",
-        "shards"})
+        "shards", "method"})
 public record ClusterSnapshot(int formatVersion, String id, String cluster, String startedAt, String finishedAt,
-                              boolean allowedMigrating, List<String> migrating, List<ShardSnapshot> shards) {
+                              boolean allowedMigrating, List<String> migrating, List<ShardSnapshot> shards,
+                              String method) {
     public static final int FORMAT_VERSION = 1;
 
+    /** A cluster snapshot whose shards were taken by full syncs. */
+    public ClusterSnapshot(int formatVersion, String id, String cluster, String startedAt, String finishedAt,
+                           boolean allowedMigrating, List<String> migrating, List<ShardSnapshot> shards) {
+        this(formatVersion, id, cluster, startedAt, finishedAt, allowedMigrating, migrating, shards, SYNC);
+    }
+
+    /**
+     * {@code method}: how every shard's snapshot was taken, "sync" or "scan" (a manifest written
+     * before the field existed has none, and was taken by full syncs).
+     */
+    @JsonCreator
     public ClusterSnapshot {
         migrating = migrating == null ? List.of() : List.copyOf(migrating);
         shards = shards == null ? List.of() : List.copyOf(shards);
+        method = method == null ? SYNC : method;
     }
+
+    /** The method of shards taken by full syncs. */
+    public static final String SYNC = "sync";
+    /** The method of shards taken by scans (no replication id or offset). */
+    public static final String SCAN = "scan";
 
     /**
      * One shard's part: its index, slot ranges ("0-5460"), its primary's node id and config

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.redback.files.NewFile;
 import io.redback.pitr.RestoreException;
 import io.redback.repo.Repository;
+import io.redback.repo.Retention;
+import io.redback.repo.RetentionPolicy;
+import io.redback.repo.SnapshotId;
 import io.redback.repo.SnapshotManifest;
 import io.redback.restore.PhaseListener;
 import io.redback.restore.SnapshotRestore;
@@ -18,12 +21,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Reads cluster snapshots back: the list of them (for {@code list}), one by id (or the start of
  * one), and a restore into files: {@code DIR/shard-N/dump.rdb} per shard, each verified as any
- * snapshot restore, and {@code DIR/cluster.json} saying which slots each directory holds.
+ * snapshot restore, and {@code DIR/cluster.json} saying which slots each directory holds; and
+ * what prune does to them ({@link #retention}).
  */
 public final class ClusterSnapshots {
     static final int MAX_DOCUMENT = 1 << 20;
@@ -68,6 +73,90 @@ public final class ClusterSnapshots {
     /** The cluster snapshot with exactly this id; empty when none (then it may be a plain snapshot's). */
     public static Optional<ClusterSnapshot> exact(Repository repository, String id) throws IOException {
         return list(repository, null).stream().filter(s -> s.id().equals(id)).findFirst();
+    }
+
+    /** The verdict on one cluster snapshot: kept (with the rules that keep it) or forgotten, and its manifest's key. */
+    public record Decision(String cluster, String id, boolean keep, List<String> reasons, String key) {
+        public Decision {
+            reasons = List.copyOf(reasons);
+        }
+    }
+
+    /**
+     * What prune does to cluster snapshots: each one's verdict, and the shard snapshots the kept
+     * ones name, per source, with the reason (for {@link io.redback.repo.Pruner}, which then keeps
+     * them whatever the shard sources' own policy says).
+     */
+    public record Retained(List<Decision> decisions, Map<String, Map<SnapshotId, String>> pinned) {
+        public Retained {
+            decisions = List.copyOf(decisions);
+        }
+
+        /** The forgotten ones. */
+        public List<Decision> forgotten() {
+            return decisions.stream().filter(d -> !d.keep()).toList();
+        }
+    }
+
+    /**
+     * Applies policy to the cluster snapshots of each cluster (of only, when given; the others
+     * are all kept), the way prune applies it to a source's snapshots. A shard snapshot that a
+     * kept cluster snapshot names is pinned, so that no cluster snapshot is ever left naming a
+     * removed shard snapshot; the forgotten ones go first ({@link #remove}), before any shard
+     * snapshot, and their shards' snapshots are then judged by the shard sources' own policy.
+     */
+    public static Retained retention(Repository repository, RetentionPolicy policy, String only) throws IOException {
+        return retention(repository, policy, only, true);
+    }
+
+    /**
+     * Every shard snapshot any cluster snapshot names, per source, with the reason: what a prune
+     * that does not judge cluster snapshots (the agent's, of one source) must keep.
+     */
+    public static Map<String, Map<SnapshotId, String>> named(Repository repository) throws IOException {
+        return retention(repository, null, null, false).pinned();
+    }
+
+    private static Retained retention(Repository repository, RetentionPolicy policy, String only, boolean judge)
+            throws IOException {
+        Map<String, List<ClusterSnapshot>> byCluster = new TreeMap<>();
+        for (ClusterSnapshot c : list(repository, null)) {
+            byCluster.computeIfAbsent(c.cluster(), k -> new ArrayList<>()).add(c);
+        }
+        List<Decision> decisions = new ArrayList<>();
+        Map<String, Map<SnapshotId, String>> pinned = new TreeMap<>();
+        for (Map.Entry<String, List<ClusterSnapshot>> e : byCluster.entrySet()) {
+            Map<SnapshotId, ClusterSnapshot> ids = new LinkedHashMap<>();
+            for (ClusterSnapshot c : e.getValue()) {
+                if (SnapshotId.isId(c.id())) {
+                    ids.put(SnapshotId.parse(c.id()), c);
+                }
+            }
+            boolean inScope = judge && (only == null || only.equals(e.getKey()));
+            List<Retention.Decision> judged = inScope ? Retention.apply(ids.keySet(), policy)
+                    : ids.keySet().stream().map(id -> new Retention.Decision(id, true, List.of("not pruned"))).toList();
+            for (Retention.Decision d : judged) {
+                ClusterSnapshot c = ids.get(d.id());
+                decisions.add(new Decision(c.cluster(), c.id(), d.keep(), d.reasons(),
+                        repository.clusterSnapshotKey(c.cluster(), d.id())));
+                if (d.keep()) {
+                    for (ClusterSnapshot.ShardSnapshot shard : c.shards()) {
+                        if (SnapshotId.isId(shard.snapshot())) {
+                            pinned.computeIfAbsent(shard.source(), k -> new LinkedHashMap<>())
+                                    .putIfAbsent(SnapshotId.parse(shard.snapshot()), "cluster snapshot " + c.id());
+                        }
+                    }
+                }
+            }
+        }
+        return new Retained(decisions, pinned);
+    }
+
+    /** Deletes the manifests of the forgotten cluster snapshots (before any shard snapshot goes). */
+    public static void remove(Repository repository, Retained retained) throws IOException {
+        for (Decision d : retained.forgotten()) {
+            repository.storage().delete(d.key());
+        }
     }
 
     /** What a restore into files wrote: each shard's directory and the snapshot it holds. */

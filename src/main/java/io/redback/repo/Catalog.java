@@ -148,7 +148,8 @@ public final class Catalog {
     private Optional<SnapshotManifest> readOrThrow(String key, Layout.SnapshotKey where) throws IOException {
         SnapshotManifest m;
         try {
-            m = RepoJson.read(storage, key, SnapshotManifest.class, SnapshotManifest.FORMAT_VERSION);
+            m = RepoJson.read(storage, key, SnapshotManifest.class, SnapshotManifest.FORMAT_VERSION,
+                    SnapshotManifest.ADDED_FIELDS);
         } catch (java.nio.file.NoSuchFileException e) {
             // Deleted between the listing and the read (a concurrent prune): it is gone, not damaged.
             return Optional.empty();

@@ -108,6 +108,16 @@ public final class Pruner {
      * deleted. Stops at the first failure, leaving the repository valid: run it again to finish.
      */
     public Report prune(RetentionPolicy policy, String source, boolean dryRun) throws IOException {
+        return prune(policy, source, dryRun, Map.of());
+    }
+
+    /**
+     * As {@link #prune(RetentionPolicy, String, boolean)}, keeping besides what the policy keeps
+     * the snapshots another document needs: {@code pinned} maps a source to snapshot ids and why
+     * each is needed (a kept cluster snapshot names it).
+     */
+    public Report prune(RetentionPolicy policy, String source, boolean dryRun,
+                        Map<String, Map<SnapshotId, String>> pinned) throws IOException {
         Storage storage = repository.storage();
         Catalog catalog = repository.catalog();
         Timelines timelines = repository.timelines();
@@ -137,7 +147,7 @@ public final class Pruner {
                 continue;
             }
             planSource(s, manifests.stream().filter(m -> m.source().equals(s)).toList(), timelinesBySource.get(s),
-                    streams.get(s), policy, objects, plan);
+                    streams.get(s), policy, pinned.getOrDefault(s, Map.of()), objects, plan);
         }
         planGarbage(objects, plan, storage.list(Layout.TMP));
         if (!dryRun) {
@@ -181,9 +191,11 @@ public final class Pruner {
     }
 
     private void planSource(String source, List<SnapshotManifest> snapshots, List<Timeline> all,
-                            Optional<StreamStatus> stream, RetentionPolicy policy, SourceObjects objects, Plan plan) {
+                            Optional<StreamStatus> stream, RetentionPolicy policy, Map<SnapshotId, String> pinned,
+                            SourceObjects objects, Plan plan) {
         List<Retention.Decision> decisions = Retention.apply(snapshots.stream().map(SnapshotManifest::id).toList(),
-                policy);
+                policy).stream().map(d -> d.keep() || !pinned.containsKey(d.id()) ? d
+                        : new Retention.Decision(d.id(), true, List.of(pinned.get(d.id())))).toList();
         Set<SnapshotId> kept = new HashSet<>();
         decisions.stream().filter(Retention.Decision::keep).forEach(d -> kept.add(d.id()));
         List<Timeline> live = all.stream().filter(t -> !isRemoving(t)).toList();

@@ -1,6 +1,7 @@
 package io.redback.repo;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.annotation.JsonValue;
 import io.redback.storage.StorageKeys;
@@ -19,11 +20,12 @@ import java.util.TreeMap;
  * Nullable: {@code redisVersion}, {@code replicationId} and {@code replicationOffset} (an
  * imported file may not say); {@code keys} maps db number to type name to count.
  * {@code startedAt} is when taking the snapshot started: the id carries that time to the
- * millisecond (the id's time is at or just before {@code startedAt}).
+ * millisecond (the id's time is at or just before {@code startedAt}). {@code scan} is there only
+ * for a snapshot taken by {@link Method#SCAN} (added later: manifests without it read as null).
  */
 @JsonPropertyOrder({"formatVersion", "id", "source", "sourceAddress", "redisVersion", "rdbVersion", "replicationId",
         "replicationOffset", "method", "startedAt", "finishedAt", "rawSize", "storedSize", "compression",
-        "sha256Stored", "sha256Raw", "keys", "keysWithExpiry", "verdict", "object"})
+        "sha256Stored", "sha256Raw", "keys", "keysWithExpiry", "verdict", "object", "scan"})
 public record SnapshotManifest(
         int formatVersion,
         SnapshotId id,
@@ -44,13 +46,29 @@ public record SnapshotManifest(
         Map<Integer, Map<String, Long>> keys,
         long keysWithExpiry,
         String verdict,
-        String object) {
+        String object,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Scan scan) {
 
     /** The manifest format this release writes and the newest it reads. */
     public static final int FORMAT_VERSION = 1;
     /** The verdict of a snapshot whose RDB was read whole and verified before it was committed. */
     public static final String VALID = "valid";
 
+    /** Fields added after format version 1 was first written: null when a manifest lacks them. */
+    static final java.util.Set<String> ADDED_FIELDS = java.util.Set.of("scan");
+
+    /** A manifest of a snapshot not taken by a scan. */
+    public SnapshotManifest(int formatVersion, SnapshotId id, String source, String sourceAddress, String redisVersion,
+                            int rdbVersion, String replicationId, Long replicationOffset, Method method,
+                            Instant startedAt, Instant finishedAt, long rawSize, long storedSize,
+                            Compression compression, String sha256Stored, String sha256Raw,
+                            Map<Integer, Map<String, Long>> keys, long keysWithExpiry, String verdict, String object) {
+        this(formatVersion, id, source, sourceAddress, redisVersion, rdbVersion, replicationId, replicationOffset, method,
+                startedAt, finishedAt, rawSize, storedSize, compression, sha256Stored, sha256Raw, keys, keysWithExpiry,
+                verdict, object, null);
+    }
+
+    @JsonCreator
     public SnapshotManifest {
         if (formatVersion < 1) {
             throw new IllegalArgumentException("formatVersion must be 1 or more, not " + formatVersion);
@@ -82,6 +100,28 @@ public record SnapshotManifest(
         keys = copy(Objects.requireNonNull(keys, "keys"));
         Objects.requireNonNull(verdict, "verdict");
         StorageKeys.requireKey(Objects.requireNonNull(object, "object"));
+        if ((method == Method.SCAN) != (scan != null)) {
+            throw new IllegalArgumentException("scan is given for method scan, and only then");
+        }
+        if (method == Method.SCAN && (replicationId != null || replicationOffset != null)) {
+            throw new IllegalArgumentException("a scan snapshot lies at no replication offset");
+        }
+    }
+
+    /**
+     * How a {@link Method#SCAN} snapshot was read: when the scan of the keys started and ended (the
+     * keys were read one after the other in between, so it is not one point in time), keys that
+     * vanished between SCAN naming them and DUMP reading them, and keys SCAN named twice.
+     */
+    @JsonPropertyOrder({"startedAt", "finishedAt", "vanishedKeys", "repeatedKeys"})
+    public record Scan(Instant startedAt, Instant finishedAt, long vanishedKeys, long repeatedKeys) {
+        public Scan {
+            startedAt = Objects.requireNonNull(startedAt, "startedAt").truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+            finishedAt = Objects.requireNonNull(finishedAt, "finishedAt").truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+            if (finishedAt.isBefore(startedAt) || vanishedKeys < 0 || repeatedKeys < 0) {
+                throw new IllegalArgumentException("a scan ends after it starts and counts nothing negative");
+            }
+        }
     }
 
     /** How the RDB was obtained. */
@@ -91,7 +131,9 @@ public record SnapshotManifest(
         /** BGSAVE on the server, then its dump file read. */
         BGSAVE,
         /** An existing RDB file brought into the repository. */
-        IMPORT;
+        IMPORT,
+        /** SCAN, then DUMP and the expiry of each key, written as an RDB (not one point in time). */
+        SCAN;
 
         @JsonValue
         public String jsonName() {
@@ -105,7 +147,7 @@ public record SnapshotManifest(
                     return m;
                 }
             }
-            throw new IllegalArgumentException("method '" + name + "' is not one of sync, bgsave, import");
+            throw new IllegalArgumentException("method '" + name + "' is not one of sync, bgsave, import, scan");
         }
     }
 

@@ -3,7 +3,6 @@ package io.redback.restore;
 import static io.redback.rdb.RdbConstants.*;
 
 import io.redback.files.NewFile;
-import io.redback.rdb.Crc64;
 import io.redback.rdb.Element;
 import io.redback.rdb.RdbCheck;
 import io.redback.rdb.RdbCheckReport;
@@ -19,7 +18,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -83,7 +81,11 @@ public final class RdbConversion {
                 problem = v.problem();
             }
             if (problem == null) {
-                v.finish();
+                try {
+                    v.finish();
+                } catch (UncheckedIOException e) {
+                    throw e.getCause();
+                }
                 os.flush();
                 file.channel().force(true);
                 file.commit();
@@ -99,14 +101,12 @@ public final class RdbConversion {
     }
 
     private final class Visitor implements RdbVisitor {
-        private final OutputStream os;
+        private final RdbOut out;
         private final Reencoder reencoder = new Reencoder(target, nowMs);
-        private final RdbBytes b = new RdbBytes();
         private final RdbBytes value = new RdbBytes();
         private final Map<String, Long> changes = new TreeMap<>();
         private final List<String> lossyKeys = new ArrayList<>();
         private RdbHeader source;
-        private long crc;
         private long keys;
         private long asIs;
         private long reencoded;
@@ -121,7 +121,7 @@ public final class RdbConversion {
         private Reencoder.Form form;
 
         Visitor(OutputStream os) {
-            this.os = os;
+            this.out = new RdbOut(os);
         }
 
         String problem() {
@@ -143,44 +143,19 @@ public final class RdbConversion {
             return null;
         }
 
-        void finish() throws IOException {
-            b.reset();
-            b.write(OPCODE_EOF);
-            emit(b);
-            long c = crc;
-            for (int i = 0; i < 8; i++) {
-                os.write((int) (c >>> (8 * i)));
-            }
-        }
-
-        private void emit(RdbBytes bytes) {
-            emit(bytes.array(), 0, bytes.size());
-        }
-
-        private void emit(byte[] a, int off, int n) {
-            crc = Crc64.update(crc, a, off, n);
-            try {
-                os.write(a, off, n);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+        void finish() {
+            out.finish();
         }
 
         @Override
         public void header(RdbHeader h) {
             source = h;
-            b.reset();
-            b.write(String.format("%s%04d", MAGIC_REDIS, target.fileVersion()).getBytes(StandardCharsets.US_ASCII));
-            emit(b);
+            out.header(target.fileVersion());
         }
 
         @Override
         public void aux(byte[] key, byte[] v) {
-            b.reset();
-            b.write(OPCODE_AUX);
-            b.string(key);
-            b.string(v);
-            emit(b);
+            out.aux(key, v);
         }
 
         @Override
@@ -194,38 +169,23 @@ public final class RdbConversion {
                 functionsLost++;
                 return;
             }
-            b.reset();
-            b.write(OPCODE_FUNCTION2);
-            b.string(code);
-            emit(b);
+            out.function(code);
         }
 
         @Override
         public void selectDb(int db) {
-            b.reset();
-            b.write(OPCODE_SELECTDB);
-            b.length(db);
-            emit(b);
+            out.selectDb(db);
         }
 
         @Override
         public void resizeDb(long keyCount, long expires) {
-            b.reset();
-            b.write(OPCODE_RESIZEDB);
-            b.length(keyCount);
-            b.length(expires);
-            emit(b);
+            out.resizeDb(keyCount, expires);
         }
 
         @Override
         public void slotInfo(long slot, long keyCount, long expires) {
             if (target.fileVersion() >= 12) { // older releases do not know the opcode; it is only a sizing hint
-                b.reset();
-                b.write(OPCODE_SLOT_INFO);
-                b.length(slot);
-                b.length(keyCount);
-                b.length(expires);
-                emit(b);
+                out.slotInfo(slot, keyCount, expires);
             }
         }
 
@@ -262,27 +222,13 @@ public final class RdbConversion {
         }
 
         private void prefix(RdbKey key, int type) {
-            b.reset();
-            if (key.hasExpiry()) {
-                b.write(OPCODE_EXPIRETIME_MS);
-                b.int64le(key.expireAtMs());
-            }
-            if (key.lfuFreq() >= 0) {
-                b.write(OPCODE_FREQ);
-                b.write(key.lfuFreq());
-            } else if (key.idleSeconds() >= 0) {
-                b.write(OPCODE_IDLE);
-                b.length(key.idleSeconds());
-            }
-            b.write(type);
-            b.string(key.name());
-            emit(b);
+            out.keyPrefix(key.name(), key.hasExpiry(), key.expireAtMs(), key.lfuFreq(), key.idleSeconds(), type);
         }
 
         @Override
         public RawValueSink rawValue(RdbKey key) {
             if (form == Reencoder.Form.AS_IS) {
-                return this::emit;
+                return out::raw;
             }
             return form != null && reencoder.wantsRaw() ? reencoder::raw : null;
         }
@@ -309,7 +255,7 @@ public final class RdbConversion {
             reencoded++;
             changes.merge(reencoder.change(key.type()), 1L, Long::sum);
             prefix(key, type);
-            emit(value);
+            out.raw(value);
         }
     }
 }

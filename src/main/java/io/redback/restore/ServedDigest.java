@@ -1,6 +1,5 @@
 package io.redback.restore;
 
-import io.redback.rdb.Crc64;
 import io.redback.rdb.RdbException;
 import io.redback.rdb.RdbReader;
 import io.redback.redis.RedisConnection;
@@ -21,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 public final class ServedDigest {
     /** What Redis writes as the expiry of a key whose expiry counts but not when (far in the future). */
     private static final long SOME_EXPIRY_MS = 4_102_444_800_000L;
+    private static final byte[] ONE_BYTE_NAME = {'k'};
 
     private final KeyDigest.ScoreFormat scoreFormat;
 
@@ -63,34 +63,11 @@ public final class ServedDigest {
             throw new IOException("a DUMP payload of " + n
                     + " bytes; one holds at least a type byte, the 2-byte version and the 8-byte CRC64");
         }
-        long stored = 0;
-        for (int i = 0; i < 8; i++) {
-            stored |= (payload[n - 8 + i] & 0xFFL) << (8 * i);
-        }
-        long computed = Crc64.update(0, payload, 0, n - 8);
-        if (stored != 0 && stored != computed) {
-            throw new IOException("the DUMP payload's CRC64 does not match its content");
-        }
-        int version = (payload[n - 10] & 0xFF) | (payload[n - 9] & 0xFF) << 8;
+        int version = DumpRdb.version(payload);
         ByteArrayOutputStream rdb = new ByteArrayOutputStream(n + 32);
-        String header = version >= 80 ? String.format("VALKEY%03d", version) : String.format("REDIS%04d", version);
-        rdb.writeBytes(header.getBytes(StandardCharsets.US_ASCII));
-        if (hasExpiry) {
-            rdb.write(0xFC);
-            for (int i = 0; i < 8; i++) {
-                rdb.write((int) (SOME_EXPIRY_MS >>> (8 * i)));
-            }
-        }
-        rdb.write(payload[0]); // the type byte
-        rdb.write(1);          // a one-byte key name: the name is not part of the digest
-        rdb.write('k');
-        rdb.write(payload, 1, n - 11);
-        rdb.write(0xFF);
-        byte[] body = rdb.toByteArray();
-        long crc = Crc64.update(0, body, 0, body.length);
-        for (int i = 0; i < 8; i++) {
-            rdb.write((int) (crc >>> (8 * i)));
-        }
+        DumpRdb one = new DumpRdb(rdb, version);
+        one.key(ONE_BYTE_NAME, hasExpiry, SOME_EXPIRY_MS, payload); // the name is not part of the digest
+        one.finish();
         byte[][] out = new byte[1][];
         new RdbReader(new ByteArrayInputStream(rdb.toByteArray())).read(new KeyDigest(scoreFormat, (k, d) -> out[0] = d));
         return out[0];
