@@ -7,7 +7,6 @@ import io.redback.cluster.ClusterSnapshot;
 import io.redback.cluster.ClusterTopology;
 import io.redback.pitr.RestoreException;
 import io.redback.rdb.RdbException;
-import io.redback.rdb.RdbKey;
 import io.redback.rdb.RdbReader;
 import io.redback.redis.LocalRedisServer;
 import io.redback.redis.RedisConnection;
@@ -59,7 +58,6 @@ import java.util.random.RandomGenerator;
  */
 public final class ClusterDrill {
     /** Keys due to expire this soon are not sampled: they may be gone before they are compared. */
-    private static final long EXPIRY_MARGIN_MS = 60_000;
     private final Repository repository;
     private final ClusterSnapshot snapshot;
     private final Drill.Options options;
@@ -228,11 +226,11 @@ public final class ClusterDrill {
             throws IOException, RestoreException {
         long served = s.keys();
         long t1 = System.currentTimeMillis();
-        Expected expected = new Expected(KeyDigest.ScoreFormat.forVersion(version), options.sample(), t0, t1, random);
+        ExpectedKeys.Expected expected = new ExpectedKeys.Expected(KeyDigest.ScoreFormat.forVersion(version), options.sample(), t0, t1, random);
         List<String> shardProblems = new ArrayList<>();
         long recorded = 0;
         for (int i = 0; i < rdbs.size(); i++) {
-            long before = expected.total;
+            long before = expected.total();
             try (InputStream in = new BufferedInputStream(Files.newInputStream(rdbs.get(i)), 1 << 16)) {
                 new RdbReader(in).read(expected);
             } catch (RdbException e) {
@@ -241,14 +239,14 @@ public final class ClusterDrill {
             }
             ClusterSnapshot.ShardSnapshot shard = snapshot.shards().get(i);
             recorded += shard.keys();
-            if (expected.total - before != shard.keys()) {
-                shardProblems.add("shard " + shard.index() + ": its RDB holds " + (expected.total - before)
+            if (expected.total() - before != shard.keys()) {
+                shardProblems.add("shard " + shard.index() + ": its RDB holds " + (expected.total() - before)
                         + " keys, the cluster snapshot recorded " + shard.keys());
             }
         }
         named(problems, "keys per shard differ from the cluster snapshot", shardProblems);
-        long least = recorded - expected.expiredBy1;
-        long most = recorded - expected.expiredBy0;
+        long least = recorded - expected.expiredAfter();
+        long most = recorded - expected.expiredBefore();
         if (served < least || served > most) {
             problems.add("keys served: " + served + ", expected " + (least == most ? Long.toString(most)
                     : least + ".." + most) + " (the shards' " + recorded + " less those expired)");
@@ -278,11 +276,11 @@ public final class ClusterDrill {
         }
         ServedDigest digest = new ServedDigest(KeyDigest.ScoreFormat.forVersion(version));
         List<String> differ = new ArrayList<>();
-        for (Sampled k : expected.sample) {
-            byte[] got = digest.of(s.forKey(k.name), k.name);
-            if (!java.util.Arrays.equals(got, k.digest)) {
-                differ.add("key " + io.redback.rdb.Printable.escape(k.name) + ": " + (got == null ? "missing"
-                        : "expected digest " + KeyDigest.hex(k.digest) + ", served " + KeyDigest.hex(got)));
+        for (ExpectedKeys.Sampled k : expected.sample) {
+            byte[] got = digest.of(s.forKey(k.name()), k.name());
+            if (!java.util.Arrays.equals(got, k.digest())) {
+                differ.add("key " + io.redback.rdb.Printable.escape(k.name()) + ": " + (got == null ? "missing"
+                        : "expected digest " + KeyDigest.hex(k.digest()) + ", served " + KeyDigest.hex(got)));
             }
         }
         named(problems, "sampled keys differ", differ);
@@ -384,81 +382,6 @@ public final class ClusterDrill {
         @Override
         public void close() {
             byAddress.values().forEach(RedisConnection::close);
-        }
-    }
-
-    private record Sampled(byte[] name, byte[] digest) {
-    }
-
-    /** One pass over each RDB: key totals with expiries, library names, a reservoir sample of digests. */
-    private static final class Expected implements io.redback.rdb.RdbVisitor {
-        final List<String> libraries = new ArrayList<>();
-        final List<Sampled> sample = new ArrayList<>();
-        long total;
-        long expiredBy0;
-        long expiredBy1;
-        private final KeyDigest digest;
-        private final int size;
-        private final long t0;
-        private final long t1;
-        private final RandomGenerator random;
-        private long candidates;
-
-        Expected(KeyDigest.ScoreFormat format, int size, long t0, long t1, RandomGenerator random) {
-            this.size = size;
-            this.t0 = t0;
-            this.t1 = t1;
-            this.random = random;
-            this.digest = new KeyDigest(format, this::offer);
-        }
-
-        @Override
-        public void function(byte[] code) {
-            String head = new String(code, 0, Math.min(code.length, 1024), StandardCharsets.UTF_8);
-            int eol = head.indexOf('\n');
-            for (String w : (eol < 0 ? head : head.substring(0, eol)).split("\\s+")) {
-                if (w.startsWith("name=") && !libraries.contains(w.substring(5))) {
-                    libraries.add(w.substring(5));
-                }
-            }
-        }
-
-        @Override
-        public void startKey(RdbKey key) {
-            total++;
-            if (key.hasExpiry() && key.expireAtMs() <= t0) {
-                expiredBy0++;
-            }
-            if (key.hasExpiry() && key.expireAtMs() <= t1) {
-                expiredBy1++;
-            }
-            digest.startKey(key);
-        }
-
-        @Override
-        public void element(io.redback.rdb.Element element) {
-            digest.element(element);
-        }
-
-        @Override
-        public void endKey(RdbKey key, long elements, long valueBytes) {
-            digest.endKey(key, elements, valueBytes);
-        }
-
-        private void offer(RdbKey key, byte[] d) {
-            if (d == null || size == 0 || (key.hasExpiry() && key.expireAtMs() <= t1 + EXPIRY_MARGIN_MS)) {
-                return;
-            }
-            candidates++;
-            Sampled s = new Sampled(key.name().clone(), d.clone());
-            if (size < 0 || sample.size() < size) {
-                sample.add(s);
-            } else {
-                long j = random.nextLong(candidates);
-                if (j < size) {
-                    sample.set((int) j, s);
-                }
-            }
         }
     }
 

@@ -2,9 +2,7 @@ package io.redback.drill;
 
 import io.redback.pitr.RestoreException;
 import io.redback.rdb.RdbException;
-import io.redback.rdb.RdbKey;
 import io.redback.rdb.RdbReader;
-import io.redback.rdb.RdbVisitor;
 import io.redback.redis.RedisConnection;
 import io.redback.redis.RedisErrorReply;
 import io.redback.restore.KeyDigest;
@@ -35,8 +33,6 @@ import java.util.random.RandomGenerator;
 final class Validation {
     /** How many differences of one kind are named before "and N more". */
     private static final int NAMED = 10;
-    /** Keys due to expire this soon are not sampled: they may be gone before they are compared. */
-    private static final long EXPIRY_MARGIN_MS = 60_000;
 
     record Outcome(long keys, long sampled, List<String> problems) {
     }
@@ -62,7 +58,7 @@ final class Validation {
         }
         named(problems, "keys per database differ", dbProblems);
 
-        Expected expected = new Expected(KeyDigest.ScoreFormat.forVersion(serverVersion), o.sample(),
+        ExpectedKeys.Expected expected = new ExpectedKeys.Expected(KeyDigest.ScoreFormat.forVersion(serverVersion), o.sample(),
                 loadStartedMs, countedMs, random);
         try (InputStream in = new BufferedInputStream(Files.newInputStream(rdb), 1 << 16)) {
             new RdbReader(in).read(expected);
@@ -113,17 +109,17 @@ final class Validation {
         ServedDigest served = new ServedDigest(KeyDigest.ScoreFormat.forVersion(serverVersion));
         List<String> differ = new ArrayList<>();
         int selected = -1;
-        for (Sampled s : expected.sample) {
-            if (s.db != selected) {
-                c.call("SELECT", s.db);
-                selected = s.db;
+        for (ExpectedKeys.Sampled s : expected.sample) {
+            if (s.db() != selected) {
+                c.call("SELECT", s.db());
+                selected = s.db();
             }
-            byte[] got = served.of(c, s.name);
+            byte[] got = served.of(c, s.name());
             if (got == null) {
-                differ.add("db " + s.db + " key " + text(s.name) + ": missing (expected digest "
-                        + KeyDigest.hex(s.digest) + ")");
-            } else if (!java.util.Arrays.equals(got, s.digest)) {
-                differ.add("db " + s.db + " key " + text(s.name) + ": expected digest " + KeyDigest.hex(s.digest)
+                differ.add("db " + s.db() + " key " + text(s.name()) + ": missing (expected digest "
+                        + KeyDigest.hex(s.digest()) + ")");
+            } else if (!java.util.Arrays.equals(got, s.digest())) {
+                differ.add("db " + s.db() + " key " + text(s.name()) + ": expected digest " + KeyDigest.hex(s.digest())
                         + ", served " + KeyDigest.hex(got));
             }
         }
@@ -221,86 +217,5 @@ final class Validation {
             }
         }
         return false;
-    }
-
-    /** A key of the sample: where it is and its digest in the RDB. */
-    private record Sampled(int db, byte[] name, byte[] digest) {
-    }
-
-    /**
-     * One pass over the RDB: keys per type with their expiries, function library names, and a
-     * reservoir sample of the keys still alive (Algorithm R: every key equally likely, memory
-     * bounded by the sample's size).
-     */
-    private static final class Expected implements RdbVisitor {
-        final Map<String, Long> typeTotal = new TreeMap<>();
-        final Map<String, Long> typeExpiredBefore = new TreeMap<>();
-        final Map<String, Long> typeExpiredAfter = new TreeMap<>();
-        final List<String> libraries = new ArrayList<>();
-        final List<Sampled> sample = new ArrayList<>();
-        private final KeyDigest digest;
-        private final int size;
-        private final long t0;
-        private final long t1;
-        private final RandomGenerator random;
-        private long candidates;
-
-        Expected(KeyDigest.ScoreFormat format, int size, long t0, long t1, RandomGenerator random) {
-            this.size = size;
-            this.t0 = t0;
-            this.t1 = t1;
-            this.random = random;
-            this.digest = new KeyDigest(format, this::offer);
-        }
-
-        @Override
-        public void function(byte[] code) {
-            String head = new String(code, 0, Math.min(code.length, 1024), StandardCharsets.UTF_8);
-            int eol = head.indexOf('\n');
-            for (String w : (eol < 0 ? head : head.substring(0, eol)).split("\\s+")) {
-                if (w.startsWith("name=")) {
-                    libraries.add(w.substring(5));
-                }
-            }
-        }
-
-        @Override
-        public void startKey(RdbKey key) {
-            String t = key.type().dataType();
-            typeTotal.merge(t, 1L, Long::sum);
-            if (key.hasExpiry() && key.expireAtMs() <= t0) {
-                typeExpiredBefore.merge(t, 1L, Long::sum);
-            }
-            if (key.hasExpiry() && key.expireAtMs() <= t1) {
-                typeExpiredAfter.merge(t, 1L, Long::sum);
-            }
-            digest.startKey(key);
-        }
-
-        @Override
-        public void element(io.redback.rdb.Element element) {
-            digest.element(element);
-        }
-
-        @Override
-        public void endKey(RdbKey key, long elements, long valueBytes) {
-            digest.endKey(key, elements, valueBytes);
-        }
-
-        private void offer(RdbKey key, byte[] d) {
-            if (d == null || size == 0 || (key.hasExpiry() && key.expireAtMs() <= t1 + EXPIRY_MARGIN_MS)) {
-                return;
-            }
-            candidates++;
-            Sampled s = new Sampled(key.db(), key.name().clone(), d);
-            if (size < 0 || sample.size() < size) {
-                sample.add(s);
-            } else {
-                long j = random.nextLong(candidates);
-                if (j < size) {
-                    sample.set((int) j, s);
-                }
-            }
-        }
     }
 }
