@@ -28,6 +28,7 @@ final class Writer implements RdbVisitor {
     private final KeyFilter.Matcher matcher;
     private final DumpPayload payload = new DumpPayload();
     private final Pipeline.Reply restored = this::onRestored;
+    private final RawValueSink payloadSink = payload::write; // one for all keys
     private final TargetServer server;
     private final Reencoder reencoder;
     private final RdbBytes reencoded = new RdbBytes();
@@ -113,14 +114,14 @@ final class Writer implements RdbVisitor {
                 || options.leaveAlone().why(options.filter().targetDb(key.db()), key.name()) == null)) {
             current = key;
             Reencoder.Form form = Reencoder.form(key.type(), target);
-            if (form == Reencoder.Form.LOSSY && !scan.lossyKeys.contains(ordinal)) {
+            if (form == Reencoder.Form.LOSSY && (scan.lossyKeys.isEmpty() || !scan.lossyKeys.contains(ordinal))) {
                 form = Reencoder.Form.REENCODE; // no field TTL still running: nothing is lost
             }
             if (form == Reencoder.Form.LOSSY && options.lossy() == Lossy.SKIP_KEY) {
                 current = null; // counted by the pre-scan
                 return;
             }
-            if (scan.bigKeys.contains(ordinal)) {
+            if (!scan.bigKeys.isEmpty() && scan.bigKeys.contains(ordinal)) { // isEmpty first: no boxing per key
                 // null: a name or type that cannot; one RESTORE then. Field TTLs go along when the target keeps them.
                 big = BigKey.start(pipe, key, nowMs, form == Reencoder.Form.AS_IS);
                 if (big != null) {
@@ -148,7 +149,7 @@ final class Writer implements RdbVisitor {
             return reencoder.wantsRaw() ? reencoder::raw : null;
         }
         payload.start(key.type().code());
-        return payload::write;
+        return payloadSink;
     }
 
     @Override
