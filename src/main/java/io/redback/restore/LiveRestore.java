@@ -130,9 +130,11 @@ public final class LiveRestore {
                 read(rdb, scan, 0);
                 probe.drain();
             } catch (RdbException e) {
+                scan.flushDbCount();
                 return t.report(LiveReport.Outcome.DAMAGED, "the source is damaged: " + e.getMessage()
                         + "; nothing was written", started);
             } catch (Pipeline.StopRestore e) {
+                scan.flushDbCount();
                 return t.report(LiveReport.Outcome.REFUSED, e.getMessage() + "; nothing was written", started);
             }
             if (scan.incompatible > 0) {

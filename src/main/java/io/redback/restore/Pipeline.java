@@ -412,6 +412,13 @@ final class Pipeline implements AutoCloseable {
             answeredAt = -1;
             answered = null;
         }
+        if (count == 0 && building < 0) {
+            // Nothing in flight: start again at the front, and drop a big key's buffer.
+            head = written = tail = 0;
+            if (buf.length > 8 << 20) {
+                buf = new byte[1 << 20];
+            }
+        }
     }
 
     /** Sends an encoded command again (after a retryable refusal or a lost connection). */

@@ -82,7 +82,7 @@ final class PreScan implements RdbVisitor {
     }
 
     /** Keys planned per target database, added up per run of one database rather than per key. */
-    private void flushDbCount() {
+    void flushDbCount() {
         if (countedKeys > 0) {
             t.perDb.merge(countedDb, countedKeys, Long::sum);
         }
