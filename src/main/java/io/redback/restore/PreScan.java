@@ -50,6 +50,13 @@ final class PreScan implements RdbVisitor {
     private boolean deferred;
     private long liveTtls;
     private int countedDb = -1;
+    /**
+     * A reader that skips values hands out key names and function code cut to their first 64 KiB
+     * ({@link RdbVisitor#wantsValues}): when one is that long, the writing pass reads values so
+     * that it gets them whole.
+     */
+    static final int CUT_NAME = 64 << 10;
+    boolean longNames;
     private long countedKeys;
 
     PreScan(LiveRestore.Options options, TargetServer server, long nowMs, LiveRestore.Tally t, Pipeline probe,
@@ -96,6 +103,7 @@ final class PreScan implements RdbVisitor {
 
     @Override
     public void function(byte[] code) {
+        longNames |= code.length >= CUT_NAME;
         if (!options.functions()) {
             return;
         }
@@ -118,6 +126,7 @@ final class PreScan implements RdbVisitor {
         planned = false;
         deferred = false;
         ordinal++;
+        longNames |= key.name().length >= CUT_NAME;
         if (!matcher.accepts(key)) {
             t.filteredOut++;
             return;

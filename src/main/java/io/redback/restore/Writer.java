@@ -61,7 +61,8 @@ final class Writer implements RdbVisitor {
     @Override
     public boolean wantsValues() {
         // the elements of big keys and of values to re-encode; the rest still goes as raw bytes
-        return !scan.bigKeys.isEmpty() || scan.reencode > 0;
+        // (and whole key names and function code when one is 64 KiB or longer: see PreScan.CUT_NAME)
+        return !scan.bigKeys.isEmpty() || scan.reencode > 0 || scan.longNames;
     }
 
     @Override
