@@ -7,7 +7,9 @@
 #   1. redis-cli --pipe < commands
 #   2. redback restore --from-rdb dump.rdb --into redis://... --on-conflict skip -q
 #      (reads and verifies the whole RDB first, then writes: both passes are in the time)
-# One run each; the machine is shared, so read the ratio, not the seconds.
+# One run each; the machine is shared, so read the ratio, not the seconds. Each row also has the
+# client's CPU (user+sys, /usr/bin/time) and the target's (INFO cpu), steadier than wall times
+# on a loaded machine.
 #
 #   bench/restore-into.sh [--keys N] [--label TEXT] [--no-record]
 set -euo pipefail
@@ -44,25 +46,35 @@ cp="$root/target/redback.jar:$root/target/test-classes"
 log "writing the RESTORE commands (not timed)"
 java -cp "$cp" io.redback.restore.RestoreCommandsFile "$work/dump.rdb" "$work/commands.resp"
 
-start_server dst "$port_dst"
-log "redis-cli --pipe"
-t0=$(date +%s.%N); "$redis_cli" -p "$port_dst" --pipe < "$work/commands.resp" > "$work/pipe.out"; t1=$(date +%s.%N)
-pipe_s=$(echo "$t1 - $t0" | bc)
-pipe_keys=$("$redis_cli" -p "$port_dst" dbsize)
-stop_server dst "$port_dst"
+# server_cpu PORT: the target's user+sys CPU seconds so far (INFO cpu)
+server_cpu() { "$redis_cli" -p "$1" info cpu | awk -F: '/used_cpu_(user|sys):/ { s += $2 } END { printf "%.2f", s }'; }
+# timed NAME CMD...: runs CMD into a fresh empty target; sets NAME_s (wall), NAME_cpu (client user+sys),
+# NAME_server (the target's CPU) and NAME_keys
+timed() {
+  local name="$1" s0 w u sy; shift
+  start_server "$name" "$port_dst"
+  s0=$(server_cpu "$port_dst")
+  log "$name: $*"
+  /usr/bin/time -f "%e %U %S" -o "$work/$name.time" "$@" > "$work/$name.out"
+  read -r w u sy < "$work/$name.time"
+  printf -v "${name}_s" '%s' "$w"
+  printf -v "${name}_cpu" '%s' "$(echo "$u + $sy" | bc)"
+  printf -v "${name}_server" '%s' "$(echo "$(server_cpu "$port_dst") - $s0" | bc)"
+  printf -v "${name}_keys" '%s' "$("$redis_cli" -p "$port_dst" dbsize)"
+  stop_server "$name" "$port_dst"
+}
 
-start_server dst2 "$port_dst"
-log "redback restore --into"
-t0=$(date +%s.%N)
-"$root/bin/redback" restore --from-rdb "$work/dump.rdb" --into "redis://127.0.0.1:$port_dst" --on-conflict skip -q \
-  > "$work/redback.out"
-t1=$(date +%s.%N)
-redback_s=$(echo "$t1 - $t0" | bc)
-redback_keys=$("$redis_cli" -p "$port_dst" dbsize)
-stop_server dst2 "$port_dst"
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+timed pipe sh -c '"$0" -p "$1" --pipe < "$2"' "$redis_cli" "$port_dst" "$work/commands.resp"
+timed redback "$root/bin/redback" restore --from-rdb "$work/dump.rdb" --into "redis://127.0.0.1:$port_dst" \
+  --on-conflict skip -q
+load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 ratio=$(echo "scale=2; $redback_s / $pipe_s" | bc)
+cpu_ratio=$(echo "scale=2; $redback_cpu / $pipe_cpu" | bc)
 rdb_mb=$(( $(stat -c %s "$work/dump.rdb") / 1000000 ))
-echo "keys $((keys + 200)), RDB ${rdb_mb} MB"
-echo "redis-cli --pipe         ${pipe_s} s  ($pipe_keys keys)"
-echo "redback restore --into   ${redback_s} s  ($redback_keys keys)  ratio ${ratio}x"
+echo "keys $((keys + 200)), RDB ${rdb_mb} MB; load average before ${load_before}, after ${load_after}"
+echo "tool                     wall      client CPU  target CPU  keys"
+echo "redis-cli --pipe         ${pipe_s} s  ${pipe_cpu} s      ${pipe_server} s      $pipe_keys"
+echo "redback restore --into   ${redback_s} s  ${redback_cpu} s      ${redback_server} s      $redback_keys"
+echo "ratio (wall) ${ratio}x; client CPU ratio ${cpu_ratio}x (a JVM's start and JIT included)"

@@ -417,7 +417,7 @@ public final class ClusterRestore {
         }
 
         @Override
-        public Object follow(RedisErrorReply redirect, Object[] command) throws IOException {
+        public Object follow(RedisErrorReply redirect, byte[] command) throws IOException {
             RedisErrorReply r = redirect;
             for (int hop = 0; hop < MAX_HOPS; hop++) {
                 String[] f = r.getMessage().split(" ");
@@ -433,7 +433,7 @@ public final class ClusterRestore {
                 if (ask) {
                     c.send("ASKING");
                 }
-                c.send(command);
+                c.write(command, 0, command.length);
                 if (ask) {
                     Object asking = c.receive();
                     if (asking instanceof RedisErrorReply e) {

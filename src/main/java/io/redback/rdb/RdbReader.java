@@ -366,6 +366,10 @@ public final class RdbReader {
     }
 
     private void readModuleAux(long off) throws IOException, RdbException {
+        RdbVisitor.RawValueSink sink = v.moduleAuxBytes();
+        if (sink != null) {
+            in.startTee(sink); // the record after its opcode, for a copy
+        }
         long id = readLength();
         long opOff = in.offset();
         long op = readLength();
@@ -380,6 +384,9 @@ public final class RdbReader {
         }
         v.moduleAux(moduleName(id), (int) (id & 1023), (int) when);
         readModulePayload(false);
+        if (sink != null) {
+            in.stopTee();
+        }
     }
 
     /** A function as Redis 7.0's release candidates wrote it: name, engine, optional description, code. */
@@ -1167,6 +1174,40 @@ public final class RdbReader {
             default:
                 throw damage(off, String.format("found the special string encoding 0x%02X where a length was expected", b));
         }
+    }
+
+    /**
+     * The size in bytes of the RDB length whose first byte is {@code first} (1, 2, 5 or 9), or -1
+     * when that byte does not start a length (a special string encoding, or invalid): the format
+     * {@link #readLength} reads, for callers that walk a value's bytes in memory with {@link #lengthAt}.
+     */
+    public static int lengthSize(int first) {
+        return switch ((first & 0xFF) >>> 6) {
+            case LEN_6BIT -> 1;
+            case LEN_14BIT -> 2;
+            case LEN_32BIT >>> 6 -> (first & 0xFF) == LEN_32BIT ? 5 : (first & 0xFF) == LEN_64BIT ? 9 : -1;
+            default -> -1;
+        };
+    }
+
+    /**
+     * The RDB length at {@code b[pos]} (big-endian after its first byte, as {@link #readLength});
+     * the caller checks with {@link #lengthSize} that it is one and that it fits before its end.
+     */
+    public static long lengthAt(byte[] b, int pos) {
+        int first = b[pos] & 0xFF;
+        int size = lengthSize(first);
+        if (size == 1) {
+            return first & 0x3F;
+        }
+        if (size == 2) {
+            return ((first & 0x3F) << 8) | (b[pos + 1] & 0xFF);
+        }
+        long v = 0;
+        for (int i = 1; i < size; i++) {
+            v = (v << 8) | (b[pos + i] & 0xFF);
+        }
+        return v;
     }
 
     /** Reads the header of an RDB string and leaves its body unread (see the str* fields). */

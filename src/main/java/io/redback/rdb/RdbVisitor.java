@@ -39,6 +39,14 @@ public interface RdbVisitor {
     }
 
     /** A function library (its full source, starting with {@code #!<engine> name=<lib>}). */
+    /**
+     * Where the bytes of the module aux record about to be read go (everything after its opcode,
+     * as the file holds them; then {@link #moduleAux} is called), or null (the default) for nowhere.
+     */
+    default RawValueSink moduleAuxBytes() {
+        return null;
+    }
+
     default void function(byte[] code) {
     }
 

@@ -130,6 +130,20 @@ public final class RedisConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Pipelining: buffers commands already encoded as RESP (whole commands, one or more), for a
+     * caller that encodes in place; read their replies with {@link #receive}.
+     */
+    public void write(byte[] commands, int off, int len) throws IOException {
+        checkUsable();
+        try {
+            out.write(commands, off, len);
+        } catch (IOException e) {
+            broken = e;
+            throw new IOException("writing to " + address + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Pipelining: sends what {@link #send} buffered. */
     public void flush() throws IOException {
         checkUsable();

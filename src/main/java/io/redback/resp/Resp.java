@@ -157,6 +157,11 @@ public final class Resp {
         }
 
         private String readLine() throws IOException {
+            // The reply of most pipelined writes: no buffer and no new String for it.
+            if (lim - pos >= 4 && buf[pos] == 'O' && buf[pos + 1] == 'K' && buf[pos + 2] == '\r' && buf[pos + 3] == '\n') {
+                pos += 4;
+                return "OK";
+            }
             long start = position();
             byte[] line = new byte[64];
             int n = 0;

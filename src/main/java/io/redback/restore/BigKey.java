@@ -15,7 +15,9 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Writes one value too big for a single RESTORE: its elements, as the reader delivers them, go in
  * batches of commands ({@code SETRANGE}, {@code RPUSH}, {@code SADD}, {@code ZADD}, {@code HSET})
- * to a temporary key whose hash tag puts it in the key's cluster slot; a script then checks the
+ * to a temporary key whose hash tag puts it in the key's cluster slot (a hash's field TTLs follow
+ * each batch as {@code HPEXPIREAT}, one per deadline; fields whose TTL has passed are left out,
+ * and into a target without field TTLs the fields go without them); a script then checks the
  * element count, sets the absolute expiry and renames it over the key ({@code RENAME} with
  * replace, {@code RENAMENX} otherwise), so no half-written key is ever visible. Every batch is
  * idempotent (list pushes are guarded by the expected length), so the pipeline may send it again
@@ -34,15 +36,18 @@ final class BigKey {
             + "return redis.call('RPUSH', KEYS[1], unpack(ARGV, 2))";
 
     /**
-     * Checks the count, sets the expiry, renames. Replies 1 renamed, 0 the key exists (not
-     * replaced), 2 expired meanwhile, -1 count mismatch, -2 the temporary key is gone and the key
-     * exists (a finish sent again after it had run).
+     * Checks the count (ARGV[2] written; at least ARGV[5] left, fewer when field TTLs may have
+     * passed meanwhile), sets the expiry, renames. Replies 1 renamed, 0 the key exists (not
+     * replaced), 2 expired meanwhile, 3 nothing to write (every field's TTL had passed), -1 count
+     * mismatch, -2 the temporary key is gone and the key exists (a finish sent again after it had run).
      */
     private static final String FINISH = """
+            if tonumber(ARGV[2]) == 0 then return 3 end
             local n = redis.call(ARGV[1], KEYS[1])
-            if n ~= tonumber(ARGV[2]) then
+            if n > tonumber(ARGV[2]) or n < tonumber(ARGV[5]) or n == 0 then
               redis.call('DEL', KEYS[1])
               if n == 0 and redis.call('EXISTS', KEYS[2]) == 1 then return -2 end
+              if n == 0 and tonumber(ARGV[5]) == 0 then return 2 end
               return -1
             end
             if ARGV[3] ~= '0' then
@@ -84,11 +89,26 @@ final class BigKey {
     private long sentCount;
     private byte[] pendingMember;
     private byte[] pendingField;
+    // A hash's last field and value, held until it is known whether a TTL follows.
+    private byte[] pairField;
+    private byte[] pairValue;
+    private final long nowMs;
+    private final boolean fieldTtls;
+    /** Field deadlines of the batch being filled, sent after it: deadline -> fields. */
+    private final java.util.TreeMap<Long, List<byte[]>> deadlines = new java.util.TreeMap<>();
+    /** Fields whose TTL may pass before the finish: the count check allows them to be gone. */
+    private long dueSoon;
+    private long expiredFields;
     private String failure;
     private boolean negativeZero;
 
-    private BigKey(Pipeline pipe, Kind kind, byte[] key, byte[] tmp) {
+    /** How close a field deadline may be to the finish for the field to be allowed gone by then. */
+    private static final long DUE_SOON_MS = 10 * 60_000L;
+
+    private BigKey(Pipeline pipe, Kind kind, byte[] key, byte[] tmp, long nowMs, boolean fieldTtls) {
         this.pipe = pipe;
+        this.nowMs = nowMs;
+        this.fieldTtls = fieldTtls;
         this.kind = kind;
         this.key = key;
         this.tmp = tmp;
@@ -96,12 +116,26 @@ final class BigKey {
 
     /** A writer for {@code key}, or null when its type or name cannot go this way (it then goes as one RESTORE). */
     static BigKey start(Pipeline pipe, RdbKey key) {
-        Kind kind = kind(key.type());
-        byte[] tmp = temporaryName(key.name());
-        return kind == null || tmp == null ? null : new BigKey(pipe, kind, key.name(), tmp);
+        return start(pipe, key, 0, false);
     }
 
-    /** Whether values of this type can be written in batches (streams, modules, hashes with field expiry cannot). */
+    /**
+     * As {@link #start(Pipeline, RdbKey)}; a hash's fields whose TTL passed by {@code nowMs} are
+     * left out, and with {@code fieldTtls} the others keep their TTL ({@code HPEXPIREAT}).
+     */
+    static BigKey start(Pipeline pipe, RdbKey key, long nowMs, boolean fieldTtls) {
+        Kind kind = kind(key.type());
+        byte[] tmp = temporaryName(key.name());
+        // A copy: the reader may refill the name's array for a later key while batches are in flight.
+        return kind == null || tmp == null ? null : new BigKey(pipe, kind, key.name().clone(), tmp, nowMs,
+                fieldTtls);
+    }
+
+    /**
+     * Whether values of this type can be written in batches: not streams (consumer groups, pending
+     * entries and IDs have no command that sets them as the file holds them) nor module values
+     * (only the module can write them); they go as one RESTORE.
+     */
     static boolean handles(RdbType type) {
         return kind(type) != null;
     }
@@ -112,7 +146,8 @@ final class BigKey {
             case LIST, LIST_ZIPLIST, LIST_QUICKLIST, LIST_QUICKLIST_2 -> Kind.LIST;
             case SET, SET_INTSET, SET_LISTPACK -> Kind.SET;
             case ZSET, ZSET_2, ZSET_ZIPLIST, ZSET_LISTPACK -> Kind.ZSET;
-            case HASH, HASH_ZIPMAP, HASH_ZIPLIST, HASH_LISTPACK -> Kind.HASH;
+            case HASH, HASH_ZIPMAP, HASH_ZIPLIST, HASH_LISTPACK, HASH_METADATA, HASH_METADATA_PRE_GA,
+                 HASH_LISTPACK_EX, HASH_LISTPACK_EX_PRE_GA, VALKEY_HASH_2 -> Kind.HASH;
             default -> null;
         };
     }
@@ -160,6 +195,10 @@ final class BigKey {
 
     /** One element (or a chunk of one) of the value. */
     void element(Element e) throws IOException {
+        if (e.role() == ElementRole.HASH_FIELD_EXPIRY) {
+            commitPair(e.integerValue());
+            return;
+        }
         if (kind == Kind.STRING) {
             // A string arrives in chunks: each goes as SETRANGE at its offset, which is idempotent.
             byte[] b = e.toBytes();
@@ -195,13 +234,42 @@ final class BigKey {
             }
             case HASH -> {
                 if (role == ElementRole.HASH_FIELD) {
+                    commitPair(-1);
                     pendingField = whole;
                 } else if (role == ElementRole.HASH_VALUE) {
-                    add(pendingField, whole);
+                    pairField = pendingField;
+                    pairValue = whole;
                 }
             }
             default -> throw new IllegalStateException(kind.name());
         }
+    }
+
+    /** Adds the held field and value with its deadline ({@code -1}: none), or leaves it out when that has passed. */
+    private void commitPair(long deadline) throws IOException {
+        if (pairField == null) {
+            return;
+        }
+        byte[] field = pairField;
+        byte[] value = pairValue;
+        pairField = null;
+        pairValue = null;
+        if (deadline >= 0 && deadline <= nowMs) {
+            expiredFields++; // a server with field TTLs would not have it either
+            return;
+        }
+        if (deadline >= 0 && fieldTtls) {
+            deadlines.computeIfAbsent(deadline, d -> new ArrayList<>()).add(field);
+            if (deadline < Math.max(nowMs, System.currentTimeMillis()) + DUE_SOON_MS) {
+                dueSoon++;
+            }
+        }
+        add(field, value);
+    }
+
+    /** Fields left out because their TTL had passed. */
+    long expiredFields() {
+        return expiredFields;
     }
 
     private void add(byte[]... parts) throws IOException {
@@ -249,6 +317,22 @@ final class BigKey {
         batchElements = 0;
         sentCount = count;
         pipe.sendKey(this::onBatch, bytes, args.toArray());
+        // The batch's field TTLs, after it: HPEXPIREAT sets the same deadline again when sent twice.
+        for (var d : deadlines.entrySet()) {
+            List<Object> ttl = new ArrayList<>(d.getValue().size() + 5);
+            ttl.add("HPEXPIREAT");
+            ttl.add(tmp);
+            ttl.add(d.getKey());
+            ttl.add("FIELDS");
+            ttl.add((long) d.getValue().size());
+            long ttlBytes = tmp.length + 64L;
+            for (byte[] f : d.getValue()) {
+                ttl.add(f);
+                ttlBytes += f.length + 16;
+            }
+            pipe.sendKey(this::onBatch, ttlBytes, ttl.toArray());
+        }
+        deadlines.clear();
     }
 
     private void flushString() throws IOException {
@@ -279,6 +363,7 @@ final class BigKey {
         if (kind == Kind.STRING) {
             flushString();
         } else {
+            commitPair(-1);
             flush();
         }
         String counter = switch (kind) {
@@ -292,6 +377,6 @@ final class BigKey {
                         reply instanceof Long n ? n : Long.MIN_VALUE, resent, failure,
                         negativeZero ? "a score of -0, written as 0 (ZADD makes -0 into 0)" : null)),
                 tmp.length + key.length + FINISH.length() + 64L,
-                "EVAL", FINISH, 2L, tmp, key, counter, count, expireAtMs, replace ? "1" : "0");
+                "EVAL", FINISH, 2L, tmp, key, counter, count, expireAtMs, replace ? "1" : "0", count - dueSoon);
     }
 }

@@ -31,6 +31,17 @@ final class DumpPayload {
 
     /** Adds the footer and returns the payload, a fresh array (a pipeline holds it until sent). */
     byte[] finish(int rdbVersion) {
+        seal(rdbVersion);
+        byte[] out = java.util.Arrays.copyOf(buf, len);
+        release();
+        return out;
+    }
+
+    /**
+     * Adds the footer in place: the payload is then {@code array()[0, length())}, valid until the
+     * next {@link #start} (for a caller that copies it straight into a command).
+     */
+    void seal(int rdbVersion) {
         ensure(10);
         buf[len++] = (byte) rdbVersion;
         buf[len++] = (byte) (rdbVersion >>> 8);
@@ -38,11 +49,21 @@ final class DumpPayload {
         for (int i = 0; i < 8; i++) {
             buf[len++] = (byte) (crc >>> (8 * i));
         }
-        byte[] out = java.util.Arrays.copyOf(buf, len);
+    }
+
+    byte[] array() {
+        return buf;
+    }
+
+    int length() {
+        return len;
+    }
+
+    /** Drops a big key's buffer once its payload is sent, so the small keys after it do not keep it. */
+    void release() {
         if (buf.length > 1 << 20) {
-            buf = new byte[1 << 16]; // do not keep a big key's buffer for the small ones after it
+            buf = new byte[1 << 16];
         }
-        return out;
     }
 
     private void ensure(int n) {

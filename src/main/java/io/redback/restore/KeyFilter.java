@@ -81,14 +81,19 @@ public record KeyFilter(Set<Integer> dbs, List<String> include, List<String> exc
         private final KeyFilter f;
         private final List<Glob> include;
         private final List<Glob> exclude;
+        private final boolean all;
 
         Matcher(KeyFilter f) {
             this.f = f;
             this.include = f.include.stream().map(Glob::key).toList();
             this.exclude = f.exclude.stream().map(Glob::key).toList();
+            this.all = !f.narrows();
         }
 
         boolean accepts(RdbKey key) {
+            if (all) {
+                return true;
+            }
             if (!f.dbs.isEmpty() && !f.dbs.contains(key.db())) {
                 return false;
             }
@@ -99,10 +104,19 @@ public record KeyFilter(Set<Integer> dbs, List<String> include, List<String> exc
             if (f.keys != null && !f.keys.contains(ByteBuffer.wrap(name))) {
                 return false;
             }
-            if (!include.isEmpty() && include.stream().noneMatch(g -> g.matches(name))) {
+            if (!include.isEmpty() && !anyMatches(include, name)) {
                 return false;
             }
-            return exclude.stream().noneMatch(g -> g.matches(name));
+            return !anyMatches(exclude, name);
+        }
+
+        private static boolean anyMatches(List<Glob> globs, byte[] name) {
+            for (Glob g : globs) { // a loop, not a stream: this runs for every key of the file
+                if (g.matches(name)) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 }

@@ -100,8 +100,8 @@ public final class LiveRestore {
         /** Whether this run writes key. */
         boolean owns(byte[] key);
 
-        /** The reply to command sent where redirect (a MOVED or ASK reply) says, following further ones. */
-        Object follow(RedisErrorReply redirect, Object[] command) throws IOException;
+        /** The reply to command (as sent, encoded as RESP) sent where redirect (a MOVED or ASK reply) says, following further ones. */
+        Object follow(RedisErrorReply redirect, byte[] command) throws IOException;
     }
 
     private final RedisConnector target;
@@ -148,14 +148,16 @@ public final class LiveRestore {
             Map<String, String> libraries = options.functions ? libraries(c) : Map.of();
             Options options = this.options.withBigKeySize(bigKeySize(c, this.options.bigKeySize));
             Pipeline probe = pipe;
-            PreScan scan = new PreScan(options, server, nowMs, t, probe, libraries);
+            PreScan scan = new PreScan(options, server, nowMs, t, probe, libraries, mayHoldFieldTtls(rdb));
             try {
                 read(rdb, owned(scan), 0);
                 probe.drain();
             } catch (RdbException e) {
+                scan.flushDbCount();
                 return t.report(LiveReport.Outcome.DAMAGED, "the source is damaged: " + e.getMessage()
                         + "; nothing was written", started);
             } catch (Pipeline.StopRestore e) {
+                scan.flushDbCount();
                 return t.report(LiveReport.Outcome.REFUSED, e.getMessage() + "; nothing was written", started);
             }
             if (scan.incompatible > 0) {
@@ -231,6 +233,28 @@ public final class LiveRestore {
                 throw e.getCause(); // the target's connection, from inside the visitor
             }
             progress.set(base + reader.bytesRead());
+        }
+    }
+
+    /**
+     * Whether the file may hold hashes with field TTLs (RDB 12+, or a magic other than REDIS):
+     * only then does the pre-scan read values, to tell lossy keys by their content.
+     */
+    private static boolean mayHoldFieldTtls(Path rdb) throws IOException {
+        byte[] head = new byte[9];
+        try (InputStream in = Files.newInputStream(rdb)) {
+            if (in.readNBytes(head, 0, 9) < 9) {
+                return true; // the pre-scan reports what is wrong with it
+            }
+        }
+        String text = new String(head, StandardCharsets.US_ASCII);
+        if (!text.startsWith("REDIS")) {
+            return true;
+        }
+        try {
+            return Integer.parseInt(text.substring(5)) >= 12;
+        } catch (NumberFormatException e) {
+            return true;
         }
     }
 
@@ -344,8 +368,18 @@ public final class LiveRestore {
         }
 
         @Override
+        public boolean keepsKeyNames() {
+            return v.keepsKeyNames();
+        }
+
+        @Override
         public void header(RdbHeader header) {
             v.header(header);
+        }
+
+        @Override
+        public void end(io.redback.rdb.RdbSummary summary) {
+            v.end(summary);
         }
 
         @Override

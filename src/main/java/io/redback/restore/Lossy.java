@@ -3,8 +3,9 @@ package io.redback.restore;
 import java.util.Locale;
 
 /**
- * What to do with a key the target can only hold with something lost (today: a hash whose fields
- * have their own TTL, into a release without field TTLs): {@code FAIL} refuses before anything is
+ * What to do with a key the target can only hold with something lost (today: a hash with a field
+ * whose own TTL has not passed, into a release without field TTLs; decided by the value, not its
+ * encoding: a field-TTL hash with no such field loses nothing and is no lossy key): {@code FAIL} refuses before anything is
  * written and names the keys, {@code SKIP_KEY} leaves such keys out, {@code DROP_FIELD_TTL} writes
  * them without the field TTLs (fields already expired are left out).
  */

@@ -4,10 +4,8 @@ import io.redback.redis.RedisConnection;
 import io.redback.redis.RedisConnector;
 import io.redback.redis.RedisErrorReply;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -30,7 +28,8 @@ final class Pipeline implements AutoCloseable {
     /** Follows a MOVED or ASK reply to the node it names; the answer there is the command's reply. */
     @FunctionalInterface
     interface Redirects {
-        Object follow(RedisErrorReply redirect, Object[] command) throws IOException;
+        /** command: the refused command as it was sent, encoded as RESP. */
+        Object follow(RedisErrorReply redirect, byte[] command) throws IOException;
     }
 
     private static final Set<String> RETRY = Set.of("LOADING", "BUSY", "TRYAGAIN", "OOM");
@@ -41,30 +40,35 @@ final class Pipeline implements AutoCloseable {
     /** ... and at most this many keys. */
     private static final long MEMORY_CHECK_KEYS = 1000;
 
-    private static final class Pending {
-        final Reply reply;
-        final long bytes;
-        final int db;
-        final Object[] args;
-        final boolean counted;
-        boolean resent;
-
-        Pending(Reply reply, long bytes, int db, Object[] args, boolean counted) {
-            this.reply = reply;
-            this.bytes = bytes;
-            this.db = db;
-            this.args = args;
-            this.counted = counted;
-        }
-    }
-
     private final RedisConnector connector;
     private final int window;
     private final long windowBytes;
     private final Throttle limits;
-    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private RedisConnection c;
-    private long pendingBytes;
+    // The commands in flight, encoded once: buf[head, tail) holds them in order, buf[head, written)
+    // went to the socket, buf[written, tail) waits for the next write. Kept for a resend after a
+    // lost connection; nothing is allocated per command (the big memory cost was the copies).
+    private byte[] buf = new byte[1 << 20];
+    private int head;
+    private int written;
+    private int tail;
+    private int building = -1; // where the command being encoded starts, or -1
+    private int argsLeft;
+    // One slot per command in flight (a ring): its reply handler, length, database, flags.
+    private Reply[] replies = new Reply[1024];
+    private int[] lengths = new int[1024];
+    private int[] dbs = new int[1024];
+    private byte[] flags = new byte[1024];
+    private int first;
+    private int count;
+    private static final byte COUNTED = 1;
+    private static final byte RESENT = 2;
+    // The command whose reply is being handled (see answeredArg).
+    private byte[] answered;
+    private int answeredAt = -1;
+    private int answeredDb;
+    private final byte[] digits = new byte[20];
+    private final byte[] lengthDigits = new byte[20]; // header() runs while arg(long) holds its digits
     private int db;
     private long sentBytes;
     private long keys;
@@ -72,6 +76,7 @@ final class Pipeline implements AutoCloseable {
     private long startNanos = -1;
     private long memoryBudget = 64 * KEY_OVERHEAD; // look early: how much memory a byte sent costs is not known yet
     private long keysSinceCheck;
+    private long keysBetweenChecks = MEMORY_CHECK_KEYS;
     private long bytesSinceCheck;
     private long usedAtCheck = -1;
     private double memoryPerByte = 1;
@@ -102,36 +107,239 @@ final class Pipeline implements AutoCloseable {
 
     /** Sends a command; {@code bytes} is its approximate size on the wire. */
     void send(Reply reply, long bytes, Object... args) throws IOException {
-        push(new Pending(reply, bytes, db, args, false));
+        encode(args);
+        end(reply, (byte) 0);
     }
 
     /** Sends a key's write: throttled by --rate and --max-bandwidth, and the target's memory checked now and then. */
     void sendKey(Reply reply, long bytes, Object... args) throws IOException {
+        encode(args);
+        endKey(reply);
+    }
+
+    // ------------------------------------------------------------ commands encoded in place
+
+    /** Starts a command of {@code argc} arguments, added with the {@code arg} methods, sent by {@link #end}/{@link #endKey}. */
+    void begin(int argc) {
+        if (building >= 0) {
+            throw new IllegalStateException("a command is already being encoded");
+        }
+        ensure(32);
+        building = tail;
+        argsLeft = argc;
+        header('*', argc);
+    }
+
+    void arg(byte[] b) {
+        arg(b, 0, b.length);
+    }
+
+    void arg(byte[] b, int off, int len) {
+        argsLeft--;
+        ensure(len + 32);
+        header('$', len);
+        System.arraycopy(b, off, buf, tail, len);
+        tail += len;
+        buf[tail++] = '\r';
+        buf[tail++] = '\n';
+    }
+
+    void arg(String s) {
+        arg(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    void arg(long v) {
+        argsLeft--;
+        ensure(64);
+        int n = 0;
+        boolean negative = v < 0;
+        long x = negative ? v : -v; // negative magnitudes: Long.MIN_VALUE has no positive twin
+        do {
+            digits[n++] = (byte) ('0' - (x % 10));
+            x /= 10;
+        } while (x != 0);
+        header('$', n + (negative ? 1 : 0));
+        if (negative) {
+            buf[tail++] = '-';
+        }
+        while (n > 0) {
+            buf[tail++] = digits[--n];
+        }
+        buf[tail++] = '\r';
+        buf[tail++] = '\n';
+    }
+
+    /** Sends the command encoded since {@link #begin}. */
+    void end(Reply reply) throws IOException {
+        end(reply, (byte) 0);
+    }
+
+    /** Sends the key's write encoded since {@link #begin}, throttled and memory-checked as {@link #sendKey}. */
+    void endKey(Reply reply) throws IOException {
+        long bytes = tail - building;
         throttle(bytes);
-        push(new Pending(reply, bytes, db, args, true));
+        end(reply, COUNTED);
         bytesSinceCheck += bytes + KEY_OVERHEAD;
         if (limits.maxMemoryPercent() > 0 && ((memoryBudget -= bytes + KEY_OVERHEAD) <= 0
-                || ++keysSinceCheck >= MEMORY_CHECK_KEYS)) {
+                || ++keysSinceCheck >= keysBetweenChecks)) {
             checkMemory();
         }
     }
 
-    private void push(Pending p) throws IOException {
-        try {
-            c.send(p.args);
-        } catch (IOException e) {
-            pending.add(p);
-            pendingBytes += p.bytes;
-            recover(e);
+    /**
+     * Argument {@code i} of the command whose reply is being handled (0 is its name), for the
+     * messages of a handler shared by many commands; only valid inside {@link Reply#handle}.
+     */
+    byte[] answeredArg(int i) {
+        if (answeredAt < 0) {
+            throw new IllegalStateException("no reply is being handled");
+        }
+        int p = answeredAt;
+        p = skipLine(answered, p); // *argc
+        for (int k = 0; ; k++) {
+            int len = 0;
+            int q = p + 1; // after '$'
+            while (answered[q] != '\r') {
+                len = len * 10 + (answered[q++] - '0');
+            }
+            q += 2;
+            if (k == i) {
+                return java.util.Arrays.copyOfRange(answered, q, q + len);
+            }
+            p = q + len + 2;
+        }
+    }
+
+    /** The database the command whose reply is being handled went to. */
+    int answeredDb() {
+        return answeredDb;
+    }
+
+    private static int skipLine(byte[] b, int p) {
+        while (b[p] != '\n') {
+            p++;
+        }
+        return p + 1;
+    }
+
+    private void encode(Object[] args) {
+        begin(args.length);
+        for (Object a : args) {
+            if (a instanceof byte[] b) {
+                arg(b);
+            } else if (a instanceof String s) {
+                arg(s);
+            } else if (a instanceof Long || a instanceof Integer) {
+                arg(((Number) a).longValue());
+            } else {
+                building = -1;
+                throw new IllegalArgumentException("command argument must be a String, byte[], Long or Integer, not "
+                        + (a == null ? "null" : a.getClass().getName()));
+            }
+        }
+    }
+
+    private void header(char type, long n) {
+        buf[tail++] = (byte) type;
+        if (n < 10) {
+            buf[tail++] = (byte) ('0' + n);
+        } else {
+            int k = 0;
+            do {
+                lengthDigits[k++] = (byte) ('0' + n % 10);
+                n /= 10;
+            } while (n != 0);
+            while (k > 0) {
+                buf[tail++] = lengthDigits[--k];
+            }
+        }
+        buf[tail++] = '\r';
+        buf[tail++] = '\n';
+    }
+
+    /** Room for n more bytes: moves the commands in flight to the front, or grows the buffer. */
+    private void ensure(int n) {
+        if (tail + n <= buf.length) {
             return;
         }
-        pending.add(p);
-        pendingBytes += p.bytes;
-        sentBytes += p.bytes;
-        if (pending.size() > window || pendingBytes > windowBytes) {
-            while (pending.size() > window / 2 || pendingBytes > windowBytes / 2) {
+        int live = tail - head;
+        if (head > 0 && live + n <= buf.length) {
+            System.arraycopy(buf, head, buf, 0, live);
+        } else {
+            long want = Math.max((long) buf.length * 2, (long) live + n);
+            if (want > Integer.MAX_VALUE - 16) {
+                throw new IllegalStateException("a command above 2 GiB cannot be sent");
+            }
+            byte[] grown = new byte[(int) want];
+            System.arraycopy(buf, head, grown, 0, live);
+            buf = grown;
+        }
+        written -= head;
+        tail -= head;
+        if (building >= 0) {
+            building -= head;
+        }
+        head = 0;
+    }
+
+    private void end(Reply reply, byte flag) throws IOException {
+        if (argsLeft != 0) {
+            building = -1;
+            throw new IllegalStateException("a command was sent with " + argsLeft + " argument(s) missing");
+        }
+        int len = tail - building;
+        building = -1;
+        if (count == replies.length) {
+            growRing();
+        }
+        int slot = (first + count) & (replies.length - 1);
+        replies[slot] = reply;
+        lengths[slot] = len;
+        dbs[slot] = db;
+        flags[slot] = flag;
+        count++;
+        sentBytes += len;
+        if (tail - written >= 1 << 16) {
+            if (!write()) {
+                return;
+            }
+        }
+        if (count > window || tail - head > windowBytes) {
+            while (count > window / 2 || tail - head > windowBytes / 2) {
                 receiveOne();
             }
+        }
+    }
+
+    private void growRing() {
+        int n = replies.length;
+        Reply[] r = new Reply[n * 2];
+        int[] l = new int[n * 2];
+        int[] d = new int[n * 2];
+        byte[] f = new byte[n * 2];
+        for (int i = 0; i < count; i++) {
+            int s = (first + i) & (n - 1);
+            r[i] = replies[s];
+            l[i] = lengths[s];
+            d[i] = dbs[s];
+            f[i] = flags[s];
+        }
+        replies = r;
+        lengths = l;
+        dbs = d;
+        flags = f;
+        first = 0;
+    }
+
+    /** Writes what waits for the socket; false when the connection was lost (and recovered: all sent again). */
+    private boolean write() throws IOException {
+        try {
+            c.write(buf, written, tail - written);
+            written = tail;
+            return true;
+        } catch (IOException e) {
+            recover(e);
+            return false;
         }
     }
 
@@ -151,7 +359,7 @@ final class Pipeline implements AutoCloseable {
 
     /** Reads every outstanding reply. */
     void drain() throws IOException {
-        while (!pending.isEmpty()) {
+        while (count > 0) {
             receiveOne();
         }
     }
@@ -175,6 +383,9 @@ final class Pipeline implements AutoCloseable {
     }
 
     private void receiveOne() throws IOException {
+        if (written < tail && !write()) {
+            return;
+        }
         Object reply;
         try {
             reply = c.receive();
@@ -182,23 +393,59 @@ final class Pipeline implements AutoCloseable {
             recover(e);
             return;
         }
-        Pending p = pending.poll();
-        pendingBytes -= p.bytes;
+        int slot = first;
+        Reply handler = replies[slot];
+        int len = lengths[slot];
+        int at = head;
+        int sentTo = dbs[slot];
+        boolean resent = (flags[slot] & RESENT) != 0;
+        byte flag = flags[slot];
+        replies[slot] = null;
+        first = (first + 1) & (replies.length - 1);
+        count--;
+        head += len;
         if (redirects != null && reply instanceof RedisErrorReply e && ("MOVED".equals(e.code()) || "ASK".equals(e.code()))) {
-            reply = redirects.follow(e, p.args); // a TRYAGAIN there is retried below, here, and redirected again
+            // a TRYAGAIN there is retried below, here, and redirected again
+            reply = redirects.follow(e, java.util.Arrays.copyOfRange(buf, at, at + len));
         }
         if (reply instanceof RedisErrorReply e && RETRY.contains(e.code())) {
+            byte[] again = java.util.Arrays.copyOfRange(buf, at, at + len);
             waitOut(e);
-            p.resent = true;
             retries++;
             int selected = db;
             db = -1; // the resend may go to another database than the one selected now
-            reselect(p.db);
-            push(p);
+            reselect(sentTo);
+            resend(again, handler, (byte) (flag | RESENT));
             reselect(selected);
             return;
         }
-        p.reply.handle(reply, p.resent);
+        // The command's bytes stay where they are until the next one is encoded: handlers only read them.
+        answered = buf;
+        answeredAt = at;
+        answeredDb = sentTo;
+        try {
+            handler.handle(reply, resent);
+        } finally {
+            answeredAt = -1;
+            answered = null;
+        }
+        if (count == 0 && building < 0) {
+            // Nothing in flight: start again at the front, and drop a big key's buffer.
+            head = written = tail = 0;
+            if (buf.length > 8 << 20) {
+                buf = new byte[1 << 20];
+            }
+        }
+    }
+
+    /** Sends an encoded command again (after a retryable refusal or a lost connection). */
+    private void resend(byte[] command, Reply reply, byte flag) throws IOException {
+        ensure(command.length);
+        building = tail;
+        System.arraycopy(command, 0, buf, tail, command.length);
+        tail += command.length;
+        argsLeft = 0;
+        end(reply, flag);
     }
 
     private void reselect(int target) throws IOException {
@@ -256,15 +503,30 @@ final class Pipeline implements AutoCloseable {
             }
         }
         reconnects++;
-        List<Pending> again = new ArrayList<>(pending);
-        pending.clear();
-        pendingBytes = 0;
+        // Take everything in flight out, then send it again in order.
+        int n = count;
+        byte[][] commands = new byte[n][];
+        Reply[] handlers = new Reply[n];
+        int[] toDb = new int[n];
+        byte[] flag = new byte[n];
+        int at = head;
+        for (int i = 0; i < n; i++) {
+            int s = (first + i) & (replies.length - 1);
+            commands[i] = java.util.Arrays.copyOfRange(buf, at, at + lengths[s]);
+            at += lengths[s];
+            handlers[i] = replies[s];
+            toDb[i] = dbs[s];
+            flag[i] = flags[s];
+            replies[s] = null;
+        }
+        first = 0;
+        count = 0;
+        head = written = tail = 0;
         int selected = db;
         db = connector.uri().db();
-        for (Pending p : again) {
-            p.resent = true;
-            reselect(p.db);
-            push(p);
+        for (int i = 0; i < n; i++) {
+            reselect(toDb[i]);
+            resend(commands[i], handlers[i], (byte) (flag[i] | RESENT));
         }
         reselect(selected);
     }
@@ -298,9 +560,14 @@ final class Pipeline implements AutoCloseable {
         keysSinceCheck = 0;
         Memory m = memory();
         if (m.maxmemory() <= 0) {
+            // No limit to stay under: look again only every 16 MiB (a limit set meanwhile is seen
+            // then). Each look empties the pipeline: every 1000 keys, that was 1,000 stalls of the
+            // target and 2,000 INFO round trips per million keys.
             memoryBudget = MEMORY_CHECK_BYTES;
+            keysBetweenChecks = Long.MAX_VALUE;
             return;
         }
+        keysBetweenChecks = MEMORY_CHECK_KEYS;
         if (evictedAtStart >= 0 && m.evicted() > evictedAtStart) {
             throw new StopRestore("the target evicted " + (m.evicted() - evictedAtStart) + " key(s) while restoring "
                     + "(maxmemory " + m.maxmemory() + " bytes, policy evicts): stopped so that no more live keys go");

@@ -1,5 +1,6 @@
 package io.redback.restore;
 
+import io.redback.rdb.Printable;
 import io.redback.rdb.RdbHeader;
 import io.redback.rdb.RdbKey;
 import io.redback.rdb.RdbVisitor;
@@ -24,6 +25,8 @@ final class PreScan implements RdbVisitor {
     private final Map<String, String> libraries;
     private final KeyFilter.Matcher matcher;
     private final boolean askExists;
+    private static final byte[] EXISTS = "EXISTS".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private final Pipeline.Reply exists = this::onExists;
     /** Libraries the target already holds with the same code: nothing to do for them. */
     final Set<String> sameLibraries = new HashSet<>();
     /** Keys (by their position in the file, counted from 1) whose value goes in batches, not one RESTORE. */
@@ -40,9 +43,24 @@ final class PreScan implements RdbVisitor {
     private final RdbTarget target;
     private boolean planned;
     private long ordinal;
+    /** Keys (by position) lossy by their value: a field TTL still running, into a target without them. */
+    final Set<Long> lossyKeys = new HashSet<>();
+    /** Whether values are read: only when a key may be lossy, which its value decides. */
+    private final boolean valuesSeen;
+    private boolean deferred;
+    private long liveTtls;
+    private int countedDb = -1;
+    /**
+     * A reader that skips values hands out key names and function code cut to their first 64 KiB
+     * ({@link RdbVisitor#wantsValues}): when one is that long, the writing pass reads values so
+     * that it gets them whole.
+     */
+    static final int CUT_NAME = 64 << 10;
+    boolean longNames;
+    private long countedKeys;
 
     PreScan(LiveRestore.Options options, TargetServer server, long nowMs, LiveRestore.Tally t, Pipeline probe,
-            Map<String, String> libraries) {
+            Map<String, String> libraries, boolean mayHoldFieldTtls) {
         this.options = options;
         this.server = server;
         this.nowMs = nowMs;
@@ -52,11 +70,30 @@ final class PreScan implements RdbVisitor {
         this.matcher = options.filter().matcher();
         this.askExists = options.onConflict() == OnConflict.FAIL || options.dryRun();
         this.target = server.rdbTarget();
+        this.valuesSeen = mayHoldFieldTtls && Reencoder.mayBeLossy(target);
     }
 
     @Override
     public boolean wantsValues() {
-        return false;
+        return valuesSeen;
+    }
+
+    @Override
+    public boolean keepsKeyNames() {
+        return false; // a name kept for a report is escaped into a String first
+    }
+
+    @Override
+    public void end(io.redback.rdb.RdbSummary summary) {
+        flushDbCount();
+    }
+
+    /** Keys planned per target database, added up per run of one database rather than per key. */
+    void flushDbCount() {
+        if (countedKeys > 0) {
+            t.perDb.merge(countedDb, countedKeys, Long::sum);
+        }
+        countedKeys = 0;
     }
 
     @Override
@@ -66,6 +103,7 @@ final class PreScan implements RdbVisitor {
 
     @Override
     public void function(byte[] code) {
+        longNames |= code.length >= CUT_NAME;
         if (!options.functions()) {
             return;
         }
@@ -86,7 +124,9 @@ final class PreScan implements RdbVisitor {
     @Override
     public void startKey(RdbKey key) {
         planned = false;
+        deferred = false;
         ordinal++;
+        longNames |= key.name().length >= CUT_NAME;
         if (!matcher.accepts(key)) {
             t.filteredOut++;
             return;
@@ -95,6 +135,24 @@ final class PreScan implements RdbVisitor {
             t.expired++;
             return;
         }
+        Reencoder.Form form = Reencoder.form(key.type(), target);
+        if (form == Reencoder.Form.LOSSY && valuesSeen) {
+            deferred = true; // lossy or not is in the value: decided at its end
+            liveTtls = 0;
+            return;
+        }
+        plan(key, form);
+    }
+
+    @Override
+    public void element(io.redback.rdb.Element e) {
+        if (deferred && Reencoder.liveFieldTtl(e, nowMs)) {
+            liveTtls++;
+        }
+    }
+
+    /** Counts a key that will be restored (or why not), and asks the target about it. */
+    private void plan(RdbKey key, Reencoder.Form form) {
         int db = options.filter().targetDb(key.db());
         String why = options.leaveAlone() == null ? null : options.leaveAlone().why(db, key.name());
         if (why != null) {
@@ -102,7 +160,9 @@ final class PreScan implements RdbVisitor {
             LiveRestore.Tally.add(t.skippedKeys, db, key.printableName(), why);
             return;
         }
-        Reencoder.Form form = Reencoder.form(key.type(), target);
+        if (form == Reencoder.Form.LOSSY) {
+            lossyKeys.add(ordinal);
+        }
         if (form == Reencoder.Form.LOSSY && options.lossy() == Lossy.SKIP_KEY) {
             t.skipped++;
             t.lossy++;
@@ -113,7 +173,11 @@ final class PreScan implements RdbVisitor {
         }
         planned = true;
         t.planned++;
-        t.perDb.merge(db, 1L, Long::sum);
+        if (db != countedDb) {
+            flushDbCount();
+            countedDb = db;
+        }
+        countedKeys++;
         switch (form) {
             case UNREADABLE -> {
                 incompatible++;
@@ -143,29 +207,49 @@ final class PreScan implements RdbVisitor {
             default -> { }
         }
         if (!askExists) {
-            LiveRestore.Tally.add(t.sampleKeys, db, key.printableName(), "to restore");
+            if (t.sampleKeys.size() < LiveReport.LIST_LIMIT) { // the name is escaped only when it is kept
+                LiveRestore.Tally.add(t.sampleKeys, db, key.printableName(), "to restore");
+            }
         } else {
-            String name = key.printableName();
             try {
                 probe.select(db);
-                probe.send((reply, resent) -> {
-                    if (reply instanceof Long n && n > 0) {
-                        t.conflicts++;
-                        LiveRestore.Tally.add(t.conflictKeys, db, name, "exists in the target");
-                    } else if (reply instanceof Long) {
-                        LiveRestore.Tally.add(t.sampleKeys, db, name, "missing in the target");
-                    } else if (!(reply instanceof Long)) {
-                        throw new Pipeline.StopRestore("EXISTS " + name + " in db " + db + " answered " + reply);
-                    }
-                }, key.name().length + 32L, "EXISTS", key.name());
+                probe.begin(2);
+                probe.arg(EXISTS);
+                probe.arg(key.name());
+                probe.end(exists);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
     }
 
+    /** The reply to a key's EXISTS; the key and its database come from the command answered. */
+    private void onExists(Object reply, boolean resent) {
+        if (!(reply instanceof Long n)) {
+            throw new Pipeline.StopRestore("EXISTS " + answeredName() + " in db " + probe.answeredDb() + " answered "
+                    + reply);
+        }
+        if (n > 0) {
+            t.conflicts++;
+            if (t.conflictKeys.size() < LiveReport.LIST_LIMIT) {
+                LiveRestore.Tally.add(t.conflictKeys, probe.answeredDb(), answeredName(), "exists in the target");
+            }
+        } else if (t.sampleKeys.size() < LiveReport.LIST_LIMIT) {
+            LiveRestore.Tally.add(t.sampleKeys, probe.answeredDb(), answeredName(), "missing in the target");
+        }
+    }
+
+    private String answeredName() {
+        byte[] key = probe.answeredArg(1);
+        return Printable.escape(key, 0, key.length, 200);
+    }
+
     @Override
     public void endKey(RdbKey key, long elements, long valueBytes) {
+        if (deferred) {
+            deferred = false;
+            plan(key, liveTtls > 0 ? Reencoder.Form.LOSSY : Reencoder.Form.REENCODE);
+        }
         if (planned) {
             t.valueBytes += valueBytes;
             if (valueBytes > options.bigKeySize() && BigKey.handles(key.type())) {

@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -100,6 +101,9 @@ public final class RdbConversion {
                 v.reencoded, v.changes, v.lossyCount, v.skipped, v.lossyKeys, v.expiredFields, written, check, problem);
     }
 
+    /** The RDB version that brought module aux records (Redis 5.0). */
+    private static final int MODULE_AUX_SINCE = 9;
+
     private final class Visitor implements RdbVisitor {
         private final RdbOut out;
         private final Reencoder reencoder = new Reencoder(target, nowMs);
@@ -115,7 +119,9 @@ public final class RdbConversion {
         private long expiredFields;
         private long unreadable;
         private String firstUnreadable;
-        private long moduleAux;
+        private long moduleAuxRefused;
+        private String firstModule;
+        private boolean sourceIsValkey;
         private long functionsLost;
         /** The key being copied: AS_IS (its bytes stream to the output), REENCODE, or null (left out). */
         private Reencoder.Form form;
@@ -128,8 +134,11 @@ public final class RdbConversion {
             if (unreadable > 0) {
                 return unreadable + " key(s) are of a type " + target.label() + " cannot read, e.g. " + firstUnreadable;
             }
-            if (moduleAux > 0) {
-                return "the source holds " + moduleAux + " module aux record(s), which a conversion cannot carry";
+            if (moduleAuxRefused > 0) {
+                return "the source holds " + moduleAuxRefused + " module aux record(s) (" + firstModule + "), which "
+                        + target.label() + " may not read: a module's own data is copied as it is only into a release "
+                        + "of the source's family (" + (sourceValkey() ? "valkey" : "redis") + ") that reads RDB "
+                        + "version " + MODULE_AUX_SINCE + "+";
             }
             if (functionsLost > 0) {
                 return "the source holds " + functionsLost + " function librar(ies), which " + target.label()
@@ -155,12 +164,35 @@ public final class RdbConversion {
 
         @Override
         public void aux(byte[] key, byte[] v) {
+            sourceIsValkey |= "valkey-ver".equals(new String(key, StandardCharsets.US_ASCII));
             out.aux(key, v);
+        }
+
+        /**
+         * A module aux record is the module's own bytes: copied as they are when the target is of
+         * the source's family (the same module reads them), refused otherwise.
+         */
+        @Override
+        public RawValueSink moduleAuxBytes() {
+            if (!sourceValkey() == !target.valkey() && target.fileVersion() >= MODULE_AUX_SINCE) {
+                out.raw(new byte[] {(byte) OPCODE_MODULE_AUX}, 0, 1);
+                return out::raw;
+            }
+            return null;
         }
 
         @Override
         public void moduleAux(String module, int encodingVersion, int when) {
-            moduleAux++;
+            if (!(!sourceValkey() == !target.valkey() && target.fileVersion() >= MODULE_AUX_SINCE)) {
+                if (moduleAuxRefused++ == 0) {
+                    firstModule = module;
+                }
+            }
+        }
+
+        /** Whether the source was written by Valkey (its magic, or a valkey-ver aux field). */
+        private boolean sourceValkey() {
+            return sourceIsValkey || (source != null && source.isValkey());
         }
 
         @Override
@@ -199,18 +231,7 @@ public final class RdbConversion {
                     prefix(key, key.type().code());
                 }
                 case REENCODE -> reencoder.start(key.type());
-                case LOSSY -> {
-                    lossyCount++;
-                    if (lossyKeys.size() < 5) {
-                        lossyKeys.add(key.printableName());
-                    }
-                    if (lossy == Lossy.DROP_FIELD_TTL) {
-                        reencoder.start(key.type());
-                    } else {
-                        skipped++;
-                        form = null;
-                    }
-                }
+                case LOSSY -> reencoder.start(key.type()); // lossy or not is in the value: decided at its end
                 default -> {
                     if (unreadable++ == 0) {
                         firstUnreadable = key.printableName() + " (" + key.type().dataType() + " encoded as "
@@ -244,6 +265,16 @@ public final class RdbConversion {
         public void endKey(RdbKey key, long elements, long valueBytes) {
             if (form == null || form == Reencoder.Form.AS_IS) {
                 return;
+            }
+            if (form == Reencoder.Form.LOSSY && reencoder.droppedLiveTtls()) {
+                lossyCount++;
+                if (lossyKeys.size() < 5) {
+                    lossyKeys.add(key.printableName());
+                }
+                if (lossy != Lossy.DROP_FIELD_TTL) {
+                    skipped++;
+                    return;
+                }
             }
             value.reset();
             int type = reencoder.finish(value);

@@ -3,6 +3,7 @@ package io.redback.restore;
 import static io.redback.rdb.RdbConstants.*;
 
 import io.redback.rdb.Element;
+import io.redback.rdb.RdbReader;
 import io.redback.rdb.RdbType;
 import java.nio.charset.StandardCharsets;
 
@@ -22,7 +23,10 @@ final class Reencoder {
         AS_IS,
         /** Re-encoded to an older encoding, nothing lost. */
         REENCODE,
-        /** Only writable with something lost: hash field TTLs. */
+        /**
+         * Maybe only writable with something lost: a hash with field TTLs (encoding) into a target
+         * without them; lossy when the value holds a field TTL still running ({@link #liveFieldTtl}).
+         */
         LOSSY,
         /** The target cannot hold it at all (a module value of a newer type, a stream into Redis before 5.0). */
         UNREADABLE
@@ -37,6 +41,7 @@ final class Reencoder {
     private long count;
     private boolean pendingOpen;
     private int pendingExpired;
+    private long liveTtls;
 
     /** {@code nowMs}: fields whose TTL has passed by then are left out when TTLs are dropped. */
     Reencoder(RdbTarget target, long nowMs) {
@@ -56,6 +61,16 @@ final class Reencoder {
             case "stream" -> target.rdbVersion() >= 9 ? Form.REENCODE : Form.UNREADABLE;
             default -> Form.UNREADABLE;
         };
+    }
+
+    /** Whether some key may be {@link Form#LOSSY} for this target: it does not read every field-TTL encoding. */
+    static boolean mayBeLossy(RdbTarget target) {
+        for (RdbType t : RdbType.values()) {
+            if (hasFieldTtls(t) && !target.reads(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Hash encodings that carry per-field TTLs (Redis 7.4+, Valkey 9+). */
@@ -83,6 +98,7 @@ final class Reencoder {
         count = 0;
         pendingOpen = false;
         pendingExpired = 0;
+        liveTtls = 0;
         body.reset();
         pending.reset();
         raw.reset();
@@ -115,7 +131,9 @@ final class Reencoder {
             }
             case HASH_VALUE -> string(pending, e);
             case HASH_FIELD_EXPIRY -> {
-                if (e.integerValue() <= nowMs) {
+                if (liveFieldTtl(e, nowMs)) {
+                    liveTtls++;
+                } else {
                     pending.reset(); // expired: a server with field TTLs would not have it either
                     pendingOpen = false;
                     pendingExpired++;
@@ -145,6 +163,20 @@ final class Reencoder {
             case "zset" -> TYPE_ZSET_2;
             default -> TYPE_HASH;
         };
+    }
+
+    /**
+     * Whether an element is a hash field's TTL that has not passed by {@code nowMs}: what makes a
+     * field-TTL hash lossy for a target without field TTLs (one whose fields have no TTL, or only
+     * passed ones, loses nothing: a server with field TTLs would hold the same fields, none expiring).
+     */
+    static boolean liveFieldTtl(Element e, long nowMs) {
+        return e.role() == io.redback.rdb.ElementRole.HASH_FIELD_EXPIRY && e.integerValue() > nowMs;
+    }
+
+    /** Whether the last value had a field TTL still running, which the re-encoded value does not keep. */
+    boolean droppedLiveTtls() {
+        return liveTtls > 0;
     }
 
     /** Hash fields whose TTL had passed, left out of the last value. */
@@ -279,13 +311,6 @@ final class Reencoder {
             mark = pos;
         }
 
-        private int u8() {
-            if (pos >= end) {
-                throw new IllegalStateException("stream value ends early");
-            }
-            return b[pos++] & 0xFF;
-        }
-
         void skip(long n) {
             if (n < 0 || n > end - pos) {
                 throw new IllegalStateException("stream value ends early");
@@ -294,23 +319,17 @@ final class Reencoder {
         }
 
         long length() {
-            int first = u8();
-            int kind = first >>> 6;
-            if (kind == LEN_6BIT) {
-                return first & 0x3F;
+            // The length format is rdb's: one definition of it.
+            int size = pos < end ? RdbReader.lengthSize(b[pos]) : 0;
+            if (size < 0) {
+                throw new IllegalStateException("stream value: a string encoding where a length belongs");
             }
-            if (kind == LEN_14BIT) {
-                return ((first & 0x3F) << 8) | u8();
+            if (size == 0 || size > end - pos) {
+                throw new IllegalStateException("stream value ends early");
             }
-            if (first == LEN_32BIT || first == LEN_64BIT) {
-                long v = 0;
-                for (int i = first == LEN_32BIT ? 4 : 8; i > 0; i--) {
-                    v = (v << 8) | u8();
-                }
-                return v;
-            }
-            throw new IllegalStateException("stream value: a string encoding where a "
-                    + "length belongs");
+            long v = RdbReader.lengthAt(b, pos);
+            pos += size;
+            return v;
         }
 
         void skipString() {

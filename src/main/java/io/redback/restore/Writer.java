@@ -1,6 +1,7 @@
 package io.redback.restore;
 
 import io.redback.rdb.Element;
+import io.redback.rdb.Printable;
 import io.redback.rdb.RdbHeader;
 import io.redback.rdb.RdbKey;
 import io.redback.rdb.RdbVisitor;
@@ -26,10 +27,17 @@ final class Writer implements RdbVisitor {
     private final Map<String, String> libraries;
     private final KeyFilter.Matcher matcher;
     private final DumpPayload payload = new DumpPayload();
+    private final Pipeline.Reply restored = this::onRestored;
+    private final RawValueSink payloadSink = payload::write; // one for all keys
     private final TargetServer server;
     private final Reencoder reencoder;
     private final RdbBytes reencoded = new RdbBytes();
     private final RdbTarget target;
+    private static final byte[] RESTORE = bytes("RESTORE");
+    private static final byte[] REPLACE = bytes("REPLACE");
+    private static final byte[] ABSTTL = bytes("ABSTTL");
+    private static final byte[] FREQ = bytes("FREQ");
+    private static final byte[] IDLETIME = bytes("IDLETIME");
     private int version;
     private RdbKey current;
     private boolean reencoding;
@@ -53,7 +61,13 @@ final class Writer implements RdbVisitor {
     @Override
     public boolean wantsValues() {
         // the elements of big keys and of values to re-encode; the rest still goes as raw bytes
-        return !scan.bigKeys.isEmpty() || scan.reencode > 0;
+        // (and whole key names and function code when one is 64 KiB or longer: see PreScan.CUT_NAME)
+        return !scan.bigKeys.isEmpty() || scan.reencode > 0 || scan.longNames;
+    }
+
+    @Override
+    public boolean keepsKeyNames() {
+        return false; // a name goes into the command (copied) or a report (escaped into a String)
     }
 
     @Override
@@ -101,12 +115,16 @@ final class Writer implements RdbVisitor {
                 || options.leaveAlone().why(options.filter().targetDb(key.db()), key.name()) == null)) {
             current = key;
             Reencoder.Form form = Reencoder.form(key.type(), target);
+            if (form == Reencoder.Form.LOSSY && (scan.lossyKeys.isEmpty() || !scan.lossyKeys.contains(ordinal))) {
+                form = Reencoder.Form.REENCODE; // no field TTL still running: nothing is lost
+            }
             if (form == Reencoder.Form.LOSSY && options.lossy() == Lossy.SKIP_KEY) {
                 current = null; // counted by the pre-scan
                 return;
             }
-            if (scan.bigKeys.contains(ordinal)) {
-                big = BigKey.start(pipe, key); // null: a name or type that cannot; one RESTORE then
+            if (!scan.bigKeys.isEmpty() && scan.bigKeys.contains(ordinal)) { // isEmpty first: no boxing per key
+                // null: a name or type that cannot; one RESTORE then. Field TTLs go along when the target keeps them.
+                big = BigKey.start(pipe, key, nowMs, form == Reencoder.Form.AS_IS);
                 if (big != null) {
                     try {
                         pipe.select(options.filter().targetDb(key.db()));
@@ -132,7 +150,7 @@ final class Writer implements RdbVisitor {
             return reencoder.wantsRaw() ? reencoder::raw : null;
         }
         payload.start(key.type().code());
-        return payload::write;
+        return payloadSink;
     }
 
     @Override
@@ -172,34 +190,33 @@ final class Writer implements RdbVisitor {
             payload.start(type);
             payload.write(reencoded.array(), 0, reencoded.size());
         }
-        byte[] dump = payload.finish(version);
-        List<Object> args = new ArrayList<>(8);
-        args.add("RESTORE");
-        args.add(key.name());
-        args.add(key.hasExpiry() ? key.expireAtMs() : 0L);
-        args.add(dump);
-        if (options.onConflict() == OnConflict.REPLACE) {
-            args.add("REPLACE");
-        }
-        if (key.hasExpiry()) {
-            args.add("ABSTTL");
-        }
-        if (key.lfuFreq() >= 0) {
-            args.add("FREQ");
-            args.add((long) key.lfuFreq());
-        } else if (key.idleSeconds() >= 0) {
-            args.add("IDLETIME");
-            args.add(key.idleSeconds());
-        }
-        String name = key.printableName();
+        payload.seal(version);
+        boolean replace = options.onConflict() == OnConflict.REPLACE;
+        boolean lfu = key.lfuFreq() >= 0;
+        boolean idle = !lfu && key.idleSeconds() >= 0;
         try {
             pipe.select(db);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        try {
-            pipe.sendKey((reply, resent) -> onRestored(reply, resent, db, name), dump.length + key.name().length + 64L,
-                    args.toArray());
+            // Encoded straight into the pipeline's buffer: nothing is allocated per key.
+            pipe.begin(4 + (replace ? 1 : 0) + (key.hasExpiry() ? 1 : 0) + (lfu || idle ? 2 : 0));
+            pipe.arg(RESTORE);
+            pipe.arg(key.name());
+            pipe.arg(key.hasExpiry() ? key.expireAtMs() : 0L);
+            pipe.arg(payload.array(), 0, payload.length());
+            if (replace) {
+                pipe.arg(REPLACE);
+            }
+            if (key.hasExpiry()) {
+                pipe.arg(ABSTTL);
+            }
+            if (lfu) {
+                pipe.arg(FREQ);
+                pipe.arg(key.lfuFreq());
+            } else if (idle) {
+                pipe.arg(IDLETIME);
+                pipe.arg(key.idleSeconds());
+            }
+            payload.release();
+            pipe.endKey(restored);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -245,6 +262,9 @@ final class Writer implements RdbVisitor {
         } else if (r == 2) {
             t.skipped++;
             LiveRestore.Tally.add(t.skippedKeys, db, name, "expired while it was being restored");
+        } else if (r == 3) {
+            t.skipped++;
+            LiveRestore.Tally.add(t.skippedKeys, db, name, "every field's TTL had passed");
         } else {
             t.failed++;
             LiveRestore.Tally.add(t.failedKeys, db, name, f.failure() != null ? "a batch was refused: " + f.failure()
@@ -253,11 +273,15 @@ final class Writer implements RdbVisitor {
         }
     }
 
-    private void onRestored(Object reply, boolean resent, int db, String name) {
+    /** The reply to a key's RESTORE; the key and its database come from the command answered. */
+    private void onRestored(Object reply, boolean resent) {
         if (!(reply instanceof RedisErrorReply e)) {
             t.restored++;
             return;
         }
+        int db = pipe.answeredDb();
+        byte[] key = pipe.answeredArg(1);
+        String name = Printable.escape(key, 0, key.length, 200);
         String code = e.code();
         if ("BUSYKEY".equals(code) && resent && options.onConflict() == OnConflict.FAIL) {
             // Sent again after a lost connection: the first RESTORE got there before the link broke (the
@@ -283,6 +307,10 @@ final class Writer implements RdbVisitor {
         }
         t.failed++;
         LiveRestore.Tally.add(t.failedKeys, db, name, LiveRestore.reason(e));
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     private void send(Pipeline.Reply reply, long bytes, Object... args) {

@@ -60,6 +60,28 @@ class BigKeyRestoreTest {
     }
 
     @Test
+    void keyNamesAndFunctionCodeAbove64KiBGoWhole() throws Exception {
+        String name = "long:" + "n".repeat(70_000);
+        String code = "#!lua name=longlib\n-- " + "x".repeat(70_000)
+                + "\nredis.register_function('longf', function() return 7 end)";
+        Path rdb;
+        try (LocalRedisServer source = Datasets.server().start(); RedisConnection c = source.connect()) {
+            c.call("SET", name, "v");
+            c.call("SET", "short", "w");
+            c.call("FUNCTION", "LOAD", code);
+            rdb = save(source, c);
+        }
+        try (LocalRedisServer target = Datasets.server().start(); RedisConnection c = target.connect()) {
+            LiveReport report = restore(target, rdb, LiveRestore.Options.defaults());
+            assertThat(report.outcome()).as(report.message()).isEqualTo(LiveReport.Outcome.RESTORED);
+            assertThat(report.restored()).isEqualTo(2);
+            assertThat(c.callString("GET", name)).isEqualTo("v");
+            assertThat(c.callLong("DBSIZE")).isEqualTo(2);
+            assertThat(c.callLong("FCALL", "longf", "0")).isEqualTo(7);
+        }
+    }
+
+    @Test
     void bigKeysFollowTheConflictPolicy() throws Exception {
         Path rdb;
         try (LocalRedisServer source = Datasets.server().start(); RedisConnection c = source.connect()) {

@@ -106,6 +106,67 @@ class RdbConversionTest {
     }
 
     @Test
+    void moduleAuxRecordsGoIntoTheSourcesFamilyAndAreRefusedElsewhere() throws Exception {
+        Path in = dir.resolve("module-aux.rdb");
+        Files.write(in, withModuleAux());
+        Path out = dir.resolve("out.rdb");
+        RdbConversion.Report same = new RdbConversion(REDIS_70, Lossy.FAIL, NOW).run(in, out);
+        assertThat(same.problem()).isNull();
+        assertThat(same.ok()).isTrue();
+        java.util.List<String> modules = new java.util.ArrayList<>();
+        try (InputStream s = new BufferedInputStream(Files.newInputStream(out))) {
+            new RdbReader(s).read(new RdbVisitor() {
+                @Override
+                public void moduleAux(String module, int encodingVersion, int when) {
+                    modules.add(module + "/" + encodingVersion + "/" + when);
+                }
+            });
+        }
+        assertThat(modules).containsExactly("testmod01/3/2");
+        assertThat(same.keys()).isEqualTo(1);
+
+        Path other = dir.resolve("other.rdb");
+        RdbConversion.Report refused = new RdbConversion(RdbTarget.parse("valkey:8.0"), Lossy.FAIL, NOW).run(in, other);
+        assertThat(refused.ok()).isFalse();
+        assertThat(refused.problem()).contains("1 module aux record(s) (testmod01)").contains("valkey 8.0")
+                .contains("redis");
+        assertThat(other).doesNotExist();
+    }
+
+    /** A Redis 7.2 file with one module aux record (module testmod01, encoding version 3, after the keyspace) and a key. */
+    private static byte[] withModuleAux() {
+        RdbBytes f = new RdbBytes();
+        f.write("REDIS0011".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        f.write(0xFA); // aux
+        f.string("redis-ver".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        f.string("7.2.6".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        String charset = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        long id = 0;
+        for (char ch : "testmod01".toCharArray()) {
+            id = (id << 6) | charset.indexOf(ch);
+        }
+        id = (id << 10) | 3;
+        f.write(0xF7); // module aux
+        f.write(0x81); // a 64-bit length: the module id
+        for (int i = 7; i >= 0; i--) {
+            f.write((int) (id >>> (8 * i)) & 0xFF);
+        }
+        f.length(2); // the UINT sub-opcode
+        f.length(2); // when: after the keyspace
+        f.length(2); // the module's own data: one UINT, 5
+        f.length(5);
+        f.length(0); // module EOF
+        f.write(0xFE);
+        f.length(0);
+        f.write(0); // a string key
+        f.string("k".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        f.string("v".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        f.write(0xFF);
+        f.int64le(io.redback.rdb.Crc64.update(0, f.array(), 0, f.size()));
+        return f.toArray();
+    }
+
+    @Test
     void aTargetThatReadsEverythingGetsTheValuesAsTheyAre() throws Exception {
         Path in = fixture("redis-7.2.6/dump.rdb");
         Path out = dir.resolve("out.rdb");
