@@ -1,6 +1,7 @@
 package io.redback.cli;
 
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import io.redback.cluster.ClusterDiscovery;
 import io.redback.repo.Quantities;
 import io.redback.redis.RedisUri;
 import io.redback.repo.Compression;
@@ -108,6 +109,17 @@ public final class StreamCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print events as JSON lines instead of text.")
     boolean json;
 
+    @Option(names = "--cluster", description = "The source is a Redis Cluster (any node of it): one replication link "
+            + "per shard in this process, each shipping into its shard's source <name>.shard-<N> with its own spool "
+            + "under --spool; failovers followed, topology changes recorded and followed by a cluster snapshot. "
+            + "Without it, a server saying cluster_enabled:1 is streamed this way, and redback says so.")
+    boolean cluster;
+
+    @Option(names = "--topology-every", paramLabel = "DURATION", defaultValue = "5s",
+            description = "With a cluster: read the topology again this often (a broken link reads it at once) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String topologyEvery;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -132,6 +144,21 @@ public final class StreamCommand implements Callable<Integer> {
             return Main.USAGE;
         }
         Clock clock = Clock.systemUTC();
+        if (!cluster) {
+            try {
+                if (ClusterDiscovery.enabled(uri)) {
+                    err.println("redback stream: " + uri.address() + " is a cluster node (cluster_enabled:1): "
+                            + "streaming the whole cluster, one link per shard");
+                    err.flush();
+                    cluster = true;
+                }
+            } catch (IOException | RuntimeException e) {
+                // unreachable now: the stream says so itself and keeps trying
+            }
+        }
+        if (cluster) {
+            return new ClusterStreamRun(this, out, err).run(uri, options, clock);
+        }
         try (Storage storage = repo.openStorage()) {
             Repository repository = repo.openOrInit(storage, clock);
             Streamer streamer = new Streamer(uri, repository, options, event -> print(out, event, json), clock);
@@ -199,6 +226,16 @@ public final class StreamCommand implements Callable<Integer> {
      * An event whose fields are already what the line shows is written as it is.
      */
     static void print(PrintWriter out, StreamEvent event, boolean json) {
+        Line line = line(event);
+        println(out, line.text(), line.event(), line.fields(), json);
+    }
+
+    /** An event as its name, its JSON fields and its line of text. */
+    record Line(String event, Object fields, String text) {
+    }
+
+    /** What {@link #print} prints of an event (the cluster stream prints it with the shard in front). */
+    static Line line(StreamEvent event) {
         String name;
         Object fields = event;
         String text;
@@ -269,7 +306,7 @@ public final class StreamCommand implements Callable<Integer> {
         } else {
             throw new IllegalStateException("unknown event " + event);
         }
-        println(out, text, name, fields, json);
+        return new Line(name, fields, text);
     }
 
     /** One JSON line: when, which event, then the event's own fields. */
@@ -305,7 +342,7 @@ public final class StreamCommand implements Callable<Integer> {
         return mb + "mb";
     }
 
-    private static void println(PrintWriter out, String text, String event, Object fields, boolean json) {
+    static void println(PrintWriter out, String text, String event, Object fields, boolean json) {
         synchronized (out) {
             if (json) {
                 out.println(Json.line(new LineJson(Instant.now().toString(), event, fields)));

@@ -88,6 +88,14 @@ final class Layout {
         return clusterSnapshotsPrefix(cluster) + id + ".json";
     }
 
+    static String clusterShardMapsPrefix(String cluster) {
+        return CLUSTERS + requireSourceName(cluster) + "/shards/";
+    }
+
+    static String clusterShardMapKey(String cluster, SnapshotId id) {
+        return clusterShardMapsPrefix(cluster) + id + ".json";
+    }
+
     static String timelinesPrefix(String source) {
         return SOURCES + requireSourceName(source) + "/timelines/";
     }
