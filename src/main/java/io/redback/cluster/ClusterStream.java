@@ -368,6 +368,7 @@ public final class ClusterStream {
         volatile RedisUri primary;
         volatile Streamer streamer;
         volatile boolean retired;
+        private volatile Streamer stoppedStreamer;
         private final Thread thread;
 
         Link(int index, RedisUri primary) {
@@ -452,9 +453,11 @@ public final class ClusterStream {
             return primary;
         }
 
-        void stop() {
+        /** Stops the link's stream (the link then stops); once, since the stream's own stop is not repeatable. */
+        synchronized void stop() {
             Streamer s = streamer;
-            if (s != null) {
+            if (s != null && stoppedStreamer != s) {
+                stoppedStreamer = s;
                 s.stop();
             }
         }

@@ -275,14 +275,17 @@ public final class Streamer {
 
     /** Asks a running stream to stop; {@link #awaitStopped} waits for it. Safe from any thread (a signal handler). */
     public void stop() {
+        boolean again = stopping;
         stopping = true;
         ReplicationLink l = link;
         if (l != null) {
             l.close();
         }
         Thread r = runner;
-        if (r != null && l == null) {
-            r.interrupt(); // it may be sleeping before a retry
+        if (r != null && l == null && !again) {
+            // It may be sleeping before a retry. Only the first stop: a second one would find the
+            // runner writing the spool on its way out, and an interrupt closes the spool's file.
+            r.interrupt();
         }
     }
 
