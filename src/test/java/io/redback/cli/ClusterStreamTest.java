@@ -101,6 +101,100 @@ class ClusterStreamTest {
         }
     }
 
+    @Test
+    void slotsMovedWhileStreamingAreRecordedFollowedByAClusterSnapshotAndNoWriteIsLost() throws Exception {
+        String repo = tmp.resolve("repo").toString();
+        try (TestCluster cluster = TestCluster.start(3);
+             StreamProcess stream = StreamProcess.launch(tmp.resolve("stream"), Map.of(), "--cluster", "--redis",
+                     cluster.uri(), "--repo", repo, "--name", "shop", "--spool", tmp.resolve("spool").toString(),
+                     "--flush-interval", "200ms", "--topology-every", "1s");
+             ClusterClient client = new ClusterClient(addresses(cluster))) {
+            awaitEvents(stream, e -> e.path("event").asText().equals("timeline-started"), 3);
+            // Hash tags whose slots shard 0 serves: those slots move to shard 1 while keys are written to them.
+            List<String> tags = new ArrayList<>();
+            for (int i = 0; tags.size() < 4; i++) {
+                if (ClusterClient.slot("{m" + i + "}") <= 5460) {
+                    tags.add("{m" + i + "}");
+                }
+            }
+            for (int n = 0; n < 50; n++) {
+                for (String tag : tags) {
+                    client.set(tag + ":" + n, "before-" + n, 1);
+                }
+            }
+            java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread writer = new Thread(() -> {
+                for (int n = 0; writing.get(); n++) {
+                    for (String tag : tags) {
+                        client.set(tag + ":" + (n % 80), "during-" + n, 1); // redback is each node's only replica
+                    }
+                    client.set("k" + (n % 500), "during-" + n, 1);
+                }
+            }, "test-writer");
+            writer.start();
+            LocalRedisServer from = cluster.primaries().get(0);
+            LocalRedisServer to = cluster.primaries().get(1);
+            try (RedisConnection src = from.connect(); RedisConnection dst = to.connect()) {
+                String fromId = src.callString("CLUSTER", "MYID");
+                String toId = dst.callString("CLUSTER", "MYID");
+                for (String tag : tags) {
+                    String slot = Integer.toString(ClusterClient.slot(tag));
+                    dst.call("CLUSTER", "SETSLOT", slot, "IMPORTING", fromId);
+                    src.call("CLUSTER", "SETSLOT", slot, "MIGRATING", toId);
+                    Thread.sleep(300); // time passes with the slot half moved: writes meet ASK redirections
+                    while (true) {
+                        List<?> keys = (List<?>) src.call("CLUSTER", "GETKEYSINSLOT", slot, "10");
+                        if (keys.isEmpty()) {
+                            break;
+                        }
+                        List<Object> migrate = new ArrayList<>(List.of("MIGRATE", to.host(),
+                                Integer.toString(to.port()), "", "0", "5000", "KEYS"));
+                        migrate.addAll(keys);
+                        src.call(migrate.toArray());
+                    }
+                    for (LocalRedisServer node : List.of(to, from, cluster.primaries().get(2))) {
+                        try (RedisConnection c = node.connect()) {
+                            c.call("CLUSTER", "SETSLOT", slot, "NODE", toId);
+                        }
+                    }
+                }
+            }
+            awaitEvents(stream, e -> e.path("event").asText().equals("cluster-snapshot"), 1);
+            writing.set(false);
+            writer.join();
+            awaitEvents(stream, e -> e.path("event").asText().equals("topology") && e.path("slotsChanged").asBoolean()
+                    && e.path("changes").toString().contains("moved from shard 0 to shard 1"), 1);
+            assertThat(stream.stop()).as(stream.errors()).isZero();
+            List<JsonNode> events = stream.events();
+            assertThat(events).noneMatch(e -> e.path("event").asText().matches("spool-failed|shard-failed|failed"));
+
+            JsonNode snapshot = events.stream().filter(e -> e.path("event").asText().equals("cluster-snapshot"))
+                    .reduce((a, b) -> b).orElseThrow();
+            JsonNode stored = JSON.readTree(Path.of(repo, "clusters", "shop", "snapshots",
+                    snapshot.path("id").asText() + ".json").toFile());
+            JsonNode shard1 = stored.get("shards").get(1);
+            assertThat(shard1.get("index").asInt()).isEqualTo(1);
+            assertThat(shard1.get("slots").toString()).contains("\"" + ClusterClient.slot(tags.get(0)) + "\"");
+            try (Stream<Path> records = Files.list(Path.of(repo, "clusters", "shop", "shards"))) {
+                assertThat(records.map(p -> p.getFileName().toString())).hasSizeGreaterThanOrEqualTo(2);
+            }
+
+            List<Map<String, String>> shards = new ArrayList<>();
+            Map<String, String> union = new TreeMap<>();
+            for (int shard = 0; shard < 3; shard++) {
+                Map<String, String> keys = restoreNewest(repo, events, shard);
+                for (Map<String, String> other : shards) {
+                    assertThat(other.keySet()).as("keys in two shards' logs").doesNotContainAnyElementsOf(keys.keySet());
+                }
+                shards.add(keys);
+                union.putAll(keys);
+            }
+            assertThat(client.acknowledgedKeys()).isGreaterThan(300);
+            assertThat(client.lost(union)).as("acknowledged writes missing from the shards' logs").isEmpty();
+            assertThat(shards.get(1).keySet()).contains(tags.get(0) + ":0");
+        }
+    }
+
     /** Every node's address. */
     static List<String> addresses(TestCluster cluster) {
         return Stream.concat(cluster.primaries().stream(), cluster.replicas().stream())
