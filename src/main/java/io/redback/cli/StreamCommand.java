@@ -85,7 +85,8 @@ public final class StreamCommand implements Callable<Integer> {
     String maxSpool;
 
     @Option(names = "--snapshot-every", paramLabel = "DURATION",
-            description = "Also take a snapshot this often (e.g. 6h), so that a restore replays less log (default: never).")
+            description = "Also take a snapshot this often (e.g. 6h), so that a restore replays less log; with a cluster, "
+                    + "a cluster snapshot (every shard at once) (default: never).")
     String snapshotEvery;
 
     @Option(names = "--compress", paramLabel = "zstd:N|none", defaultValue = "zstd:3",
