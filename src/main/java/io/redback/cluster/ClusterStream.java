@@ -407,14 +407,19 @@ public final class ClusterStream {
                 } catch (StreamFailedException e) {
                     reason = e.getMessage();
                 } catch (IOException | RuntimeException e) {
-                    reason = "it could not start: " + message(e);
+                    // A file system error's message is often the path alone: say what happened to it.
+                    reason = "it could not start: " + (e instanceof java.nio.file.FileSystemException
+                            ? e.getClass().getSimpleName() + " " : "") + message(e);
                 } catch (Error e) {
                     reason = "it failed: " + e;
                 }
                 if (over()) {
                     break;
                 }
-                failures.add("shard " + index + " (" + source + "): " + reason);
+                String failure = "shard " + index + " (" + source + "): " + reason;
+                if (!failures.contains(failure)) {
+                    failures.add(failure); // each different failure once in the summary; every one is an event
+                }
                 events.accept(new ShardFailed(index, source, reason, Duration.ofMillis(pauseMs)));
                 long until = System.currentTimeMillis() + pauseMs;
                 while (!over() && System.currentTimeMillis() < until) {
