@@ -96,6 +96,10 @@ final class Layout {
         return clusterShardMapsPrefix(cluster) + id + ".json";
     }
 
+    static String clusterMarkKey(String cluster, String mark) {
+        return CLUSTERS + requireSourceName(cluster) + "/marks/" + requireSourceName(mark) + ".json";
+    }
+
     static String timelinesPrefix(String source) {
         return SOURCES + requireSourceName(source) + "/timelines/";
     }

@@ -272,6 +272,14 @@ public final class Repository {
         return Layout.clusterShardMapsPrefix(cluster);
     }
 
+    /**
+     * The key of a named cut of a cluster, {@code clusters/<cluster>/marks/<mark>.json} (mark
+     * named like a source): every shard's replication offset at one paused instant.
+     */
+    public String clusterMarkKey(String cluster, String mark) {
+        return Layout.clusterMarkKey(cluster, mark);
+    }
+
     /** The folder holding every cluster's folder: {@code clusters/}. */
     public String clustersPrefix() {
         return Layout.CLUSTERS;

@@ -195,6 +195,57 @@ class ClusterStreamTest {
         }
     }
 
+    @Test
+    void aMarkIsACutOfEveryShardAtOneInstantThatEachShardRestoresTo() throws Exception {
+        String repo = tmp.resolve("repo").toString();
+        try (TestCluster cluster = TestCluster.start(3);
+             StreamProcess stream = StreamProcess.launch(tmp.resolve("stream"), Map.of(), "--cluster", "--redis",
+                     cluster.uri(), "--repo", repo, "--name", "shop", "--spool", tmp.resolve("spool").toString(),
+                     "--flush-interval", "200ms");
+             ClusterClient client = new ClusterClient(addresses(cluster))) {
+            awaitEvents(stream, e -> e.path("event").asText().equals("timeline-started"), 3);
+            Map<String, String> before = new TreeMap<>();
+            for (int i = 0; i < 300; i++) {
+                assertThat(client.set("k" + i, "before-" + i, 1)).isTrue();
+                before.put("k" + i, "before-" + i);
+            }
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            for (int shard = 0; shard < 3; shard++) {
+                Path status = Path.of(repo, "sources", "shop.shard-" + shard, "stream.json");
+                while (!Files.exists(status) || !JSON.readTree(status.toFile()).path("replicationId").isTextual()) {
+                    assertThat(System.nanoTime()).as(status + " written").isLessThan(deadline);
+                    Thread.sleep(100);
+                }
+            }
+            Run mark = redback("cluster", "mark", "before-deploy", "--redis", cluster.uri(), "--name", "shop",
+                    "--repo", repo, "--json");
+            assertThat(mark.exit()).as(mark.err()).isZero();
+            JsonNode cut = mark.json();
+            assertThat(Path.of(repo, "clusters", "shop", "marks", "before-deploy.json")).exists();
+            assertThat(cut.get("shards")).hasSize(3);
+            for (int i = 0; i < 300; i++) {
+                assertThat(client.set("k" + i, "after-" + i, 1)).isTrue();
+            }
+            Run again = redback("cluster", "mark", "before-deploy", "--redis", cluster.uri(), "--name", "shop",
+                    "--repo", repo);
+            assertThat(again.exit()).isEqualTo(2);
+            assertThat(again.err()).contains("already has a mark named before-deploy");
+            assertThat(stream.stop()).as(stream.errors()).isZero();
+
+            Map<String, String> union = new TreeMap<>();
+            for (JsonNode shard : cut.get("shards")) {
+                assertThat(shard.get("timeline").isTextual()).as(shard.toString()).isTrue();
+                Path dir = tmp.resolve("mark-" + shard.get("index").asInt());
+                Run r = redback("restore", "--name", shard.get("source").asText(), "--timeline",
+                        shard.get("timeline").asText(), "--offset", shard.get("offset").asText(), "--to-dir",
+                        dir.toString(), "--format", "rdb", "--repo", repo, "-q");
+                assertThat(r.exit()).as(r.err()).isZero();
+                union.putAll(loaded(dir.resolve("dump.rdb")));
+            }
+            assertThat(union).isEqualTo(before);
+        }
+    }
+
     /** Every node's address. */
     static List<String> addresses(TestCluster cluster) {
         return Stream.concat(cluster.primaries().stream(), cluster.replicas().stream())
@@ -231,8 +282,13 @@ class ClusterStreamTest {
         Run r = redback("restore", "--offset", Long.toString(committed), "--name", source, "--to-dir", dir.toString(),
                 "--format", "rdb", "--repo", repo, "-q");
         assertThat(r.exit()).as(source + ": " + r.err()).isZero();
+        return loaded(dir.resolve("dump.rdb"));
+    }
+
+    /** The keys and string values a fresh redis-server loads from rdb. */
+    static Map<String, String> loaded(Path rdb) throws Exception {
         Map<String, String> keys = new TreeMap<>();
-        try (LocalRedisServer server = TestRedis.server().rdb(dir.resolve("dump.rdb")).start();
+        try (LocalRedisServer server = TestRedis.server().rdb(rdb).start();
              RedisConnection c = server.connect()) {
             List<String> names = new ArrayList<>();
             for (Object k : (List<?>) c.call("KEYS", "*")) {
