@@ -157,15 +157,21 @@ public final class ClusterStream {
             }
             boolean pendingSnapshot = react(first) || snapshotBehind();
             long every = options.topologyEvery().toMillis();
+            List<String> deferredFor = List.of();
             Duration snapshotEvery = options.shard().snapshotEvery();
             long nextPeriodic = snapshotEvery == null ? Long.MAX_VALUE : System.currentTimeMillis() + snapshotEvery.toMillis();
             while (!stopping) {
                 if (pendingSnapshot || System.currentTimeMillis() >= nextPeriodic) {
                     ClusterTopology now = topology;
                     if (!now.migrations().isEmpty()) {
-                        events.accept(new SnapshotDeferred(now.migrations().stream()
-                                .map(ClusterTopology.Migration::toString).toList()));
+                        List<String> migrating = now.migrations().stream().map(ClusterTopology.Migration::toString)
+                                .toList();
+                        if (!migrating.equals(deferredFor)) {
+                            deferredFor = migrating; // said once per set of migrating slots, not at every reading
+                            events.accept(new SnapshotDeferred(migrating));
+                        }
                     } else if (snapshot(now)) {
+                        deferredFor = List.of();
                         pendingSnapshot = false;
                         if (snapshotEvery != null) {
                             nextPeriodic = System.currentTimeMillis() + snapshotEvery.toMillis();
