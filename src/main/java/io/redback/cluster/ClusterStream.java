@@ -281,10 +281,17 @@ public final class ClusterStream {
         for (int p = 0; p < now.shards().size(); p++) {
             int index = u.indexOf(p);
             ClusterTopology.Shard s = now.shards().get(p);
-            if (!links.containsKey(index) && !stopping) {
+            Link existing = links.get(index);
+            if (existing == null && !stopping) {
                 Link l = new Link(index, uri(s.primary()));
                 links.put(index, l);
                 l.start();
+            } else if (existing != null && !uri(s.primary()).equals(existing.primary)) {
+                existing.primary = uri(s.primary());
+                Streamer st = existing.streamer;
+                if (st != null) {
+                    st.retryNow(); // a failover: connect to the new primary now, not after the backoff
+                }
             }
         }
         for (Link l : new ArrayList<>(links.values())) {

@@ -117,6 +117,8 @@ public final class Streamer {
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private volatile boolean stopping;
+    private final Object retry = new Object();
+    private boolean retryNow; // guarded by retry
     private volatile ReplicationLink link;
     /** The link once its start is handled: acks go there (never with offsets of another history). */
     private volatile ReplicationLink streaming;
@@ -289,6 +291,29 @@ public final class Streamer {
         }
     }
 
+    /**
+     * Ends the wait before the next connection attempt, if the link is waiting: the target has
+     * news (a shard's new primary), so trying now beats waiting out the backoff. Safe from any thread.
+     */
+    public void retryNow() {
+        synchronized (retry) {
+            retryNow = true;
+            retry.notifyAll();
+        }
+    }
+
+    /** Waits ms before the next attempt, or less after {@link #retryNow()}; a stop interrupts it. */
+    private void awaitRetry(long ms) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + ms;
+        synchronized (retry) {
+            long left;
+            while (!retryNow && !stopping && (left = deadline - System.currentTimeMillis()) > 0) {
+                retry.wait(left);
+            }
+            retryNow = false;
+        }
+    }
+
     public boolean awaitStopped(Duration timeout) throws InterruptedException {
         return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -351,7 +376,7 @@ public final class Streamer {
                 events.accept(new StreamEvent.Disconnected(message(e), now == null ? -1 : now.offset(),
                         Duration.ofMillis(backoff)));
                 try {
-                    Thread.sleep(backoff);
+                    awaitRetry(backoff);
                 } catch (InterruptedException ie) {
                     if (stopping) {
                         break;
