@@ -55,7 +55,8 @@ import picocli.CommandLine.Option;
                         + "shows the lag and the recovery window.",
                 "Exit codes: 0 stopped cleanly, 1 failed while running (a thread died, e.g. out of memory: the "
                         + "'failed' event and stream.json say why; restart it), 2 could not start (bad options, spool "
-                        + "in use, repository problem)."})
+                        + "in use, repository problem). With a cluster, 1 also when a shard failed while streaming "
+                        + "(it was started again and the other shards shipped on; the shard-failed events say why)."})
 public final class StreamCommand implements Callable<Integer> {
     @Mixin
     SourceOptions source;

@@ -390,7 +390,6 @@ public final class Streamer {
         }
     }
 
-    /** Handles the answer to PSYNC: stores a new timeline's base, or notes the continuation. */
     /** Asks the target where to connect; the answer is the stream's node until the next attempt. */
     private RedisUri connectTo() throws IOException {
         RedisUri next = Objects.requireNonNull(target.next(), "target");
@@ -398,6 +397,7 @@ public final class Streamer {
         return next;
     }
 
+    /** Handles the answer to PSYNC: stores a new timeline's base, or notes the continuation. */
     private Spool.State begin(ReplicationLink l, Spool.State before) throws IOException, RdbException {
         ReplicationLink.Start start = l.start();
         if (start instanceof ReplicationLink.FullResync full) {
