@@ -134,6 +134,14 @@ public final class ClusterBackup {
         } finally {
             pool.shutdownNow();
         }
+        // In index order (the topology's is by first slot, which a resharding can change).
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+            order.add(i);
+        }
+        order.sort((a, b) -> Integer.compare(parts.get(a).index(), parts.get(b).index()));
+        List<ClusterSnapshot.ShardSnapshot> sortedParts = order.stream().map(parts::get).toList();
+        List<SnapshotManifest> sortedStored = order.stream().map(stored::get).toList();
         // Slots that changed hands while the shards were copied would make the parts disagree.
         ClusterTopology after = ClusterDiscovery.discover(template);
         if (!slotsOf(after).equals(slotsOf(topology))) {
@@ -143,10 +151,10 @@ public final class ClusterBackup {
         }
         ClusterSnapshot manifest = new ClusterSnapshot(ClusterSnapshot.FORMAT_VERSION, id.toString(), cluster,
                 started.toString(), clock.instant().toString(), options.allowMigrating() && !topology.migrations().isEmpty(),
-                topology.migrations().stream().map(ClusterTopology.Migration::toString).toList(), parts);
+                topology.migrations().stream().map(ClusterTopology.Migration::toString).toList(), sortedParts);
         byte[] json = JSON.writeValueAsBytes(manifest);
         repository.storage().put(repository.clusterSnapshotKey(cluster, id), new ByteArrayInputStream(json), json.length);
-        return new Taken(manifest, stored);
+        return new Taken(manifest, sortedStored);
     }
 
     /** Each shard's slot ranges, in shard order: what must not change during a backup. */
