@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -131,7 +132,10 @@ public final class ClusterStream {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Object wake = new Object();
     private volatile boolean stopping;
+    private final AtomicBoolean snapshotRunning = new AtomicBoolean();
+    private final AtomicBoolean snapshotFailed = new AtomicBoolean();
     private volatile ShardMap map;
+    private volatile Thread snapshotThread;
     private volatile ClusterTopology topology;
     private boolean woken; // guarded by wake
 
@@ -161,7 +165,11 @@ public final class ClusterStream {
             Duration snapshotEvery = options.shard().snapshotEvery();
             long nextPeriodic = snapshotEvery == null ? Long.MAX_VALUE : System.currentTimeMillis() + snapshotEvery.toMillis();
             while (!stopping) {
-                if (pendingSnapshot || System.currentTimeMillis() >= nextPeriodic) {
+                if (snapshotFailed.getAndSet(false)) {
+                    pendingSnapshot = true; // tried again at this reading
+                }
+                boolean due = pendingSnapshot || System.currentTimeMillis() >= nextPeriodic;
+                if (due && !snapshotRunning.get()) {
                     ClusterTopology now = topology;
                     if (!now.migrations().isEmpty()) {
                         List<String> migrating = now.migrations().stream().map(ClusterTopology.Migration::toString)
@@ -170,12 +178,27 @@ public final class ClusterStream {
                             deferredFor = migrating; // said once per set of migrating slots, not at every reading
                             events.accept(new SnapshotDeferred(migrating));
                         }
-                    } else if (snapshot(now)) {
+                    } else {
                         deferredFor = List.of();
                         pendingSnapshot = false;
                         if (snapshotEvery != null) {
                             nextPeriodic = System.currentTimeMillis() + snapshotEvery.toMillis();
                         }
+                        // On a thread of its own: a big cluster's snapshot takes minutes, during which
+                        // new shards must still get their links.
+                        snapshotRunning.set(true);
+                        Thread t = new Thread(() -> {
+                            try {
+                                if (!snapshot(now)) {
+                                    snapshotFailed.set(true);
+                                }
+                            } finally {
+                                snapshotRunning.set(false);
+                            }
+                        }, "redback-cluster-snapshot");
+                        t.setDaemon(true);
+                        snapshotThread = t;
+                        t.start();
                     }
                 }
                 if (!pause(every)) {
@@ -201,6 +224,16 @@ public final class ClusterStream {
             all.forEach(Link::stop);
             for (Link l : all) {
                 l.join();
+            }
+            Thread snapshotting = snapshotThread;
+            if (snapshotting != null) {
+                try {
+                    // A cluster snapshot under way may finish; one that takes longer is left (its shards'
+                    // snapshots are ordinary ones, and without its manifest no cluster snapshot names them).
+                    snapshotting.join(options.shard().drainFor().toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             events.accept(new Stopped(all.size(), failures));
             stopped.countDown();
@@ -325,7 +358,9 @@ public final class ClusterStream {
             events.accept(new SnapshotTaken(taken.manifest()));
             return true;
         } catch (IOException | RdbException | RuntimeException e) {
-            events.accept(new SnapshotFailed(message(e)));
+            if (!stopping) {
+                events.accept(new SnapshotFailed(message(e))); // once stopping, the stop is the reason
+            }
             return false;
         }
     }
