@@ -24,7 +24,7 @@ import picocli.CommandLine.Command;
         subcommands = {CheckCommand.class, InspectCommand.class, DemoCommand.class, AofCommand.class,
                 InitCommand.class, KeyCommand.class, BackupCommand.class, ListCommand.class, ShowCommand.class,
                 RestoreCommand.class, ConvertCommand.class, UndoCommand.class, DrillCommand.class, PruneCommand.class,
-                CompactCommand.class, UnlockCommand.class, StreamCommand.class,
+                CompactCommand.class, UnlockCommand.class, StreamCommand.class, ClusterCommand.class,
                 DoctorCommand.class, RecoverCommand.class,
                 RepoLogCommand.class, StatusCommand.class, VerifyCommand.class, AgentCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",

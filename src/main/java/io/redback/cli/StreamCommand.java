@@ -1,6 +1,7 @@
 package io.redback.cli;
 
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import io.redback.cluster.ClusterDiscovery;
 import io.redback.repo.Quantities;
 import io.redback.redis.RedisUri;
 import io.redback.repo.Compression;
@@ -54,7 +55,8 @@ import picocli.CommandLine.Option;
                         + "shows the lag and the recovery window.",
                 "Exit codes: 0 stopped cleanly, 1 failed while running (a thread died, e.g. out of memory: the "
                         + "'failed' event and stream.json say why; restart it), 2 could not start (bad options, spool "
-                        + "in use, repository problem)."})
+                        + "in use, repository problem). With a cluster, 1 also when a shard failed while streaming "
+                        + "(it was started again and the other shards shipped on; the shard-failed events say why)."})
 public final class StreamCommand implements Callable<Integer> {
     @Mixin
     SourceOptions source;
@@ -84,7 +86,8 @@ public final class StreamCommand implements Callable<Integer> {
     String maxSpool;
 
     @Option(names = "--snapshot-every", paramLabel = "DURATION",
-            description = "Also take a snapshot this often (e.g. 6h), so that a restore replays less log (default: never).")
+            description = "Also take a snapshot this often (e.g. 6h), so that a restore replays less log; with a cluster, "
+                    + "a cluster snapshot (every shard at once) (default: never).")
     String snapshotEvery;
 
     @Option(names = "--compress", paramLabel = "zstd:N|none", defaultValue = "zstd:3",
@@ -107,6 +110,17 @@ public final class StreamCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print events as JSON lines instead of text.")
     boolean json;
+
+    @Option(names = "--cluster", description = "The source is a Redis Cluster (any node of it): one replication link "
+            + "per shard in this process, each shipping into its shard's source <name>.shard-<N> with its own spool "
+            + "under --spool; failovers followed, topology changes recorded and followed by a cluster snapshot. "
+            + "Without it, a server saying cluster_enabled:1 is streamed this way, and redback says so.")
+    boolean cluster;
+
+    @Option(names = "--topology-every", paramLabel = "DURATION", defaultValue = "5s",
+            description = "With a cluster: read the topology again this often (a broken link reads it at once) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String topologyEvery;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -132,6 +146,21 @@ public final class StreamCommand implements Callable<Integer> {
             return Main.USAGE;
         }
         Clock clock = Clock.systemUTC();
+        if (!cluster) {
+            try {
+                if (ClusterDiscovery.enabled(uri)) {
+                    err.println("redback stream: " + uri.address() + " is a cluster node (cluster_enabled:1): "
+                            + "streaming the whole cluster, one link per shard");
+                    err.flush();
+                    cluster = true;
+                }
+            } catch (IOException | RuntimeException e) {
+                // unreachable now: the stream says so itself and keeps trying
+            }
+        }
+        if (cluster) {
+            return new ClusterStreamRun(this, out, err).run(uri, options, clock);
+        }
         try (Storage storage = repo.openStorage()) {
             Repository repository = repo.openOrInit(storage, clock);
             Streamer streamer = new Streamer(uri, repository, options, event -> print(out, event, json), clock);
@@ -199,6 +228,16 @@ public final class StreamCommand implements Callable<Integer> {
      * An event whose fields are already what the line shows is written as it is.
      */
     static void print(PrintWriter out, StreamEvent event, boolean json) {
+        Line line = line(event);
+        println(out, line.text(), line.event(), line.fields(), json);
+    }
+
+    /** An event as its name, its JSON fields and its line of text. */
+    record Line(String event, Object fields, String text) {
+    }
+
+    /** What {@link #print} prints of an event (the cluster stream prints it with the shard in front). */
+    static Line line(StreamEvent event) {
         String name;
         Object fields = event;
         String text;
@@ -269,7 +308,7 @@ public final class StreamCommand implements Callable<Integer> {
         } else {
             throw new IllegalStateException("unknown event " + event);
         }
-        println(out, text, name, fields, json);
+        return new Line(name, fields, text);
     }
 
     /** One JSON line: when, which event, then the event's own fields. */
@@ -305,7 +344,7 @@ public final class StreamCommand implements Callable<Integer> {
         return mb + "mb";
     }
 
-    private static void println(PrintWriter out, String text, String event, Object fields, boolean json) {
+    static void println(PrintWriter out, String text, String event, Object fields, boolean json) {
         synchronized (out) {
             if (json) {
                 out.println(Json.line(new LineJson(Instant.now().toString(), event, fields)));

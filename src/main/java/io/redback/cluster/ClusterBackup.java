@@ -31,7 +31,8 @@ import java.util.concurrent.Future;
  * its per-shard source ({@link ClusterSnapshot#shardSource}) by {@link Backup#take}, then the
  * {@link ClusterSnapshot} manifest that groups them, written last: a failed shard leaves no
  * cluster snapshot (its siblings' snapshots stay, usable alone, and prune treats them as any).
- * Refused while slots are migrating unless allowed, which the manifest records.
+ * Refused while slots are migrating unless allowed, which the manifest records. Shards are
+ * numbered by the cluster's {@link ShardMap}, recorded first when it changed.
  */
 public final class ClusterBackup {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -74,7 +75,7 @@ public final class ClusterBackup {
      */
     public static Taken take(Repository repository, String cluster, ClusterTopology topology, RedisUri template,
                              Options options, Clock clock) throws IOException, RdbException {
-        Repository.checkSourceName(ClusterSnapshot.shardSource(cluster, Math.max(0, topology.shards().size() - 1)));
+        Repository.checkSourceName(ClusterSnapshot.shardSource(cluster, 0));
         if (topology.shards().isEmpty()) {
             throw new ClusterException("the cluster at " + template.address() + " has no shard serving slots");
         }
@@ -83,6 +84,9 @@ public final class ClusterBackup {
                     + "): a snapshot now could hold a key twice or miss it; wait for the resharding to end, or "
                     + "add --allow-migrating to take it anyway (recorded in the cluster snapshot)");
         }
+        // Each shard's index (and source) comes from the cluster's shard map, so that a shard keeps its
+        // source through failovers and resharding; a change is recorded before any shard is copied.
+        ShardMap.Update map = ShardMap.record(repository, cluster, topology, clock);
         SnapshotId id = repository.newSnapshotId(clock);
         Instant started = clock.instant();
         List<ClusterTopology.Shard> shards = topology.shards();
@@ -97,7 +101,7 @@ public final class ClusterBackup {
             List<Future<ClusterSnapshot.ShardSnapshot>> futures = new ArrayList<>();
             List<SnapshotManifest[]> results = new ArrayList<>();
             for (int i = 0; i < shards.size(); i++) {
-                int index = i;
+                int index = map.indexOf(i);
                 ClusterTopology.Shard shard = shards.get(i);
                 SnapshotManifest[] slot = new SnapshotManifest[1];
                 results.add(slot);
@@ -126,7 +130,7 @@ public final class ClusterBackup {
                     stored.add(results.get(i)[0]);
                 } catch (ExecutionException e) {
                     Throwable cause = e.getCause();
-                    String where = "shard " + i + " (slots " + shards.get(i).slots().get(0) + "...)";
+                    String where = "shard " + map.indexOf(i) + " (slots " + shards.get(i).slots().get(0) + "...)";
                     if (cause instanceof RdbException r) {
                         throw r;
                     }
@@ -145,6 +149,14 @@ public final class ClusterBackup {
         } finally {
             pool.shutdownNow();
         }
+        // In index order (the topology's is by first slot, which a resharding can change).
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+            order.add(i);
+        }
+        order.sort((a, b) -> Integer.compare(parts.get(a).index(), parts.get(b).index()));
+        List<ClusterSnapshot.ShardSnapshot> sortedParts = order.stream().map(parts::get).toList();
+        List<SnapshotManifest> sortedStored = order.stream().map(stored::get).toList();
         // Slots that changed hands while the shards were copied would make the parts disagree.
         ClusterTopology after = ClusterDiscovery.discover(template);
         if (!slotsOf(after).equals(slotsOf(topology))) {
@@ -154,11 +166,11 @@ public final class ClusterBackup {
         }
         ClusterSnapshot manifest = new ClusterSnapshot(ClusterSnapshot.FORMAT_VERSION, id.toString(), cluster,
                 started.toString(), clock.instant().toString(), options.allowMigrating() && !topology.migrations().isEmpty(),
-                topology.migrations().stream().map(ClusterTopology.Migration::toString).toList(), parts,
+                topology.migrations().stream().map(ClusterTopology.Migration::toString).toList(), sortedParts,
                 options.scan() != null ? ClusterSnapshot.SCAN : ClusterSnapshot.SYNC);
         byte[] json = JSON.writeValueAsBytes(manifest);
         repository.storage().put(repository.clusterSnapshotKey(cluster, id), new ByteArrayInputStream(json), json.length);
-        return new Taken(manifest, stored);
+        return new Taken(manifest, sortedStored);
     }
 
     /** Each shard's slot ranges, in shard order: what must not change during a backup. */

@@ -8,9 +8,11 @@ import java.util.List;
  * The manifest of a cluster snapshot ({@code clusters/<cluster>/snapshots/<id>.json}), written
  * after every shard's snapshot is committed: which snapshot of which per-shard source holds which
  * slots, the nodes and config epoch it was taken from, each shard's replication id and offset,
- * and the times. Shard i's source is {@code <cluster>.shard-<i>}, shards numbered from 0 in the
- * order of their first slot. Times are ISO-8601 UTC text. Shards taken by a scan
- * ({@code method: scan}) have no replication id or offset.
+ * and the times. Shard i's source is {@code <cluster>.shard-<i>}, shards numbered by the
+ * cluster's {@link ShardMap} (at first from 0 in the order of their first slot; a shard keeps its
+ * index through failovers and resharding, and an index may be missing after a shard was removed).
+ * Times are ISO-8601 UTC text. Shards taken by a scan ({@code method: scan}) have no replication
+ * id or offset.
  */
 @JsonPropertyOrder({"formatVersion", "id", "cluster", "startedAt", "finishedAt", "allowedMigrating", "migrating",
         "shards", "method"})

@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
  * sources/&lt;source&gt;/stream.json  (the running stream's status, rewritten)
  * sources/&lt;source&gt;/drills/&lt;id&gt;.json  (a restore drill's result)
  * clusters/&lt;cluster&gt;/snapshots/&lt;id&gt;.json  (a cluster snapshot: its shards' snapshots, written last)
+ * clusters/&lt;cluster&gt;/shards/&lt;id&gt;.json  (a record of the shard map: each shard's index from then on)
+ * clusters/&lt;cluster&gt;/marks/&lt;mark&gt;.json  (a named cut of every shard)
  * locks/&lt;id&gt;.json  (a running prune's or compact's lock, refreshed)
  * tmp/...
  * </pre>
@@ -86,6 +88,18 @@ final class Layout {
 
     static String clusterSnapshotKey(String cluster, SnapshotId id) {
         return clusterSnapshotsPrefix(cluster) + id + ".json";
+    }
+
+    static String clusterShardMapsPrefix(String cluster) {
+        return CLUSTERS + requireSourceName(cluster) + "/shards/";
+    }
+
+    static String clusterShardMapKey(String cluster, SnapshotId id) {
+        return clusterShardMapsPrefix(cluster) + id + ".json";
+    }
+
+    static String clusterMarkKey(String cluster, String mark) {
+        return CLUSTERS + requireSourceName(cluster) + "/marks/" + requireSourceName(mark) + ".json";
     }
 
     static String timelinesPrefix(String source) {

@@ -259,6 +259,27 @@ public final class Repository {
         return Layout.clusterSnapshotsPrefix(cluster);
     }
 
+    /**
+     * The key of a cluster's shard map record, {@code clusters/<cluster>/shards/<id>.json}: which
+     * index (and so which per-shard source) each shard has from then on; the newest one holds.
+     */
+    public String clusterShardMapKey(String cluster, SnapshotId id) {
+        return Layout.clusterShardMapKey(cluster, id);
+    }
+
+    /** The folder of a cluster's shard map records; their keys sort by the time they were written. */
+    public String clusterShardMapsPrefix(String cluster) {
+        return Layout.clusterShardMapsPrefix(cluster);
+    }
+
+    /**
+     * The key of a named cut of a cluster, {@code clusters/<cluster>/marks/<mark>.json} (mark
+     * named like a source): every shard's replication offset at one paused instant.
+     */
+    public String clusterMarkKey(String cluster, String mark) {
+        return Layout.clusterMarkKey(cluster, mark);
+    }
+
     /** The folder holding every cluster's folder: {@code clusters/}. */
     public String clustersPrefix() {
         return Layout.CLUSTERS;

@@ -105,7 +105,10 @@ public final class Streamer {
         }
     }
 
-    private final RedisUri uri;
+    /** Where the link connects next; asked before every connection attempt. */
+    private final Target target;
+    /** The node the link connects to now (the last answer of target). */
+    private volatile RedisUri uri;
     private final Repository repository;
     private final Options options;
     private final Consumer<StreamEvent> events;
@@ -114,6 +117,8 @@ public final class Streamer {
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private volatile boolean stopping;
+    private final Object retry = new Object();
+    private boolean retryNow; // guarded by retry
     private volatile ReplicationLink link;
     /** The link once its start is handled: acks go there (never with offsets of another history). */
     private volatile ReplicationLink streaming;
@@ -130,12 +135,37 @@ public final class Streamer {
     private OpenSegment current; // guarded by lock
     private boolean spoolWarned;
 
+    /**
+     * Where a stream connects: asked before every connection attempt, so that a stream can follow
+     * its source to another node (a Redis Cluster shard's new primary after a failover). A
+     * standalone stream always answers the same server. An exception is a failed attempt,
+     * reported and retried with backoff like a refused connection.
+     */
+    @FunctionalInterface
+    public interface Target {
+        RedisUri next() throws IOException;
+    }
+
     public Streamer(RedisUri uri, Repository repository, Options options, Consumer<StreamEvent> events, Clock clock) {
-        this.uri = Objects.requireNonNull(uri, "uri");
+        this(fixed(Objects.requireNonNull(uri, "uri")), uri, repository, options, events, clock);
+    }
+
+    /**
+     * A stream that asks target where to connect before each attempt; first is where it starts
+     * (named in stream.json until the first connection).
+     */
+    public Streamer(Target target, RedisUri first, Repository repository, Options options,
+                    Consumer<StreamEvent> events, Clock clock) {
+        this.target = Objects.requireNonNull(target, "target");
+        this.uri = Objects.requireNonNull(first, "first");
         this.repository = Objects.requireNonNull(repository, "repository");
         this.options = Objects.requireNonNull(options, "options");
         this.events = Objects.requireNonNull(events, "events");
         this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    private static Target fixed(RedisUri uri) {
+        return () -> uri;
     }
 
     /** Streams until {@link #stop()}; throws only when it cannot start (the spool is unusable). */
@@ -247,14 +277,40 @@ public final class Streamer {
 
     /** Asks a running stream to stop; {@link #awaitStopped} waits for it. Safe from any thread (a signal handler). */
     public void stop() {
+        boolean again = stopping;
         stopping = true;
         ReplicationLink l = link;
         if (l != null) {
             l.close();
         }
         Thread r = runner;
-        if (r != null && l == null) {
-            r.interrupt(); // it may be sleeping before a retry
+        if (r != null && l == null && !again) {
+            // It may be sleeping before a retry. Only the first stop: a second one would find the
+            // runner writing the spool on its way out, and an interrupt closes the spool's file.
+            r.interrupt();
+        }
+    }
+
+    /**
+     * Ends the wait before the next connection attempt, if the link is waiting: the target has
+     * news (a shard's new primary), so trying now beats waiting out the backoff. Safe from any thread.
+     */
+    public void retryNow() {
+        synchronized (retry) {
+            retryNow = true;
+            retry.notifyAll();
+        }
+    }
+
+    /** Waits ms before the next attempt, or less after {@link #retryNow()}; a stop interrupts it. */
+    private void awaitRetry(long ms) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + ms;
+        synchronized (retry) {
+            long left;
+            while (!retryNow && !stopping && (left = deadline - System.currentTimeMillis()) > 0) {
+                retry.wait(left);
+            }
+            retryNow = false;
         }
     }
 
@@ -301,7 +357,7 @@ public final class Streamer {
         long backoff = FIRST_BACKOFF_MS;
         while (!stopping) {
             Spool.State before = spool.state().orElse(null);
-            try (ReplicationLink l = ReplicationLink.open(uri, before == null ? null : before.replicationId(),
+            try (ReplicationLink l = ReplicationLink.open(connectTo(), before == null ? null : before.replicationId(),
                     before == null ? -1 : before.offset(), options.link())) {
                 link = l;
                 if (stopping) {
@@ -320,7 +376,7 @@ public final class Streamer {
                 events.accept(new StreamEvent.Disconnected(message(e), now == null ? -1 : now.offset(),
                         Duration.ofMillis(backoff)));
                 try {
-                    Thread.sleep(backoff);
+                    awaitRetry(backoff);
                 } catch (InterruptedException ie) {
                     if (stopping) {
                         break;
@@ -332,6 +388,13 @@ public final class Streamer {
                 link = null;
             }
         }
+    }
+
+    /** Asks the target where to connect; the answer is the stream's node until the next attempt. */
+    private RedisUri connectTo() throws IOException {
+        RedisUri next = Objects.requireNonNull(target.next(), "target");
+        uri = next;
+        return next;
     }
 
     /** Handles the answer to PSYNC: stores a new timeline's base, or notes the continuation. */
@@ -595,12 +658,17 @@ public final class Streamer {
 
     /** Warns (and says so in stream.json) when the source's backlog would not bridge a short outage. */
     private void backlogLoop() {
-        BacklogWatch watch = new BacklogWatch(uri, clock::millis);
+        RedisUri watched = uri;
+        BacklogWatch watch = new BacklogWatch(watched, clock::millis);
         while (!stopping) {
             try {
                 Thread.sleep(BACKLOG_SAMPLE_MS);
             } catch (InterruptedException e) {
                 return;
+            }
+            if (!watched.equals(uri)) {
+                watched = uri; // the stream follows another node now: its backlog is the one that matters
+                watch = new BacklogWatch(watched, clock::millis);
             }
             watch.sample(received).ifPresent(warning -> {
                 backlogWarning = "the source's repl-backlog-size (" + warning.backlogBytes() + " bytes) holds "
