@@ -107,6 +107,8 @@ public final class RdbInspection {
         private long keysWithIdle;
         private long keysWithFreq;
         private long sequence;
+        private int lastDb;
+        private Counter lastDbCounter;
 
         Tallies(Options options, long nowMs) {
             this.options = options;
@@ -129,6 +131,11 @@ public final class RdbInspection {
         }
 
         @Override
+        public boolean keepsKeyNames() {
+            return false; // endKey copies what it keeps (an escaped name, a prefix) into Strings
+        }
+
+        @Override
         public void endKey(RdbKey key, long elements, long valueBytes) {
             // The name as stored may be LZF-compressed or an integer; its decoded length is close
             // enough and is what a user reasons about.
@@ -136,7 +143,11 @@ public final class RdbInspection {
             long seq = sequence++;
             total.add(bytes, elements);
             perType.computeIfAbsent(key.type(), t -> new Counter()).add(bytes, elements);
-            perDb.computeIfAbsent(key.db(), d -> new Counter()).add(bytes, elements);
+            if (key.db() != lastDb || lastDbCounter == null) {
+                lastDb = key.db();
+                lastDbCounter = perDb.computeIfAbsent(lastDb, d -> new Counter());
+            }
+            lastDbCounter.add(bytes, elements);
             prefixes.add(key.name(), bytes, elements);
             expiry.add(key);
             if (key.idleSeconds() >= 0) {
@@ -266,6 +277,9 @@ public final class RdbInspection {
         private final Counter noPrefix = new Counter();
         private final Counter other = new Counter();
         boolean limitReached;
+        /** The prefix of the previous key and its group: neighbours in a file often share one. */
+        private byte[] lastPrefix = new byte[0];
+        private Counter lastGroup;
 
         PrefixCounter(byte[] delimiter, int depth, int max) {
             this.delimiter = delimiter;
@@ -277,6 +291,10 @@ public final class RdbInspection {
             int end = prefixEnd(name, delimiter, depth);
             if (end < 0) {
                 noPrefix.add(bytes, elements);
+                return;
+            }
+            if (lastGroup != null && end == lastPrefix.length && java.util.Arrays.equals(name, 0, end, lastPrefix, 0, end)) {
+                lastGroup.add(bytes, elements);
                 return;
             }
             // Escaped like key names so binary prefixes print (and compare) safely.
@@ -292,6 +310,8 @@ public final class RdbInspection {
                 groups.put(prefix, c);
             }
             c.add(bytes, elements);
+            lastPrefix = java.util.Arrays.copyOf(name, end);
+            lastGroup = c;
         }
 
         /** Index where the prefix ends (the start of its terminating delimiter), or -1 for none. */
