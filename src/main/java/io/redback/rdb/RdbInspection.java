@@ -238,6 +238,8 @@ public final class RdbInspection {
 
         private final int limit;
         private final PriorityQueue<Entry> heap = new PriorityQueue<>(SMALLEST_FIRST);
+        /** The measure at the top of the heap, kept in a field: wants() is asked for every key. */
+        private long smallestKept = Long.MIN_VALUE;
 
         TopKeys(int limit) {
             this.limit = limit;
@@ -245,7 +247,7 @@ public final class RdbInspection {
 
         /** Whether a key of this measure (met after every key offered so far) would be kept. */
         boolean wants(long measure) {
-            return heap.size() < limit || (limit > 0 && measure > heap.peek().measure());
+            return heap.size() < limit || (limit > 0 && measure > smallestKept);
         }
 
         void add(long measure, long seq, BigKey key) {
@@ -253,6 +255,7 @@ public final class RdbInspection {
             if (heap.size() > limit) {
                 heap.poll();
             }
+            smallestKept = heap.isEmpty() ? Long.MIN_VALUE : heap.peek().measure();
         }
 
         List<BigKey> biggestFirst() {
@@ -316,6 +319,9 @@ public final class RdbInspection {
 
         /** Index where the prefix ends (the start of its terminating delimiter), or -1 for none. */
         static int prefixEnd(byte[] name, byte[] delimiter, int depth) {
+            if (delimiter.length == 1) {
+                return prefixEnd(name, delimiter[0], depth);
+            }
             int end = -1;
             int from = 0;
             for (int found = 0; found < depth; found++) {
@@ -325,6 +331,19 @@ public final class RdbInspection {
                 }
                 end = at;
                 from = at + delimiter.length;
+            }
+            return end;
+        }
+
+        /** {@link #prefixEnd(byte[], byte[], int)} for a one-byte delimiter (the usual ':'). */
+        private static int prefixEnd(byte[] name, byte delimiter, int depth) {
+            int end = -1;
+            int found = 0;
+            for (int i = 0; i < name.length && found < depth; i++) {
+                if (name[i] == delimiter) {
+                    end = i;
+                    found++;
+                }
             }
             return end;
         }
