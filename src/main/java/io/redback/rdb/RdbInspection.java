@@ -3,6 +3,7 @@ package io.redback.rdb;
 import io.redback.rdb.RdbInspectionReport.BigKey;
 import io.redback.rdb.RdbInspectionReport.ExpiryHistogram;
 import io.redback.rdb.RdbInspectionReport.Tally;
+import io.redback.bytes.ReadAheadInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -80,7 +81,7 @@ public final class RdbInspection {
         long started = System.nanoTime();
         Tallies tallies = new Tallies(options, nowMs);
         RdbException error = null;
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = new ReadAheadInputStream(Files.newInputStream(file))) {
             RdbReader r = new RdbReader(in);
             reader = r;
             try {
