@@ -25,12 +25,12 @@ here="$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 runs="${BENCH_RUNS:-3}"
 zstd_bin="${ZSTD:-zstd}"
 repo=""
-name=""
+source_name=""
 small=0
-parse_options --runs:runs --repo:repo --name:name --small-keys:small=1 -- "$@"
+parse_options --runs:runs --repo:repo --name:source_name --small-keys:small=1 -- "$@"
 need_positive "--runs wants a positive integer" "$runs"
 need_tools "$zstd_bin" python3 java
-[ -z "$repo" ] || [ -n "$name" ] || die 2 "--repo wants --name (the source whose latest snapshot is restored)"
+[ -z "$repo" ] || [ -n "$source_name" ] || die 2 "--repo wants --name (the source whose latest snapshot is restored)"
 mkdir -p "$out"
 bench_jar redback-restore-bench.jar
 
@@ -39,7 +39,7 @@ bench_jar redback-restore-bench.jar
 # ---------------------------------------------------------------------------------------------
 dataset="mixed"
 if [ -z "$repo" ]; then
-  name="bench"
+  source_name="bench"
   if [ "$small" = 1 ]; then
     rdb="$out/small-keys.rdb"; repo="$out/restore-repo-small-keys"; dataset="small-keys"
     [ -f "$rdb" ] || die 2 "$rdb is missing: run bench/rdb-check.sh --small-keys once to make it"
@@ -59,7 +59,7 @@ if [ -z "$repo" ]; then
     wait_loaded "$port" "$server_pid" "$srv" 1200
     rm -f "$srv/dump.rdb"
     log "backing up into $repo"
-    "${java_cmd[@]}" backup --redis "redis://127.0.0.1:$port" --repo "$repo" --name "$name" --quiet \
+    "${java_cmd[@]}" backup --redis "redis://127.0.0.1:$port" --repo "$repo" --name "$source_name" --quiet \
       >"$out/restore-backup.log" 2>&1 || fail "redback backup" "$out/restore-backup.log"
     stop_server "$port" "$server_pid"
     rm -rf "$srv"
@@ -67,8 +67,8 @@ if [ -z "$repo" ]; then
 else
   dataset="given repository"
 fi
-manifest="$(ls -d "$repo/sources/$name/snapshots/"*/manifest.json | sort | tail -n 1)"
-[ -f "$manifest" ] || die 2 "no snapshot of $name in $repo"
+manifest="$(ls -d "$repo/sources/$source_name/snapshots/"*/manifest.json | sort | tail -n 1)"
+[ -f "$manifest" ] || die 2 "no snapshot of $source_name in $repo"
 read -r object raw_size stored_size < <(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))
 print(m["object"], m["rawSize"], m["storedSize"])' "$manifest")
 object="$repo/$object"
@@ -85,7 +85,7 @@ cat "$object" >/dev/null # the stored object in the page cache for both
 
 run_redback() {
   rm -rf "$to_dir"; sync
-  /usr/bin/time -v -o "$tv" "${java_cmd[@]}" restore --snapshot latest --name "$name" --repo "$repo" \
+  /usr/bin/time -v -o "$tv" "${java_cmd[@]}" restore --snapshot latest --name "$source_name" --repo "$repo" \
     --to-dir "$to_dir" --force --quiet >"$tl" 2>&1
   take_sample "redback restore --snapshot" "$1" "$?" "$tv" "$tl"
 }
@@ -108,7 +108,7 @@ report="$out/restore-report.md"
 export_machine
 BENCH_COMMIT="$(commit_note)" BENCH_JAR_FROM="$jar_from" BENCH_LABEL="$label" BENCH_RUNS_USED="$runs" \
 BENCH_LOAD="before $load_before, after $load_after" BENCH_RAW="$raw_size" BENCH_STORED="$stored_size" \
-BENCH_DATASET="$dataset" BENCH_ZSTD="$("$zstd_bin" --version)" \
+BENCH_DATASET="$dataset" BENCH_ZSTD="$("$zstd_bin" --version | tr -d "*" | xargs)" \
 report_py "$samples" >"$report" <<'PY'
 rows = read_samples(sys.argv[1])
 raw, stored = int(e["BENCH_RAW"]), int(e["BENCH_STORED"])
