@@ -281,9 +281,14 @@ public final class RdbInspection {
         private final Counter noPrefix = new Counter();
         private final Counter other = new Counter();
         boolean limitReached;
-        /** The prefix of the previous key and its group: neighbours in a file often share one. */
-        private byte[] lastPrefix = new byte[0];
-        private Counter lastGroup;
+        /**
+         * Recent prefixes and their groups by a hash of their bytes, so that a key whose prefix
+         * was seen lately skips the escaping and the map (keys come in hash-table order, their
+         * few prefixes interleaved).
+         */
+        private final byte[][] recentPrefix = new byte[RECENT][];
+        private final Counter[] recentGroup = new Counter[RECENT];
+        private static final int RECENT = 64;
 
         PrefixCounter(byte[] delimiter, int depth, int max) {
             this.delimiter = delimiter;
@@ -297,8 +302,10 @@ public final class RdbInspection {
                 noPrefix.add(bytes, elements);
                 return;
             }
-            if (lastGroup != null && end == lastPrefix.length && java.util.Arrays.equals(name, 0, end, lastPrefix, 0, end)) {
-                lastGroup.add(bytes, elements);
+            int slot = (int) Fingerprints.of(name, 0, end) & (RECENT - 1);
+            byte[] recent = recentPrefix[slot];
+            if (recent != null && recent.length == end && java.util.Arrays.equals(name, 0, end, recent, 0, end)) {
+                recentGroup[slot].add(bytes, elements);
                 return;
             }
             // Escaped like key names so binary prefixes print (and compare) safely.
@@ -314,8 +321,8 @@ public final class RdbInspection {
                 groups.put(prefix, c);
             }
             c.add(bytes, elements);
-            lastPrefix = java.util.Arrays.copyOf(name, end);
-            lastGroup = c;
+            recentPrefix[slot] = java.util.Arrays.copyOf(name, end);
+            recentGroup[slot] = c;
         }
 
         /** Index where the prefix ends (the start of its terminating delimiter), or -1 for none. */
