@@ -130,9 +130,10 @@ final class RdbInput {
         if (crcOn && crcWorker == null && base + pos > CRC_WORKER_AFTER) {
             crcWorker = new CrcWorker(crc);
         }
-        if (crcOn && crcWorker != null && n <= CrcWorker.BLOCK && remaining <= CrcWorker.BLOCK) {
+        if (crcOn && crcWorker != null && buf.length == CrcWorker.BLOCK && n <= CrcWorker.BLOCK) {
             // Hand the buffer to the checksum thread as it is and go on in a fresh one: the
-            // bytes read are never copied for the CRC.
+            // bytes read are never copied for the CRC. A grown buffer stays (and is copied
+            // from), so memory stays at the pool whatever the structures' sizes.
             byte[] old = buf;
             buf = crcWorker.freshBuffer();
             System.arraycopy(old, pos, buf, 0, remaining);
