@@ -9,13 +9,20 @@ import java.security.MessageDigest;
  * follows (a reader that must never read past what a manifest promises). Every byte passes
  * through {@link #read(byte[], int, int)}: {@link #skip} reads (and hashes) what it skips and
  * mark/reset is not supported, so the count and the hash always cover exactly the bytes that
- * went by. Closing it closes the stream it reads.
+ * went by. Closing it closes the stream it reads. One made by {@link #beside} hashes on a
+ * thread of its own once past the first few MiB, so that a large object is hashed beside the
+ * thread that reads it.
  */
 public final class HashingInputStream extends BulkInputStream {
     private final InputStream in;
     private final MessageDigest sha256 = Sha256.create();
     private final long limit;
+    private final boolean beside;
+    private DigestWorker worker;
     private long count;
+
+    /** Past this many bytes, a stream made by {@link #beside} hands hashing to its own thread. */
+    private static final long BESIDE_AFTER = 8 << 20;
 
     /** Hashes all of in. */
     public HashingInputStream(InputStream in) {
@@ -24,8 +31,22 @@ public final class HashingInputStream extends BulkInputStream {
 
     /** Hashes in and ends after limit bytes, whatever follows. */
     public HashingInputStream(InputStream in, long limit) {
+        this(in, limit, false);
+    }
+
+    private HashingInputStream(InputStream in, long limit, boolean beside) {
         this.in = in;
         this.limit = limit;
+        this.beside = beside;
+    }
+
+    /**
+     * Like {@link #HashingInputStream(InputStream, long)}, but once more than a few MiB went by,
+     * the hashing runs on a second thread (the bytes are copied to it), so a large object costs
+     * its reader the copy instead of the SHA-256. Small objects are hashed in the reading thread.
+     */
+    public static HashingInputStream beside(InputStream in, long limit) {
+        return new HashingInputStream(in, limit, true);
     }
 
     @Override
@@ -35,7 +56,14 @@ public final class HashingInputStream extends BulkInputStream {
         }
         int n = in.read(b, off, (int) Math.min(len, limit - count));
         if (n > 0) {
-            sha256.update(b, off, n);
+            if (worker == null && beside && count + n > BESIDE_AFTER) {
+                worker = new DigestWorker(sha256);
+            }
+            if (worker != null) {
+                worker.update(b, off, n);
+            } else {
+                sha256.update(b, off, n);
+            }
             count += n;
         }
         return n;
@@ -64,6 +92,14 @@ public final class HashingInputStream extends BulkInputStream {
 
     /** The SHA-256 of the bytes read through, as hex; call once, after the last read. */
     public String sha256Hex() {
+        if (worker != null) {
+            try {
+                worker.finish();
+            } catch (java.io.InterruptedIOException e) {
+                throw new IllegalStateException("interrupted while hashing", e);
+            }
+            worker = null;
+        }
         return Sha256.hex(sha256.digest());
     }
 }

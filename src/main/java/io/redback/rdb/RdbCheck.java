@@ -1,5 +1,6 @@
 package io.redback.rdb;
 
+import io.redback.bytes.ReadAheadInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,8 @@ public final class RdbCheck {
 
     /** Runs the check. Throws IOException only when the file cannot be read at all. */
     public RdbCheckReport run() throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
+        // Read ahead on a second thread: the parser's thread makes no read system calls.
+        try (InputStream in = new ReadAheadInputStream(Files.newInputStream(file))) {
             return run(in, false);
         }
     }

@@ -125,15 +125,29 @@ final class RdbInput {
     }
 
     private void fill(int n) throws IOException {
-        flushCrc();
         flushTee();
         int remaining = lim - pos;
-        if (n > buf.length) {
+        if (crcOn && crcWorker == null && base + pos > CRC_WORKER_AFTER) {
+            crcWorker = new CrcWorker(crc);
+        }
+        if (crcOn && crcWorker != null && buf.length == CrcWorker.BLOCK && n <= CrcWorker.BLOCK) {
+            // Hand the buffer to the checksum thread as it is and go on in a fresh one: the
+            // bytes read are never copied for the CRC. A grown buffer stays (and is copied
+            // from), so memory stays at the pool whatever the structures' sizes.
+            byte[] old = buf;
+            buf = crcWorker.freshBuffer();
+            System.arraycopy(old, pos, buf, 0, remaining);
+            crcWorker.takeOver(old, crcPos, pos - crcPos);
+        } else if (n > buf.length) {
+            flushCrc();
             byte[] bigger = new byte[Math.max(n, buf.length * 2)];
             System.arraycopy(buf, pos, bigger, 0, remaining);
             buf = bigger;
-        } else if (pos > 0) {
-            System.arraycopy(buf, pos, buf, 0, remaining);
+        } else {
+            flushCrc();
+            if (pos > 0) {
+                System.arraycopy(buf, pos, buf, 0, remaining);
+            }
         }
         base += pos;
         pos = 0;

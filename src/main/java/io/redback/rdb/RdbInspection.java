@@ -3,6 +3,7 @@ package io.redback.rdb;
 import io.redback.rdb.RdbInspectionReport.BigKey;
 import io.redback.rdb.RdbInspectionReport.ExpiryHistogram;
 import io.redback.rdb.RdbInspectionReport.Tally;
+import io.redback.bytes.ReadAheadInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -80,7 +81,7 @@ public final class RdbInspection {
         long started = System.nanoTime();
         Tallies tallies = new Tallies(options, nowMs);
         RdbException error = null;
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = new ReadAheadInputStream(Files.newInputStream(file))) {
             RdbReader r = new RdbReader(in);
             reader = r;
             try {
@@ -107,6 +108,8 @@ public final class RdbInspection {
         private long keysWithIdle;
         private long keysWithFreq;
         private long sequence;
+        private int lastDb;
+        private Counter lastDbCounter;
 
         Tallies(Options options, long nowMs) {
             this.options = options;
@@ -129,6 +132,11 @@ public final class RdbInspection {
         }
 
         @Override
+        public boolean keepsKeyNames() {
+            return false; // endKey copies what it keeps (an escaped name, a prefix) into Strings
+        }
+
+        @Override
         public void endKey(RdbKey key, long elements, long valueBytes) {
             // The name as stored may be LZF-compressed or an integer; its decoded length is close
             // enough and is what a user reasons about.
@@ -136,7 +144,11 @@ public final class RdbInspection {
             long seq = sequence++;
             total.add(bytes, elements);
             perType.computeIfAbsent(key.type(), t -> new Counter()).add(bytes, elements);
-            perDb.computeIfAbsent(key.db(), d -> new Counter()).add(bytes, elements);
+            if (key.db() != lastDb || lastDbCounter == null) {
+                lastDb = key.db();
+                lastDbCounter = perDb.computeIfAbsent(lastDb, d -> new Counter());
+            }
+            lastDbCounter.add(bytes, elements);
             prefixes.add(key.name(), bytes, elements);
             expiry.add(key);
             if (key.idleSeconds() >= 0) {
@@ -227,6 +239,8 @@ public final class RdbInspection {
 
         private final int limit;
         private final PriorityQueue<Entry> heap = new PriorityQueue<>(SMALLEST_FIRST);
+        /** The measure at the top of the heap, kept in a field: wants() is asked for every key. */
+        private long smallestKept = Long.MIN_VALUE;
 
         TopKeys(int limit) {
             this.limit = limit;
@@ -234,7 +248,7 @@ public final class RdbInspection {
 
         /** Whether a key of this measure (met after every key offered so far) would be kept. */
         boolean wants(long measure) {
-            return heap.size() < limit || (limit > 0 && measure > heap.peek().measure());
+            return heap.size() < limit || (limit > 0 && measure > smallestKept);
         }
 
         void add(long measure, long seq, BigKey key) {
@@ -242,6 +256,7 @@ public final class RdbInspection {
             if (heap.size() > limit) {
                 heap.poll();
             }
+            smallestKept = heap.isEmpty() ? Long.MIN_VALUE : heap.peek().measure();
         }
 
         List<BigKey> biggestFirst() {
@@ -266,6 +281,14 @@ public final class RdbInspection {
         private final Counter noPrefix = new Counter();
         private final Counter other = new Counter();
         boolean limitReached;
+        /**
+         * Recent prefixes and their groups by a hash of their bytes, so that a key whose prefix
+         * was seen lately skips the escaping and the map (keys come in hash-table order, their
+         * few prefixes interleaved).
+         */
+        private final byte[][] recentPrefix = new byte[RECENT][];
+        private final Counter[] recentGroup = new Counter[RECENT];
+        private static final int RECENT = 64;
 
         PrefixCounter(byte[] delimiter, int depth, int max) {
             this.delimiter = delimiter;
@@ -277,6 +300,12 @@ public final class RdbInspection {
             int end = prefixEnd(name, delimiter, depth);
             if (end < 0) {
                 noPrefix.add(bytes, elements);
+                return;
+            }
+            int slot = (int) Fingerprints.of(name, 0, end) & (RECENT - 1);
+            byte[] recent = recentPrefix[slot];
+            if (recent != null && recent.length == end && java.util.Arrays.equals(name, 0, end, recent, 0, end)) {
+                recentGroup[slot].add(bytes, elements);
                 return;
             }
             // Escaped like key names so binary prefixes print (and compare) safely.
@@ -292,10 +321,15 @@ public final class RdbInspection {
                 groups.put(prefix, c);
             }
             c.add(bytes, elements);
+            recentPrefix[slot] = java.util.Arrays.copyOf(name, end);
+            recentGroup[slot] = c;
         }
 
         /** Index where the prefix ends (the start of its terminating delimiter), or -1 for none. */
         static int prefixEnd(byte[] name, byte[] delimiter, int depth) {
+            if (delimiter.length == 1) {
+                return prefixEnd(name, delimiter[0], depth);
+            }
             int end = -1;
             int from = 0;
             for (int found = 0; found < depth; found++) {
@@ -305,6 +339,19 @@ public final class RdbInspection {
                 }
                 end = at;
                 from = at + delimiter.length;
+            }
+            return end;
+        }
+
+        /** {@link #prefixEnd(byte[], byte[], int)} for a one-byte delimiter (the usual ':'). */
+        private static int prefixEnd(byte[] name, byte delimiter, int depth) {
+            int end = -1;
+            int found = 0;
+            for (int i = 0; i < name.length && found < depth; i++) {
+                if (name[i] == delimiter) {
+                    end = i;
+                    found++;
+                }
             }
             return end;
         }

@@ -49,9 +49,9 @@ public final class VerifiedObject implements AutoCloseable {
     private VerifiedObject(Expected expected, InputStream in) {
         this.expected = expected;
         this.stored = new StorageStream(in);
-        this.storedIn = new HashingInputStream(stored, oneMore(expected.storedSize()));
+        this.storedIn = HashingInputStream.beside(stored, oneMore(expected.storedSize()));
         this.raw = new Guarded(stored);
-        this.rawIn = new HashingInputStream(raw, oneMore(expected.rawSize()));
+        this.rawIn = HashingInputStream.beside(raw, oneMore(expected.rawSize()));
         raw.source = expected.compression().algorithm().equals("none") ? storedIn : null;
     }
 

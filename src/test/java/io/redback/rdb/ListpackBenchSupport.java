@@ -37,6 +37,51 @@ public final class ListpackBenchSupport {
         return w.toByteArray();
     }
 
+    /**
+     * A sorted set as the small-key dataset of bench/gen-dataset.py has them: 20 members
+     * ({@code member-0} to {@code member-19}), each with a full-precision random double score in shortest form (such as
+     * {@code 734.0138845921437}), LZF-compressed as Redis stores it in an RDB. Returns the
+     * compressed bytes; {@link #zsetRawLength()} is the listpack's length.
+     */
+    public static byte[] compressedZsetListpack() {
+        byte[] lp = zsetListpack();
+        byte[] out = new byte[lp.length];
+        int n = Lzf.compress(lp, 0, lp.length, out, 0, lp.length - 1);
+        if (n == 0) {
+            throw new IllegalStateException("the sorted set's listpack did not compress");
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
+    public static int zsetRawLength() {
+        return zsetListpack().length;
+    }
+
+    private static byte[] zsetListpack() {
+        SplittableRandom r = new SplittableRandom(19);
+        ListpackWriter w = new ListpackWriter();
+        for (int i = 0; i < 20; i++) {
+            w.addBytes(("member-" + i).getBytes(StandardCharsets.US_ASCII));
+            w.addAuto(Double.toString(r.nextDouble(-1000, 1000)).getBytes(StandardCharsets.US_ASCII));
+        }
+        return w.toByteArray();
+    }
+
+    /**
+     * What check does with such a blob: LZF-decompress it into a reused array, then walk it
+     * (structure only); returns the entry count.
+     */
+    public static int decompressAndValidate(byte[] compressed, byte[] out, int rawLength) throws Exception {
+        Lzf.decompress(compressed, 0, compressed.length, out, 0, rawLength);
+        return Listpack.walk(out, 0, rawLength, null);
+    }
+
+    /** LZF validation alone, as check does for a compressed string value it does not look at. */
+    public static int validateLzf(byte[] compressed, int rawLength) throws Exception {
+        Lzf.validate(compressed, 0, compressed.length, rawLength);
+        return rawLength;
+    }
+
     /** Structural validation only; returns the entry count. */
     public static int validate(byte[] lp) throws Exception {
         return Listpack.walk(lp, 0, lp.length, null);
