@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the shards that is one instant is a prefix of its writes: the restored keys are the state after
  * exactly the first n writes, n between the writes done before the mark and those begun before it
  * returned, in files ({@code --to-dir}) and in a running cluster of two primaries ({@code --into}).
+ * A mark the log does not reach yet, or none of that name, refuses the restore and writes nothing.
  */
 @io.redback.testsupport.Slow
 class ClusterMarkRestoreTest {
@@ -109,6 +110,18 @@ class ClusterMarkRestoreTest {
                     nowhere.toString(), "--repo", repo);
             assertThat(both.exit()).isEqualTo(2);
             assertThat(both.err()).contains("--mark", "--at");
+            assertThat(nowhere).doesNotExist();
+
+            // a mark past what the log holds: a write after the stream stopped
+            assertThat(client.set("k0", "unshipped", 0)).isTrue();
+            Run late = redback("cluster", "mark", "m2", "--redis", cluster.uri(), "--name", "shop", "--repo", repo);
+            assertThat(late.exit()).as(late.err()).isZero();
+            int shardOfK0 = ClusterClient.slot("k0") <= 5460 ? 0 : ClusterClient.slot("k0") <= 10921 ? 1 : 2;
+            Run beyond = redback("restore", "--name", "shop", "--mark", "m2", "--to-dir", nowhere.toString(),
+                    "--repo", repo);
+            assertThat(beyond.exit()).as(beyond.err()).isEqualTo(2);
+            assertThat(beyond.err()).contains("shard " + shardOfK0 + " of cluster shop (source shop.shard-"
+                    + shardOfK0, "at mark m2", "nothing was written");
             assertThat(nowhere).doesNotExist();
 
             Run plan = redback("restore", "--name", "shop", "--mark", "m1", "--to-dir", nowhere.toString(),
