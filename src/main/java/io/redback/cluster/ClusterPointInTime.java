@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * or before the point says (for {@code --before}, the newest one that started before the shards'
  * cuts). A shard whose log does not reach the point refuses the whole restore, naming the shard;
  * nothing is written until every shard is planned. A replication offset is one server's, so
- * {@code --offset} has no meaning across shards and is refused.
+ * {@code --offset} has no meaning across shards and is refused; a {@link ClusterMark} holds one
+ * offset per shard, read at one instant, and {@link #plan(ClusterMark)} cuts every shard there.
  *
  * <p>Each shard's cut lies between two arrivals its log records: its last byte kept and the first
  * byte left out (or, where the log ends at the cut, the end of its window: nothing more arrived).
