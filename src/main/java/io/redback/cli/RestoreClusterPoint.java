@@ -1,6 +1,8 @@
 package io.redback.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.redback.aof.CutPoint;
+import io.redback.cluster.ClusterMark;
 import io.redback.cluster.ClusterPointInTime;
 import io.redback.cluster.ClusterSources;
 import io.redback.pitr.RestoreException;
@@ -52,15 +54,53 @@ final class RestoreClusterPoint {
         return ClusterSources.only(repository).orElse(null);
     }
 
+    /**
+     * The cluster a {@code --mark} restore is about: the name given (a source with a log of its own
+     * is no cluster), else the repository's only cluster.
+     *
+     * @throws RestoreException NOT_FOUND when there is none
+     */
+    static String markCluster(Repository repository, String name) throws IOException, RestoreException {
+        if (name != null) {
+            if (!repository.timelines().of(Repository.checkSourceName(name)).isEmpty()) {
+                throw new RestoreException(RestoreException.Kind.NOT_FOUND, "--mark restores every shard of a cluster, "
+                        + "and " + name + " is a source with a log of its own: give --name CLUSTER; nothing was written");
+            }
+            return name;
+        }
+        return ClusterSources.only(repository).orElseThrow(() -> new RestoreException(RestoreException.Kind.NOT_FOUND,
+                "--mark restores every shard of a cluster: give --name CLUSTER (" + repository.describe()
+                        + " holds no single cluster); nothing was written"));
+    }
+
+    /** The plan of a cluster restore: at the mark --mark names, or at point. */
+    ClusterPointInTime.ClusterPlan plan(ClusterPointInTime restore, Repository repository, String cluster,
+                                        CutPoint point) throws IOException, RestoreException {
+        if (command.what.mark == null) {
+            return restore.plan(cluster, point);
+        }
+        ClusterMark mark = ClusterMark.find(repository, cluster, Repository.checkSourceName(command.what.mark))
+                .orElseThrow(() -> new RestoreException(RestoreException.Kind.NOT_FOUND, "cluster " + cluster
+                        + " has no mark named " + command.what.mark + " in " + repository.describe()
+                        + ": `redback cluster mark` takes one; nothing was written"));
+        return restore.plan(mark);
+    }
+
+    /** Refuses --timeline for a cluster: each shard has its own (the mark's, or the newest holding the point). */
+    String timelineRefusal(String cluster) {
+        return "--timeline names one source's timeline; cluster " + cluster + "'s shards each have their own ("
+                + (command.what.mark != null ? "the mark records each shard's"
+                : "each shard's newest timeline holding the point is used") + ")";
+    }
+
     int run(Repository repository, String cluster, CutPoint point, RestoreWriter.Format format, Instant now,
             AtomicLong bytes) throws IOException, RestoreException {
         if (command.timeline != null) {
-            err.println("redback restore: --timeline names one source's timeline; cluster " + cluster + "'s shards each "
-                    + "have their own (each shard's newest timeline holding the point is used)");
+            err.println("redback restore: " + timelineRefusal(cluster));
             return Main.USAGE;
         }
         ClusterPointInTime restore = new ClusterPointInTime(repository);
-        ClusterPointInTime.ClusterPlan plan = restore.plan(cluster, point);
+        ClusterPointInTime.ClusterPlan plan = plan(restore, repository, cluster, point);
         if (!command.json) {
             printPlan(plan);
         }
@@ -100,9 +140,15 @@ final class RestoreClusterPoint {
     }
 
     void printPlan(ClusterPointInTime.ClusterPlan p) {
-        out.println("restore plan for cluster " + p.cluster() + " (" + p.point().describe() + "): "
-                + p.shards().size() + " shards, as cluster snapshot " + p.topology().id() + " (started "
-                + p.topology().startedAt() + ") has them");
+        if (p.mark() != null) {
+            out.println("restore plan for cluster " + p.cluster() + " (" + p.describePoint() + "): "
+                    + p.shards().size() + " shards, each at the offset mark " + p.mark().name() + " (taken "
+                    + p.mark().createdAt() + ") records");
+        } else {
+            out.println("restore plan for cluster " + p.cluster() + " (" + p.describePoint() + "): "
+                    + p.shards().size() + " shards, as cluster snapshot " + p.topology().id() + " (started "
+                    + p.topology().startedAt() + ") has them");
+        }
         for (ClusterPointInTime.ShardCut s : p.shards()) {
             var plan = s.plan();
             out.println("  " + s.dir() + "  slots " + String.join(",", s.shard().slots()) + "  source " + plan.source()
@@ -120,7 +166,9 @@ final class RestoreClusterPoint {
                 out.println("           note     " + note);
             }
         }
-        out.println("  skew bound " + skewLine(p.skew()));
+        out.println("  skew bound " + (p.mark() != null ? "0 ms by construction: writes were paused on every primary "
+                + "while the mark read each shard's offset, so every shard is cut at the same instant ("
+                + p.mark().createdAt() + ")" : skewLine(p.skew())));
         out.flush();
     }
 
@@ -135,7 +183,7 @@ final class RestoreClusterPoint {
     }
 
     private void printResult(ClusterPointInTime.ClusterPlan p, ClusterPointInTime.Restored r) {
-        out.println("restored cluster " + p.cluster() + " (" + p.point().describe() + ") to " + r.dir() + " ("
+        out.println("restored cluster " + p.cluster() + " (" + p.describePoint() + ") to " + r.dir() + " ("
                 + r.shardDirs().size() + " shards, cluster.json says which slots each holds)");
         for (int i = 0; i < r.shardDirs().size(); i++) {
             RestoreResult result = r.results().get(i);
@@ -155,7 +203,8 @@ final class RestoreClusterPoint {
     }
 
     /** {@code restore --json} of a cluster: the cluster, the point, the skew, each shard's plan and result. */
-    record ClusterJson(String cluster, String point, String clusterSnapshot, boolean dryRun, SkewJson skew,
+    record ClusterJson(String cluster, String point, String clusterSnapshot,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) String mark, boolean dryRun, SkewJson skew,
                        List<ShardJson> shards) {
         static ClusterJson of(ClusterPointInTime.ClusterPlan p, ClusterPointInTime.Restored r, boolean dryRun) {
             List<ShardJson> shards = new ArrayList<>();
@@ -166,7 +215,8 @@ final class RestoreClusterPoint {
                         r == null ? null : r.results().get(i))));
             }
             ClusterPointInTime.Skew k = p.skew();
-            return new ClusterJson(p.cluster(), p.point().describe(), p.topology().id(), dryRun,
+            return new ClusterJson(p.cluster(), p.describePoint(), p.topology() == null ? null : p.topology().id(),
+                    p.mark() == null ? null : p.mark().name(), dryRun,
                     new SkewJson(k.boundMs(), k.resolutionMs(), k.common() == null ? null : k.common().toString()),
                     shards);
         }

@@ -79,7 +79,9 @@ import picocli.CommandLine.Option;
                         + "every shard on redback's own clock (--before: each shard at its own matching command), "
                         + "with the shards the newest cluster snapshot at or before the point names, and write "
                         + "DIR/shard-N per shard and DIR/cluster.json; the plan gives the skew bound between the "
-                        + "shards' cuts. A shard whose log does not reach the point refuses the restore.",
+                        + "shards' cuts. A shard whose log does not reach the point refuses the restore. --mark NAME "
+                        + "cuts every shard at the offset its mark records (`redback cluster mark`): an exact cut, "
+                        + "skew 0 by construction.",
                 "",
                 "--dry-run (with a point in time or --into) prints the plan, with --into the keys, bytes and "
                         + "conflicts per database, and writes nothing."},
@@ -105,6 +107,9 @@ import picocli.CommandLine.Option;
                 "  # just before the first DEL of a user key at or after 09:00 UTC",
                 "  redback restore --before 'DEL user:*' --after 2026-11-22T09:00:00Z \\",
                 "      --to-dir ./restore",
+                "",
+                "  # every shard of cluster shop at its mark, into a running cluster",
+                "  redback restore --name shop --mark before-deploy-42 --into redis://10.0.0.9:7000",
                 "",
                 "  # at a replication offset of a given timeline, as JSON",
                 "  redback restore --offset 123456 --timeline 20261122T0300 \\",
@@ -144,6 +149,12 @@ public final class RestoreCommand implements Callable<Integer> {
                 description = "Restore the data just before the first command matching PATTERN: "
                         + AofCutCommand.PATTERN_SYNTAX + " (as `redback aof cut --before`).")
         String before;
+
+        @Option(names = "--mark", paramLabel = "NAME", required = true,
+                description = "Restore every shard of a cluster (--name CLUSTER) to exactly the offset, in the "
+                        + "timeline, that its mark NAME records (`redback cluster mark`): one consistent cut across "
+                        + "the shards.")
+        String mark;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -284,7 +295,7 @@ public final class RestoreCommand implements Callable<Integer> {
         }
         if (after != null || timeline != null || plan.dryRun || json || !"aof".equals(format)) {
             err.println("redback restore: --after, --timeline, --format, --dry-run and --json go with a point in time "
-                    + "(--at, --offset or --before)");
+                    + "(--at, --offset, --before or --mark)");
             return Main.USAGE;
         }
         Path dir = toDir.toAbsolutePath().normalize();

@@ -42,7 +42,7 @@ final class RestorePointInTime {
 
     /** Whether the command asks for a point in time rather than a snapshot or a file. */
     static boolean asked(RestoreCommand.What what) {
-        return what.at != null || what.offset != null || what.before != null;
+        return what.at != null || what.offset != null || what.before != null || what.mark != null;
     }
 
     int run() {
@@ -67,6 +67,9 @@ final class RestorePointInTime {
             AtomicLong bytes = new AtomicLong();
             Repository repository = command.repo.open(storage);
             String clusterName = RestoreClusterPoint.cluster(repository, command.name.given());
+            if (command.what.mark != null) {
+                clusterName = RestoreClusterPoint.markCluster(repository, command.name.given());
+            }
             if (clusterName != null) {
                 try {
                     return cluster.run(repository, clusterName, point, format, now, bytes);
@@ -149,7 +152,9 @@ final class RestorePointInTime {
             try (Storage storage = command.repo.openStorage()) {
                 AtomicLong bytes = new AtomicLong();
                 Repository repository = Repository.open(storage);
-                String cluster = RestoreClusterPoint.cluster(repository, command.name.given());
+                String cluster = command.what.mark != null
+                        ? RestoreClusterPoint.markCluster(repository, command.name.given())
+                        : RestoreClusterPoint.cluster(repository, command.name.given());
                 if (cluster != null) {
                     return materialiseCluster(repository, cluster, point, work, now);
                 }
@@ -194,15 +199,15 @@ final class RestorePointInTime {
     private Path materialiseCluster(Repository repository, String cluster, CutPoint point, Path work, Instant now)
             throws IOException, RestoreException {
         if (command.timeline != null) {
-            err.println("redback restore: --timeline names one source's timeline; cluster " + cluster + "'s shards each "
-                    + "have their own (each shard's newest timeline holding the point is used)");
+            err.println("redback restore: " + new RestoreClusterPoint(command, out, err).timelineRefusal(cluster));
             exit = Main.USAGE;
             return null;
         }
         ClusterPointInTime restore = new ClusterPointInTime(repository);
-        ClusterPointInTime.ClusterPlan plan = restore.plan(cluster, point);
+        RestoreClusterPoint text = new RestoreClusterPoint(command, out, err);
+        ClusterPointInTime.ClusterPlan plan = text.plan(restore, repository, cluster, point);
         if (!command.json) {
-            new RestoreClusterPoint(command, out, err).printPlan(plan);
+            text.printPlan(plan);
         }
         Path redisServer = RedisServerBinary.require(command.repo.env());
         AtomicLong bytes = new AtomicLong();
@@ -210,7 +215,7 @@ final class RestorePointInTime {
                 !command.progress.quiet && !command.json)) {
             clusterShards = restore.materialise(plan, work, redisServer, now, bytes);
         }
-        described = "cluster " + cluster + " (" + point.describe() + ", " + plan.shards().size() + " shards)";
+        described = "cluster " + cluster + " (" + plan.describePoint() + ", " + plan.shards().size() + " shards)";
         return clusterShards.isEmpty() ? null : clusterShards.get(0).rdb();
     }
 
@@ -233,6 +238,9 @@ final class RestorePointInTime {
         RestoreCommand.What what = command.what;
         if (command.after != null && what.before == null) {
             throw new IllegalArgumentException("--after goes with --before");
+        }
+        if (what.mark != null) {
+            return null; // the mark holds each shard's offset
         }
         if (what.at != null) {
             return new CutPoint.At(what.at);

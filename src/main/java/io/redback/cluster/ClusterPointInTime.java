@@ -9,6 +9,7 @@ import io.redback.pitr.RestoreException;
 import io.redback.pitr.RestoreResult;
 import io.redback.pitr.RestoreWriter;
 import io.redback.repo.Repository;
+import io.redback.repo.RepositoryException;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.Timeline;
 import io.redback.restore.PointInTimeRestore;
@@ -32,7 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * or before the point says (for {@code --before}, the newest one that started before the shards'
  * cuts). A shard whose log does not reach the point refuses the whole restore, naming the shard;
  * nothing is written until every shard is planned. A replication offset is one server's, so
- * {@code --offset} has no meaning across shards and is refused.
+ * {@code --offset} has no meaning across shards and is refused; a {@link ClusterMark} holds one
+ * offset per shard, read at one instant, and {@link #plan(ClusterMark)} cuts every shard there.
  *
  * <p>Each shard's cut lies between two arrivals its log records: its last byte kept and the first
  * byte left out (or, where the log ends at the cut, the end of its window: nothing more arrived).
@@ -76,11 +78,24 @@ public final class ClusterPointInTime {
                        Instant earliestNext, int earliestNextShard) {
     }
 
-    /** The whole plan: the cluster, the point, the cluster snapshot that says which shards exist, each shard's cut. */
+    /**
+     * The whole plan: the cluster, the point, the cluster snapshot that says which shards exist, each
+     * shard's cut. For a mark ({@link #plan(ClusterMark)}) the mark says which shards exist and where
+     * each is cut: {@code point} and {@code topology} are null and {@code mark} is set.
+     */
     public record ClusterPlan(String cluster, CutPoint point, ClusterSnapshot topology, List<ShardCut> shards,
-                              Skew skew) {
+                              Skew skew, ClusterMark mark) {
         public ClusterPlan {
             shards = List.copyOf(shards);
+        }
+
+        public ClusterPlan(String cluster, CutPoint point, ClusterSnapshot topology, List<ShardCut> shards, Skew skew) {
+            this(cluster, point, topology, shards, skew, null);
+        }
+
+        /** What the restore was asked for, for reports: "--at ...", "--before ...", "--mark NAME". */
+        public String describePoint() {
+            return mark != null ? "--mark " + mark.name() : point.describe();
         }
 
         /** The raw bytes the restore reads from the repository, over every shard. */
@@ -143,6 +158,48 @@ public final class ClusterPointInTime {
             }
         }
         throw first;
+    }
+
+    /**
+     * Plans the restore of every shard of a mark to exactly the offset the mark records, in the
+     * timeline it names: the shards' cuts are one instant of the cluster (writes were paused on
+     * every primary while the offsets were read), so the skew is 0 by construction whatever the
+     * arrival times say. Each shard is planned by the one {@link Planner}, as {@code --offset}.
+     *
+     * @throws RestoreException when a shard's mark has no timeline, or its log does not reach the
+     *     offset (the message names the shard); nothing is written
+     */
+    public ClusterPlan plan(ClusterMark mark) throws IOException, RestoreException {
+        Planner planner = new Planner(repository);
+        List<ShardCut> shards = new ArrayList<>();
+        for (ClusterMark.Shard s : mark.shards()) {
+            String where = "shard " + s.index() + " of cluster " + mark.cluster() + " (source " + s.source()
+                    + ", slots " + String.join(",", s.slots()) + ")";
+            if (s.timeline() == null) {
+                throw new RestoreException(RestoreException.Kind.NOT_FOUND, where + ": mark " + mark.name()
+                        + " records no timeline for it (no stream of the shard followed replication id "
+                        + s.replicationId() + " when the mark was taken), so no log is known to hold its offset "
+                        + s.offset() + "; nothing was written");
+            }
+            Plan plan;
+            try {
+                plan = planner.plan(s.source(), new CutPoint.Offset(null, s.offset()), s.timeline());
+            } catch (RestoreException e) {
+                throw new RestoreException(e.kind(), where + " at mark " + mark.name() + ": " + e.getMessage()
+                        + (e.getMessage().contains("nothing was") ? "" : "; nothing was written"), e.windows(), e);
+            } catch (RepositoryException e) {
+                throw new RestoreException(RestoreException.Kind.NOT_FOUND, where + " at mark " + mark.name() + ": "
+                        + e.getMessage() + "; nothing was written", List.of(), e);
+            }
+            ClusterSnapshot.ShardSnapshot shard = new ClusterSnapshot.ShardSnapshot(s.index(), s.slots(),
+                    s.primaryId(), 0, s.primaryId(), s.primaryAddress(), false, s.source(),
+                    plan.snapshot().id().toString(), s.replicationId(), s.offset(), plan.snapshot().totalKeys(),
+                    mark.createdAt(), mark.createdAt());
+            shards.add(cut(shard, plan));
+        }
+        // Exact: no write could fall between the shards' offsets; arrival times play no part.
+        Skew skew = new Skew(0, 0, Instant.parse(mark.createdAt()), null, -1, null, -1);
+        return new ClusterPlan(mark.cluster(), null, null, shards, skew, mark);
     }
 
     private ClusterPlan plan(String cluster, CutPoint point, ClusterSnapshot topology, Planner planner,
@@ -336,8 +393,11 @@ public final class ClusterPointInTime {
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("cluster", plan.cluster());
-        doc.put("snapshot", plan.topology().id());
-        doc.put("point", plan.point().describe());
+        doc.put("snapshot", plan.topology() == null ? null : plan.topology().id());
+        if (plan.mark() != null) {
+            doc.put("mark", plan.mark().name());
+        }
+        doc.put("point", plan.describePoint());
         Map<String, Object> skew = new LinkedHashMap<>();
         skew.put("boundMs", plan.skew().boundMs());
         skew.put("resolutionMs", plan.skew().resolutionMs());

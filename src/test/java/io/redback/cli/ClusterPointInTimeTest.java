@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.redback.cli.Cli.Run;
 import io.redback.aof.CutPoint;
+import io.redback.cluster.ClusterBackup;
 import io.redback.cluster.ClusterPointInTime;
+import io.redback.cluster.ClusterStream;
 import io.redback.redis.LocalRedisServer;
 import io.redback.redis.RedisConnection;
 import io.redback.redis.RedisUri;
@@ -40,9 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The runbook of a cluster accident: a cluster backed up with {@code backup --cluster}, each
- * shard's log shipped by its own stream, writes under load, FLUSHALL on every primary. Restoring
- * the cluster {@code --before FLUSHALL} gives one directory per shard in which every key has its
- * value of just before the flush; {@code --at} a second between two write phases gives the first
+ * shard's log shipped by {@code stream --cluster} ({@link ClusterStream}: one link per shard in
+ * one process), writes under load, FLUSHALL on every primary. Restoring the cluster
+ * {@code --before FLUSHALL} gives one directory per shard in which every key has its value of just
+ * before the flush; {@code --at} a second between two write phases gives the first
  * phase. {@code status}, {@code log} and {@code check --repo} show each shard and the whole; a
  * shard whose log does not reach the point refuses the restore, naming it, and writes nothing.
  */
@@ -71,6 +74,7 @@ class ClusterPointInTimeTest {
                 }
             }
             List<RedisConnection> conns = new ArrayList<>();
+            List<ClusterStream> streams = new ArrayList<>();
             List<Streamer> streamers = new ArrayList<>();
             List<Thread> threads = new ArrayList<>();
             try (FileStorage storage = new FileStorage(repoDir)) {
@@ -87,32 +91,37 @@ class ClusterPointInTimeTest {
 
                 Repository repository = Repository.open(storage);
                 AtomicInteger started = new AtomicInteger();
-                for (int i = 0; i < 3; i++) {
-                    Streamer s = new Streamer(RedisUri.parse("redis://" + primaries.get(i).host() + ":"
-                            + primaries.get(i).port()), repository, new Streamer.Options("shop.shard-" + i,
-                            Files.createDirectories(tmp.resolve("spool-" + i)), Duration.ofMillis(200), 64 * 1024,
-                            64L << 20, null, Compression.DEFAULT, Duration.ofSeconds(10), ReplicaOptions.defaults()),
-                            e -> {
-                                if (e instanceof StreamEvent.TimelineStarted) {
-                                    started.incrementAndGet();
-                                }
-                            }, Clock.systemUTC());
-                    Thread t = new Thread(() -> {
-                        try {
-                            s.run();
-                        } catch (IOException e) {
-                            throw new IllegalStateException(e);
-                        }
-                    }, "cluster-pitr-stream-" + i);
-                    t.start();
-                    streamers.add(s);
-                    threads.add(t);
-                }
+                // the shards streamed as `stream --cluster` streams them: one link per shard in one process
+                ClusterStream stream = new ClusterStream(RedisUri.parse(cluster.uri()), repository,
+                        new ClusterStream.Options("shop", new Streamer.Options("shop",
+                                Files.createDirectories(tmp.resolve("spool")), Duration.ofMillis(200), 64 * 1024,
+                                64L << 20, null, Compression.DEFAULT, Duration.ofSeconds(10),
+                                ReplicaOptions.defaults()), Duration.ofSeconds(1),
+                                new ClusterBackup.Options(false, false, Compression.DEFAULT, ReplicaOptions.defaults())),
+                        e -> {
+                            if (e instanceof ClusterStream.ShardEvent s
+                                    && s.event() instanceof StreamEvent.TimelineStarted) {
+                                started.incrementAndGet();
+                            }
+                        }, Clock.systemUTC());
+                Thread t = new Thread(() -> {
+                    try {
+                        stream.run();
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, "cluster-pitr-stream");
+                t.start();
+                streams.add(stream);
+                threads.add(t);
 
                 long deadline = System.nanoTime() + 30_000_000_000L;
                 while (started.get() < 3) { // each shard's timeline has its base snapshot: phase A is in the log
                     assertThat(System.nanoTime()).as("the shards' timelines to start").isLessThan(deadline);
                     Thread.sleep(50);
+                }
+                for (int i = 0; i < 3; i++) {
+                    streamers.add(stream.shard(i));
                 }
 
                 // phase A: every key gets its first value; then a whole second passes
@@ -226,7 +235,7 @@ class ClusterPointInTimeTest {
                 assertThat(check.exit()).as(check.out() + check.err()).isZero();
                 assertThat(check.out()).contains("cluster shop", "shop.shard-1", "CLEAN");
 
-                for (Streamer s : streamers) {
+                for (ClusterStream s : streams) {
                     s.stop();
                     assertThat(s.awaitStopped(Duration.ofSeconds(30))).isTrue();
                 }
@@ -256,7 +265,7 @@ class ClusterPointInTimeTest {
                 assertThat(broken.out()).contains("cluster shop", backup.json().get("id").asText(),
                         "shard 1's snapshot shop.shard-1/" + shard1.get("snapshot").asText());
             } finally {
-                for (Streamer s : streamers) {
+                for (ClusterStream s : streams) {
                     s.stop();
                 }
                 for (Thread t : threads) {
