@@ -36,7 +36,6 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -405,17 +404,10 @@ public final class ClusterDrill {
     private DrillResult result(String id, String source, Instant started, String point, String target, String version,
                                EnumMap<Phase, Duration> phases, long keys, long sampled, List<String> problems,
                                String kept) {
-        Map<String, Double> seconds = new LinkedHashMap<>();
-        Duration total = Duration.ZERO;
-        for (Map.Entry<Phase, Duration> e : phases.entrySet()) {
-            seconds.put(e.getKey().jsonName(), e.getValue().toNanos() / 1e9);
-            total = total.plus(e.getValue());
-        }
-        List<String> all = new ArrayList<>(problems);
-        if (options.rto() != null && total.compareTo(options.rto()) > 0) {
-            all.add(String.format(Locale.ROOT, "the restore took %.3f s, more than the RTO of %.3f s",
-                    total.toNanos() / 1e9, options.rto().toNanos() / 1e9));
-        }
+        Drill.Timing timing = Drill.Timing.of(phases, problems, options.rto());
+        Map<String, Double> seconds = timing.seconds();
+        List<String> all = timing.problems();
+        Duration total = timing.total();
         return new DrillResult(DrillResult.FORMAT, id, source, started.toString(), point, snapshot.id(), null, null,
                 null, target, version, seconds, total.toNanos() / 1e9,
                 options.rto() == null ? null : options.rto().toNanos() / 1e9, keys, sampled, all,

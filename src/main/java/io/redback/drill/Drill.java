@@ -424,21 +424,31 @@ public final class Drill {
 
     private DrillResult result(String id, String source, Instant started, Restored r, EnumMap<Phase, Duration> phases,
                                List<String> problems) {
-        Map<String, Double> seconds = new LinkedHashMap<>();
-        Duration total = Duration.ZERO;
-        for (Map.Entry<Phase, Duration> e : phases.entrySet()) {
-            seconds.put(e.getKey().jsonName(), e.getValue().toNanos() / 1e9);
-            total = total.plus(e.getValue());
-        }
-        List<String> all = new ArrayList<>(problems);
-        if (options.rto() != null && total.compareTo(options.rto()) > 0) {
-            all.add(String.format(Locale.ROOT, "the restore took %.3f s, more than the RTO of %.3f s",
-                    total.toNanos() / 1e9,
-                    options.rto().toNanos() / 1e9));
-        }
+        Timing timing = Timing.of(phases, problems, options.rto());
+        Map<String, Double> seconds = timing.seconds();
+        List<String> all = timing.problems();
+        Duration total = timing.total();
         return new DrillResult(DrillResult.FORMAT, id, source, started.toString(), r.point, r.snapshot, r.timeline,
                 r.cutOffset, r.cutTime, r.target, r.version, seconds, total.toNanos() / 1e9,
                 options.rto() == null ? null : options.rto().toNanos() / 1e9, r.keys, r.sampled, all,
                 all.isEmpty() ? DrillResult.PASSED : DrillResult.FAILED, r.kept);
+    }
+
+    /** Each phase's seconds, their total, and the problems with a missed RTO added. */
+    record Timing(Map<String, Double> seconds, Duration total, List<String> problems) {
+        static Timing of(EnumMap<Phase, Duration> phases, List<String> problems, Duration rto) {
+            Map<String, Double> seconds = new LinkedHashMap<>();
+            Duration total = Duration.ZERO;
+            for (Map.Entry<Phase, Duration> e : phases.entrySet()) {
+                seconds.put(e.getKey().jsonName(), e.getValue().toNanos() / 1e9);
+                total = total.plus(e.getValue());
+            }
+            List<String> all = new ArrayList<>(problems);
+            if (rto != null && total.compareTo(rto) > 0) {
+                all.add(String.format(Locale.ROOT, "the restore took %.3f s, more than the RTO of %.3f s",
+                        total.toNanos() / 1e9, rto.toNanos() / 1e9));
+            }
+            return new Timing(seconds, total, all);
+        }
     }
 }
