@@ -34,11 +34,12 @@ public final class ClusterCommand implements Runnable {
     @Command(name = "mark", mixinStandardHelpOptions = true,
             description = {"Record a named, consistent cut of a cluster: writes are paused on every primary "
                     + "(CLIENT PAUSE WRITE, for milliseconds), each shard's replication offset is read, and writes "
-                    + "resume. Restoring every shard's source to its offset gives the whole cluster as it was at "
-                    + "that instant. The shards must be streamed (`redback stream --cluster`) for their logs to "
-                    + "reach the mark."},
+                    + "resume. `redback restore --name CLUSTER --mark MARK` (--to-dir or --into) restores every shard "
+                    + "to its offset: the whole cluster as it was at that instant. The shards must be streamed "
+                    + "(`redback stream --cluster`) for their logs to reach the mark."},
             footerHeading = "%nExamples:%n",
             footer = {"  redback cluster mark before-deploy-42 --redis redis://10.0.0.7:7000 --name shop --repo s3://backups/redis",
+                    "  redback restore --name shop --mark before-deploy-42 --to-dir ./restore --repo s3://backups/redis",
                     "",
                     "The mark is stored as clusters/<name>/marks/<mark>.json and never replaced. The user needs "
                             + "+client|pause +client|unpause +info +cluster on every primary (Redis 6.2 or later).",
