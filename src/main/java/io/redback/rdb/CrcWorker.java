@@ -10,8 +10,11 @@ import java.util.concurrent.BlockingQueue;
  * bytes are not copied; a last piece is copied into a pool buffer ({@link #submit}).
  */
 final class CrcWorker implements AutoCloseable {
-    /** The size of the pool's buffers (the reader's input buffer size). */
-    static final int BLOCK = 1 << 20;
+    /**
+     * The size of the pool's buffers (the reader's input buffer size): just under 1 MiB, so that
+     * in a small heap, where G1's regions are 1 MiB, each takes one region, not two.
+     */
+    static final int BLOCK = (1 << 20) - 64;
     private static final int POOL = 4;
 
     private record Piece(byte[] bytes, int off, int len) {

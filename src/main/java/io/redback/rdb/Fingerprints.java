@@ -9,8 +9,10 @@ final class Fingerprints {
     static final int CAP = 1 << 19;
     private static final long M = 0x9E3779B97F4A7C15L;
 
+    // Open addressing over one array, 0 meaning an empty slot (a fingerprint of 0 is stored as
+    // ZERO): no second array of flags, so a table of CAP members and its rehash stay small.
+    private static final long ZERO = M;
     private long[] table = new long[64];
-    private boolean[] used = new boolean[64];
     private int size;
     private boolean overflow;
 
@@ -18,9 +20,8 @@ final class Fingerprints {
         if (size > 0) {
             if (table.length > 4096) {
                 table = new long[64];
-                used = new boolean[64];
             } else {
-                java.util.Arrays.fill(used, false);
+                java.util.Arrays.fill(table, 0L);
             }
         }
         size = 0;
@@ -43,25 +44,26 @@ final class Fingerprints {
         if ((size + 1) * 2 > table.length) {
             rehash();
         }
+        long v = h == 0 ? ZERO : h;
         int mask = table.length - 1;
-        int i = (int) (h ^ (h >>> 32)) & mask;
-        while (used[i]) {
-            if (table[i] == h) {
+        int i = (int) (v ^ (v >>> 32)) & mask;
+        while (table[i] != 0) {
+            if (table[i] == v) {
                 return false;
             }
             i = (i + 1) & mask;
         }
-        used[i] = true;
-        table[i] = h;
+        table[i] = v;
         size++;
         return true;
     }
 
     boolean contains(long h) {
+        long v = h == 0 ? ZERO : h;
         int mask = table.length - 1;
-        int i = (int) (h ^ (h >>> 32)) & mask;
-        while (used[i]) {
-            if (table[i] == h) {
+        int i = (int) (v ^ (v >>> 32)) & mask;
+        while (table[i] != 0) {
+            if (table[i] == v) {
                 return true;
             }
             i = (i + 1) & mask;
@@ -70,19 +72,16 @@ final class Fingerprints {
     }
 
     private void rehash() {
-        long[] ot = table;
-        boolean[] ou = used;
-        table = new long[ot.length * 2];
-        used = new boolean[ot.length * 2];
+        long[] old = table;
+        table = new long[old.length * 2];
         int mask = table.length - 1;
-        for (int j = 0; j < ot.length; j++) {
-            if (ou[j]) {
-                int i = (int) (ot[j] ^ (ot[j] >>> 32)) & mask;
-                while (used[i]) {
+        for (long v : old) {
+            if (v != 0) {
+                int i = (int) (v ^ (v >>> 32)) & mask;
+                while (table[i] != 0) {
                     i = (i + 1) & mask;
                 }
-                used[i] = true;
-                table[i] = ot[j];
+                table[i] = v;
             }
         }
     }

@@ -93,7 +93,7 @@ public final class RdbReader {
     }
 
     RdbReader(InputStream in, int chunkSize, long maxHeld) {
-        this.in = new RdbInput(in, 1 << 20);
+        this.in = new RdbInput(in, CrcWorker.BLOCK);
         this.chunkSize = chunkSize;
         this.maxHeld = maxHeld;
         entries.limit((int) Math.min(Integer.MAX_VALUE, maxHeld / ENTRY_BYTES));
