@@ -78,10 +78,11 @@ import picocli.CommandLine.Option;
                 "A cluster (--name CLUSTER, whose shards' logs are shipped as CLUSTER.shard-N): --at and --before cut "
                         + "every shard on redback's own clock (--before: each shard at its own matching command), "
                         + "with the shards the newest cluster snapshot at or before the point names, and write "
-                        + "DIR/shard-N per shard and DIR/cluster.json; the plan gives the skew bound between the "
-                        + "shards' cuts. A shard whose log does not reach the point refuses the restore. --mark NAME "
-                        + "cuts every shard at the offset its mark records (`redback cluster mark`): an exact cut, "
-                        + "skew 0 by construction.",
+                        + "DIR/shard-N per shard and DIR/cluster.json (with --into: every shard into the running "
+                        + "cluster or server); the plan gives the skew bound between the shards' cuts. A shard "
+                        + "whose log does not reach the point refuses the restore. --mark NAME cuts every shard at "
+                        + "the offset its mark records (`redback cluster mark`): an exact cut, skew 0 by "
+                        + "construction.",
                 "",
                 "--dry-run (with a point in time or --into) prints the plan, with --into the keys, bytes and "
                         + "conflicts per database, and writes nothing."},
