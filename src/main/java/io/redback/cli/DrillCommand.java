@@ -2,6 +2,7 @@ package io.redback.cli;
 
 import io.redback.cluster.ClusterSnapshot;
 import io.redback.cluster.ClusterSnapshots;
+import io.redback.cluster.ClusterSources;
 import io.redback.drill.Assertion;
 import io.redback.drill.ClusterDrill;
 import io.redback.drill.Drill;
@@ -72,7 +73,8 @@ import picocli.CommandLine;
                 "--assert grammar (database 0; quote words with spaces): GET key == value, HGET key field == value, "
                         + "TYPE key == type, EXISTS key, SCARD|LLEN|ZCARD|HLEN|STRLEN key == n.",
                 "",
-                "A cluster snapshot (--snapshot with its id): every shard's snapshot is fetched and verified, all of them "
+                "A cluster snapshot (--snapshot with its id, or --name CLUSTER for its newest): every shard's snapshot "
+                        + "is fetched and verified, all of them "
                         + "are restored into one throwaway redis-server (or into --into, an empty server or cluster: "
                         + "each key to the primary of its slot), and validated: each shard's RDB holds the key count "
                         + "the cluster snapshot recorded, the keys served are their sum (less keys expired), function "
@@ -163,6 +165,35 @@ public final class DrillCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /**
+     * With --name naming a cluster (it has cluster snapshots and no source of its own): its newest
+     * cluster snapshot, unless a snapshot id was given; a time or an offset is refused, since
+     * each shard has its own log.
+     */
+    private java.util.Optional<ClusterSnapshot> newestOfCluster(Repository repository)
+            throws IOException, DrillException {
+        String cluster = name.given();
+        if (cluster == null || repository.sources().contains(cluster)
+                || !ClusterSources.isCluster(repository, cluster)) {
+            return java.util.Optional.empty();
+        }
+        if (what != null && (what.at != null || what.offset != null)) {
+            throw new DrillException(cluster + " is a cluster: its drill restores a cluster snapshot (--snapshot ID, or "
+                    + "none or 'latest' for the newest); for a point in time, restore it with restore --name " + cluster
+                    + " --at TIME --into an empty server or cluster");
+        }
+        if (what != null && what.snapshot != null && !"latest".equals(what.snapshot)) {
+            java.util.Optional<ClusterSnapshot> found = ClusterSnapshots.find(repository, what.snapshot);
+            if (found.isEmpty() || !found.get().cluster().equals(cluster)) {
+                throw new DrillException("cluster " + cluster + " has no cluster snapshot " + what.snapshot
+                        + " (redback list shows them)");
+            }
+            return found;
+        }
+        List<ClusterSnapshot> all = ClusterSnapshots.list(repository, cluster);
+        return java.util.Optional.of(all.get(all.size() - 1));
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = Terminal.out(spec);
@@ -174,7 +205,7 @@ public final class DrillCommand implements Callable<Integer> {
                 Progressing listener = new Progressing(out, !output.json, !progress.quiet && !output.json);
                 java.util.Optional<ClusterSnapshot> cluster = what != null && what.snapshot != null
                         && SnapshotId.isId(what.snapshot) ? ClusterSnapshots.exact(repository, what.snapshot)
-                        : java.util.Optional.empty();
+                        : newestOfCluster(repository);
                 DrillResult r;
                 List<DrillResult> records;
                 if (cluster.isPresent()) {

@@ -189,8 +189,12 @@ class ClusterRestoreTest {
             assertThat(String.join("", Datasets.functions(single))).contains("name=cluslib");
         }
 
-        Run drill = redback("drill", "--snapshot", id, "--repo", repo, "--json", "--sample", "all");
+        // --name of a cluster: its newest cluster snapshot (a time is refused: each shard has its own log)
+        Run drill = redback("drill", "--name", "shop", "--repo", repo, "--json", "--sample", "all");
         assertThat(drill.exit()).as(drill.err() + drill.out()).isZero();
+        Run drillAt = redback("drill", "--name", "shop", "--at", "-1m", "--repo", repo);
+        assertThat(drillAt.exit()).isEqualTo(2);
+        assertThat(drillAt.err()).contains("shop is a cluster", "--snapshot ID");
         assertThat(drill.json().get("keys").asLong()).isEqualTo(expected.size());
         Run drillInto = redback("drill", "--snapshot", id, "--repo", repo, "--into", two.uri(), "--sample", "100");
         assertThat(drillInto.exit()).as(drillInto.err() + drillInto.out()).isEqualTo(2); // not empty
