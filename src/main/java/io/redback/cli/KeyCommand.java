@@ -118,6 +118,17 @@ public final class KeyCommand implements Runnable {
             }
             return text.toCharArray();
         }
+
+        /** A new key slot for the master key unlocked, under the new password (wiped after use). */
+        KeySlots.Slot addSlot(Storage storage, RepositoryConfig config, KeySlots.Unlocked unlocked) throws IOException {
+            char[] password = newPassword();
+            try {
+                return KeySlots.add(storage, config.id(), unlocked.key(), password, Instant.now(),
+                        KeySlots.Scrypt.DEFAULT);
+            } finally {
+                Arrays.fill(password, '\0');
+            }
+        }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
@@ -153,14 +164,7 @@ public final class KeyCommand implements Runnable {
         @Override
         void run(Storage storage, RepositoryConfig config, PrintWriter out) throws IOException {
             KeySlots.Unlocked unlocked = unlock(storage, config);
-            char[] password = newPassword();
-            try {
-                KeySlots.Slot s = KeySlots.add(storage, config.id(), unlocked.key(), password, Instant.now(),
-                        KeySlots.Scrypt.DEFAULT);
-                out.println("added key slot " + s.id());
-            } finally {
-                Arrays.fill(password, '\0');
-            }
+            out.println("added key slot " + addSlot(storage, config, unlocked).id());
         }
     }
 
@@ -170,15 +174,9 @@ public final class KeyCommand implements Runnable {
         @Override
         void run(Storage storage, RepositoryConfig config, PrintWriter out) throws IOException {
             KeySlots.Unlocked unlocked = unlock(storage, config);
-            char[] password = newPassword();
-            try {
-                KeySlots.Slot s = KeySlots.add(storage, config.id(), unlocked.key(), password, Instant.now(),
-                        KeySlots.Scrypt.DEFAULT);
-                KeySlots.remove(storage, unlocked.slotId());
-                out.println("changed the password: key slot " + s.id() + " replaces " + unlocked.slotId());
-            } finally {
-                Arrays.fill(password, '\0');
-            }
+            KeySlots.Slot s = addSlot(storage, config, unlocked);
+            KeySlots.remove(storage, unlocked.slotId());
+            out.println("changed the password: key slot " + s.id() + " replaces " + unlocked.slotId());
         }
     }
 

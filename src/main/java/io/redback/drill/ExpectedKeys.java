@@ -1,9 +1,9 @@
 package io.redback.drill;
 
+import io.redback.rdb.FunctionCode;
 import io.redback.rdb.RdbKey;
 import io.redback.rdb.RdbVisitor;
 import io.redback.restore.KeyDigest;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,12 +54,9 @@ final class ExpectedKeys {
 
         @Override
         public void function(byte[] code) {
-            String head = new String(code, 0, Math.min(code.length, 1024), StandardCharsets.UTF_8);
-            int eol = head.indexOf('\n');
-            for (String w : (eol < 0 ? head : head.substring(0, eol)).split("\\s+")) {
-                if (w.startsWith("name=") && !libraries.contains(w.substring(5))) {
-                    libraries.add(w.substring(5));
-                }
+            String name = FunctionCode.libraryName(code);
+            if (name != null && !libraries.contains(name)) {
+                libraries.add(name);
             }
         }
 

@@ -192,7 +192,7 @@ public final class RdbCheck {
 
         @Override
         public void function(byte[] code) {
-            functions.add(libraryName(code));
+            functions.add(java.util.Objects.requireNonNullElse(FunctionCode.libraryName(code), "(unnamed)"));
         }
 
         @Override
@@ -223,17 +223,6 @@ public final class RdbCheck {
                     expired++;
                 }
             }
-        }
-
-        static String libraryName(byte[] code) {
-            String first = new String(code, 0, Math.min(code.length, 200), StandardCharsets.UTF_8).split("\n", 2)[0];
-            int i = first.indexOf("name=");
-            if (i < 0) {
-                return "(unnamed)";
-            }
-            String rest = first.substring(i + 5);
-            int sp = rest.indexOf(' ');
-            return sp < 0 ? rest.trim() : rest.substring(0, sp);
         }
 
         RdbCheckReport report(Path file, long size, RdbSummary summary, RdbException error, long trailing,

@@ -307,19 +307,6 @@ public final class LiveRestore {
         return reply instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(reply);
     }
 
-    /** The library name in a function's code ({@code #!lua name=mylib}), or null. */
-    static String libraryName(byte[] code) {
-        String s = new String(code, 0, Math.min(code.length, 1024), StandardCharsets.UTF_8);
-        int nl = s.indexOf('\n');
-        String first = nl < 0 ? s : s.substring(0, nl);
-        for (String token : first.split("\\s+")) {
-            if (token.startsWith("name=")) {
-                return token.substring(5);
-            }
-        }
-        return null;
-    }
-
     // ------------------------------------------------------------------ state shared by both passes
 
     /** Counts and capped lists; what becomes the report. */

@@ -107,7 +107,7 @@ final class PreScan implements RdbVisitor {
         if (!options.functions()) {
             return;
         }
-        String name = LiveRestore.libraryName(code);
+        String name = io.redback.rdb.FunctionCode.libraryName(code);
         if (name == null || !libraries.containsKey(name)) {
             return;
         }

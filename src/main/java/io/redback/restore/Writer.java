@@ -80,7 +80,7 @@ final class Writer implements RdbVisitor {
         if (!options.functions()) {
             return;
         }
-        String name = LiveRestore.libraryName(code);
+        String name = io.redback.rdb.FunctionCode.libraryName(code);
         if (name != null && scan.sameLibraries.contains(name)) {
             return; // already there, same code
         }
