@@ -190,18 +190,12 @@ public final class ClusterDiscovery {
                         String[] parts = s.substring(1, s.length() - 1).split(migrating ? "->-" : "-<-");
                         migrations.add(new ClusterTopology.Migration(Integer.parseInt(parts[0]), f[0], parts[1], migrating));
                     } else {
-                        int dash = s.indexOf('-');
-                        int first = Integer.parseInt(dash < 0 ? s : s.substring(0, dash));
-                        int last = dash < 0 ? first : Integer.parseInt(s.substring(dash + 1));
-                        slots.add(new ClusterTopology.SlotRange(first, last));
+                        slots.add(ClusterTopology.SlotRange.parse(s));
                     }
                 }
                 slots.sort(Comparator.comparingInt(ClusterTopology.SlotRange::first));
                 out.add(new NodeLine(f[0], host, port, primary, failed, primaryId, epoch, slots, migrations));
-            } catch (RuntimeException e) {
-                if (e instanceof ClusterException ce) {
-                    throw ce;
-                }
+            } catch (RuntimeException e) { // a bad slot range too: the message names the line
                 throw new ClusterException("CLUSTER NODES line " + lineNo + " could not be read (" + e.getMessage()
                         + "): " + shorten(line));
             }

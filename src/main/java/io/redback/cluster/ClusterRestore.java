@@ -213,10 +213,8 @@ public final class ClusterRestore {
         for (List<String> shard : ranges) {
             BitSet b = new BitSet(ClusterTopology.SLOTS);
             for (String range : shard) {
-                int dash = range.indexOf('-');
-                int first = Integer.parseInt(dash < 0 ? range : range.substring(0, dash));
-                int last = dash < 0 ? first : Integer.parseInt(range.substring(dash + 1));
-                b.set(first, last + 1);
+                ClusterTopology.SlotRange r = ClusterTopology.SlotRange.parse(range);
+                b.set(r.first(), r.last() + 1);
             }
             out.add(b);
         }

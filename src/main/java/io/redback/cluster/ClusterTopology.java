@@ -42,6 +42,19 @@ public record ClusterTopology(List<Shard> shards, List<Migration> migrations) {
             return slot >= first && slot <= last;
         }
 
+        /** A range as {@link #toString} writes it and CLUSTER NODES lists it: "0-5460", or "12" for one slot. */
+        public static SlotRange parse(String text) {
+            int dash = text.indexOf('-');
+            try {
+                int first = Integer.parseInt(dash < 0 ? text : text.substring(0, dash));
+                return new SlotRange(first, dash < 0 ? first : Integer.parseInt(text.substring(dash + 1)));
+            } catch (NumberFormatException e) {
+                throw new ClusterException("'" + text + "' is not a slot range (like 0-5460 or 12)");
+            } catch (IllegalArgumentException e) {
+                throw new ClusterException(e.getMessage()); // outside 0-16383, or backwards
+            }
+        }
+
         @Override
         public String toString() {
             return first == last ? Integer.toString(first) : first + "-" + last;

@@ -284,7 +284,7 @@ public record ShardMap(int formatVersion, String id, String cluster, String reco
                     long overlap = 0;
                     for (ClusterTopology.SlotRange r : s.slots()) {
                         for (String text : b.slots()) {
-                            ClusterTopology.SlotRange o = range(text);
+                            ClusterTopology.SlotRange o = ClusterTopology.SlotRange.parse(text);
                             overlap += Math.max(0, Math.min(r.last(), o.last()) - Math.max(r.first(), o.first()) + 1);
                         }
                     }
@@ -326,21 +326,10 @@ public record ShardMap(int formatVersion, String id, String cluster, String reco
         Arrays.fill(owner, -1);
         for (Shard s : shards) {
             for (String text : s.slots()) {
-                ClusterTopology.SlotRange r = range(text);
+                ClusterTopology.SlotRange r = ClusterTopology.SlotRange.parse(text);
                 Arrays.fill(owner, r.first(), r.last() + 1, s.index());
             }
         }
         return owner;
-    }
-
-    /** "0-5460" or "12" back to a range. */
-    static ClusterTopology.SlotRange range(String text) {
-        int dash = text.indexOf('-');
-        try {
-            int first = Integer.parseInt(dash < 0 ? text : text.substring(0, dash));
-            return new ClusterTopology.SlotRange(first, dash < 0 ? first : Integer.parseInt(text.substring(dash + 1)));
-        } catch (RuntimeException e) {
-            throw new ClusterException("'" + text + "' is not a slot range (like 0-5460 or 12)");
-        }
     }
 }
