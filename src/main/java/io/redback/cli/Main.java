@@ -21,12 +21,6 @@ import picocli.CommandLine.Command;
                 + "second of the shipped history (restore --at), into files or a running server (restore --into, "
                 + "undo); checks a server's persistence (doctor) and a data dir before startup (recover); runs "
                 + "unattended with metrics (agent)."},
-        subcommands = {CheckCommand.class, InspectCommand.class, DemoCommand.class, AofCommand.class,
-                InitCommand.class, KeyCommand.class, BackupCommand.class, ListCommand.class, ShowCommand.class,
-                RestoreCommand.class, ConvertCommand.class, UndoCommand.class, DrillCommand.class, PruneCommand.class,
-                CompactCommand.class, UnlockCommand.class, StreamCommand.class, ClusterCommand.class,
-                DoctorCommand.class, RecoverCommand.class,
-                RepoLogCommand.class, StatusCommand.class, VerifyCommand.class, AgentCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  ok (for check: the file is valid)",
                 "  1  a problem was found (for check: the file is damaged)",
@@ -34,6 +28,18 @@ import picocli.CommandLine.Command;
                 "",
                 "An error is one line on stderr; with REDBACK_DEBUG=1 its stack trace follows."})
 public final class Main implements Runnable {
+    /**
+     * Every command, in the order help lists them. Not in the annotation: picocli would build the
+     * model of each (reflection over every option) on every run, about a third of a second;
+     * {@link #run} builds only the one named.
+     */
+    static final java.util.List<Class<?>> COMMANDS = java.util.List.of(CheckCommand.class, InspectCommand.class,
+            DemoCommand.class, AofCommand.class, InitCommand.class, KeyCommand.class, BackupCommand.class,
+            ListCommand.class, ShowCommand.class, RestoreCommand.class, ConvertCommand.class, UndoCommand.class,
+            DrillCommand.class, PruneCommand.class, CompactCommand.class, UnlockCommand.class, StreamCommand.class,
+            ClusterCommand.class, DoctorCommand.class, RecoverCommand.class, RepoLogCommand.class,
+            StatusCommand.class, VerifyCommand.class, AgentCommand.class, CommandLine.HelpCommand.class);
+
     /** Exit code when everything is fine. */
     public static final int OK = 0;
     /** Exit code when a problem was found in what was checked. */
@@ -64,7 +70,7 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns its exit code (tests call this instead of main). */
     public static int run(String... args) {
-        return commandLine().execute(args);
+        return commandLine(System.getenv(), args.length == 0 ? null : args[0]).execute(args);
     }
 
     /** The configured command line: our exit codes and one-line errors (tests set out and err on it). */
@@ -74,7 +80,20 @@ public final class Main implements Runnable {
 
     /** {@link #commandLine()} reading the given environment instead of the process's. */
     public static CommandLine commandLine(java.util.Map<String, String> env) {
+        return commandLine(env, null);
+    }
+
+    /**
+     * The command line with only the command named {@code first} when it names one (the first
+     * word of the arguments), every command otherwise (help, a misspelt name to suggest for).
+     */
+    static CommandLine commandLine(java.util.Map<String, String> env, String first) {
         CommandLine cl = new CommandLine(new Main(env));
+        Class<?> named = COMMANDS.stream().filter(c -> c != CommandLine.HelpCommand.class
+                && c.getAnnotation(Command.class).name().equals(first)).findFirst().orElse(null);
+        for (Class<?> c : named == null ? COMMANDS : java.util.List.of(named)) {
+            cl.addSubcommand(c);
+        }
         cl.setExitCodeExceptionMapper(e -> USAGE);
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
