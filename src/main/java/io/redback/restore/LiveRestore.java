@@ -1,5 +1,6 @@
 package io.redback.restore;
 
+import io.redback.bytes.ReadAheadInputStream;
 import io.redback.rdb.RdbException;
 import io.redback.rdb.RdbHeader;
 import io.redback.rdb.RdbKey;
@@ -8,7 +9,6 @@ import io.redback.rdb.RdbVisitor;
 import io.redback.redis.RedisConnection;
 import io.redback.redis.RedisConnector;
 import io.redback.redis.RedisErrorReply;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -151,6 +151,11 @@ public final class LiveRestore {
             PreScan scan = new PreScan(options, server, nowMs, t, probe, libraries, mayHoldFieldTtls(rdb));
             try {
                 read(rdb, owned(scan), 0);
+                if (!scan.cutNamesToAsk.isEmpty()) {
+                    long scanned = progress.get(); // not shown as progress: the bar covers two passes
+                    read(rdb, owned(scan.wholeNames()), scanned);
+                    progress.set(scanned);
+                }
                 probe.drain();
             } catch (RdbException e) {
                 scan.flushDbCount();
@@ -224,7 +229,7 @@ public final class LiveRestore {
     }
 
     private void read(Path rdb, RdbVisitor visitor, long base) throws IOException, RdbException {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(rdb), 1 << 16)) {
+        try (InputStream in = new ReadAheadInputStream(Files.newInputStream(rdb))) {
             RdbReader reader = new RdbReader(in);
             RdbVisitor counting = new Counting(visitor, reader, progress, base);
             try {

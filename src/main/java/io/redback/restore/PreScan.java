@@ -57,6 +57,8 @@ final class PreScan implements RdbVisitor {
      */
     static final int CUT_NAME = 64 << 10;
     boolean longNames;
+    /** Keys (by position) whose name the pre-scan saw cut: asked about by {@link #wholeNames} instead. */
+    final Set<Long> cutNamesToAsk = new HashSet<>();
     private long countedKeys;
 
     PreScan(LiveRestore.Options options, TargetServer server, long nowMs, LiveRestore.Tally t, Pipeline probe,
@@ -210,17 +212,45 @@ final class PreScan implements RdbVisitor {
             if (t.sampleKeys.size() < LiveReport.LIST_LIMIT) { // the name is escaped only when it is kept
                 LiveRestore.Tally.add(t.sampleKeys, db, key.printableName(), "to restore");
             }
+        } else if (key.name().length >= CUT_NAME) {
+            cutNamesToAsk.add(ordinal); // EXISTS of a cut name would answer for another key
         } else {
-            try {
-                probe.select(db);
-                probe.begin(2);
-                probe.arg(EXISTS);
-                probe.arg(key.name());
-                probe.end(exists);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            ask(db, key.name());
         }
+    }
+
+    private void ask(int db, byte[] name) {
+        try {
+            probe.select(db);
+            probe.begin(2);
+            probe.arg(EXISTS);
+            probe.arg(name);
+            probe.end(exists);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A second, rarer pass for the keys in {@link #cutNamesToAsk}: it reads values, so that the
+     * names come whole, and asks the target about those keys only.
+     */
+    RdbVisitor wholeNames() {
+        return new RdbVisitor() {
+            private long seen;
+
+            @Override
+            public boolean wantsValues() {
+                return true;
+            }
+
+            @Override
+            public void startKey(RdbKey key) {
+                if (cutNamesToAsk.contains(++seen)) {
+                    ask(options.filter().targetDb(key.db()), key.name());
+                }
+            }
+        };
     }
 
     /** The reply to a key's EXISTS; the key and its database come from the command answered. */

@@ -78,6 +78,15 @@ class BigKeyRestoreTest {
             assertThat(c.callString("GET", name)).isEqualTo("v");
             assertThat(c.callLong("DBSIZE")).isEqualTo(2);
             assertThat(c.callLong("FCALL", "longf", "0")).isEqualTo(7);
+
+            // A conflict on such a name is found before anything is written, not as BUSYKEY later.
+            c.call("DEL", "short");
+            c.call("SET", name, "theirs");
+            LiveReport conflict = restore(target, rdb, LiveRestore.Options.defaults().withFunctions(false));
+            assertThat(conflict.outcome()).as(conflict.message()).isEqualTo(LiveReport.Outcome.REFUSED);
+            assertThat(conflict.conflicts()).isEqualTo(1);
+            assertThat(c.callLong("EXISTS", "short")).as("nothing written").isZero();
+            assertThat(c.callString("GET", name)).isEqualTo("theirs");
         }
     }
 
