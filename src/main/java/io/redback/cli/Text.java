@@ -32,8 +32,14 @@ final class Text {
         return count(n) + (n == 1 ? " key" : " keys");
     }
 
-    /** One line for an exception: its message, or its class when it has none. */
+    /**
+     * One line for an exception: its message, or its class when it has none; for a defect in
+     * redback (see {@link Main#expected}) the line says so, as Main's own handler does.
+     */
     static String message(Throwable e) {
+        if (!Main.expected(e)) {
+            return "internal error: " + e + " (please report it)";
+        }
         return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 }

@@ -111,4 +111,12 @@ class MainErrorsTest {
             assertThat(r[1]).isEqualTo("redback: cannot read /x: no such file" + System.lineSeparator());
         }
     }
+
+    @Test
+    void aCommandsOwnErrorLineNamesADefectAsOne() {
+        assertThat(Text.message(new NullPointerException("x is null")))
+                .isEqualTo("internal error: java.lang.NullPointerException: x is null (please report it)");
+        assertThat(Text.message(new IllegalArgumentException("bad --rate"))).isEqualTo("bad --rate");
+        assertThat(Text.message(new IOException())).isEqualTo("java.io.IOException");
+    }
 }
