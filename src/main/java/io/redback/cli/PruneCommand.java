@@ -5,11 +5,13 @@ import io.redback.repo.Repository;
 import io.redback.repo.RepositoryLock;
 import io.redback.repo.RetentionPolicy;
 import io.redback.cluster.ClusterSnapshots;
+import io.redback.cluster.ClusterSources;
 import io.redback.repo.SkippedDocument;
 import io.redback.storage.Storage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -40,7 +42,8 @@ import picocli.CommandLine.Option;
                 "Cluster snapshots (`backup --cluster`) are judged by the same rules, cluster by cluster: one the "
                 + "policy forgets has its manifest removed first, and every shard snapshot a kept one names stays "
                 + "(\"cluster snapshot ID\"), whatever the shard source's own verdict, so that no cluster snapshot "
-                + "ever names a snapshot that is gone.",
+                + "ever names a snapshot that is gone. --name CLUSTER prunes the cluster's snapshots and the "
+                + "sources of its shards (CLUSTER.shard-N).",
                 "",
                 "Also removes garbage older than a day: data of interrupted backups and uploads (no manifest) and "
                 + "tmp/ objects.",
@@ -117,16 +120,22 @@ public final class PruneCommand implements Callable<Integer> {
             Clock clock = Clock.systemUTC();
             Pruner.Report report;
             ClusterSnapshots.Retained clusters;
+            // --name of a cluster: its cluster snapshots, and the sources of its shards.
+            List<String> sources = name == null ? null : new ArrayList<>(List.of(name));
+            if (name != null) {
+                sources.addAll(ClusterSources.shardSources(repository, name));
+            }
             try (RepositoryLock lock = ExclusiveLock.take(repository, spec, plan.dryRun, clock)) {
                 // Cluster snapshots first: a kept one keeps its shards' snapshots, a forgotten one goes before them.
                 clusters = ClusterSnapshots.retention(repository, policy, name);
                 if (!plan.dryRun) {
                     ClusterSnapshots.remove(repository, clusters);
                 }
-                report = new Pruner(repository, clock).prune(policy, name, plan.dryRun, clusters.pinned());
+                report = new Pruner(repository, clock).prune(policy, sources, plan.dryRun, clusters.pinned());
             }
             if (!plan.dryRun) {
-                metrics.succeeded("prune", err, "prune", repository, repository.sources(name), null);
+                metrics.succeeded("prune", err, "prune", repository, sources == null ? repository.sources() : sources,
+                        null);
             }
             if (output.json) {
                 out.println(Json.write(ReportJson.of(report, clusters)));

@@ -118,13 +118,27 @@ public final class Pruner {
      */
     public Report prune(RetentionPolicy policy, String source, boolean dryRun,
                         Map<String, Map<SnapshotId, String>> pinned) throws IOException {
+        return prune(policy, source == null ? null : List.of(source), dryRun, pinned);
+    }
+
+    /** As {@link #prune(RetentionPolicy, String, boolean, Map)} for the sources named by only (every source when null). */
+    public Report prune(RetentionPolicy policy, List<String> only, boolean dryRun,
+                        Map<String, Map<SnapshotId, String>> pinned) throws IOException {
         Storage storage = repository.storage();
         Catalog catalog = repository.catalog();
         Timelines timelines = repository.timelines();
-        List<SnapshotManifest> manifests = source == null ? catalog.snapshots() : catalog.snapshots(source);
+        List<SnapshotManifest> manifests = new ArrayList<>();
+        List<Storage.ObjectInfo> listed = new ArrayList<>();
+        if (only == null) {
+            manifests.addAll(catalog.snapshots());
+        } else {
+            for (String s : only) {
+                manifests.addAll(catalog.snapshots(s));
+            }
+        }
         Set<String> sources = new TreeSet<>();
         manifests.forEach(m -> sources.add(m.source()));
-        sources.addAll(source == null ? timelines.sources() : List.of(source));
+        sources.addAll(only == null ? timelines.sources() : only);
         Map<String, List<Timeline>> timelinesBySource = new TreeMap<>();
         Map<String, Optional<StreamStatus>> streams = new TreeMap<>();
         for (String s : sources) {
@@ -132,13 +146,19 @@ public final class Pruner {
             streams.put(s, timelines.status(s));
         }
         // Listed after the documents were read: an object committed in between is seen with its manifest here.
-        SourceObjects objects = new SourceObjects(storage.list(source == null ? Layout.SOURCES
-                : Layout.sourcePrefix(source)));
+        if (only == null) {
+            listed.addAll(storage.list(Layout.SOURCES));
+        } else {
+            for (String s : only) {
+                listed.addAll(storage.list(Layout.sourcePrefix(s)));
+            }
+        }
+        SourceObjects objects = new SourceObjects(listed);
 
         // What could not be read may be what keeps the rest: its source is left as it is (garbage apart, which
         // never depends on a document's content).
         List<SkippedDocument> unreadable = repository.skipped().stream().filter(d -> d.source() != null
-                && (source == null || source.equals(d.source()))).toList();
+                && (only == null || only.contains(d.source()))).toList();
         Set<String> leftAsTheyAre = new HashSet<>();
         unreadable.forEach(d -> leftAsTheyAre.add(d.source()));
         Plan plan = new Plan(clock.instant());

@@ -82,6 +82,31 @@ class ClusterPruneTest {
                 "snapshot " + shift(newer, "shop.shard-0"), "cluster " + newerCluster);
     }
 
+    @Test
+    void nameOfAClusterPrunesItsShardSourcesAndNothingElse() throws Exception {
+        Path root = tmp.resolve("repo");
+        Files.createDirectories(root);
+        Repository repo = Repository.init(new FileStorage(root),
+                Clock.fixed(Instant.parse("2026-12-01T00:00:00Z"), ZoneOffset.UTC));
+        SnapshotId older = id("20261201T010000.000Z-aaaaaa");
+        SnapshotId newer = id("20261201T020000.000Z-bbbbbb");
+        for (String source : List.of("shop.shard-0", "shop.shard-1", "other")) {
+            commit(repo, source, shift(older, source));
+            commit(repo, source, shift(newer, source));
+        }
+        String olderCluster = cluster(repo, older);
+        cluster(repo, newer);
+
+        Run prune = redback("prune", "--keep-last", "1", "--name", "shop", "--repo", root.toString());
+        assertThat(prune.exit()).as(prune.err()).isZero();
+        assertThat(clusterFile(root, olderCluster)).doesNotExist();
+        for (String shard : List.of("shop.shard-0", "shop.shard-1")) {
+            assertThat(manifest(root, shard, shift(older, shard))).as(shard + "'s older snapshot").doesNotExist();
+            assertThat(manifest(root, shard, shift(newer, shard))).exists();
+        }
+        assertThat(manifest(root, "other", older)).as("another source is not pruned").exists();
+    }
+
     private static SnapshotId id(String text) {
         return SnapshotId.parse(text);
     }
