@@ -139,6 +139,13 @@ public final class LiveRestore {
             for (String section : List.of("server", "replication", "memory")) {
                 info.putAll(c.info(section));
             }
+            // A database the target holds no key in needs no EXISTS: INFO keyspace names only those with keys.
+            Set<Integer> filledDbs = new java.util.HashSet<>();
+            for (String db : c.info("keyspace").keySet()) {
+                if (db.startsWith("db")) {
+                    filledDbs.add(Integer.parseInt(db.substring(2)));
+                }
+            }
             TargetServer server = TargetServer.fromInfo(info);
             t.target = server.describe();
             if (server.replica()) {
@@ -148,7 +155,7 @@ public final class LiveRestore {
             Map<String, String> libraries = options.functions ? libraries(c) : Map.of();
             Options options = this.options.withBigKeySize(bigKeySize(c, this.options.bigKeySize));
             Pipeline probe = pipe;
-            PreScan scan = new PreScan(options, server, nowMs, t, probe, libraries, mayHoldFieldTtls(rdb));
+            PreScan scan = new PreScan(options, server, nowMs, t, probe, libraries, mayHoldFieldTtls(rdb), filledDbs);
             try {
                 read(rdb, owned(scan), 0);
                 if (!scan.cutNamesToAsk.isEmpty()) {

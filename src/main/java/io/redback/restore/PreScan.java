@@ -61,8 +61,12 @@ final class PreScan implements RdbVisitor {
     final Set<Long> cutNamesToAsk = new HashSet<>();
     private long countedKeys;
 
+    /** The target's databases that held keys when the restore started (the others cannot conflict). */
+    private final Set<Integer> filledDbs;
+
     PreScan(LiveRestore.Options options, TargetServer server, long nowMs, LiveRestore.Tally t, Pipeline probe,
-            Map<String, String> libraries, boolean mayHoldFieldTtls) {
+            Map<String, String> libraries, boolean mayHoldFieldTtls, Set<Integer> filledDbs) {
+        this.filledDbs = filledDbs;
         this.options = options;
         this.server = server;
         this.nowMs = nowMs;
@@ -211,6 +215,10 @@ final class PreScan implements RdbVisitor {
         if (!askExists) {
             if (t.sampleKeys.size() < LiveReport.LIST_LIMIT) { // the name is escaped only when it is kept
                 LiveRestore.Tally.add(t.sampleKeys, db, key.printableName(), "to restore");
+            }
+        } else if (!filledDbs.contains(db)) {
+            if (t.sampleKeys.size() < LiveReport.LIST_LIMIT) {
+                LiveRestore.Tally.add(t.sampleKeys, db, key.printableName(), "missing in the target");
             }
         } else if (key.name().length >= CUT_NAME) {
             cutNamesToAsk.add(ordinal); // EXISTS of a cut name would answer for another key
