@@ -404,7 +404,7 @@ public final class LiveRestore {
         @Override
         public void endKey(RdbKey key, long elements, long valueBytes) {
             v.endKey(key, elements, valueBytes);
-            progress.set(base + reader.bytesRead());
+            progress.setRelease(base + reader.bytesRead()); // once per key: no full fence, the bar only reads it
         }
     }
 

@@ -41,9 +41,7 @@ class ClusterPruneTest {
     @Test
     void aKeptClusterSnapshotKeepsItsShardsAndAForgottenOneGoesFirst() throws Exception {
         Path root = tmp.resolve("repo");
-        Files.createDirectories(root);
-        Repository repo = Repository.init(new FileStorage(root),
-                Clock.fixed(Instant.parse("2026-12-01T00:00:00Z"), ZoneOffset.UTC));
+        Repository repo = repository(root);
         SnapshotId older = id("20261201T010000.000Z-aaaaaa");
         SnapshotId newer = id("20261201T020000.000Z-bbbbbb");
         SnapshotId alone = id("20261201T030000.000Z-cccccc");
@@ -85,9 +83,7 @@ class ClusterPruneTest {
     @Test
     void nameOfAClusterPrunesItsShardSourcesAndNothingElse() throws Exception {
         Path root = tmp.resolve("repo");
-        Files.createDirectories(root);
-        Repository repo = Repository.init(new FileStorage(root),
-                Clock.fixed(Instant.parse("2026-12-01T00:00:00Z"), ZoneOffset.UTC));
+        Repository repo = repository(root);
         SnapshotId older = id("20261201T010000.000Z-aaaaaa");
         SnapshotId newer = id("20261201T020000.000Z-bbbbbb");
         for (String source : List.of("shop.shard-0", "shop.shard-1", "other")) {
@@ -105,6 +101,11 @@ class ClusterPruneTest {
             assertThat(manifest(root, shard, shift(newer, shard))).exists();
         }
         assertThat(manifest(root, "other", older)).as("another source is not pruned").exists();
+    }
+
+    private static Repository repository(Path root) throws Exception {
+        Files.createDirectories(root);
+        return Repository.init(new FileStorage(root), Clock.fixed(Instant.parse("2026-12-01T00:00:00Z"), ZoneOffset.UTC));
     }
 
     private static SnapshotId id(String text) {
