@@ -50,6 +50,8 @@ public final class RdbReader {
     private final long[] num = new long[1];
 
     private RdbVisitor v;
+    /** The visitor when it only counts keys (then no RdbKey is built), else null. */
+    private KeyTally tally;
     private boolean wantValues;
     /** Key names of up to SCRATCH_NAME_MAX bytes, one array per length, when the visitor keeps none. */
     private byte[][] nameScratch;
@@ -121,6 +123,7 @@ public final class RdbReader {
     /** Reads the whole RDB, delivering it to the visitor, and returns what the footer said. */
     public RdbSummary read(RdbVisitor visitor) throws IOException, RdbException {
         this.v = visitor;
+        this.tally = visitor instanceof KeyTally t ? t : null;
         this.wantValues = visitor.wantsValues();
         this.nameScratch = visitor.keepsKeyNames() ? null : new byte[SCRATCH_NAME_MAX + 1][];
         try {
@@ -406,6 +409,14 @@ public final class RdbReader {
         keyName = null;
         keyType = type;
         keyName = readKeyName();
+        if (tally != null) {
+            elements = 0;
+            readValue(type, in.offset());
+            tally.keyCounted(db, type, expire, elements);
+            keyName = null;
+            keyType = null;
+            return;
+        }
         RdbKey key = new RdbKey(db, keyName, type, expire, idle, freq, start);
         v.startKey(key);
         RdbVisitor.RawValueSink sink = v.rawValue(key);
