@@ -56,6 +56,8 @@ public final class RdbReader {
     /** Key names of up to SCRATCH_NAME_MAX bytes, one array per length, when the visitor keeps none. */
     private byte[][] nameScratch;
     private RdbHeader header;
+    /** header.isValkey(), asked for every key. */
+    private boolean valkey;
     private int db;
     private byte[] keyName;
     private RdbType keyType;
@@ -162,6 +164,7 @@ public final class RdbReader {
     private RdbSummary readFile() throws IOException, RdbException {
         in.startCrc();
         header = readHeader();
+        valkey = header.isValkey();
         v.header(header);
         long expire = RdbKey.NO_EXPIRY;
         long idle = -1;
@@ -216,7 +219,7 @@ public final class RdbReader {
                 case OPCODE_FUNCTION2 -> v.function(readName("function library"));
                 case OPCODE_SLOT_INFO -> v.slotInfo(readLength(), readLength(), readLength());
                 default -> {
-                    RdbType type = RdbType.of(op, header);
+                    RdbType type = RdbType.of(op, valkey);
                     if (type == null) {
                         throw unknownOpcode(off, op);
                     }
