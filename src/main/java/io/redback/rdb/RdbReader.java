@@ -407,8 +407,16 @@ public final class RdbReader {
 
     // ---------------------------------------------------------------- keys
 
+    /** Room for the commonest record, a short string key with a short string value, whole in the buffer. */
+    private static final int SHORT_STRING_RECORD = 2 + 63 + 63;
+
     private void readKey(RdbType type, long expire, long idle, int freq, long start)
             throws IOException, RdbException {
+        if (tally != null && type == RdbType.STRING && !unreadStringHeader
+                && in.available() >= SHORT_STRING_RECORD && shortStringRecord()) {
+            tally.keyCounted(db, type, expire, 1);
+            return;
+        }
         keyName = null;
         keyType = type;
         keyName = readKeyName();
@@ -435,6 +443,27 @@ public final class RdbReader {
         v.endKey(key, elements, in.offset() - valueStart);
         keyName = null;
         keyType = null;
+    }
+
+    /**
+     * For a visitor that only counts: passes over a string key whose name and value both have a
+     * one-byte length (under 64 bytes, plain) and are in the buffer, as the general path would
+     * (nothing in such a record can be damaged, and the name is needed only to report damage).
+     * Returns false, having consumed nothing, for any other record.
+     */
+    private boolean shortStringRecord() {
+        byte[] b = in.buf();
+        int p = in.pos();
+        int nameLen = b[p];
+        if (nameLen < 0 || nameLen >= 64) {
+            return false; // not a 6-bit length (the top bits 00)
+        }
+        int valueLen = b[p + 1 + nameLen];
+        if (valueLen < 0 || valueLen >= 64) {
+            return false;
+        }
+        in.skipInBuffer(2 + nameLen + valueLen);
+        return true;
     }
 
     private void readValue(RdbType type, long valueStart) throws IOException, RdbException {
