@@ -99,8 +99,19 @@ final class Fingerprints {
         for (; i + 8 <= len; i += 8) {
             h = Long.rotateLeft(h ^ ((long) LONGS.get(b, off + i) * 0xC2B2AE3D27D4EB4FL), 31) * M;
         }
-        for (; i < len; i++) {
-            h = (h ^ (b[off + i] & 0xFF)) * 0x100000001B3L;
+        if (i < len) {
+            // The last 1-7 bytes as one word: the last eight bytes of the string when it has
+            // eight (overlapping the words above), else its bytes packed; its length is in h.
+            long w;
+            if (len >= 8) {
+                w = (long) LONGS.get(b, off + len - 8);
+            } else {
+                w = 0;
+                for (int k = off + len - 1; k >= off; k--) {
+                    w = (w << 8) | (b[k] & 0xFF);
+                }
+            }
+            h = Long.rotateLeft(h ^ (w * 0x9FB21C651E98DF25L), 29) * M;
         }
         return mix(h);
     }

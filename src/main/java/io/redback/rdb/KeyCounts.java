@@ -14,11 +14,16 @@ public final class KeyCounts {
     private long[] lastCounts;
 
     public void add(RdbKey key) {
-        if (key.db() != lastDb) {
-            lastDb = key.db();
+        add(key.db(), key.type());
+    }
+
+    /** Counts a key of this type in database db. */
+    public void add(int db, RdbType type) {
+        if (db != lastDb) {
+            lastDb = db;
             lastCounts = perDb.computeIfAbsent(lastDb, d -> new long[RdbType.values().length]);
         }
-        lastCounts[key.type().ordinal()]++;
+        lastCounts[type.ordinal()]++;
     }
 
     /** Database number to data type ("string", "hash", ...) to keys, sorted. */

@@ -33,8 +33,65 @@ final class Lzf {
     static void decompress(byte[] in, int inOff, int inLen, byte[] out, int outOff, int outLen)
             throws BlobException {
         int ip = inOff;
-        int inEnd = inOff + inLen;
         int op = outOff;
+        if (out != null) {
+            // Most of a small listpack's instructions are short literals and short matches: they
+            // are copied as four 8-byte words whatever their length, which costs less than a
+            // length-dependent copy's branches. The words written past an instruction's end are
+            // rewritten by the next ones; so this runs only while 32 bytes fit before the end
+            // of the output (and can be read from the input array), and leaves the rest of the
+            // stream, and any instruction it does not take, to the exact loop below.
+            int inWide = Math.min(inOff + inLen, in.length - 33);
+            int outWide = outOff + outLen - 32;
+            while (ip < inWide && op <= outWide) {
+                int ctrl = in[ip] & 0xff;
+                if (ctrl < 32) {
+                    int run = ctrl + 1;
+                    if (ip + 1 + run > inOff + inLen) {
+                        break;
+                    }
+                    copy32(in, ip + 1, out, op);
+                    ip += 1 + run;
+                    op += run;
+                } else {
+                    int len = ctrl >>> 5;
+                    int next = in[ip + 1] & 0xff;
+                    int used = 2;
+                    if (len == 7) {
+                        len += next;
+                        next = in[ip + 2] & 0xff;
+                        used = 3;
+                    }
+                    int distance = ((ctrl & 0x1f) << 8) + next + 1;
+                    len += 2;
+                    if (len > 32 || distance < 8 || distance > op - outOff || ip + used > inOff + inLen) {
+                        break;
+                    }
+                    // distance >= 8: each word read is complete before it is needed
+                    copy32(out, op - distance, out, op);
+                    ip += used;
+                    op += len;
+                }
+            }
+        }
+        decodeFrom(in, inOff, inLen, ip, out, outOff, outLen, op);
+    }
+
+    private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+            long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    /** Copies 32 bytes from src[s] to dst[d] as four words, in order. */
+    private static void copy32(byte[] src, int s, byte[] dst, int d) {
+        LONGS.set(dst, d, (long) LONGS.get(src, s));
+        LONGS.set(dst, d + 8, (long) LONGS.get(src, s + 8));
+        LONGS.set(dst, d + 16, (long) LONGS.get(src, s + 16));
+        LONGS.set(dst, d + 24, (long) LONGS.get(src, s + 24));
+    }
+
+    /** The exact decoder, from input position ip and output position op on. */
+    private static void decodeFrom(byte[] in, int inOff, int inLen, int ip, byte[] out, int outOff, int outLen,
+            int op) throws BlobException {
+        int inEnd = inOff + inLen;
         int outEnd = outOff + outLen;
         while (ip < inEnd) {
             int start = ip;

@@ -85,6 +85,33 @@ final class Numbers {
         if (len == 0) {
             return INVALID;
         }
+        // The common shape first: a sign, digits and at most one point, filling the whole text
+        // (what a double's shortest form looks like). Such a text is accepted by the full grammar
+        // below with the same bounds; anything else takes the full path from the start.
+        int end = off + len;
+        int i = off;
+        if (b[i] == '-' || b[i] == '+') {
+            i++;
+        }
+        int digits = 0;
+        int points = 0;
+        for (; i < end; i++) {
+            int c = b[i];
+            if (c >= '0' && c <= '9') {
+                digits++;
+            } else if (c == '.') {
+                points++;
+            } else {
+                break;
+            }
+        }
+        if (i == end && digits > 0 && points <= 1) {
+            return ((long) off << 32) | end;
+        }
+        return scanFull(b, off, len);
+    }
+
+    private static long scanFull(byte[] b, int off, int len) {
         long inf = infinity(b, off, len);
         if (inf != INVALID) {
             return inf;

@@ -139,7 +139,7 @@ public final class RdbCheck {
     }
 
     /** The visitor that counts. */
-    private static final class Stats implements RdbVisitor {
+    private static final class Stats implements KeyTally {
         private final long nowMs;
         RdbHeader header;
         final Map<String, String> aux = new LinkedHashMap<>();
@@ -213,13 +213,13 @@ public final class RdbCheck {
         }
 
         @Override
-        public void endKey(RdbKey key, long elementCount, long valueBytes) {
+        public void keyCounted(int db, RdbType type, long expireAtMs, long elementCount) {
             keys++;
             elements += elementCount;
-            counts.add(key);
-            if (key.hasExpiry()) {
+            counts.add(db, type);
+            if (expireAtMs != RdbKey.NO_EXPIRY) {
                 expiring++;
-                if (key.expireAtMs() <= nowMs) {
+                if (expireAtMs <= nowMs) {
                     expired++;
                 }
             }

@@ -50,10 +50,14 @@ public final class RdbReader {
     private final long[] num = new long[1];
 
     private RdbVisitor v;
+    /** The visitor when it only counts keys (then no RdbKey is built), else null. */
+    private KeyTally tally;
     private boolean wantValues;
     /** Key names of up to SCRATCH_NAME_MAX bytes, one array per length, when the visitor keeps none. */
     private byte[][] nameScratch;
     private RdbHeader header;
+    /** header.isValkey(), asked for every key. */
+    private boolean valkey;
     private int db;
     private byte[] keyName;
     private RdbType keyType;
@@ -121,6 +125,7 @@ public final class RdbReader {
     /** Reads the whole RDB, delivering it to the visitor, and returns what the footer said. */
     public RdbSummary read(RdbVisitor visitor) throws IOException, RdbException {
         this.v = visitor;
+        this.tally = visitor instanceof KeyTally t ? t : null;
         this.wantValues = visitor.wantsValues();
         this.nameScratch = visitor.keepsKeyNames() ? null : new byte[SCRATCH_NAME_MAX + 1][];
         try {
@@ -159,6 +164,7 @@ public final class RdbReader {
     private RdbSummary readFile() throws IOException, RdbException {
         in.startCrc();
         header = readHeader();
+        valkey = header.isValkey();
         v.header(header);
         long expire = RdbKey.NO_EXPIRY;
         long idle = -1;
@@ -213,7 +219,7 @@ public final class RdbReader {
                 case OPCODE_FUNCTION2 -> v.function(readName("function library"));
                 case OPCODE_SLOT_INFO -> v.slotInfo(readLength(), readLength(), readLength());
                 default -> {
-                    RdbType type = RdbType.of(op, header);
+                    RdbType type = RdbType.of(op, valkey);
                     if (type == null) {
                         throw unknownOpcode(off, op);
                     }
@@ -401,11 +407,27 @@ public final class RdbReader {
 
     // ---------------------------------------------------------------- keys
 
+    /** Room for the commonest record, a short string key with a short string value, whole in the buffer. */
+    private static final int SHORT_STRING_RECORD = 2 + 63 + 63;
+
     private void readKey(RdbType type, long expire, long idle, int freq, long start)
             throws IOException, RdbException {
+        if (tally != null && type == RdbType.STRING && !unreadStringHeader
+                && in.available() >= SHORT_STRING_RECORD && shortStringRecord()) {
+            tally.keyCounted(db, type, expire, 1);
+            return;
+        }
         keyName = null;
         keyType = type;
         keyName = readKeyName();
+        if (tally != null) {
+            elements = 0;
+            readValue(type, in.offset());
+            tally.keyCounted(db, type, expire, elements);
+            keyName = null;
+            keyType = null;
+            return;
+        }
         RdbKey key = new RdbKey(db, keyName, type, expire, idle, freq, start);
         v.startKey(key);
         RdbVisitor.RawValueSink sink = v.rawValue(key);
@@ -421,6 +443,27 @@ public final class RdbReader {
         v.endKey(key, elements, in.offset() - valueStart);
         keyName = null;
         keyType = null;
+    }
+
+    /**
+     * For a visitor that only counts: passes over a string key whose name and value both have a
+     * one-byte length (under 64 bytes, plain) and are in the buffer, as the general path would
+     * (nothing in such a record can be damaged, and the name is needed only to report damage).
+     * Returns false, having consumed nothing, for any other record.
+     */
+    private boolean shortStringRecord() {
+        byte[] b = in.buf();
+        int p = in.pos();
+        int nameLen = b[p];
+        if (nameLen < 0 || nameLen >= 64) {
+            return false; // not a 6-bit length (the top bits 00)
+        }
+        int valueLen = b[p + 1 + nameLen];
+        if (valueLen < 0 || valueLen >= 64) {
+            return false;
+        }
+        in.skipInBuffer(2 + nameLen + valueLen);
+        return true;
     }
 
     private void readValue(RdbType type, long valueStart) throws IOException, RdbException {

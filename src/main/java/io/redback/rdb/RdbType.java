@@ -88,7 +88,12 @@ public enum RdbType {
 
     /** The type for a type byte in a file with this header, or null if the byte is not a known type. */
     static RdbType of(int code, RdbHeader header) {
-        if (header.isValkey()) {
+        return of(code, header.isValkey());
+    }
+
+    /** {@link #of(int, RdbHeader)} for a reader that knows whether its file is Valkey's. */
+    static RdbType of(int code, boolean valkey) {
+        if (valkey) {
             if (code == TYPE_VALKEY_HASH_2) {
                 return VALKEY_HASH_2;
             }

@@ -193,6 +193,43 @@ class LzfTest {
     }
 
     @Property(tries = 1000)
+    void a_stream_inside_larger_arrays_decodes_as_alone_and_writes_only_its_output(@ForAll("repetitive") byte[] data,
+            @ForAll @IntRange(max = 1_000_000) int where, @ForAll byte value, @ForAll boolean corrupt,
+            @ForAll @IntRange(min = -3, max = 3) int lenDelta, @ForAll @IntRange(max = 64) int margin) {
+        // The input in the middle of a bigger buffer (as a reader's input buffer holds it) and the
+        // output in the middle of a bigger array: the same result as exact arrays, bytes outside
+        // the output range untouched, whatever follows the stream.
+        byte[] c = compress(data);
+        if (corrupt && c.length > 0) {
+            c[where % c.length] = value;
+        }
+        int outLen = Math.max(0, data.length + lenDelta);
+        Outcome expected = array(c, outLen);
+        SplittableRandom r = new SplittableRandom(where);
+        byte[] in = new byte[margin + c.length + 64];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = (byte) r.nextInt(256);
+        }
+        System.arraycopy(c, 0, in, margin, c.length);
+        byte[] out = new byte[margin + outLen + 64];
+        Arrays.fill(out, (byte) 0x5A);
+        Outcome got;
+        try {
+            Lzf.decompress(in, margin, c.length, out, margin, outLen);
+            got = new Outcome(Arrays.copyOfRange(out, margin, margin + outLen), null, null);
+        } catch (BlobException e) {
+            got = new Outcome(null, e.position(), e.getMessage());
+        }
+        assertThat(got).isEqualTo(expected);
+        for (int i = 0; i < margin; i++) {
+            assertThat(out[i]).isEqualTo((byte) 0x5A);
+        }
+        for (int i = margin + outLen; i < out.length; i++) {
+            assertThat(out[i]).isEqualTo((byte) 0x5A);
+        }
+    }
+
+    @Property(tries = 1000)
     void random_bytes_fail_cleanly_and_identically(@ForAll("anyBytes") byte[] garbage,
             @ForAll @IntRange(max = 20_000) int outLen, @ForAll @IntRange(min = 1, max = 40) int readSize)
             throws Exception {
