@@ -18,7 +18,9 @@ final class Fingerprints {
 
     void clear() {
         if (size > 0) {
-            if (table.length > 4096) {
+            // Filling costs the table's length, not the key's size: a table far bigger than the
+            // key that used it (one mid-sized key among many small ones) starts small again.
+            if (table.length > 4096 || (table.length > 64 && size * 8L < table.length)) {
                 table = new long[64];
             } else {
                 java.util.Arrays.fill(table, 0L);
