@@ -94,7 +94,7 @@ public final class RdbInspection {
     }
 
     /** The visitor: everything is decided when a key ends, from its name, type, expiry and sizes. */
-    private static final class Tallies implements RdbVisitor {
+    private static final class Tallies implements ShortStrings {
         private final Options options;
         private final long nowMs;
         private final TopKeys byBytes;
@@ -138,39 +138,60 @@ public final class RdbInspection {
 
         @Override
         public void endKey(RdbKey key, long elements, long valueBytes) {
+            measure(key.db(), key.name(), key.type(), key.expireAtMs(), key.idleSeconds(), key.lfuFreq(), valueBytes,
+                    elements);
+        }
+
+        /** Names of each length under 64, reused: a short string's name is copied here, not allocated. */
+        private final byte[][] shortNames = new byte[64][];
+
+        @Override
+        public void shortString(int db, byte[] buf, int nameOff, int nameLen, long valueBytes, long expireAtMs,
+                                long idleSeconds, int lfuFreq) {
+            byte[] name = shortNames[nameLen];
+            if (name == null) {
+                name = shortNames[nameLen] = new byte[nameLen];
+            }
+            System.arraycopy(buf, nameOff, name, 0, nameLen);
+            measure(db, name, RdbType.STRING, expireAtMs, idleSeconds, lfuFreq, valueBytes, 1);
+        }
+
+        /** One key counted everywhere; name is only read during the call (what is kept is copied). */
+        private void measure(int db, byte[] name, RdbType type, long expireAtMs, long idleSeconds, int lfuFreq,
+                             long valueBytes, long elements) {
             // The name as stored may be LZF-compressed or an integer; its decoded length is close
             // enough and is what a user reasons about.
-            long bytes = key.name().length + valueBytes;
+            long bytes = name.length + valueBytes;
             long seq = sequence++;
             total.add(bytes, elements);
-            perType.computeIfAbsent(key.type(), t -> new Counter()).add(bytes, elements);
-            if (key.db() != lastDb || lastDbCounter == null) {
-                lastDb = key.db();
+            perType.computeIfAbsent(type, t -> new Counter()).add(bytes, elements);
+            if (db != lastDb || lastDbCounter == null) {
+                lastDb = db;
                 lastDbCounter = perDb.computeIfAbsent(lastDb, d -> new Counter());
             }
             lastDbCounter.add(bytes, elements);
-            prefixes.add(key.name(), bytes, elements);
-            expiry.add(key);
-            if (key.idleSeconds() >= 0) {
+            prefixes.add(name, bytes, elements);
+            expiry.add(expireAtMs);
+            if (idleSeconds >= 0) {
                 keysWithIdle++;
             }
-            if (key.lfuFreq() >= 0) {
+            if (lfuFreq >= 0) {
                 keysWithFreq++;
             }
             // Build the (escaped) entry only for keys that make it into a heap: most do not.
             BigKey big = null;
             if (byBytes.wants(bytes)) {
-                big = bigKey(key, bytes, elements);
+                big = bigKey(db, name, type, expireAtMs, bytes, elements);
                 byBytes.add(bytes, seq, big);
             }
             if (byElements.wants(elements)) {
-                byElements.add(elements, seq, big != null ? big : bigKey(key, bytes, elements));
+                byElements.add(elements, seq, big != null ? big : bigKey(db, name, type, expireAtMs, bytes, elements));
             }
         }
 
-        private static BigKey bigKey(RdbKey key, long bytes, long elements) {
-            return new BigKey(key.db(), key.printableName(), key.type().dataType(), key.type().encoding(),
-                    bytes, elements, key.hasExpiry() ? Instant.ofEpochMilli(key.expireAtMs()) : null);
+        private static BigKey bigKey(int db, byte[] name, RdbType type, long expireAtMs, long bytes, long elements) {
+            return new BigKey(db, Printable.escape(name, 0, name.length, 200), type.dataType(), type.encoding(),
+                    bytes, elements, expireAtMs != RdbKey.NO_EXPIRY ? Instant.ofEpochMilli(expireAtMs) : null);
         }
 
         RdbInspectionReport report(String file, long size, RdbException error, long elapsedNanos) {
@@ -399,12 +420,12 @@ public final class RdbInspection {
             this.nowMs = nowMs;
         }
 
-        void add(RdbKey key) {
-            if (!key.hasExpiry()) {
+        /** A key's deadline, or {@link RdbKey#NO_EXPIRY}. */
+        void add(long at) {
+            if (at == RdbKey.NO_EXPIRY) {
                 none++;
                 return;
             }
-            long at = key.expireAtMs();
             if (at <= nowMs) {
                 expired++;
                 return;

@@ -52,6 +52,8 @@ public final class RdbReader {
     private RdbVisitor v;
     /** The visitor when it only counts keys (then no RdbKey is built), else null. */
     private KeyTally tally;
+    /** The visitor when it takes short string records from the buffer, else null. */
+    private ShortStrings shortStrings;
     private boolean wantValues;
     /** Key names of up to SCRATCH_NAME_MAX bytes, one array per length, when the visitor keeps none. */
     private byte[][] nameScratch;
@@ -126,6 +128,7 @@ public final class RdbReader {
     public RdbSummary read(RdbVisitor visitor) throws IOException, RdbException {
         this.v = visitor;
         this.tally = visitor instanceof KeyTally t ? t : null;
+        this.shortStrings = visitor instanceof ShortStrings t ? t : null;
         this.wantValues = visitor.wantsValues();
         this.nameScratch = visitor.keepsKeyNames() ? null : new byte[SCRATCH_NAME_MAX + 1][];
         try {
@@ -412,10 +415,20 @@ public final class RdbReader {
 
     private void readKey(RdbType type, long expire, long idle, int freq, long start)
             throws IOException, RdbException {
-        if (tally != null && type == RdbType.STRING && !unreadStringHeader
-                && in.available() >= SHORT_STRING_RECORD && shortStringRecord()) {
-            tally.keyCounted(db, type, expire, 1);
-            return;
+        if ((tally != null || shortStrings != null) && type == RdbType.STRING && !unreadStringHeader
+                && in.available() >= SHORT_STRING_RECORD) {
+            int record = shortStringRecord();
+            if (record > 0) {
+                if (tally != null) {
+                    tally.keyCounted(db, type, expire, 1);
+                } else {
+                    int nameLen = in.buf()[in.pos()];
+                    shortStrings.shortString(db, in.buf(), in.pos() + 1, nameLen, record - 1 - nameLen, expire, idle,
+                            freq);
+                }
+                in.skipInBuffer(record);
+                return;
+            }
         }
         keyName = null;
         keyType = type;
@@ -446,24 +459,23 @@ public final class RdbReader {
     }
 
     /**
-     * For a visitor that only counts: passes over a string key whose name and value both have a
-     * one-byte length (under 64 bytes, plain) and are in the buffer, as the general path would
-     * (nothing in such a record can be damaged, and the name is needed only to report damage).
-     * Returns false, having consumed nothing, for any other record.
+     * For a visitor that only counts or takes short strings: the length of the string key record
+     * at the buffer's position when its name and value both have a one-byte length (under 64
+     * bytes, plain), which the general path would read the same way (nothing in such a record can
+     * be damaged, and the name is needed only to report damage); else -1. Consumes nothing.
      */
-    private boolean shortStringRecord() {
+    private int shortStringRecord() {
         byte[] b = in.buf();
         int p = in.pos();
         int nameLen = b[p];
         if (nameLen < 0 || nameLen >= 64) {
-            return false; // not a 6-bit length (the top bits 00)
+            return -1; // not a 6-bit length (the top bits 00)
         }
         int valueLen = b[p + 1 + nameLen];
         if (valueLen < 0 || valueLen >= 64) {
-            return false;
+            return -1;
         }
-        in.skipInBuffer(2 + nameLen + valueLen);
-        return true;
+        return 2 + nameLen + valueLen;
     }
 
     private void readValue(RdbType type, long valueStart) throws IOException, RdbException {

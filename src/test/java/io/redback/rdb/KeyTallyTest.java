@@ -77,7 +77,7 @@ class KeyTallyTest {
         return b.end();
     }
 
-    private static byte[] text(SplittableRandom r, int len) {
+    static byte[] text(SplittableRandom r, int len) {
         byte[] t = new byte[len];
         for (int i = 0; i < len; i++) {
             t[i] = (byte) ('a' + r.nextInt(26));
