@@ -94,7 +94,7 @@ public final class RdbInspection {
     }
 
     /** The visitor: everything is decided when a key ends, from its name, type, expiry and sizes. */
-    private static final class Tallies implements ShortStrings {
+    private static final class Tallies implements KeyMeasures {
         private final Options options;
         private final long nowMs;
         private final TopKeys byBytes;
@@ -136,24 +136,25 @@ public final class RdbInspection {
             return false; // endKey copies what it keeps (an escaped name, a prefix) into Strings
         }
 
-        @Override
-        public void endKey(RdbKey key, long elements, long valueBytes) {
-            measure(key.db(), key.name(), key.type(), key.expireAtMs(), key.idleSeconds(), key.lfuFreq(), valueBytes,
-                    elements);
-        }
-
-        /** Names of each length under 64, reused: a short string's name is copied here, not allocated. */
+        /** Names of each length under 64, reused: a name in the reader's buffer is copied here, not allocated. */
         private final byte[][] shortNames = new byte[64][];
 
         @Override
-        public void shortString(int db, byte[] buf, int nameOff, int nameLen, long valueBytes, long expireAtMs,
-                                long idleSeconds, int lfuFreq) {
-            byte[] name = shortNames[nameLen];
-            if (name == null) {
-                name = shortNames[nameLen] = new byte[nameLen];
+        public void keyMeasured(int db, byte[] buf, int nameOff, int nameLen, RdbType type, long valueBytes,
+                                long elements, long expireAtMs, long idleSeconds, int lfuFreq) {
+            byte[] name = buf;
+            if (nameOff != 0 || nameLen != buf.length) {
+                if (nameLen >= shortNames.length) {
+                    name = java.util.Arrays.copyOfRange(buf, nameOff, nameOff + nameLen);
+                } else {
+                    name = shortNames[nameLen];
+                    if (name == null) {
+                        name = shortNames[nameLen] = new byte[nameLen];
+                    }
+                    System.arraycopy(buf, nameOff, name, 0, nameLen);
+                }
             }
-            System.arraycopy(buf, nameOff, name, 0, nameLen);
-            measure(db, name, RdbType.STRING, expireAtMs, idleSeconds, lfuFreq, valueBytes, 1);
+            measure(db, name, type, expireAtMs, idleSeconds, lfuFreq, valueBytes, elements);
         }
 
         /** One key counted everywhere; name is only read during the call (what is kept is copied). */

@@ -52,8 +52,8 @@ public final class RdbReader {
     private RdbVisitor v;
     /** The visitor when it only counts keys (then no RdbKey is built), else null. */
     private KeyTally tally;
-    /** The visitor when it takes short string records from the buffer, else null. */
-    private ShortStrings shortStrings;
+    /** The visitor when it only measures keys (then no RdbKey is built either), else null. */
+    private KeyMeasures measures;
     private boolean wantValues;
     /** Key names of up to SCRATCH_NAME_MAX bytes, one array per length, when the visitor keeps none. */
     private byte[][] nameScratch;
@@ -128,7 +128,7 @@ public final class RdbReader {
     public RdbSummary read(RdbVisitor visitor) throws IOException, RdbException {
         this.v = visitor;
         this.tally = visitor instanceof KeyTally t ? t : null;
-        this.shortStrings = visitor instanceof ShortStrings t ? t : null;
+        this.measures = visitor instanceof KeyMeasures m ? m : null;
         this.wantValues = visitor.wantsValues();
         this.nameScratch = visitor.keepsKeyNames() ? null : new byte[SCRATCH_NAME_MAX + 1][];
         try {
@@ -415,7 +415,7 @@ public final class RdbReader {
 
     private void readKey(RdbType type, long expire, long idle, int freq, long start)
             throws IOException, RdbException {
-        if ((tally != null || shortStrings != null) && type == RdbType.STRING && !unreadStringHeader
+        if ((tally != null || measures != null) && type == RdbType.STRING && !unreadStringHeader
                 && in.available() >= SHORT_STRING_RECORD) {
             int record = shortStringRecord();
             if (record > 0) {
@@ -423,8 +423,8 @@ public final class RdbReader {
                     tally.keyCounted(db, type, expire, 1);
                 } else {
                     int nameLen = in.buf()[in.pos()];
-                    shortStrings.shortString(db, in.buf(), in.pos() + 1, nameLen, record - 1 - nameLen, expire, idle,
-                            freq);
+                    measures.keyMeasured(db, in.buf(), in.pos() + 1, nameLen, type, record - 1 - nameLen, 1, expire,
+                            idle, freq);
                 }
                 in.skipInBuffer(record);
                 return;
@@ -437,6 +437,16 @@ public final class RdbReader {
             elements = 0;
             readValue(type, in.offset());
             tally.keyCounted(db, type, expire, elements);
+            keyName = null;
+            keyType = null;
+            return;
+        }
+        if (measures != null) {
+            elements = 0;
+            long valueStart = in.offset();
+            readValue(type, valueStart);
+            measures.keyMeasured(db, keyName, 0, keyName.length, type, in.offset() - valueStart, elements, expire, idle,
+                    freq);
             keyName = null;
             keyType = null;
             return;
@@ -459,7 +469,7 @@ public final class RdbReader {
     }
 
     /**
-     * For a visitor that only counts or takes short strings: the length of the string key record
+     * For a visitor that only counts or measures: the length of the string key record
      * at the buffer's position when its name and value both have a one-byte length (under 64
      * bytes, plain), which the general path would read the same way (nothing in such a record can
      * be damaged, and the name is needed only to report damage); else -1. Consumes nothing.

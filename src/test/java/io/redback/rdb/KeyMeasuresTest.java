@@ -15,16 +15,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * inspect takes short string records straight from the reader's buffer ({@link ShortStrings}):
- * its figures must be those of the reader's general path, key for key.
+ * inspect measures keys without an RdbKey each, short string records straight from the reader's
+ * buffer ({@link KeyMeasures}): its figures must be those of the reader's general path, key for key.
  */
 @io.redback.testsupport.Fast
-class ShortStringsTest {
+class KeyMeasuresTest {
     @TempDir
     Path temp;
 
     @Test
-    void inspect_measures_string_keys_of_every_shape_as_the_general_path() throws Exception {
+    void inspect_measures_keys_of_every_shape_as_the_general_path() throws Exception {
         byte[] rdb = strings(5000, 23);
         RdbInspectionReport report = new RdbInspection(Files.write(temp.resolve("s.rdb"), rdb),
                 new RdbInspection.Options(50, ":", 1, 10_000), 1_700_000_000_500L).run();
@@ -47,7 +47,10 @@ class ShortStringsTest {
         assertThat(report.biggestByBytes().stream().map(RdbInspectionReport.BigKey::bytes).toList()).isEqualTo(biggest);
     }
 
-    /** String keys of random shapes and prefixes: short, long, empty, integer-encoded, with expiries and idle times. */
+    /**
+     * String keys of random shapes and prefixes (short, long, empty, integer-encoded), one in ten a
+     * set or a list of a few members instead, with expiries and idle times.
+     */
     private static byte[] strings(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         RdbBuilder b = RdbBuilder.redis(10).u8(0xFE).len(0);
@@ -59,13 +62,23 @@ class ShortStringsTest {
             if (r.nextInt(7) == 0) {
                 b.u8(0xF8).len(r.nextInt(100)); // idle time
             }
-            b.u8(0); // string
+            boolean collection = r.nextInt(10) == 0;
+            int type = collection ? 1 + r.nextInt(2) : 0; // list, set or string
+            b.u8(type);
             byte[] id = KeyTallyTest.text(r, r.nextInt(8) == 0 ? 64 + r.nextInt(40) : r.nextInt(55));
             byte[] prefix = prefixes[r.nextInt(prefixes.length)].getBytes(java.nio.charset.StandardCharsets.US_ASCII);
             byte[] name = new byte[prefix.length + id.length];
             System.arraycopy(prefix, 0, name, 0, prefix.length);
             System.arraycopy(id, 0, name, prefix.length, id.length);
             b.str(name);
+            if (collection) {
+                int members = 1 + r.nextInt(5);
+                b.len(members);
+                for (int m = 0; m < members; m++) {
+                    b.str("m" + m + ":" + i);
+                }
+                continue;
+            }
             switch (r.nextInt(6)) {
                 case 0 -> b.u8(0xC0).u8(r.nextInt(256)); // 8-bit integer
                 case 1 -> b.str(KeyTallyTest.text(r, 64 + r.nextInt(100)));
