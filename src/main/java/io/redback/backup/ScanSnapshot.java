@@ -8,6 +8,7 @@ import io.redback.redis.RedisUri;
 import io.redback.redis.ServerIdentity;
 import io.redback.repo.SnapshotManifest;
 import io.redback.restore.DumpRdb;
+import io.redback.restore.RdbTarget;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -166,24 +167,13 @@ public final class ScanSnapshot implements AutoCloseable {
         c.close();
     }
 
-    /** The RDB version of a server's own files, for a server that gave no payload to tell it. */
+    /**
+     * The RDB version of a server's own files, for a server that gave no payload to tell it: the
+     * newest it reads, or 6 (what every release reads) when its release is unknown.
+     */
     static int rdbVersionOf(ServerIdentity server) {
-        String v = server.version() == null ? "" : server.version();
-        int[] p = Arrays.stream((v + ".0.0").split("\\.")).limit(2).mapToInt(ScanSnapshot::number).toArray();
-        int release = p[0] * 100 + p[1];
-        if ("valkey".equals(server.name())) {
-            return release >= 900 ? 80 : 11;
-        }
-        if (release >= 704) {
-            return 12;
-        }
-        if (release >= 702) {
-            return 11;
-        }
-        if (release >= 700) {
-            return 10;
-        }
-        return release >= 500 ? 9 : release >= 400 ? 8 : release >= 302 ? 7 : 6;
+        int v = RdbTarget.of(server.name(), server.version()).rdbVersion();
+        return v == 0 ? 6 : v;
     }
 
     private static int major(Map<String, String> info) {

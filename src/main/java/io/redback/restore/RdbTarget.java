@@ -35,7 +35,7 @@ public record RdbTarget(boolean valkey, int rdbVersion, String label) {
         } else if (release >= 500) {
             v = 9;
         } else {
-            v = release >= 400 ? 8 : 7;
+            v = release >= 400 ? 8 : release >= 302 ? 7 : 6;
         }
         return new RdbTarget(valkey, v, label);
     }

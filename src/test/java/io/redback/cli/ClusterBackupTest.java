@@ -10,12 +10,9 @@ import io.redback.redis.LocalRedisServer;
 import io.redback.redis.RedisConnection;
 import io.redback.testsupport.TestCluster;
 import io.redback.testsupport.TestRedis;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -198,18 +195,7 @@ class ClusterBackupTest {
     /** The keys and string values a fresh standalone redis-server loads from rdb. */
     private static Map<String, String> loadedKeys(Path rdb) throws Exception {
         assertThat(Files.size(rdb)).isPositive();
-        Map<String, String> keys = new TreeMap<>();
-        try (LocalRedisServer server = TestRedis.server().rdb(rdb).start();
-             RedisConnection c = server.connect()) {
-            List<String> names = new ArrayList<>();
-            for (Object k : (List<?>) c.call("KEYS", "*")) {
-                names.add(new String((byte[]) k, StandardCharsets.UTF_8));
-            }
-            for (String k : names) {
-                keys.put(k, c.callString("GET", k));
-            }
-        }
-        return keys;
+        return ClusterStreamTest.loaded(rdb);
     }
 
 }

@@ -11,7 +11,6 @@ import io.redback.redis.RedisConnection;
 import io.redback.testsupport.ClusterClient;
 import io.redback.testsupport.StreamProcess;
 import io.redback.testsupport.TestCluster;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -55,14 +54,7 @@ class ClusterMarkRestoreTest {
                 assertThat(client.set("k" + i, "before-" + i, 1)).isTrue();
                 initial.put("k" + i, "before-" + i);
             }
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            for (int shard = 0; shard < 3; shard++) {
-                Path status = Path.of(repo, "sources", "shop.shard-" + shard, "stream.json");
-                while (!Files.exists(status) || !JSON.readTree(status.toFile()).path("replicationId").isTextual()) {
-                    assertThat(System.nanoTime()).as(status + " written").isLessThan(deadline);
-                    Thread.sleep(100);
-                }
-            }
+            ClusterStreamTest.awaitStreamStatus(repo, "shop", 3);
 
             // one writer, in sequence: write n sets k(n mod KEYS) to wn
             AtomicLong begun = new AtomicLong();

@@ -209,14 +209,7 @@ class ClusterStreamTest {
                 assertThat(client.set("k" + i, "before-" + i, 1)).isTrue();
                 before.put("k" + i, "before-" + i);
             }
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            for (int shard = 0; shard < 3; shard++) {
-                Path status = Path.of(repo, "sources", "shop.shard-" + shard, "stream.json");
-                while (!Files.exists(status) || !JSON.readTree(status.toFile()).path("replicationId").isTextual()) {
-                    assertThat(System.nanoTime()).as(status + " written").isLessThan(deadline);
-                    Thread.sleep(100);
-                }
-            }
+            awaitStreamStatus(repo, "shop", 3);
             Run mark = redback("cluster", "mark", "before-deploy", "--redis", cluster.uri(), "--name", "shop",
                     "--repo", repo, "--json");
             assertThat(mark.exit()).as(mark.err()).isZero();
@@ -257,6 +250,18 @@ class ClusterStreamTest {
             return c.info("replication").get("role");
         } catch (IOException e) {
             return "down";
+        }
+    }
+
+    /** Waits until each of the cluster's shards has a stream.json naming its replication id. */
+    static void awaitStreamStatus(String repo, String cluster, int shards) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        for (int shard = 0; shard < shards; shard++) {
+            Path status = Path.of(repo, "sources", cluster + ".shard-" + shard, "stream.json");
+            while (!Files.exists(status) || !JSON.readTree(status.toFile()).path("replicationId").isTextual()) {
+                assertThat(System.nanoTime()).as(status + " written").isLessThan(deadline);
+                Thread.sleep(100);
+            }
         }
     }
 
