@@ -6,7 +6,9 @@
 # sends), then --runs times (default 3), order alternating, each into a fresh empty redis-server:
 #   1. redis-cli --pipe < commands
 #   2. redback restore --from-rdb dump.rdb --into redis://... -q   (the default --on-conflict fail:
-#      reads and verifies the whole RDB first, then writes: both passes are in the time)
+#      reads and verifies the whole RDB first, then writes: both passes are in the time; it sends
+#      plain strings as SET ... NX, which the target runs for less CPU than RESTORE, while the
+#      --pipe side keeps the RESTOREs of the usual runbook, the comparison issue 13 names)
 # Each row also has the client's CPU (user+sys, /usr/bin/time) and the target's (INFO cpu),
 # steadier than wall times on a loaded machine. Prints a markdown report and (not with
 # --no-record) inserts it at the top of "## redback restore --into vs redis-cli --pipe" in

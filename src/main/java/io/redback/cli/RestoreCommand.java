@@ -62,7 +62,8 @@ import picocli.CommandLine.Option;
                         + "restorable ones.",
                 "",
                 "--into URI writes into a running server instead: pipelined RESTORE commands built from the RDB's own "
-                        + "value bytes (absolute TTLs; keys already expired are not sent), function libraries with "
+                        + "value bytes (plain strings as SET ... NX, the same object for less of the target's CPU; "
+                        + "absolute TTLs; keys already expired are not sent), function libraries with "
                         + "FUNCTION LOAD, after a pre-scan that reads the whole source (a damaged one stops before "
                         + "anything is written) and, with --on-conflict fail (the default), refuses if any key already "
                         + "exists. A point in time is first materialised as one dump.rdb (as --format rdb) in a "

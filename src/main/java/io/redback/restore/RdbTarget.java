@@ -59,7 +59,7 @@ public record RdbTarget(boolean valkey, int rdbVersion, String label) {
     }
 
     /** major * 100 + minor, or -1. */
-    private static int release(String version) {
+    static int release(String version) {
         String[] parts = version.split("\\.");
         try {
             return Integer.parseInt(parts[0]) * 100 + (parts.length > 1 ? Integer.parseInt(parts[1]) : 0);

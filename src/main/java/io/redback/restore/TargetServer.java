@@ -28,6 +28,12 @@ public record TargetServer(ServerIdentity identity, int rdbVersion, boolean repl
         return RdbTarget.of(id.name(), id.version()).rdbVersion();
     }
 
+    /** Whether SET takes an absolute deadline ({@code PXAT}): Redis 6.2 and later, every Valkey. */
+    boolean setsWithDeadline() {
+        int release = identity.version() == null ? -1 : RdbTarget.release(identity.version());
+        return "valkey".equals(identity.name()) ? release >= 0 : release >= 602;
+    }
+
     /** What the server reads, for deciding how each value goes. */
     RdbTarget rdbTarget() {
         return RdbTarget.of(identity.name(), identity.version());
