@@ -11,7 +11,7 @@ final class ThrottleOptions {
     double rate;
 
     @Option(names = "--max-bandwidth", paramLabel = "MB/S", defaultValue = "0", description = "At most this many MB "
-            + "(10^6 bytes) of RESTORE commands a second (default: no limit).")
+            + "(10^6 bytes) of commands a second (default: no limit).")
     double maxBandwidth;
 
     @Option(names = "--max-memory", paramLabel = "PCT", defaultValue = "90", description = "Pause while the target's "
