@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * long) comes back with the same value, encoding and deadline; an LZF-compressed one and one with
  * an LFU frequency still go as RESTORE; the conflict policies hold as for RESTORE.
  */
+@io.redback.testsupport.Slow
 class StringFormsRestoreTest {
     @TempDir
     Path tmp;
