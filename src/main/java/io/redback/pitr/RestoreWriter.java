@@ -109,11 +109,16 @@ public final class RestoreWriter {
             long nowMs = options.now().toEpochMilli();
             Path aofDir = Files.createDirectory(scratch.resolve(DIR_NAME));
             Path base = aofDir.resolve(BASE);
-            SnapshotFiles.download(storage, plan.snapshot(), base, progress);
+            // Only the AOF format keeps this folder; for an RDB it is read once by redis-server and
+            // deleted, so it is not fsynced (the RDB redis-server saves is).
+            boolean durable = options.format() == Format.AOF;
+            SnapshotFiles.download(storage, plan.snapshot(), base, progress, durable);
             RdbCheckReport baseReport = SnapshotFiles.check(base, plan.snapshot(), nowMs);
-            Incr incr = writeIncr(plan, aofDir.resolve(INCR), scratch, nowMs);
-            writeManifest(aofDir);
-            fsync(aofDir);
+            Incr incr = writeIncr(plan, aofDir.resolve(INCR), scratch, nowMs, durable);
+            writeManifest(aofDir, durable);
+            if (durable) {
+                fsync(aofDir);
+            }
             long resultKeys = -1;
             List<String> command;
             if (options.format() == Format.AOF) {
@@ -144,7 +149,8 @@ public final class RestoreWriter {
     private record Incr(long commands, long dropped, long bytes, long expired) {
     }
 
-    private Incr writeIncr(Plan plan, Path incr, Path scratch, long nowMs) throws IOException, RestoreException {
+    private Incr writeIncr(Plan plan, Path incr, Path scratch, long nowMs, boolean durable)
+            throws IOException, RestoreException {
         long from = plan.fromOffset();
         long cut = plan.cutOffset();
         ExpiryTracker expiry = new ExpiryTracker(nowMs);
@@ -196,7 +202,9 @@ public final class RestoreWriter {
                 }
                 Files.delete(file);
             }
-            out.force(true);
+            if (durable) {
+                out.force(true);
+            }
             if (commands != plan.commands() || dropped != plan.dropped()) {
                 throw new IllegalStateException("the incr file got " + commands + " command(s) and left out " + dropped
                         + ", the plan counted " + plan.commands() + " and " + plan.dropped());
@@ -266,7 +274,7 @@ public final class RestoreWriter {
         }
     }
 
-    private static void writeManifest(Path aofDir) throws IOException {
+    private static void writeManifest(Path aofDir, boolean durable) throws IOException {
         String text = "file " + BASE + " seq 1 type b\nfile " + INCR + " seq 1 type i\n";
         Path file = aofDir.resolve(MANIFEST);
         String formatted;
@@ -277,7 +285,9 @@ public final class RestoreWriter {
         }
         try (FileChannel out = NewFile.create(file, NewFile.Mode.DEFAULT)) {
             write(out, formatted.getBytes(StandardCharsets.UTF_8));
-            out.force(true);
+            if (durable) {
+                out.force(true);
+            }
         }
     }
 

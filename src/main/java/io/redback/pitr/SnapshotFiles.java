@@ -25,30 +25,21 @@ public final class SnapshotFiles {
 
     /**
      * Downloads m's data object into file, which must not exist yet (it is created with
-     * CREATE_NEW, never through a link), decompressing it; fsynced.
-     *
-     * @param rawBytes advanced as RDB bytes are written (for a progress bar)
-     * @throws RestoreException DAMAGED when the object is missing or a size or SHA-256 differs
-     * @throws IOException when the storage or the file cannot be read or written
-     */
-    public static void download(Storage storage, SnapshotManifest m, Path file, AtomicLong rawBytes)
-            throws IOException, RestoreException {
-        try (FileChannel out = NewFile.create(file, NewFile.Mode.DEFAULT)) {
-            download(storage, m, out, rawBytes);
-        }
-    }
-
-    /**
-     * Downloads m's data object into out, decompressing and verifying it, and fsyncs it.
+     * CREATE_NEW, never through a link), decompressing and verifying it; fsynced when durable
+     * (a work copy that is read once and deleted is not: a restore's RTO need not wait on it).
      *
      * @param rawBytes advanced as RDB bytes are written (for a progress bar)
      * @throws RestoreException DAMAGED when the object is missing, too big or a size or SHA-256 differs
      * @throws IOException when the storage or the file cannot be read or written
      */
-    public static void download(Storage storage, SnapshotManifest m, FileChannel out, AtomicLong rawBytes)
+    public static void download(Storage storage, SnapshotManifest m, Path file, AtomicLong rawBytes, boolean durable)
             throws IOException, RestoreException {
-        DataObjects.fetch(storage, VerifiedObject.Expected.of(m), Channels.newOutputStream(out), rawBytes);
-        out.force(true);
+        try (FileChannel out = NewFile.create(file, NewFile.Mode.DEFAULT)) {
+            DataObjects.fetch(storage, VerifiedObject.Expected.of(m), Channels.newOutputStream(out), rawBytes);
+            if (durable) {
+                out.force(true);
+            }
+        }
     }
 
     /**

@@ -251,7 +251,7 @@ public final class SnapshotRestore {
         Path rdb;
         if (source instanceof Snapshot s) {
             rdb = work.resolve("dump.rdb");
-            SnapshotFiles.download(s.storage(), s.manifest(), rdb, progress);
+            SnapshotFiles.download(s.storage(), s.manifest(), rdb, progress, false); // read once, then deleted
         } else {
             rdb = localPlain((PlainRdb) source, work);
         }
@@ -275,7 +275,7 @@ public final class SnapshotRestore {
         return tmp;
     }
 
-    /** Copies a plain RDB (a path, or s3://bucket/key) into tmp, which goes to target; fsynced. */
+    /** Copies a plain RDB (a path, or s3://bucket/key) into tmp, which goes to target (not fsynced here). */
     private static void copyPlain(PlainRdb from, FileChannel tmp, Path target) throws IOException {
         String location = from.location();
         if (from.onS3()) {
@@ -305,7 +305,6 @@ public final class SnapshotRestore {
                 copy(in, tmp);
             }
         }
-        tmp.force(true);
     }
 
     /** In 64 KiB writes (an RDB may be large); the channel is not closed: it is the caller's. */
