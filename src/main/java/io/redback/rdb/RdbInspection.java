@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -100,7 +99,7 @@ public final class RdbInspection {
         private final TopKeys byBytes;
         private final TopKeys byElements;
         private final PrefixCounter prefixes;
-        private final EnumMap<RdbType, Counter> perType = new EnumMap<>(RdbType.class);
+        private final Counter[] perType = new Counter[RdbType.values().length]; // by ordinal: no map per key
         private final TreeMap<Integer, Counter> perDb = new TreeMap<>();
         private final ExpiryCounter expiry;
         private final Counter total = new Counter();
@@ -136,42 +135,34 @@ public final class RdbInspection {
             return false; // endKey copies what it keeps (an escaped name, a prefix) into Strings
         }
 
-        /** Names of each length under 64, reused: a name in the reader's buffer is copied here, not allocated. */
-        private final byte[][] shortNames = new byte[64][];
-
         @Override
         public void keyMeasured(int db, byte[] buf, int nameOff, int nameLen, RdbType type, long valueBytes,
                                 long elements, long expireAtMs, long idleSeconds, int lfuFreq) {
-            byte[] name = buf;
-            if (nameOff != 0 || nameLen != buf.length) {
-                if (nameLen >= shortNames.length) {
-                    name = java.util.Arrays.copyOfRange(buf, nameOff, nameOff + nameLen);
-                } else {
-                    name = shortNames[nameLen];
-                    if (name == null) {
-                        name = shortNames[nameLen] = new byte[nameLen];
-                    }
-                    System.arraycopy(buf, nameOff, name, 0, nameLen);
-                }
-            }
-            measure(db, name, type, expireAtMs, idleSeconds, lfuFreq, valueBytes, elements);
+            measure(db, buf, nameOff, nameLen, type, expireAtMs, idleSeconds, lfuFreq, valueBytes, elements);
         }
 
-        /** One key counted everywhere; name is only read during the call (what is kept is copied). */
-        private void measure(int db, byte[] name, RdbType type, long expireAtMs, long idleSeconds, int lfuFreq,
-                             long valueBytes, long elements) {
+        /**
+         * One key counted everywhere; its name is {@code buf[off, off + len)}, only read during the
+         * call (what is kept is copied), so a name in the reader's buffer is never copied per key.
+         */
+        private void measure(int db, byte[] buf, int off, int len, RdbType type, long expireAtMs, long idleSeconds,
+                             int lfuFreq, long valueBytes, long elements) {
             // The name as stored may be LZF-compressed or an integer; its decoded length is close
             // enough and is what a user reasons about.
-            long bytes = name.length + valueBytes;
+            long bytes = len + valueBytes;
             long seq = sequence++;
             total.add(bytes, elements);
-            perType.computeIfAbsent(type, t -> new Counter()).add(bytes, elements);
+            Counter t = perType[type.ordinal()];
+            if (t == null) {
+                t = perType[type.ordinal()] = new Counter();
+            }
+            t.add(bytes, elements);
             if (db != lastDb || lastDbCounter == null) {
                 lastDb = db;
                 lastDbCounter = perDb.computeIfAbsent(lastDb, d -> new Counter());
             }
             lastDbCounter.add(bytes, elements);
-            prefixes.add(name, bytes, elements);
+            prefixes.add(buf, off, len, bytes, elements);
             expiry.add(expireAtMs);
             if (idleSeconds >= 0) {
                 keysWithIdle++;
@@ -182,26 +173,31 @@ public final class RdbInspection {
             // Build the (escaped) entry only for keys that make it into a heap: most do not.
             BigKey big = null;
             if (byBytes.wants(bytes)) {
-                big = bigKey(db, name, type, expireAtMs, bytes, elements);
+                big = bigKey(db, buf, off, len, type, expireAtMs, bytes, elements);
                 byBytes.add(bytes, seq, big);
             }
             if (byElements.wants(elements)) {
-                byElements.add(elements, seq, big != null ? big : bigKey(db, name, type, expireAtMs, bytes, elements));
+                byElements.add(elements, seq, big != null ? big : bigKey(db, buf, off, len, type, expireAtMs, bytes,
+                        elements));
             }
         }
 
-        private static BigKey bigKey(int db, byte[] name, RdbType type, long expireAtMs, long bytes, long elements) {
-            return new BigKey(db, Printable.escape(name, 0, name.length, 200), type.dataType(), type.encoding(),
+        private static BigKey bigKey(int db, byte[] buf, int off, int len, RdbType type, long expireAtMs, long bytes,
+                                     long elements) {
+            return new BigKey(db, Printable.escape(buf, off, len, 200), type.dataType(), type.encoding(),
                     bytes, elements, expireAtMs != RdbKey.NO_EXPIRY ? Instant.ofEpochMilli(expireAtMs) : null);
         }
 
         RdbInspectionReport report(String file, long size, RdbException error, long elapsedNanos) {
             Map<String, Counter> types = new HashMap<>();
             Map<String, Counter> encodings = new HashMap<>();
-            perType.forEach((t, c) -> {
-                types.computeIfAbsent(t.dataType(), k -> new Counter()).add(c);
-                encodings.computeIfAbsent(t.dataType() + "/" + t.encoding(), k -> new Counter()).add(c);
-            });
+            for (RdbType t : RdbType.values()) {
+                Counter c = perType[t.ordinal()];
+                if (c != null) {
+                    types.computeIfAbsent(t.dataType(), k -> new Counter()).add(c);
+                    encodings.computeIfAbsent(t.dataType() + "/" + t.encoding(), k -> new Counter()).add(c);
+                }
+            }
             Map<Integer, Tally> dbs = new LinkedHashMap<>();
             perDb.forEach((db, c) -> dbs.put(db, c.tally()));
             return new RdbInspectionReport(file, size, header, options, nowMs, total.keys, total.bytes,
@@ -319,19 +315,25 @@ public final class RdbInspection {
         }
 
         void add(byte[] name, long bytes, long elements) {
-            int end = prefixEnd(name, delimiter, depth);
+            add(name, 0, name.length, bytes, elements);
+        }
+
+        /** Counts a key whose name is {@code buf[off, off + len)}. */
+        void add(byte[] buf, int off, int len, long bytes, long elements) {
+            int end = prefixEnd(buf, off, len, delimiter, depth);
             if (end < 0) {
                 noPrefix.add(bytes, elements);
                 return;
             }
-            int slot = (int) Fingerprints.of(name, 0, end) & (RECENT - 1);
+            // A cheap slot (length and three bytes): a collision only costs the map below.
+            int slot = end == 0 ? 0 : (end * 31 + buf[off] * 7 + buf[off + end / 2] * 3 + buf[off + end - 1]) & (RECENT - 1);
             byte[] recent = recentPrefix[slot];
-            if (recent != null && recent.length == end && java.util.Arrays.equals(name, 0, end, recent, 0, end)) {
+            if (recent != null && recent.length == end && java.util.Arrays.equals(buf, off, off + end, recent, 0, end)) {
                 recentGroup[slot].add(bytes, elements);
                 return;
             }
             // Escaped like key names so binary prefixes print (and compare) safely.
-            String prefix = Printable.escape(name, 0, end, 200);
+            String prefix = Printable.escape(buf, off, end, 200);
             Counter c = groups.get(prefix);
             if (c == null) {
                 if (groups.size() >= max) {
@@ -343,19 +345,32 @@ public final class RdbInspection {
                 groups.put(prefix, c);
             }
             c.add(bytes, elements);
-            recentPrefix[slot] = java.util.Arrays.copyOf(name, end);
+            recentPrefix[slot] = java.util.Arrays.copyOfRange(buf, off, off + end);
             recentGroup[slot] = c;
         }
 
         /** Index where the prefix ends (the start of its terminating delimiter), or -1 for none. */
         static int prefixEnd(byte[] name, byte[] delimiter, int depth) {
-            if (delimiter.length == 1) {
-                return prefixEnd(name, delimiter[0], depth);
-            }
+            return prefixEnd(name, 0, name.length, delimiter, depth);
+        }
+
+        /** {@link #prefixEnd(byte[], byte[], int)} of the name {@code buf[off, off + len)}, relative to off. */
+        static int prefixEnd(byte[] buf, int off, int len, byte[] delimiter, int depth) {
             int end = -1;
+            if (delimiter.length == 1) { // the usual ':'
+                byte d = delimiter[0];
+                int found = 0;
+                for (int i = 0; i < len && found < depth; i++) {
+                    if (buf[off + i] == d) {
+                        end = i;
+                        found++;
+                    }
+                }
+                return end;
+            }
             int from = 0;
             for (int found = 0; found < depth; found++) {
-                int at = indexOf(name, delimiter, from);
+                int at = indexOf(buf, off, len, delimiter, from);
                 if (at < 0) {
                     break;
                 }
@@ -365,24 +380,11 @@ public final class RdbInspection {
             return end;
         }
 
-        /** {@link #prefixEnd(byte[], byte[], int)} for a one-byte delimiter (the usual ':'). */
-        private static int prefixEnd(byte[] name, byte delimiter, int depth) {
-            int end = -1;
-            int found = 0;
-            for (int i = 0; i < name.length && found < depth; i++) {
-                if (name[i] == delimiter) {
-                    end = i;
-                    found++;
-                }
-            }
-            return end;
-        }
-
-        private static int indexOf(byte[] haystack, byte[] needle, int from) {
+        private static int indexOf(byte[] buf, int off, int len, byte[] needle, int from) {
             outer:
-            for (int i = from; i <= haystack.length - needle.length; i++) {
+            for (int i = from; i <= len - needle.length; i++) {
                 for (int j = 0; j < needle.length; j++) {
-                    if (haystack[i + j] != needle[j]) {
+                    if (buf[off + i + j] != needle[j]) {
                         continue outer;
                     }
                 }
