@@ -1,5 +1,6 @@
 package io.redback.agent;
 
+import io.redback.backup.ScanSnapshot;
 import io.redback.doctor.Profile;
 import io.redback.redis.RedisUri;
 import io.redback.redis.TlsOptions;
@@ -58,7 +59,26 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
                          Schedule compact, Duration compactOlderThan, Schedule check, int checkReadPercent,
                          Schedule drill, Schedule doctor, Map<String, Duration> objectives,
                          Compression compression, long segmentSize, Profile doctorProfile, Streamer.AckWhen ackWhen,
-                         boolean drillRandom) {
+                         boolean drillRandom, SnapshotMethod snapshotMethod) {
+    }
+
+    /**
+     * How the snapshot job takes its RDB, as {@code backup --method}: a full sync as a replica
+     * (the default), the server's own BGSAVE read from its file ({@code rdbFile}, or null to ask
+     * the server where it is), or SCAN and DUMP for a managed service that allows neither.
+     */
+    public sealed interface SnapshotMethod {
+        /** A full sync as a replica. */
+        record Sync() implements SnapshotMethod {
+        }
+
+        /** BGSAVE, then the file it wrote (this host must see it). */
+        record Bgsave(Path rdbFile) implements SnapshotMethod {
+        }
+
+        /** SCAN and pipelined DUMP, with the commands a provider renamed. */
+        record Scan(ScanSnapshot.Options options) implements SnapshotMethod {
+        }
     }
 
     /** Reads and validates a file; ConfigException names the line, IOException when it cannot be read. */
@@ -210,7 +230,8 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
                         + "' must be between 1KiB and 1GiB (the spool's limit)");
             }
         }
-        Schedule snapshot = schedule(m, "snapshot", Set.of());
+        Schedule snapshot = schedule(m, "snapshot", Set.of("method", "rdb-file", "command-names"));
+        SnapshotMethod method = snapshotMethod(snapshot == null ? Map.of() : m.get("snapshot").map("snapshot"), base);
         RetentionPolicy retention = null;
         Schedule retentionEvery = null;
         if (m.containsKey("retention")) {
@@ -288,7 +309,44 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
         }
         return new Source(name, uri, stream, durableAt, spool, flush, snapshot, retention, retentionEvery, compact, olderThan,
                 check, readPercent, drill, doctor, Map.copyOf(objectives), compression, segmentSize, profile, ackWhen,
-                drillRandom);
+                drillRandom, method);
+    }
+
+    /** snapshot's method (sync, bgsave or scan) and what goes with it: rdb-file, command-names. */
+    private static SnapshotMethod snapshotMethod(Map<String, YamlNode> snapshot, Path base) {
+        YamlNode methodNode = snapshot.get("method");
+        String method = methodNode == null ? "sync" : methodNode.text("snapshot.method").strip();
+        YamlNode rdbFile = snapshot.get("rdb-file");
+        YamlNode names = snapshot.get("command-names");
+        if (rdbFile != null && !method.equals("bgsave")) {
+            throw new ConfigException(rdbFile.line(), "snapshot.rdb-file goes with method: bgsave");
+        }
+        if (names != null && !method.equals("scan")) {
+            throw new ConfigException(names.line(), "snapshot.command-names goes with method: scan");
+        }
+        switch (method) {
+            case "sync":
+                return new SnapshotMethod.Sync();
+            case "bgsave":
+                return new SnapshotMethod.Bgsave(rdbFile == null ? null : base.resolve(rdbFile.text("snapshot.rdb-file")));
+            case "scan":
+                Map<String, String> renamed = new LinkedHashMap<>();
+                if (names != null) {
+                    for (Map.Entry<String, YamlNode> e : names.map("snapshot.command-names").entrySet()) {
+                        renamed.put(e.getKey(), e.getValue().text("snapshot.command-names." + e.getKey()));
+                    }
+                }
+                try {
+                    return new SnapshotMethod.Scan(new ScanSnapshot.Options(renamed, ScanSnapshot.DEFAULT_WINDOW));
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(names.line(), "snapshot.command-names: "
+                            + e.getMessage().replaceFirst("^--command-name ", ""));
+                }
+            default:
+                throw new ConfigException(methodNode.line(), "snapshot.method '" + method + "': use sync (a full sync as "
+                        + "a replica, the default), bgsave (the server's BGSAVE, read from its file) or scan (SCAN and "
+                        + "DUMP, for a managed service), as backup --method");
+        }
     }
 
     private static Schedule schedule(Map<String, YamlNode> m, String job, Set<String> extra) {

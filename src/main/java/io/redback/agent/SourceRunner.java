@@ -1,6 +1,8 @@
 package io.redback.agent;
 
 import io.redback.backup.Backup;
+import io.redback.backup.BgsaveSnapshot;
+import io.redback.backup.ScanSnapshot;
 import io.redback.check.RepositoryCheck;
 import io.redback.check.RepositoryCheckReport;
 import io.redback.doctor.Check;
@@ -227,9 +229,22 @@ final class SourceRunner {
     private String snapshot() throws Exception {
         long t0 = System.nanoTime();
         try {
-            ReplicaSync sync = ReplicaSync.start(config.redis(), ReplicaOptions.defaults());
-            Backup.Stored stored = Backup.take(repository, config.name(), config.redis(), new Backup.FullSync(sync),
-                    config.compression(), (done, total, mbs) -> { }, clock);
+            Backup.Stored stored;
+            AgentConfig.SnapshotMethod method = config.snapshotMethod();
+            if (method instanceof AgentConfig.SnapshotMethod.Scan scan) {
+                try (ScanSnapshot scanned = ScanSnapshot.start(config.redis(), scan.options())) {
+                    stored = Backup.take(repository, config.name(), config.redis(), new Backup.Scan(scanned),
+                            config.compression(), (done, total, mbs) -> { }, clock);
+                }
+            } else if (method instanceof AgentConfig.SnapshotMethod.Bgsave bgsave) {
+                stored = Backup.take(repository, config.name(), config.redis(),
+                        new Backup.Bgsave(BgsaveSnapshot.take(config.redis(), bgsave.rdbFile())), config.compression(),
+                        (done, total, mbs) -> { }, clock);
+            } else {
+                ReplicaSync sync = ReplicaSync.start(config.redis(), ReplicaOptions.defaults());
+                stored = Backup.take(repository, config.name(), config.redis(), new Backup.FullSync(sync),
+                        config.compression(), (done, total, mbs) -> { }, clock);
+            }
             SnapshotManifest m = stored.manifest();
             metrics.snapshots.labelValues(config.name(), "ok").inc();
             metrics.snapshotLastDuration.labelValues(config.name()).set((System.nanoTime() - t0) / 1e9);

@@ -62,6 +62,28 @@ class AgentConfigTest {
     }
 
     @Test
+    void theSnapshotJobTakesBackupsMethods() throws Exception {
+        String head = "repository: file:///tmp/r\nsources:\n  - name: a\n    redis: redis://127.0.0.1:6379\n";
+        assertThat(parse(head + "    snapshot: {every: 6h}\n").sources().get(0).snapshotMethod())
+                .isEqualTo(new AgentConfig.SnapshotMethod.Sync());
+        assertThat(parse(head + "    snapshot: {every: 6h, method: bgsave, rdb-file: data/dump.rdb}\n").sources().get(0)
+                .snapshotMethod()).isEqualTo(new AgentConfig.SnapshotMethod.Bgsave(Path.of("/tmp/agent-test/data/dump.rdb")));
+        assertThat(parse(head + "    snapshot: {every: 6h, method: bgsave}\n").sources().get(0).snapshotMethod())
+                .isEqualTo(new AgentConfig.SnapshotMethod.Bgsave(null));
+        AgentConfig.SnapshotMethod scan = parse(head + "    snapshot:\n      every: 6h\n      method: scan\n"
+                + "      command-names: {dump: XDUMP, SCAN: xscan}\n").sources().get(0).snapshotMethod();
+        assertThat(((AgentConfig.SnapshotMethod.Scan) scan).options().commandNames())
+                .isEqualTo(Map.of("DUMP", "XDUMP", "SCAN", "xscan"));
+
+        failsAt(head + "    snapshot: {every: 6h, method: copy}\n", 5, "use sync");
+        failsAt(head + "    snapshot: {every: 6h, rdb-file: /data/dump.rdb}\n", 5, "goes with method: bgsave");
+        failsAt(head + "    snapshot:\n      every: 6h\n      method: bgsave\n      command-names: {DUMP: X}\n", 8,
+                "goes with method: scan");
+        failsAt(head + "    snapshot:\n      every: 6h\n      method: scan\n      command-names: {GET: X}\n", 8,
+                "a scan sends only");
+    }
+
+    @Test
     void errorsNameTheLine() {
         String head = "repository: file:///tmp/r\nsources:\n  - name: a\n    redis: redis://127.0.0.1:6379\n";
         failsAt(head + "    snapshot: {every: 6 hours}\n", 5, "not a duration");

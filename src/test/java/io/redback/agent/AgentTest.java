@@ -118,6 +118,40 @@ class AgentTest {
     }
 
     @Test
+    void theSnapshotJobTakesAScanWhenToldTo() throws Exception {
+        try (LocalRedisServer redis = TestRedis.server().start(); RedisConnection c = redis.connect()) {
+            for (int i = 0; i < 100; i++) {
+                c.call("SET", "k" + i, "v" + i);
+            }
+            AgentConfig config = AgentConfig.parse("""
+                    repository: %s
+                    listen: 127.0.0.1:0
+                    state-dir: %s
+                    sources:
+                      - name: managed
+                        redis: redis://127.0.0.1:%d
+                        snapshot: {every: 1h, method: scan}
+                    """.formatted(dir.resolve("repo").toUri(), dir.resolve("state"), redis.port()), Map.of(), dir);
+            StringWriter log = new StringWriter();
+            Agent agent = new Agent(config, Map.of(), new PrintWriter(log), true, Duration.ofSeconds(10), "test",
+                    Clock.systemUTC());
+            agent.start();
+            try {
+                await(Duration.ofSeconds(30), () -> count(log, "\"event\":\"snapshot\"") >= 1);
+                try (FileStorage storage = new FileStorage(dir.resolve("repo"))) {
+                    List<SnapshotManifest> taken = Repository.open(storage).catalog().snapshots("managed");
+                    assertThat(taken).as(log.toString()).hasSize(1);
+                    assertThat(taken.get(0).method()).isEqualTo(SnapshotManifest.Method.SCAN);
+                    assertThat(taken.get(0).totalKeys()).isEqualTo(100);
+                }
+            } finally {
+                agent.stop();
+                assertThat(agent.awaitStopped(Duration.ofSeconds(30))).isTrue();
+            }
+        }
+    }
+
+    @Test
     void theCheckJobReadsARotatingShareAndStopsReportingCleanOnceDamageIsRead() throws Exception {
         try (LocalRedisServer redis = TestRedis.server().start(); RedisConnection c = redis.connect()) {
             c.call("SET", "k", "v");
