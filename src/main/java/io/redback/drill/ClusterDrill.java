@@ -67,7 +67,7 @@ public final class ClusterDrill {
     private final Clock clock;
     private final RandomGenerator random;
 
-    /** A test's hooks, given what was restored into: once validation has connected, and before the reload check's SAVE. */
+    /** Tests' hooks, given what was restored into: once validation has connected; before the reload check's SAVE. */
     private Consumer<RedisUri> beforeValidate = uri -> { };
     private Consumer<RedisUri> beforeReload = uri -> { };
 
@@ -383,7 +383,7 @@ public final class ClusterDrill {
             }
         }
 
-        /** A connection to address (as a MOVED reply names it: host:port, or :port from a node that does not know its host). */
+        /** A connection to address as a MOVED names it (host:port; :port from a node not knowing its host). */
         private RedisConnection movedTo(String address) throws IOException {
             RedisConnection c = byAddress.get(address);
             if (c == null) {

@@ -178,7 +178,8 @@ public final class Drill {
                 if (server[0] != null) {
                     server[0].close();
                 }
-                ThrowawayServer.stopServersStartedHere(options.redisServer()); // one still loading, or replaying a point in time
+                // one still loading, or replaying a point in time
+                ThrowawayServer.stopServersStartedHere(options.redisServer());
                 work.close();
             }
         }, "redback-drill-cleanup");

@@ -40,8 +40,9 @@ import redis.clients.jedis.Jedis;
  * Restores into a running Redis Cluster, through the command line: a standalone RDB of every type
  * (several databases, hash tags, big keys, a function) into three primaries, every key on the
  * primary of its slot with its value (digest per key); conflicts under each policy; a three-shard
- * cluster snapshot into two primaries and into one standalone server, key for key; slots that
- * move (MOVED) or are being migrated (ASK) during the restore lose nothing.
+ * cluster snapshot into two primaries and into one standalone server, key for key, and drilled
+ * (with --assert into a cluster, and --reload-check); slots that move (MOVED) or are being
+ * migrated (ASK) during the restore lose nothing.
  */
 @io.redback.testsupport.Slow
 class ClusterRestoreTest {
