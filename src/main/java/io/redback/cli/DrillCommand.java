@@ -78,8 +78,9 @@ import picocli.CommandLine;
                         + "are restored into one throwaway redis-server (or into --into, an empty server or cluster: "
                         + "each key to the primary of its slot), and validated: each shard's RDB holds the key count "
                         + "the cluster snapshot recorded, the keys served are their sum (less keys expired), function "
-                        + "libraries on every primary, sampled keys by digest. The result is recorded under each "
-                        + "shard's source (<cluster>.shard-<i>).",
+                        + "libraries on every primary, the --assert expressions and sampled keys by digest (each read "
+                        + "from the primary of its key's slot); --reload-check as for a standalone drill. The result "
+                        + "is recorded under each shard's source (<cluster>.shard-<i>).",
                 "",
                 "The throwaway server is stopped and its files removed at the end, also on Ctrl-C, unless --keep."},
         footerHeading = "%nExamples:%n",

@@ -64,11 +64,23 @@ public record Assertion(String text, String command, List<String> args, String e
         return new Assertion(text, command, words.subList(1, arity + 1), expected);
     }
 
+    /** Where an assertion's read goes: one connection, or the primary serving the key's slot in a cluster. */
+    @FunctionalInterface
+    interface Reader {
+        /** The reply to command, a read of key (its first argument). */
+        Object call(byte[] key, Object... command) throws IOException;
+    }
+
     /**
      * Asks c (database 0 selected) and says what is wrong, or empty when the answer is the
      * expected one.
      */
     public Optional<String> check(RedisConnection c) throws IOException {
+        return check((key, command) -> c.call(command));
+    }
+
+    /** As {@link #check(RedisConnection)}, the read sent where reader sends a read of the assertion's key. */
+    Optional<String> check(Reader reader) throws IOException {
         Object[] call = new Object[args.size() + 1];
         call[0] = command;
         for (int i = 0; i < args.size(); i++) {
@@ -76,7 +88,7 @@ public record Assertion(String text, String command, List<String> args, String e
         }
         Object reply;
         try {
-            reply = c.call(call);
+            reply = reader.call((byte[]) call[1], call);
         } catch (RedisErrorReply e) {
             return Optional.of("assert " + text + ": the server answered " + e.getMessage());
         }

@@ -41,6 +41,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
 /**
@@ -50,8 +51,10 @@ import java.util.random.RandomGenerator;
  * {@code --into}, and validated: each shard's RDB holds the key count the cluster snapshot
  * recorded for it, the keys served in total are the sum of those counts (less keys expired by
  * now: a range), every function library is on every primary, the {@code --keys-from} keys are
- * there, and a sample of keys has the value of the snapshot (digests, each read from the primary
- * serving its slot). The result is recorded under every shard's source
+ * there, the {@code --assert}s hold and a sample of keys has the value of the snapshot (digests;
+ * each of these reads goes to the primary serving its key's slot). With the reload check the
+ * throwaway server then SAVEs, is restarted on its RDB and validated again, as in {@link Drill}.
+ * The result is recorded under every shard's source
  * ({@code sources/<cluster>.shard-<i>/drills/<id>.json}), so that {@code status} of each shard
  * shows the drill that covered it; its point names the cluster snapshot.
  */
@@ -64,6 +67,10 @@ public final class ClusterDrill {
     private final Clock clock;
     private final RandomGenerator random;
 
+    /** Tests' hooks, given what was restored into: once validation has connected; before the reload check's SAVE. */
+    private Consumer<RedisUri> beforeValidate = uri -> { };
+    private Consumer<RedisUri> beforeReload = uri -> { };
+
     public ClusterDrill(Repository repository, ClusterSnapshot snapshot, Drill.Options options, Drill.Listener listener,
                         Clock clock, RandomGenerator random) {
         this.repository = Objects.requireNonNull(repository, "repository");
@@ -74,6 +81,18 @@ public final class ClusterDrill {
         this.random = Objects.requireNonNull(random, "random");
     }
 
+    /** For tests: changes the served data (or the cluster's topology) once validation has connected. */
+    ClusterDrill beforeValidate(Consumer<RedisUri> hook) {
+        this.beforeValidate = Objects.requireNonNull(hook, "hook");
+        return this;
+    }
+
+    /** For tests: changes the served data between validating and the reload check's SAVE. */
+    ClusterDrill beforeReload(Consumer<RedisUri> hook) {
+        this.beforeReload = Objects.requireNonNull(hook, "hook");
+        return this;
+    }
+
     /**
      * Runs the drill; the result's source is the cluster's name, and {@link #perShard} gives the
      * records to store.
@@ -82,15 +101,9 @@ public final class ClusterDrill {
      * @throws IOException when the repository or a server cannot be read
      */
     public DrillResult run() throws DrillException, IOException {
-        if (options.reloadCheck()) {
-            throw new DrillException("--reload-check is not available for a cluster snapshot");
-        }
         Instant startedAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         String id = repository.newSnapshotId(clock).toString();
         boolean intoCluster = options.into() != null && ClusterDiscovery.enabled(options.into().uri());
-        if (intoCluster && !options.asserts().isEmpty()) {
-            throw new DrillException("--assert is not available for a drill into a cluster (it reads on one connection)");
-        }
         if (options.into() != null) {
             refuseUnlessEmpty(options.into().uri(), intoCluster);
         }
@@ -111,11 +124,11 @@ public final class ClusterDrill {
                 if (started[0] != null) {
                     started[0].close();
                 }
+                ThrowawayServer.stopServersStartedHere(options.redisServer()); // one still loading
                 work.close();
             }
         }, "redback-drill-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
-        LocalRedisServer server = null;
         try {
             AtomicLong progress = new AtomicLong();
             listener.started(Phase.FETCH, ClusterRestore.rawSize(repository, snapshot), progress);
@@ -137,20 +150,18 @@ public final class ClusterDrill {
             listener.started(Phase.LOAD, -1, new AtomicLong());
             t = System.nanoTime();
             RedisUri uri;
+            Path data = work.path().resolve("data");
             if (options.into() == null) {
-                Path data = Files.createDirectories(work.path().resolve("data"));
+                Files.createDirectories(data);
                 try {
-                    server = LocalRedisServer.builder().dir(data).config("appendonly", "no")
-                            .binary(options.redisServer()).startTimeout(Duration.ofHours(12)).start();
-                    started[0] = server;
+                    started[0] = ThrowawayServer.start(data, options.redisServer());
                 } catch (IOException e) {
                     ended(phases, Phase.LOAD, t);
                     problems.add("redis-server (" + options.redisServer() + ") did not start: " + e.getMessage());
                     return result(id, snapshot.cluster(), startedAt, point, target, version, phases, 0, 0, problems, null);
                 }
-                uri = RedisUri.parse("redis://" + LocalRedisServer.HOST + ":" + server.port());
-                target = "a throwaway redis-server " + server.version() + " on " + LocalRedisServer.HOST + ":"
-                        + server.port() + " (" + options.redisServer() + ")";
+                uri = ThrowawayServer.uri(started[0]);
+                target = ThrowawayServer.describe(started[0], options.redisServer());
             } else {
                 uri = options.into().uri();
                 target = uri.toString();
@@ -179,6 +190,7 @@ public final class ClusterDrill {
             listener.started(Phase.VALIDATE, -1, new AtomicLong());
             t = System.nanoTime();
             try (Served s = Served.open(uri, restore.cluster())) {
+                beforeValidate.accept(uri);
                 Validated v = validate(rdbs, s, version, loadStartedMs, problems);
                 served = v.served;
                 sampled = v.sampled;
@@ -186,16 +198,26 @@ public final class ClusterDrill {
                 problems.add(e.getMessage());
             }
             ended(phases, Phase.VALIDATE, t);
-            if (options.keep() && server != null) {
-                kept = LocalRedisServer.HOST + ":" + server.port() + " (pid " + server.pid() + ", files in "
-                        + work.path().resolve("data") + ")";
+            if (options.reloadCheck() && started[0] != null && problems.isEmpty()) {
+                beforeReload.accept(ThrowawayServer.uri(started[0]));
+                ThrowawayServer.reloadCheck(started, data, options.redisServer(), (again, v) -> {
+                    List<String> found = new ArrayList<>();
+                    try (Served s = Served.open(again, false)) {
+                        validate(rdbs, s, v, loadStartedMs, found);
+                    }
+                    return found;
+                }, problems);
+            }
+            if (options.keep() && started[0] != null) {
+                kept = LocalRedisServer.HOST + ":" + started[0].port() + " (pid " + started[0].pid() + ", files in "
+                        + data + ")";
             }
             return result(id, snapshot.cluster(), startedAt, point, target, version, phases, served, sampled, problems,
                     kept);
         } finally {
             if (!options.keep()) {
-                if (server != null) {
-                    server.close();
+                if (started[0] != null) {
+                    started[0].close();
                 }
                 work.close();
             }
@@ -271,7 +293,7 @@ public final class ClusterDrill {
             named(problems, "--keys-from keys missing", absent);
         }
         for (Assertion a : options.asserts()) {
-            a.check(s.forKey(new byte[0])).ifPresent(problems::add); // a standalone server: its one connection
+            a.check(s::call).ifPresent(problems::add);
         }
         ServedDigest digest = new ServedDigest(KeyDigest.ScoreFormat.forVersion(version));
         List<String> differ = new ArrayList<>();
@@ -302,25 +324,29 @@ public final class ClusterDrill {
 
     /** Connections to what was restored into: its primaries (by slot) or the one server. */
     private static final class Served implements AutoCloseable {
+        /** A slot moving again and again is followed this many times for one read before its MOVED is the answer. */
+        private static final int MAX_MOVES = 16;
+        private final RedisUri uri;
         private final ClusterTopology topology;
         private final Map<String, RedisConnection> byAddress = new LinkedHashMap<>();
+        /** Nodes a MOVED named that were not primaries when the topology was read. */
+        private final Map<String, RedisConnection> movedTo = new HashMap<>();
 
-        private Served(ClusterTopology topology) {
+        private Served(RedisUri uri, ClusterTopology topology) {
+            this.uri = uri;
             this.topology = topology;
         }
 
         static Served open(RedisUri uri, boolean cluster) throws IOException {
             if (!cluster) {
-                Served s = new Served(null);
+                Served s = new Served(uri, null);
                 s.byAddress.put(uri.address(), RedisConnector.of(uri).connect(Duration.ofMinutes(10)));
                 return s;
             }
-            Served s = new Served(ClusterDiscovery.discover(uri));
+            Served s = new Served(uri, ClusterDiscovery.discover(uri));
             try {
                 for (ClusterTopology.Shard shard : s.topology.shards()) {
-                    RedisUri node = new RedisUri(uri.tls(), shard.primary().host(), shard.primary().port(), 0,
-                            uri.username(), uri.password(), uri.tlsOptions(), uri.connectTimeout());
-                    s.byAddress.put(shard.primary().address(), RedisConnector.of(node).connect(Duration.ofMinutes(10)));
+                    s.byAddress.put(shard.primary().address(), s.node(shard.primary().host(), shard.primary().port()));
                 }
             } catch (IOException | RuntimeException e) {
                 s.close();
@@ -336,6 +362,49 @@ public final class ClusterDrill {
             int slot = ClusterSlot.of(key);
             return topology.shards().stream().filter(s -> s.holds(slot)).findFirst()
                     .map(s -> byAddress.get(s.primary().address())).orElseThrow();
+        }
+
+        /**
+         * The reply to command, a read of key, from the primary serving its slot; a slot that has
+         * moved since the topology was read answers MOVED, which is followed to the node it names.
+         */
+        Object call(byte[] key, Object... command) throws IOException {
+            RedisConnection c = forKey(key);
+            for (int moves = 0; ; moves++) {
+                try {
+                    return c.call(command);
+                } catch (RedisErrorReply e) {
+                    String[] f = e.getMessage().split(" ");
+                    if (topology == null || !"MOVED".equals(e.code()) || f.length < 3 || moves == MAX_MOVES) {
+                        throw e;
+                    }
+                    c = movedTo(f[2]);
+                }
+            }
+        }
+
+        /** A connection to address as a MOVED names it (host:port; :port from a node not knowing its host). */
+        private RedisConnection movedTo(String address) throws IOException {
+            RedisConnection c = byAddress.get(address);
+            if (c == null) {
+                c = movedTo.get(address);
+            }
+            if (c == null) {
+                int colon = address.lastIndexOf(':');
+                String host = address.substring(0, colon);
+                if (host.startsWith("[") && host.endsWith("]")) {
+                    host = host.substring(1, host.length() - 1);
+                }
+                c = node(host.isEmpty() ? uri.host() : host, Integer.parseInt(address.substring(colon + 1)));
+                movedTo.put(address, c);
+            }
+            return c;
+        }
+
+        /** A connection to one node, with the user, password and TLS settings of the URI given. */
+        private RedisConnection node(String host, int port) throws IOException {
+            return RedisConnector.of(new RedisUri(uri.tls(), host, port, 0, uri.username(), uri.password(),
+                    uri.tlsOptions(), uri.connectTimeout())).connect(Duration.ofMinutes(10));
         }
 
         /** Keys in every database of every node (INFO keyspace). */
@@ -381,6 +450,7 @@ public final class ClusterDrill {
         @Override
         public void close() {
             byAddress.values().forEach(RedisConnection::close);
+            movedTo.values().forEach(RedisConnection::close);
         }
     }
 

@@ -178,7 +178,8 @@ public final class Drill {
                 if (server[0] != null) {
                     server[0].close();
                 }
-                stopServersStartedHere(options.redisServer()); // one still loading, or replaying a point in time
+                // one still loading, or replaying a point in time
+                ThrowawayServer.stopServersStartedHere(options.redisServer());
                 work.close();
             }
         }, "redback-drill-cleanup");
@@ -206,19 +207,16 @@ public final class Drill {
             long t = System.nanoTime();
             if (options.into() == null) {
                 try {
-                    server[0] = LocalRedisServer.builder().dir(data).config("appendonly", "no")
-                            .binary(options.redisServer()).startTimeout(Duration.ofHours(12)).start();
+                    server[0] = ThrowawayServer.start(data, options.redisServer());
                 } catch (IOException e) {
                     ended(phases, Phase.LOAD, t);
                     problems.add("redis-server (" + options.redisServer() + ") did not load the restored point: "
                             + e.getMessage());
                     return result(id, source, started, r, phases, problems);
                 }
-                served = RedisConnector.of(io.redback.redis.RedisUri.parse("redis://" + LocalRedisServer.HOST + ":"
-                        + server[0].port()));
+                served = RedisConnector.of(ThrowawayServer.uri(server[0]));
                 r.version = server[0].version();
-                r.target = "a throwaway redis-server " + r.version + " on " + LocalRedisServer.HOST + ":"
-                        + server[0].port() + " (" + options.redisServer() + ")";
+                r.target = ThrowawayServer.describe(server[0], options.redisServer());
             } else {
                 served = options.into();
                 r.target = served.uri().toString();
@@ -250,7 +248,12 @@ public final class Drill {
                 problems.add(e.getMessage());
             }
             if (options.reloadCheck() && server[0] != null && problems.isEmpty()) {
-                reloadCheck(server, data, point, loadStartedMs, problems);
+                Path restored = point;
+                ThrowawayServer.reloadCheck(server, data, options.redisServer(), (uri, version) -> {
+                    try (RedisConnection c = RedisConnector.of(uri).connect(Duration.ofMinutes(10))) {
+                        return Validation.run(restored, c, version, loadStartedMs, options, random).problems();
+                    }
+                }, problems);
             }
             if (options.keep() && server[0] != null) {
                 r.kept = LocalRedisServer.HOST + ":" + server[0].port() + " (pid " + server[0].pid() + ", files in "
@@ -268,59 +271,6 @@ public final class Drill {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
             } catch (IllegalStateException shuttingDown) {
                 // the hook runs, or has run
-            }
-        }
-    }
-
-    /**
-     * The reload check: the server SAVEs what it serves, is restarted on that file, and must serve
-     * the restored point again (a server that cannot write or read back its own RDB of this data
-     * would fail the next real restart).
-     */
-    private void reloadCheck(LocalRedisServer[] server, Path data, Path point, long loadStartedMs, List<String> problems)
-            throws IOException {
-        try (RedisConnection c = server[0].connect()) {
-            c.call("SAVE");
-        }
-        server[0].close();
-        server[0] = null;
-        try {
-            server[0] = LocalRedisServer.builder().dir(data).config("appendonly", "no")
-                    .binary(options.redisServer()).startTimeout(Duration.ofHours(12)).start();
-        } catch (IOException e) {
-            problems.add("after SAVE, redis-server did not load its own RDB again: " + e.getMessage());
-            return;
-        }
-        try (RedisConnection c = RedisConnector.of(io.redback.redis.RedisUri.parse("redis://" + LocalRedisServer.HOST
-                + ":" + server[0].port())).connect(Duration.ofMinutes(10))) {
-            Validation.Outcome v = Validation.run(point, c, server[0].version(), loadStartedMs, options, random);
-            v.problems().forEach(p -> problems.add("after SAVE and a restart: " + p));
-        } catch (RestoreException e) {
-            problems.add("after SAVE and a restart: " + e.getMessage());
-        }
-    }
-
-    /**
-     * Stops the redis-server processes this JVM started from binary and that still run: a server
-     * still loading (its {@link LocalRedisServer} not yet returned) or one materialising a point in
-     * time. Only at shutdown, when none of them has anyone left to stop it.
-     */
-    private static void stopServersStartedHere(Path binary) {
-        Path real;
-        try {
-            real = binary.toRealPath();
-        } catch (IOException e) {
-            real = binary.toAbsolutePath();
-        }
-        String command = real.toString();
-        List<ProcessHandle> servers = ProcessHandle.current().descendants()
-                .filter(h -> h.info().command().map(c -> c.equals(command)).orElse(false)).toList();
-        servers.forEach(ProcessHandle::destroy);
-        for (ProcessHandle h : servers) {
-            try {
-                h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (Exception e) {
-                h.destroyForcibly();
             }
         }
     }

@@ -40,8 +40,9 @@ import redis.clients.jedis.Jedis;
  * Restores into a running Redis Cluster, through the command line: a standalone RDB of every type
  * (several databases, hash tags, big keys, a function) into three primaries, every key on the
  * primary of its slot with its value (digest per key); conflicts under each policy; a three-shard
- * cluster snapshot into two primaries and into one standalone server, key for key; slots that
- * move (MOVED) or are being migrated (ASK) during the restore lose nothing.
+ * cluster snapshot into two primaries and into one standalone server, key for key, and drilled
+ * (with --assert into a cluster, and --reload-check); slots that move (MOVED) or are being
+ * migrated (ASK) during the restore lose nothing.
  */
 @io.redback.testsupport.Slow
 class ClusterRestoreTest {
@@ -201,6 +202,22 @@ class ClusterRestoreTest {
         emptyClusters();
         drillInto = redback("drill", "--snapshot", id, "--repo", repo, "--into", two.uri(), "--sample", "100");
         assertThat(drillInto.exit()).as(drillInto.err() + drillInto.out()).isZero();
+        // --assert into a cluster: each read on the primary of its key's slot; a wrong value fails the drill
+        emptyClusters();
+        Run asserted = redback("drill", "--snapshot", id, "--repo", repo, "--into", two.uri(), "--sample", "100",
+                "--json", "--assert", "GET item:1 == value-1", "--assert", "GET item:2 == nope");
+        assertThat(asserted.exit()).as(asserted.err() + asserted.out()).isEqualTo(1);
+        assertThat(asserted.json().get("verdict").asText()).isEqualTo("failed");
+        assertThat(asserted.json().get("problems").toString())
+                .isEqualTo("[\"assert GET item:2 == nope: expected nope, served value-2\"]");
+        Run reloadInto = redback("drill", "--snapshot", id, "--repo", repo, "--into", two.uri(), "--reload-check");
+        assertThat(reloadInto.exit()).isEqualTo(2);
+        assertThat(reloadInto.err()).contains("--reload-check restarts the throwaway server; it cannot be used with "
+                + "--into");
+        Run reloaded = redback("drill", "--name", "shop", "--repo", repo, "--sample", "100", "--reload-check",
+                "--assert", "GET item:1 == value-1");
+        assertThat(reloaded.exit()).as(reloaded.err() + reloaded.out()).isZero();
+        assertThat(reloaded.out()).contains("3,002 served", "PASSED").doesNotContain("PROBLEM");
         String drillId = drill.json().get("id").asText();
         Run status = redback("status", "--repo", repo, "--name", "shop.shard-1");
         assertThat(status.out()).as("recorded under each shard's source").contains("drill       passed")
