@@ -12,16 +12,27 @@ import io.redback.restore.LiveRestore;
 import io.redback.restore.OnConflict;
 import io.redback.restore.PhaseListener;
 import io.redback.restore.SnapshotRestore;
+import io.redback.restore.Throttle;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -82,10 +93,11 @@ public final class ClusterRestore {
     private final boolean cluster;
     private final LiveRestore.Options options;
     private final AtomicLong done = new AtomicLong();
-    private volatile AtomicLong current = new AtomicLong();
-    private ClusterTopology topology;
-    private long redirects;
-    private long refreshes;
+    private final Set<AtomicLong> running = ConcurrentHashMap.newKeySet();
+    // Read again (on a MOVED to an unexpected owner) by any run, each primary's on its own thread.
+    private volatile ClusterTopology topology;
+    private final AtomicLong redirects = new AtomicLong();
+    private final AtomicLong refreshes = new AtomicLong();
 
     private ClusterRestore(RedisUri template, boolean cluster, LiveRestore.Options options, ClusterTopology topology) {
         this.template = template;
@@ -153,7 +165,11 @@ public final class ClusterRestore {
 
     /** Bytes of the files read so far, over every run. */
     public long progress() {
-        return done.get() + current.get();
+        long n = done.get();
+        for (AtomicLong r : running) {
+            n += r.get();
+        }
+        return n;
     }
 
     /**
@@ -183,17 +199,17 @@ public final class ClusterRestore {
             Pass plan = pass(rdbs, slotsHeld, policy, nowMs, options.withDryRun(true), started);
             LiveReport p = plan.total;
             if (p.outcome() != LiveReport.Outcome.PLANNED) {
-                return new Result(p, cluster, primaries, plan.parts, redirects, refreshes);
+                return new Result(p, cluster, primaries, plan.parts, redirects.get(), refreshes.get());
             }
             if (options.onConflict() == OnConflict.FAIL && p.conflicts() > 0) {
                 LiveReport refused = with(p, LiveReport.Outcome.REFUSED, p.conflicts() + " key(s) or function(s) "
                         + "already exist in the target, e.g. " + p.conflictKeys().get(0).key() + "; nothing was "
                         + "written (--on-conflict skip keeps the target's, replace overwrites them)");
-                return new Result(refused, cluster, primaries, plan.parts, redirects, refreshes);
+                return new Result(refused, cluster, primaries, plan.parts, redirects.get(), refreshes.get());
             }
         }
         Pass done = pass(rdbs, slotsHeld, policy, nowMs, options, started);
-        return new Result(done.total, cluster, primaries, done.parts, redirects, refreshes);
+        return new Result(done.total, cluster, primaries, done.parts, redirects.get(), refreshes.get());
     }
 
     /**
@@ -224,31 +240,137 @@ public final class ClusterRestore {
     private record Pass(LiveReport total, List<Part> parts) {
     }
 
-    /** Runs per file and primary (a slot to exactly one run per file); stops at the first run that does not end well. */
+    /** One run to make: a file's keys in slots into one primary (null: the standalone target). */
+    private record Run(Path rdb, ClusterTopology.Shard shard, BitSet slots, LiveRestore.Options options) {
+        String node(RedisUri template) {
+            return shard == null ? template.address() : shard.primary().address();
+        }
+    }
+
+    /**
+     * Makes the runs per file and primary (a slot to exactly one run per file). Each primary takes
+     * its runs one after the other, the primaries in parallel (each is a single-threaded server:
+     * one at a time would leave the others idle; up to twice this host's cores, at least 4, at
+     * once: a run mostly waits on its primary); with --rate or --max-bandwidth, one run at a time,
+     * so that the limits hold for the whole restore. No run starts after one that did not end well.
+     */
     private Pass pass(List<Path> rdbs, List<BitSet> slotsHeld, Functions policy, long nowMs, LiveRestore.Options opts,
                       long started) throws IOException {
-        List<Part> parts = new ArrayList<>();
+        List<Run> runs = plan(rdbs, slotsHeld, policy, opts);
+        Part[] parts = new Part[runs.size()];
+        Map<String, List<Integer>> byNode = new LinkedHashMap<>();
+        for (int i = 0; i < runs.size(); i++) {
+            byNode.computeIfAbsent(runs.get(i).node(template), n -> new ArrayList<>()).add(i);
+        }
+        Throttle t = opts.throttle();
+        int workers = t.keysPerSecond() > 0 || t.bytesPerSecond() > 0 ? 1
+                : Math.min(byNode.size(), Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+        if (workers <= 1) {
+            for (int i = 0; i < runs.size(); i++) {
+                parts[i] = runPart(runs.get(i), nowMs);
+                if (!fine(parts[i])) {
+                    break;
+                }
+            }
+        } else {
+            inParallel(runs, byNode.values(), workers, parts, nowMs);
+        }
+        List<Part> made = new ArrayList<>();
+        for (Part p : parts) {
+            if (p != null) {
+                made.add(p);
+            }
+        }
+        return new Pass(sum(made, started), made);
+    }
+
+    /** Each group's runs in order on one of workers threads; the first failure (or exception) stops the rest. */
+    private void inParallel(List<Run> runs, Collection<List<Integer>> groups, int workers, Part[] parts,
+                            long nowMs) throws IOException {
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger named = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
+            Thread th = new Thread(r, "redback-restore-" + named.incrementAndGet());
+            th.setDaemon(true);
+            return th;
+        });
+        List<Future<?>> futures = new ArrayList<>();
+        try {
+            for (List<Integer> group : groups) {
+                futures.add(pool.submit(() -> {
+                    for (int i : group) {
+                        if (stop.get()) {
+                            return null;
+                        }
+                        try {
+                            parts[i] = runPart(runs.get(i), nowMs);
+                        } catch (IOException | RuntimeException | Error e) {
+                            stop.set(true);
+                            throw e;
+                        }
+                        if (!fine(parts[i])) {
+                            stop.set(true);
+                            return null;
+                        }
+                    }
+                    return null;
+                }));
+            }
+            Throwable first = null;
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    if (first == null) {
+                        first = e.getCause();
+                    }
+                }
+            }
+            if (first instanceof IOException io) {
+                throw io;
+            }
+            if (first instanceof RuntimeException re) {
+                throw re;
+            }
+            if (first instanceof Error err) {
+                throw err;
+            }
+        } catch (InterruptedException e) {
+            stop.set(true);
+            futures.forEach(f -> f.cancel(true));
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while restoring into the cluster");
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /**
+     * The runs, in order: per file, the primaries serving its slots (every slot to exactly one
+     * run; a file's first run also takes the slots it should hold no key of, whose strays follow
+     * MOVED), then for the first file's function libraries the primaries it reached no other way.
+     */
+    private List<Run> plan(List<Path> rdbs, List<BitSet> slotsHeld, Functions policy, LiveRestore.Options opts) {
+        List<Run> runs = new ArrayList<>();
         BitSet all = new BitSet(ClusterTopology.SLOTS);
         all.set(0, ClusterTopology.SLOTS);
+        ClusterTopology topo = topology;
         for (int i = 0; i < rdbs.size(); i++) {
             Path rdb = rdbs.get(i);
             boolean functions = opts.functions() && (policy == Functions.EVERY_FILE
                     || (policy == Functions.FIRST_FILE && i == 0));
             LiveRestore.Options o = opts.withFunctions(functions);
             if (!cluster) {
-                parts.add(new Part(rdb, template.address(), ClusterTopology.SLOTS, runOne(template, o, rdb, nowMs, null)));
-                if (!fine(parts)) {
-                    return new Pass(sum(parts, started), parts);
-                }
+                runs.add(new Run(rdb, null, all, o));
                 continue;
             }
             BitSet held = slotsHeld == null || slotsHeld.get(i) == null ? all : slotsHeld.get(i);
             BitSet covered = new BitSet(ClusterTopology.SLOTS);
-            java.util.Set<String> reached = new java.util.HashSet<>();
+            Set<String> reached = new java.util.HashSet<>();
             while (covered.cardinality() < ClusterTopology.SLOTS) {
                 ClusterTopology.Shard next = null;
                 BitSet slots = null;
-                for (ClusterTopology.Shard s : topology.shards()) {
+                for (ClusterTopology.Shard s : topo.shards()) {
                     BitSet mine = slotsOf(s);
                     mine.and(held);
                     mine.andNot(covered);
@@ -266,61 +388,60 @@ public final class ClusterRestore {
                         throw new ClusterException("slot " + left.nextSetBit(0) + " (and " + (left.cardinality() - 1)
                                 + " more) has no primary in the cluster's topology now: the restore stopped there");
                     }
-                    next = topology.shards().get(0);
+                    next = topo.shards().get(0);
                     slots = left; // only slots the file should hold no key of: any stray one follows MOVED
                 } else if (covered.isEmpty()) {
                     left.andNot(held);
                     slots.or(left); // the same, with the file's first run
                 }
-                parts.add(runPart(next, o, rdb, nowMs, slots));
+                runs.add(new Run(rdb, next, slots, o));
                 covered.or(slots);
                 reached.add(next.primary().address());
-                if (!fine(parts)) {
-                    return new Pass(sum(parts, started), parts);
-                }
             }
             if (functions && i == 0) {
-                for (ClusterTopology.Shard s : topology.shards()) {
+                for (ClusterTopology.Shard s : topo.shards()) {
                     if (!reached.contains(s.primary().address())) {
-                        parts.add(runPart(s, o, rdb, nowMs, new BitSet())); // its function libraries only
-                        if (!fine(parts)) {
-                            return new Pass(sum(parts, started), parts);
-                        }
+                        runs.add(new Run(rdb, s, new BitSet(), o)); // its function libraries only
                     }
                 }
             }
         }
-        return new Pass(sum(parts, started), parts);
+        return runs;
     }
 
-    private Part runPart(ClusterTopology.Shard shard, LiveRestore.Options o, Path rdb, long nowMs, BitSet slots)
-            throws IOException {
+    private Part runPart(Run run, long nowMs) throws IOException {
+        if (run.shard() == null) {
+            return new Part(run.rdb(), template.address(), ClusterTopology.SLOTS,
+                    runOne(template, run.options(), run.rdb(), nowMs, null));
+        }
+        ClusterTopology.Shard shard = run.shard();
         RedisUri node = nodeUri(shard.primary().host(), shard.primary().port());
-        try (Route route = new Route(slots)) {
-            return new Part(rdb, shard.primary().address(), slots.cardinality(), runOne(node, o, rdb, nowMs, route));
+        try (Route route = new Route(run.slots())) {
+            return new Part(run.rdb(), shard.primary().address(), run.slots().cardinality(),
+                    runOne(node, run.options(), run.rdb(), nowMs, route));
         }
     }
 
     private LiveReport runOne(RedisUri node, LiveRestore.Options o, Path rdb, long nowMs, Route route)
             throws IOException {
         AtomicLong progress = new AtomicLong();
-        current = progress;
+        running.add(progress);
         try {
             return new LiveRestore(RedisConnector.of(node), o, progress, route).run(rdb, nowMs);
         } finally {
             done.addAndGet(progress.get());
-            current = new AtomicLong();
+            running.remove(progress);
         }
     }
 
-    private static boolean fine(List<Part> parts) {
-        LiveReport.Outcome o = parts.get(parts.size() - 1).report().outcome();
+    private static boolean fine(Part p) {
+        LiveReport.Outcome o = p.report().outcome();
         return o == LiveReport.Outcome.RESTORED || o == LiveReport.Outcome.PLANNED;
     }
 
-    private void refresh() throws IOException {
+    private synchronized void refresh() throws IOException {
         topology = checked(ClusterDiscovery.discover(template), template);
-        refreshes++;
+        refreshes.incrementAndGet();
     }
 
     /** Whether the topology held says that slot is served at address (as a MOVED reply names it). */
@@ -341,7 +462,7 @@ public final class ClusterRestore {
                 template.tlsOptions(), template.connectTimeout());
     }
 
-    /** The parts as one report: counts added, lists joined (capped), the last part's outcome and message. */
+    /** The parts as one report: counts added, lists joined (capped), the outcome and message of the first that failed. */
     private LiveReport sum(List<Part> parts, long startedNanos) {
         long[] n = new long[15];
         Map<Integer, Long> perDb = new TreeMap<>();
@@ -370,15 +491,22 @@ public final class ClusterRestore {
                 server = r.target();
             }
         }
-        LiveReport last = parts.isEmpty() ? null : parts.get(parts.size() - 1).report();
+        // The first run (in plan order) that did not end well decides; else the last one.
+        Part deciding = parts.isEmpty() ? null : parts.get(parts.size() - 1);
+        for (Part p : parts) {
+            if (!fine(p)) {
+                deciding = p;
+                break;
+            }
+        }
+        LiveReport last = deciding == null ? null : deciding.report();
         LiveReport.Outcome outcome = last == null ? (options.dryRun() ? LiveReport.Outcome.PLANNED
                 : LiveReport.Outcome.RESTORED) : last.outcome();
         String message = last == null ? null : last.message();
         if (parts.size() > 1 && outcome != LiveReport.Outcome.RESTORED && outcome != LiveReport.Outcome.PLANNED) {
-            long before = n[1] - last.restored();
-            message = "into " + parts.get(parts.size() - 1).node() + ", from " + parts.get(parts.size() - 1).file()
-                    .getFileName() + ": " + message + (before > 0 ? "; " + before + " key(s) written by the runs "
-                    + "before it (other nodes or files) stay" : "");
+            long others = n[1] - last.restored();
+            message = "into " + deciding.node() + ", from " + deciding.file().getFileName() + ": " + message
+                    + (others > 0 ? "; " + others + " key(s) written by the other runs (other nodes or files) stay" : "");
         }
         String target = server == null ? null : cluster ? server + ", a cluster of " + primaries() + " primaries"
                 : server;
@@ -422,7 +550,7 @@ public final class ClusterRestore {
                 if (f.length < 3) {
                     return r;
                 }
-                redirects++;
+                redirects.incrementAndGet();
                 boolean ask = "ASK".equals(f[0]);
                 if (!ask && !ownerIs(Integer.parseInt(f[1]), f[2])) {
                     refresh(); // MOVED: the slot has a new owner; later runs place their slots on the new topology

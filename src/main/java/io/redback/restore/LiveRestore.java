@@ -192,10 +192,11 @@ public final class LiveRestore {
                         + "target, e.g. " + t.conflictKeys.get(0).key() + "; nothing was written (--on-conflict skip "
                         + "keeps the target's, replace overwrites them)", started);
             }
-            // The same pipeline: it knows which database is selected.
-            pipe.startMemoryWatch();
             Writer writer = new Writer(options, scan, server, nowMs, t, pipe, libraries);
             try {
+                // The same pipeline: it knows which database is selected. Inside the try: a target
+                // already too full stops the restore with a report, as one that fills up does.
+                pipe.startMemoryWatch();
                 read(rdb, owned(writer), progress.get());
                 pipe.drain();
                 t.sentBytes = pipe.sentBytes() - scanBytes;

@@ -299,6 +299,46 @@ class ClusterRestoreTest {
         assertServed(two, expected);
     }
 
+    @Test
+    void thePrimariesAreWrittenInParallelAndTheFirstFailureIsTheOneReported() throws Exception {
+        Path rdb = tmp.resolve("many.rdb");
+        try (LocalRedisServer source = Datasets.server().start(); RedisConnection c = source.connect()) {
+            c.call("DEBUG", "POPULATE", "30000", "k", "100");
+            c.call("SAVE");
+            Files.copy(source.rdbFile(), rdb, StandardCopyOption.REPLACE_EXISTING);
+        }
+        RedisUri uri = RedisUri.parse(three.uri());
+        // The first run of the plan (the primary of the first shard) cannot take a byte: its memory
+        // check gives up after a second; the other primaries' runs go on meanwhile, on their own.
+        ClusterTopology.Node first = ClusterDiscovery.discover(uri).shards().get(0).primary();
+        LocalRedisServer full = three.primaries().stream().filter(p -> p.port() == first.port()).findFirst().orElseThrow();
+        try (RedisConnection c = full.connect()) {
+            c.call("CONFIG", "SET", "maxmemory", "1mb");
+            c.call("CONFIG", "SET", "maxmemory-policy", "noeviction");
+        }
+        try {
+            LiveRestore.Options options = LiveRestore.Options.defaults().withThrottle(new io.redback.restore.Throttle(
+                    0, 0, 90, java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(5)));
+            ClusterRestore.Result r = ClusterRestore.open(uri, true, options)
+                    .run(List.of(rdb), ClusterRestore.Functions.FIRST_FILE, System.currentTimeMillis());
+            assertThat(r.total().outcome()).isNotEqualTo(LiveReport.Outcome.RESTORED);
+            assertThat(r.total().message()).startsWith("into " + first.address() + ", from many.rdb: ")
+                    .contains("key(s) written by the other runs");
+            for (LocalRedisServer p : three.primaries()) {
+                if (p != full) {
+                    try (RedisConnection c = p.connect()) {
+                        // Written beside the failing run, not after it: a run one at a time would have stopped first.
+                        assertThat(c.callLong("DBSIZE")).as("keys on " + p.port()).isGreaterThan(5000);
+                    }
+                }
+            }
+        } finally {
+            try (RedisConnection c = full.connect()) {
+                c.call("CONFIG", "SET", "maxmemory", "0");
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** Every type (databases 0, 1 and 7, a function), hash-tagged keys, and big keys above 64 KiB. */
