@@ -1,7 +1,18 @@
 package io.redback.agent;
 
 import io.prometheus.metrics.core.metrics.Info;
+import io.redback.cluster.ClusterSnapshot;
+import io.redback.cluster.ClusterSnapshots;
+import io.redback.drill.DrillResult;
+import io.redback.drill.Drills;
 import io.redback.metrics.Metrics;
+import io.redback.repo.Repository;
+import io.redback.repo.SnapshotManifest;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The agent's metrics: redback's {@link Metrics} and {@code redback_build_info}, which only a
@@ -13,5 +24,53 @@ final class AgentMetrics extends Metrics {
         Info info = Info.builder().name("redback_build_info").help("The running redback").labelNames("version")
                 .register(registry);
         info.addLabelValues(version);
+    }
+
+    /**
+     * What the repository says of a cluster: each shard source as any source (its stream, its
+     * recovery window, its snapshots; with the rpo objective, so that the RPO alert judges each
+     * shard), and under the cluster's name what is of the whole: its newest cluster snapshot
+     * (when, and the stored size of its shards' snapshots) and its last drill (every shard's
+     * record of it).
+     */
+    void refreshCluster(Repository repository, String cluster, List<String> shards, Duration rpo) throws IOException {
+        for (String shard : shards) {
+            refresh(repository, shard);
+            if (rpo != null) {
+                objective.labelValues(shard, "rpo").set(rpo.toSeconds());
+            }
+        }
+        List<ClusterSnapshot> all = ClusterSnapshots.list(repository, cluster);
+        if (!all.isEmpty()) {
+            ClusterSnapshot newest = all.get(all.size() - 1);
+            long size = 0;
+            for (ClusterSnapshot.ShardSnapshot s : newest.shards()) {
+                size += repository.catalog().snapshots(s.source()).stream()
+                        .filter(m -> m.id().toString().equals(s.snapshot())).mapToLong(SnapshotManifest::storedSize)
+                        .sum();
+            }
+            snapshotLastSuccess.labelValues(cluster).set(seconds(Instant.parse(newest.finishedAt())));
+            snapshotLastSize.labelValues(cluster).set(size);
+        }
+        // A cluster drill is recorded under each shard's source: the cluster's is the oldest of theirs.
+        Double passed = null;
+        Double rto = null;
+        for (String shard : shards) {
+            Optional<DrillResult> d = Drills.latest(repository, shard);
+            if (d.isEmpty()) {
+                return;
+            }
+            rto = rto == null ? d.get().rtoSeconds() : Math.max(rto, d.get().rtoSeconds());
+            if (d.get().passed()) {
+                double at = seconds(Instant.parse(d.get().startedAt())) + d.get().rtoSeconds();
+                passed = passed == null ? at : Math.min(passed, at);
+            }
+        }
+        if (rto != null) {
+            drillLastRto.labelValues(cluster).set(rto);
+        }
+        if (passed != null) {
+            drillLastSuccess.labelValues(cluster).set(passed);
+        }
     }
 }
