@@ -521,18 +521,56 @@ final class SourceRunner {
             log.event(e.source(), "stream-" + kebab(inner), "shard " + e.index() + " (" + e.address() + "): " + inner);
             return;
         }
+        String name;
+        String text;
         if (event instanceof ClusterStream.ShardStarted s) {
             shardUp(s.source(), false);
+            name = "shard-started";
+            text = "shard " + s.index() + ": streaming " + s.address() + " as " + s.source() + " (spool " + s.spool()
+                    + ")";
         } else if (event instanceof ClusterStream.ShardFailed f) {
             shardUp(f.source(), false);
             metrics.jobFailures.labelValues(f.source(), "stream").inc();
             metrics.reconnects.labelValues(f.source()).inc();
+            name = "shard-failed";
+            text = "shard " + f.index() + " (" + f.source() + ") stopped: " + f.reason() + "; the other shards keep "
+                    + "shipping; this shard starts again in " + f.retryIn().toSeconds() + " s from its spool";
         } else if (event instanceof ClusterStream.ShardRemoved r) {
             shardsUp.remove(r.source());
             metrics.streamUp.remove(r.source());
             clusterUp();
+            name = "shard-removed";
+            text = "shard " + r.index() + " serves no slot any more: its link stopped (" + r.source()
+                    + " keeps its history)";
+        } else if (event instanceof ClusterStream.TopologyRecorded t) {
+            name = "topology";
+            text = "topology recorded (" + t.map().id() + "): " + String.join("; ", t.map().changes()) + "; "
+                    + t.map().shards().stream().map(sh -> sh.source() + " " + String.join(",", sh.slots()) + " at "
+                    + sh.primaryAddress()).collect(java.util.stream.Collectors.joining(", "));
+        } else if (event instanceof ClusterStream.TopologyUnreadable u) {
+            name = "topology-unreadable";
+            text = "the cluster's topology could not be read (" + u.reason() + "); the links keep their nodes";
+        } else if (event instanceof ClusterStream.SnapshotDeferred d) {
+            name = "cluster-snapshot-deferred";
+            text = "slots are migrating (" + String.join("; ", d.migrating()) + "): the cluster snapshot the change "
+                    + "needs waits for the end of the resharding";
+        } else if (event instanceof ClusterStream.SnapshotTaken t) {
+            name = "cluster-snapshot";
+            text = "cluster snapshot " + t.snapshot().id() + " stored after a change of slots ("
+                    + t.snapshot().shards().size() + " shards)";
+        } else if (event instanceof ClusterStream.SnapshotFailed f) {
+            name = "cluster-snapshot-failed";
+            text = "the cluster snapshot after a change of slots failed (" + f.reason() + "); tried again at the next "
+                    + "reading of the topology";
+        } else if (event instanceof ClusterStream.Stopped st) {
+            name = "cluster-stopped";
+            text = st.shards() + " shard links stopped" + (st.failedShards().isEmpty() ? ""
+                    : "; shards failed meanwhile: " + String.join("; ", st.failedShards()));
+        } else {
+            name = kebab(event);
+            text = event.toString();
         }
-        log.event(config.name(), "stream-" + kebab(event), event.toString());
+        log.event(config.name(), "stream-" + name, text);
     }
 
     private void shardUp(String source, boolean up) {
