@@ -165,12 +165,13 @@ class AgentClusterTest {
                 assertThat(status.at("/sources/0/shards/2/stream").asText()).isEqualTo("up");
 
                 // what was written after the start restores, into one fresh server, key for key
-                Instant at = Instant.now().plusSeconds(1);
                 try (LocalRedisServer fresh = TestRedis.server().start()) {
-                    String[] restore = {"restore", "--name", "shop", "--at", at.toString(), "--into",
-                            "redis://" + fresh.host() + ":" + fresh.port(), "--repo", repoDir.toString(), "-q"};
+                    // a second ago: every shard's log (or its stream's vouch) reaches it, and retention, which keeps
+                    // the 2 newest cluster snapshots, still has one from before it
                     StringWriter err = new StringWriter();
-                    await(Duration.ofSeconds(20), () -> run(restore, err) == 0, err);
+                    await(Duration.ofSeconds(20), () -> run(new String[] {"restore", "--name", "shop", "--at",
+                            Instant.now().minusSeconds(1).toString(), "--into", "redis://" + fresh.host() + ":"
+                            + fresh.port(), "--repo", repoDir.toString(), "-q"}, err) == 0, err);
                     try (RedisConnection c = fresh.connect()) {
                         Set<String> keys = new TreeSet<>();
                         for (Object k : (List<?>) c.call("KEYS", "*")) {
@@ -193,6 +194,29 @@ class AgentClusterTest {
                     return "threads left: " + leaked(before);
                 }
             });
+
+            // without cluster: the server says it is a cluster node, and the agent says so and backs up the cluster
+            AgentConfig unsaid = AgentConfig.parse("""
+                    repository: %s
+                    listen: 127.0.0.1:0
+                    state-dir: %s
+                    sources:
+                      - name: shop
+                        redis: %s
+                        snapshot: {every: 1h}
+                    """.formatted(repoDir.toUri(), dir.resolve("state2"), cluster.uri()), Map.of(), dir);
+            StringWriter log2 = new StringWriter();
+            Agent second = new Agent(unsaid, Map.of(), new PrintWriter(log2), true, Duration.ofSeconds(10), "test",
+                    Clock.systemUTC());
+            second.start();
+            try {
+                await(Duration.ofSeconds(30), () -> count(log2, "\"event\":\"snapshot\"") >= 1, log2);
+                assertThat(log2.toString()).contains("\"event\":\"cluster\"", "is a cluster node (cluster_enabled:1)",
+                        "stored (3 shards, " + KEYS + " keys");
+            } finally {
+                second.stop();
+                assertThat(second.awaitStopped(Duration.ofSeconds(30))).isTrue();
+            }
         }
     }
 
