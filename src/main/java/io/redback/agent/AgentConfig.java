@@ -1,6 +1,7 @@
 package io.redback.agent;
 
 import io.redback.backup.ScanSnapshot;
+import io.redback.cluster.ClusterSnapshot;
 import io.redback.doctor.Profile;
 import io.redback.redis.RedisUri;
 import io.redback.redis.TlsOptions;
@@ -313,6 +314,12 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
         Boolean cluster = m.containsKey("cluster") ? bool(m.get("cluster"), "cluster") : null;
         if (Boolean.TRUE.equals(cluster)) {
             refuseForCluster(m, method, drillRandom);
+            try {
+                Repository.checkSourceName(ClusterSnapshot.shardSource(name, 0));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(nameNode.line(), "a cluster's shards are named " + name + ".shard-N: "
+                        + e.getMessage());
+            }
         }
         return new Source(name, uri, stream, durableAt, spool, flush, snapshot, retention, retentionEvery, compact, olderThan,
                 check, readPercent, drill, doctor, Map.copyOf(objectives), compression, segmentSize, profile, ackWhen,

@@ -64,7 +64,7 @@ final class ClusterJobs {
     }
 
     /** How the stream's and the snapshot job's cluster snapshots are taken: backup --cluster's way. */
-    ClusterBackup.Options backupOptions() {
+    private ClusterBackup.Options backupOptions() {
         return new ClusterBackup.Options(false, false, config.compression(), ReplicaOptions.defaults(),
                 config.snapshotMethod() instanceof AgentConfig.SnapshotMethod.Scan scan ? scan.options() : null);
     }

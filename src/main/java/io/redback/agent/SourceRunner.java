@@ -124,7 +124,6 @@ final class SourceRunner {
                 boolean enabled = !(config.snapshotMethod() instanceof AgentConfig.SnapshotMethod.Bgsave)
                         && ClusterDiscovery.enabled(config.redis());
                 if (enabled) {
-                    metrics.streamUp.remove(config.name());
                     log.event(config.name(), "cluster", config.redis().address() + " is a cluster node "
                             + "(cluster_enabled:1): protecting the whole cluster, one source per shard ("
                             + config.name() + ".shard-N)");
@@ -145,7 +144,7 @@ final class SourceRunner {
             }
         }
         config.objectives().forEach((k, v) -> metrics.objective.labelValues(config.name(), k).set(v.toSeconds()));
-        if (config.stream() && !Boolean.TRUE.equals(cluster)) { // a source without a stream has no stream_up series, so "stream down" never fires for it
+        if (config.stream()) { // a source without a stream has no stream_up series, so "stream down" never fires for it
             metrics.streamUp.labelValues(config.name()).set(0);
         }
         jobs = new Thread(this::runJobs, "agent-jobs-" + config.name());

@@ -141,5 +141,7 @@ class AgentConfigTest {
         failsAt(head + "    cluster: true\n    drill:\n      every: 7d\n      at: random\n", 9,
                 "random does not go with cluster: true");
         failsAt(head + "    clustre: true\n", 6, "clustre");
+        failsAt("repository: file:///tmp/r\nsources:\n  - name: " + "s".repeat(60) + "\n    redis: redis://h:7000\n"
+                + "    cluster: true\n    stream: true\n", 3, ".shard-N");
     }
 }
