@@ -8,11 +8,14 @@ import io.redback.drill.Drills;
 import io.redback.metrics.Metrics;
 import io.redback.repo.Repository;
 import io.redback.repo.SnapshotManifest;
+import io.redback.storage.Storage;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The agent's metrics: redback's {@link Metrics} and {@code redback_build_info}, which only a
@@ -20,6 +23,13 @@ import java.util.Optional;
  * nothing until it runs.
  */
 final class AgentMetrics extends Metrics {
+    /** Per cluster, its newest cluster snapshot as last read, and the listing it was read from. */
+    private final Map<String, Newest> newest = new ConcurrentHashMap<>();
+
+    /** A cluster's newest cluster snapshot, the stored size of its shards' snapshots, the listing it is from. */
+    private record Newest(List<String> listed, ClusterSnapshot snapshot, long size) {
+    }
+
     AgentMetrics(String version) {
         Info info = Info.builder().name("redback_build_info").help("The running redback").labelNames("version")
                 .register(registry);
@@ -40,17 +50,10 @@ final class AgentMetrics extends Metrics {
                 objective.labelValues(shard, "rpo").set(rpo.toSeconds());
             }
         }
-        List<ClusterSnapshot> all = ClusterSnapshots.list(repository, cluster);
-        if (!all.isEmpty()) {
-            ClusterSnapshot newest = all.get(all.size() - 1);
-            long size = 0;
-            for (ClusterSnapshot.ShardSnapshot s : newest.shards()) {
-                size += repository.catalog().snapshots(s.source()).stream()
-                        .filter(m -> m.id().toString().equals(s.snapshot())).mapToLong(SnapshotManifest::storedSize)
-                        .sum();
-            }
-            snapshotLastSuccess.labelValues(cluster).set(seconds(Instant.parse(newest.finishedAt())));
-            snapshotLastSize.labelValues(cluster).set(size);
+        Newest newest = newestSnapshot(repository, cluster);
+        if (newest != null) {
+            snapshotLastSuccess.labelValues(cluster).set(seconds(Instant.parse(newest.snapshot().finishedAt())));
+            snapshotLastSize.labelValues(cluster).set(newest.size());
         }
         // A cluster drill is recorded under each shard's source: the cluster's is the oldest of theirs.
         Double passed = null;
@@ -72,5 +75,33 @@ final class AgentMetrics extends Metrics {
         if (passed != null) {
             drillLastSuccess.labelValues(cluster).set(passed);
         }
+    }
+
+    /**
+     * The newest cluster snapshot of cluster (null when none): read again only when the listing
+     * of its cluster snapshots changed, since a cluster snapshot, once written, never does (and
+     * reading them all every few seconds would cost a request each on S3).
+     */
+    private Newest newestSnapshot(Repository repository, String cluster) throws IOException {
+        List<String> listed = repository.storage().list(repository.clusterSnapshotsPrefix(cluster)).stream()
+                .map(Storage.ObjectInfo::key).sorted().toList();
+        Newest known = newest.get(cluster);
+        if (known != null && known.listed().equals(listed)) {
+            return known;
+        }
+        List<ClusterSnapshot> all = ClusterSnapshots.list(repository, cluster);
+        if (all.isEmpty()) {
+            newest.remove(cluster);
+            return null;
+        }
+        ClusterSnapshot last = all.get(all.size() - 1);
+        long size = 0;
+        for (ClusterSnapshot.ShardSnapshot s : last.shards()) {
+            size += repository.catalog().snapshots(s.source()).stream()
+                    .filter(m -> m.id().toString().equals(s.snapshot())).mapToLong(SnapshotManifest::storedSize).sum();
+        }
+        Newest read = new Newest(listed, last, size);
+        newest.put(cluster, read);
+        return read;
     }
 }

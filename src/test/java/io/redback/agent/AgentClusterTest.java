@@ -75,6 +75,7 @@ class AgentClusterTest {
                         compact: {every: 1h}
                         check: {every: 1h}
                         drill: {every: 1h}
+                        doctor: {every: 1h}
                         objectives: {rpo: 1m}
                     """.formatted(repoDir.toUri(), dir.resolve("state"), cluster.uri()), Map.of(), dir);
             for (LocalRedisServer p : cluster.primaries()) {
@@ -157,6 +158,11 @@ class AgentClusterTest {
                 assertThat(metrics).contains("redback_stream_offset_bytes{", "source=\"shop.shard-0\"");
                 assertThat(value(metrics, "redback_drills_total{result=\"passed\",source=\"shop\"}")).isEqualTo(1);
                 assertThat(value(metrics, "redback_check_last_success_timestamp_seconds{source=\"shop\"}")).isPositive();
+                assertThat(value(metrics, "redback_drill_last_success_timestamp_seconds{source=\"shop\"}")).isPositive();
+                // the doctor examined each shard's primary, its series under the shard source
+                await(Duration.ofSeconds(30), () -> value(get(http, metricsUri),
+                        "redback_doctor_check_status{check=\"config.rdbchecksum\",source=\"shop.shard-2\"}") == 1, log);
+                assertThat(log.toString()).contains("\"event\":\"doctor\"", "shop.shard-0 ");
                 JsonNode status = new ObjectMapper().readTree(get(http,
                         URI.create("http://127.0.0.1:" + agent.address().getPort() + "/status")));
                 assertThat(status.at("/sources/0/source").asText()).isEqualTo("shop");
