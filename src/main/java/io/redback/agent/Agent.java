@@ -162,7 +162,7 @@ public final class Agent {
                 r.stop();
                 r.awaitStopped(clock.instant().plus(stopTimeout));
                 runners.remove(r.config.name());
-                metrics.forget(r.config.name());
+                r.forgetMetrics();
             }
         }
         for (AgentConfig.Source s : next.sources()) {

@@ -1,6 +1,7 @@
 package io.redback.agent;
 
 import io.redback.backup.ScanSnapshot;
+import io.redback.cluster.ClusterSnapshot;
 import io.redback.doctor.Profile;
 import io.redback.redis.RedisUri;
 import io.redback.redis.TlsOptions;
@@ -34,7 +35,7 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
     /** Keys of a source; anything else is a typo and refused. */
     private static final Set<String> SOURCE_KEYS = Set.of("name", "redis", "user", "password-env", "password-file",
             "tls-ca", "tls-insecure", "stream", "durable-at", "ack-when", "spool", "flush-interval", "segment-size", "compress", "snapshot", "retention", "compact", "check",
-            "drill", "doctor", "objectives");
+            "drill", "doctor", "objectives", "cluster");
     private static final Set<String> TOP_KEYS = Set.of("repository", "listen", "state-dir", "sources");
     private static final List<String> OBJECTIVES = List.of("rpo", "rto", "max-snapshot-age", "max-drill-age");
     private static final List<String> KEEP = List.of("keep-last", "keep-hourly", "keep-daily", "keep-weekly",
@@ -51,7 +52,10 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
      * with {@code drillRandom} a random second of the recovery window. {@code compression} is how snapshots and segments are stored (zstd:3
      * unless {@code compress} says otherwise), {@code segmentSize} where the stream closes a
      * segment at the latest, {@code doctorProfile} how strict the doctor job is,
-     * {@code ackWhen} what the stream's ACK (and so WAIT) reports.
+     * {@code ackWhen} what the stream's ACK (and so WAIT) reports. {@code cluster}: true when the
+     * source is a Redis Cluster ({@code redis} any node of it, {@code name} the cluster's name, its
+     * shards' sources {@code NAME.shard-N}), false when it is one server, null when the server
+     * decides at start (a node saying {@code cluster_enabled:1} is a cluster, as for backup and stream).
      */
     public record Source(String name, RedisUri redis, boolean stream, Streamer.DurableAt durableAt, Path spool,
                          Duration flushInterval,
@@ -59,7 +63,7 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
                          Schedule compact, Duration compactOlderThan, Schedule check, int checkReadPercent,
                          Schedule drill, Schedule doctor, Map<String, Duration> objectives,
                          Compression compression, long segmentSize, Profile doctorProfile, Streamer.AckWhen ackWhen,
-                         boolean drillRandom, SnapshotMethod snapshotMethod) {
+                         boolean drillRandom, SnapshotMethod snapshotMethod, Boolean cluster) {
     }
 
     /**
@@ -307,9 +311,38 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
             throw new ConfigException(node.line(), "source " + name + " has neither stream: true nor a snapshot "
                     + "schedule: nothing would protect it");
         }
+        Boolean cluster = m.containsKey("cluster") ? bool(m.get("cluster"), "cluster") : null;
+        if (Boolean.TRUE.equals(cluster)) {
+            refuseForCluster(m, method, drillRandom);
+            try {
+                Repository.checkSourceName(ClusterSnapshot.shardSource(name, 0));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(nameNode.line(), "a cluster's shards are named " + name + ".shard-N: "
+                        + e.getMessage());
+            }
+        }
         return new Source(name, uri, stream, durableAt, spool, flush, snapshot, retention, retentionEvery, compact, olderThan,
                 check, readPercent, drill, doctor, Map.copyOf(objectives), compression, segmentSize, profile, ackWhen,
-                drillRandom, method);
+                drillRandom, method, cluster);
+    }
+
+    /**
+     * What a cluster source cannot do, refused as {@code backup --cluster} and {@code drill --name
+     * CLUSTER} refuse it: a shard's RDB is taken by a full sync or a scan, never read from a
+     * server's own file; a cluster's drill restores its newest cluster snapshot, not a second of
+     * its window (each shard has its own log).
+     */
+    private static void refuseForCluster(Map<String, YamlNode> m, SnapshotMethod method, boolean drillRandom) {
+        if (method instanceof SnapshotMethod.Bgsave) {
+            YamlNode at = m.get("snapshot").map("snapshot").get("method");
+            throw new ConfigException(at.line(), "snapshot.method bgsave does not go with cluster: true: each shard's "
+                    + "RDB is taken by a full sync (method: sync) or a scan of each primary (method: scan)");
+        }
+        if (drillRandom) {
+            throw new ConfigException(m.get("drill").map("drill").get("at").line(), "drill.at random does not go with "
+                    + "cluster: true: a cluster's drill restores its newest cluster snapshot (each shard has its own "
+                    + "log); leave at out");
+        }
     }
 
     /** snapshot's method (sync, bgsave or scan) and what goes with it: rdb-file, command-names. */

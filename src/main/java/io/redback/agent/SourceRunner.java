@@ -1,6 +1,8 @@
 package io.redback.agent;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.redback.backup.Backup;
+import io.redback.cluster.ClusterBackup;
 import io.redback.backup.BgsaveSnapshot;
 import io.redback.backup.ScanSnapshot;
 import io.redback.check.RepositoryCheck;
@@ -16,7 +18,10 @@ import io.redback.redis.RedisConnector;
 import io.redback.redis.RedisServerBinary;
 import io.redback.redis.ReplicaOptions;
 import io.redback.redis.ReplicaSync;
+import io.redback.cluster.ClusterDiscovery;
 import io.redback.cluster.ClusterSnapshots;
+import io.redback.cluster.ClusterStream;
+import io.redback.cluster.ShardMap;
 import io.redback.repo.Pruner;
 import io.redback.repo.Repository;
 import io.redback.repo.RepositoryLock;
@@ -29,18 +34,24 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Everything the agent runs for one source: a job thread that runs the scheduled jobs one at a
  * time (so they never overlap for a source), and, with {@code stream: true}, a supervisor
  * thread that keeps a {@link Streamer} running and restarts it with backoff when it dies. A
  * failing job is logged, counted and retried with backoff; nothing a job throws ends the agent.
+ * A Redis Cluster source (said by the configuration, or by the server at the first contact) runs
+ * the cluster's jobs ({@link ClusterJobs}) and one {@link ClusterStream} (a link per shard).
  */
 final class SourceRunner {
     /** The jobs the agent runs. */
@@ -54,6 +65,8 @@ final class SourceRunner {
 
     private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
     private static final Duration LAST_RETRY = Duration.ofMinutes(10);
+    /** How often the cluster stream reads the topology again: stream --cluster's default. */
+    private static final Duration TOPOLOGY_EVERY = Duration.ofSeconds(5);
 
     final AgentConfig.Source config;
     private final Repository repository;
@@ -70,6 +83,15 @@ final class SourceRunner {
     private volatile Streamer streamer;
     private volatile boolean streamUp;
     private volatile String running;
+    /** Whether the source is a cluster: the configuration's word, else the server's at the first contact. */
+    private volatile Boolean cluster;
+    private final Object probing = new Object();
+    private final ClusterJobs clusterJobs;
+    private volatile ClusterStream clusterStream;
+    /** Each shard source's stream, up or not, while the cluster stream runs. */
+    private final Map<String, Boolean> shardsUp = new ConcurrentHashMap<>();
+    /** The cluster's shard sources as its newest shard map says (read at each refresh). */
+    private volatile List<String> shardSources = List.of();
     private Thread jobs;
     private Thread supervisor;
 
@@ -82,6 +104,34 @@ final class SourceRunner {
         this.state = state;
         this.clock = clock;
         this.stopTimeout = stopTimeout;
+        this.cluster = config.cluster();
+        this.clusterJobs = new ClusterJobs(config, repository, metrics, log, state, clock);
+    }
+
+    /**
+     * Whether the source is a Redis Cluster: as configured, else asked of the server once (as
+     * backup and stream do, and never with method bgsave, which backup --cluster refuses), and
+     * said in the log. An unreachable server fails the job or the stream that asked, which ask
+     * again at their retry.
+     */
+    private boolean cluster() throws IOException {
+        Boolean known = cluster;
+        if (known != null) {
+            return known;
+        }
+        synchronized (probing) {
+            if (cluster == null) {
+                boolean enabled = !(config.snapshotMethod() instanceof AgentConfig.SnapshotMethod.Bgsave)
+                        && ClusterDiscovery.enabled(config.redis());
+                if (enabled) {
+                    log.event(config.name(), "cluster", config.redis().address() + " is a cluster node "
+                            + "(cluster_enabled:1): protecting the whole cluster, one source per shard ("
+                            + config.name() + ".shard-N)");
+                }
+                cluster = enabled;
+            }
+            return cluster;
+        }
     }
 
     void start() {
@@ -127,6 +177,10 @@ final class SourceRunner {
         Streamer s = streamer;
         if (s != null) {
             s.stop();
+        }
+        ClusterStream cs = clusterStream;
+        if (cs != null) {
+            cs.stop();
         }
         // No interrupt: the supervisor runs the Streamer itself, and an interrupt would fail the
         // stop's own writes (stream.json) on interruptible channels. notifyAll above ends its backoff.
@@ -185,11 +239,11 @@ final class SourceRunner {
         try {
             String result = switch (job) {
                 case SNAPSHOT -> snapshot();
-                case PRUNE -> prune();
-                case COMPACT -> compact();
-                case CHECK -> check();
-                case DRILL -> drill();
-                case DOCTOR -> doctor();
+                case PRUNE -> cluster() ? clusterJobs.prune() : prune();
+                case COMPACT -> cluster() ? clusterJobs.compact() : compact();
+                case CHECK -> cluster() ? clusterJobs.check() : check();
+                case DRILL -> cluster() ? clusterJobs.drill() : drill();
+                case DOCTOR -> cluster() ? clusterJobs.doctor() : doctor();
             };
             Instant done = clock.instant();
             state.ran(config.name(), job.label(), done);
@@ -229,6 +283,12 @@ final class SourceRunner {
     private String snapshot() throws Exception {
         long t0 = System.nanoTime();
         try {
+            if (cluster()) {
+                String taken = clusterJobs.snapshot();
+                metrics.snapshots.labelValues(config.name(), "ok").inc();
+                metrics.snapshotLastDuration.labelValues(config.name()).set((System.nanoTime() - t0) / 1e9);
+                return taken;
+            }
             Backup.Stored stored;
             AgentConfig.SnapshotMethod method = config.snapshotMethod();
             if (method instanceof AgentConfig.SnapshotMethod.Scan scan) {
@@ -357,24 +417,32 @@ final class SourceRunner {
             Instant started = clock.instant();
             String why;
             try {
-                Streamer s = new Streamer(config.redis(), repository, new Streamer.Options(config.name(),
-                        config.spool(), config.flushInterval(), config.segmentSize(), AgentConfig.MAX_SPOOL, null,
-                        config.compression(),
-                        stopTimeout, ReplicaOptions.defaults(), config.durableAt(), config.ackWhen()), this::onStreamEvent,
-                        clock);
-                streamer = s;
-                if (stopping) {
-                    break;
+                Streamer.Options options = new Streamer.Options(config.name(), config.spool(), config.flushInterval(),
+                        config.segmentSize(), AgentConfig.MAX_SPOOL, null, config.compression(), stopTimeout,
+                        ReplicaOptions.defaults(), config.durableAt(), config.ackWhen());
+                if (cluster()) {
+                    why = streamCluster(options);
+                    if (why == null) {
+                        break;
+                    }
+                } else {
+                    Streamer s = new Streamer(config.redis(), repository, options, this::onStreamEvent, clock);
+                    streamer = s;
+                    if (stopping) {
+                        break;
+                    }
+                    log.event(config.name(), "stream-started", "streaming " + config.redis().address() + " (spool "
+                            + config.spool() + ")");
+                    s.run();
+                    why = "the stream stopped by itself";
                 }
-                log.event(config.name(), "stream-started", "streaming " + config.redis().address() + " (spool "
-                        + config.spool() + ")");
-                s.run();
-                why = "the stream stopped by itself";
             } catch (Exception | OutOfMemoryError | StackOverflowError e) {
                 why = e.getMessage() == null ? e.toString() : e.getMessage();
             } finally {
                 streamUp = false;
                 metrics.streamUp.labelValues(config.name()).set(0);
+                shardsUp.replaceAll((source, up) -> false);
+                shardsUp.keySet().forEach(source -> metrics.streamUp.labelValues(source).set(0));
             }
             if (stopping) {
                 break;
@@ -409,8 +477,112 @@ final class SourceRunner {
             streamUp = false;
             metrics.streamUp.labelValues(config.name()).set(0);
         }
-        String name = event.getClass().getSimpleName().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
-        log.event(config.name(), "stream-" + name, event.toString());
+        log.event(config.name(), "stream-" + kebab(event), event.toString());
+    }
+
+    private static String kebab(Object event) {
+        return event.getClass().getSimpleName().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Runs the cluster stream ({@code stream --cluster}: a link per shard, the topology followed,
+     * a failed shard started again by the cluster stream itself) until it stops; null when the
+     * agent stopped it, else why it stopped by itself (the supervisor then starts it again).
+     */
+    private String streamCluster(Streamer.Options shard) throws IOException {
+        ClusterStream cs = new ClusterStream(config.redis(), repository, new ClusterStream.Options(config.name(), shard,
+                TOPOLOGY_EVERY, new ClusterBackup.Options(false, false, shard.compression(), shard.link())),
+                this::onClusterEvent, clock);
+        clusterStream = cs;
+        if (stopping) {
+            return null;
+        }
+        log.event(config.name(), "stream-started", "streaming the cluster at " + config.redis().address() + " as "
+                + config.name() + ".shard-<N> (spools under " + config.spool() + ")");
+        List<String> failed = cs.run();
+        return stopping ? null : "the cluster stream stopped by itself" + (failed.isEmpty() ? ""
+                : "; shards failed meanwhile: " + String.join("; ", failed));
+    }
+
+    /** A cluster stream's event: a shard's stream figures go to its shard source, the rest to the log. */
+    private void onClusterEvent(ClusterStream.Event event) {
+        if (event instanceof ClusterStream.ShardEvent e) {
+            StreamEvent inner = e.event();
+            if (inner instanceof StreamEvent.TimelineStarted || inner instanceof StreamEvent.Continued) {
+                shardUp(e.source(), true);
+            } else if (inner instanceof StreamEvent.Disconnected || inner instanceof StreamEvent.ThreadDied
+                    || inner instanceof StreamEvent.Stopped) {
+                if (Boolean.TRUE.equals(shardsUp.get(e.source())) && inner instanceof StreamEvent.Disconnected) {
+                    metrics.reconnects.labelValues(e.source()).inc();
+                }
+                shardUp(e.source(), false);
+            }
+            log.event(e.source(), "stream-" + kebab(inner), "shard " + e.index() + " (" + e.address() + "): " + inner);
+            return;
+        }
+        String name;
+        String text;
+        if (event instanceof ClusterStream.ShardStarted s) {
+            shardUp(s.source(), false);
+            name = "shard-started";
+            text = "shard " + s.index() + ": streaming " + s.address() + " as " + s.source() + " (spool " + s.spool()
+                    + ")";
+        } else if (event instanceof ClusterStream.ShardFailed f) {
+            shardUp(f.source(), false);
+            metrics.jobFailures.labelValues(f.source(), "stream").inc();
+            metrics.reconnects.labelValues(f.source()).inc();
+            name = "shard-failed";
+            text = "shard " + f.index() + " (" + f.source() + ") stopped: " + f.reason() + "; the other shards keep "
+                    + "shipping; this shard starts again in " + f.retryIn().toSeconds() + " s from its spool";
+        } else if (event instanceof ClusterStream.ShardRemoved r) {
+            shardsUp.remove(r.source());
+            metrics.streamUp.remove(r.source());
+            clusterUp();
+            name = "shard-removed";
+            text = "shard " + r.index() + " serves no slot any more: its link stopped (" + r.source()
+                    + " keeps its history)";
+        } else if (event instanceof ClusterStream.TopologyRecorded t) {
+            name = "topology";
+            text = "topology recorded (" + t.map().id() + "): " + String.join("; ", t.map().changes()) + "; "
+                    + t.map().shards().stream().map(sh -> sh.source() + " " + String.join(",", sh.slots()) + " at "
+                    + sh.primaryAddress()).collect(java.util.stream.Collectors.joining(", "));
+        } else if (event instanceof ClusterStream.TopologyUnreadable u) {
+            name = "topology-unreadable";
+            text = "the cluster's topology could not be read (" + u.reason() + "); the links keep their nodes";
+        } else if (event instanceof ClusterStream.SnapshotDeferred d) {
+            name = "cluster-snapshot-deferred";
+            text = "slots are migrating (" + String.join("; ", d.migrating()) + "): the cluster snapshot the change "
+                    + "needs waits for the end of the resharding";
+        } else if (event instanceof ClusterStream.SnapshotTaken t) {
+            name = "cluster-snapshot";
+            text = "cluster snapshot " + t.snapshot().id() + " stored after a change of slots ("
+                    + t.snapshot().shards().size() + " shards)";
+        } else if (event instanceof ClusterStream.SnapshotFailed f) {
+            name = "cluster-snapshot-failed";
+            text = "the cluster snapshot after a change of slots failed (" + f.reason() + "); tried again at the next "
+                    + "reading of the topology";
+        } else if (event instanceof ClusterStream.Stopped st) {
+            name = "cluster-stopped";
+            text = st.shards() + " shard links stopped" + (st.failedShards().isEmpty() ? ""
+                    : "; shards failed meanwhile: " + String.join("; ", st.failedShards()));
+        } else {
+            name = kebab(event);
+            text = event.toString();
+        }
+        log.event(config.name(), "stream-" + name, text);
+    }
+
+    private void shardUp(String source, boolean up) {
+        shardsUp.put(source, up);
+        metrics.streamUp.labelValues(source).set(up ? 1 : 0);
+        clusterUp();
+    }
+
+    /** The cluster's stream is up while every shard's is. */
+    private void clusterUp() {
+        boolean all = !shardsUp.isEmpty() && shardsUp.values().stream().allMatch(Boolean::booleanValue);
+        streamUp = all;
+        metrics.streamUp.labelValues(config.name()).set(all ? 1 : 0);
     }
 
     // ------------------------------------------------------------------------------ metrics
@@ -418,7 +590,14 @@ final class SourceRunner {
     /** Reads what the repository says of this source into the metrics (so they match it, whoever wrote it). */
     void refresh() {
         try {
-            metrics.refresh(repository, config.name());
+            if (Boolean.TRUE.equals(cluster)) {
+                Optional<ShardMap> map = ShardMap.newest(repository, config.name());
+                shardSources = map.map(m -> m.shards().stream().map(ShardMap.Shard::source).toList())
+                        .orElse(List.of());
+                metrics.refreshCluster(repository, config.name(), shardSources, config.objectives().get("rpo"));
+            } else {
+                metrics.refresh(repository, config.name());
+            }
         } catch (IOException | RuntimeException e) {
             log.event(config.name(), "metrics-failed", "could not read the repository for metrics: " + e.getMessage());
         }
@@ -435,12 +614,37 @@ final class SourceRunner {
                         failures.getOrDefault(e.getKey(), 0)));
             }
         }
+        List<ShardStatus> shards = null;
+        if (Boolean.TRUE.equals(cluster)) {
+            Map<String, ShardStatus> bySource = new TreeMap<>();
+            for (String source : shardSources) {
+                bySource.put(source, new ShardStatus(source, config.stream() ? "down" : "off"));
+            }
+            shardsUp.forEach((source, up) -> bySource.put(source, new ShardStatus(source, up ? "up" : "down")));
+            shards = new ArrayList<>(bySource.values());
+        }
         return new Status(config.name(), config.redis().address(), config.stream() ? (streamUp ? "up" : "down") : "off",
-                running, jobs);
+                running, jobs, shards);
     }
 
-    /** A source on /status: its stream (up, down, off), the job running now (or null), each job by name. */
-    record Status(String source, String address, String stream, String running, Map<String, JobStatus> jobs) {
+    /** Forgets the metrics of this source (and of its shard sources): a reload removed or changed it. */
+    void forgetMetrics() {
+        metrics.forget(config.name());
+        List<String> shards = new ArrayList<>(shardSources);
+        shards.addAll(shardsUp.keySet());
+        shards.forEach(metrics::forget);
+    }
+
+    /**
+     * A source on /status: its stream (up, down, off; a cluster's is up while every shard's is),
+     * the job running now (or null), each job by name, and a cluster's shard sources (absent for one server).
+     */
+    record Status(String source, String address, String stream, String running, Map<String, JobStatus> jobs,
+                  @JsonInclude(JsonInclude.Include.NON_NULL) List<ShardStatus> shards) {
+    }
+
+    /** A cluster's shard source on /status and its stream (up, down, off). */
+    record ShardStatus(String source, String stream) {
     }
 
     /** A job on /status: its schedule, last success (or null), next run, last result (or null), failures in a row. */

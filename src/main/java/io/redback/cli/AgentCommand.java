@@ -32,6 +32,11 @@ import picocli.CommandLine.Parameters;
                         + "logged, counted in redback_job_failures_total and retried with backoff, and never stops the "
                         + "agent. Prune and compact take the repository's lock as the commands do.",
                 "",
+                "A source with `cluster: true` (or whose server says cluster_enabled:1) is a Redis Cluster: its "
+                        + "stream is `stream --cluster`, its snapshot `backup --cluster`, its retention `prune --name "
+                        + "CLUSTER`, its check and drill those of the cluster, with the stream figures per shard "
+                        + "source (CLUSTER.shard-N).",
+                "",
                 "HTTP on `listen` (default 127.0.0.1:9187): /metrics (Prometheus text format), /healthz, /status "
                         + "(JSON) and / (a small page). One log line per event on stdout (--log-format json for log "
                         + "shippers). SIGHUP rereads CONFIG (a bad one is reported and the running configuration kept); "

@@ -123,4 +123,25 @@ class AgentConfigTest {
         assertThat(set.doctorProfile()).isEqualTo(Profile.CACHE);
         assertThat(parse(head + "    compress: none\n").sources().get(0).compression()).isEqualTo(Compression.NONE);
     }
+
+    @Test
+    void aClusterSourceIsSaidOrLeftToTheServer() throws Exception {
+        String head = "repository: file:///tmp/r\nsources:\n  - name: shop\n    redis: redis://127.0.0.1:7000\n"
+                + "    stream: true\n";
+        assertThat(parse(head).sources().get(0).cluster()).isNull(); // the server says, at start
+        assertThat(parse(head + "    cluster: true\n").sources().get(0).cluster()).isTrue();
+        assertThat(parse(head + "    cluster: false\n").sources().get(0).cluster()).isFalse();
+        AgentConfig.Source scan = parse(head + "    cluster: true\n    snapshot: {every: 6h, method: scan}\n"
+                + "    drill: {every: 7d, at: newest}\n").sources().get(0);
+        assertThat(scan.snapshotMethod()).isInstanceOf(AgentConfig.SnapshotMethod.Scan.class);
+
+        failsAt(head + "    cluster: yes\n", 6, "cluster must be true or false");
+        failsAt(head + "    cluster: true\n    snapshot: {every: 6h,\n      method: bgsave}\n", 8,
+                "bgsave does not go with cluster: true");
+        failsAt(head + "    cluster: true\n    drill:\n      every: 7d\n      at: random\n", 9,
+                "random does not go with cluster: true");
+        failsAt(head + "    clustre: true\n", 6, "clustre");
+        failsAt("repository: file:///tmp/r\nsources:\n  - name: " + "s".repeat(60) + "\n    redis: redis://h:7000\n"
+                + "    cluster: true\n    stream: true\n", 3, ".shard-N");
+    }
 }
