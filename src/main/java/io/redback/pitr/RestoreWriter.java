@@ -112,8 +112,13 @@ public final class RestoreWriter {
             // Only the AOF format keeps this folder; for an RDB it is read once by redis-server and
             // deleted, so it is not fsynced (the RDB redis-server saves is).
             boolean durable = options.format() == Format.AOF;
-            SnapshotFiles.download(storage, plan.snapshot(), base, progress, durable);
-            RdbCheckReport baseReport = SnapshotFiles.check(base, plan.snapshot(), nowMs);
+            RdbCheckReport baseReport;
+            try (FileChannel out = NewFile.create(base, NewFile.Mode.DEFAULT)) {
+                baseReport = SnapshotFiles.downloadChecked(storage, plan.snapshot(), out, base, progress, nowMs, () -> { });
+                if (durable) {
+                    out.force(true);
+                }
+            }
             Incr incr = writeIncr(plan, aofDir.resolve(INCR), scratch, nowMs, durable);
             writeManifest(aofDir, durable);
             if (durable) {

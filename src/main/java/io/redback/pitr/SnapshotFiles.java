@@ -1,5 +1,6 @@
 package io.redback.pitr;
 
+import io.redback.bytes.BytePipe;
 import io.redback.files.NewFile;
 import io.redback.rdb.RdbCheck;
 import io.redback.rdb.RdbCheckReport;
@@ -7,9 +8,13 @@ import io.redback.repo.SnapshotManifest;
 import io.redback.storage.Storage;
 import io.redback.repo.VerifiedObject;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -20,6 +25,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * the base file of a point-in-time restore.
  */
 public final class SnapshotFiles {
+    /** Between the download and the check: a few MiB, whatever the RDB's size. */
+    private static final int PIPE_BYTES = 4 << 20;
+
     private SnapshotFiles() {
     }
 
@@ -39,6 +47,97 @@ public final class SnapshotFiles {
             if (durable) {
                 out.force(true);
             }
+        }
+    }
+
+    /**
+     * {@link #download} and {@link #check} in one pass over two threads: this one downloads,
+     * decompresses, hashes and writes into out, and hands each buffer through a bounded pipe to a
+     * checker thread that reads the RDB whole (structure, CRC64) as it arrives, so the file is
+     * never read back. A download or SHA-256 failure is reported first (the check's verdict on a
+     * broken stream would only be noise), then the check's. downloaded runs once the last byte is
+     * written (the check then trails by at most the pipe). The caller fsyncs out if it must.
+     *
+     * @param file out's path, which the check's report names
+     * @throws RestoreException DAMAGED as {@link #download} and {@link #check}
+     */
+    public static RdbCheckReport downloadChecked(Storage storage, SnapshotManifest m, FileChannel out, Path file,
+                                                 AtomicLong rawBytes, long nowMs, Runnable downloaded)
+            throws IOException, RestoreException {
+        BytePipe pipe = new BytePipe(PIPE_BYTES);
+        RdbCheck check = new RdbCheck(file, nowMs);
+        CompletableFuture<RdbCheckReport> checked = new CompletableFuture<>();
+        Thread checker = new Thread(() -> {
+            try {
+                checked.complete(check.runWhileWritten(pipe.source()));
+            } catch (Throwable e) {
+                checked.completeExceptionally(e);
+                pipe.stopReading(e); // the download must not wait on a reader that is gone
+            }
+        }, "redback-restore-check");
+        checker.setDaemon(true);
+        checker.start();
+        try {
+            OutputStream to = Channels.newOutputStream(out);
+            OutputStream tee = new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    to.write(b, off, len);
+                    pipe.write(b, off, len);
+                }
+            };
+            DataObjects.fetch(storage, VerifiedObject.Expected.of(m), tee, rawBytes);
+            pipe.close();
+        } catch (IOException | RestoreException | RuntimeException | Error e) {
+            // Read before fail(): once failed, the checker ends exceptionally because of us.
+            boolean checkerDied = checked.isCompletedExceptionally();
+            pipe.fail(e);
+            join(checker);
+            if (e instanceof IOException && checkerDied) {
+                // the download stopped because the checker died: its failure is the cause
+                throw checkFailure(checked);
+            }
+            throw e;
+        }
+        downloaded.run();
+        join(checker);
+        if (checked.isCompletedExceptionally()) {
+            throw checkFailure(checked);
+        }
+        return judge(checked.join(), file, m);
+    }
+
+    private static void join(Thread t) throws InterruptedIOException {
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while the RDB was being checked");
+        }
+    }
+
+    /** The checker's own failure, rethrown as what it was. */
+    private static IOException checkFailure(CompletableFuture<RdbCheckReport> checked) {
+        try {
+            checked.join();
+            throw new IllegalStateException("the check did not fail");
+        } catch (CompletionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                return io;
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            return new IOException(c);
         }
     }
 

@@ -1,19 +1,14 @@
 package io.redback.restore;
 
-import io.redback.bytes.BytePipe;
 import io.redback.files.NewFile;
-import io.redback.pitr.DataObjects;
 import io.redback.pitr.RestoreException;
 import io.redback.pitr.SnapshotFiles;
-import io.redback.rdb.RdbCheck;
 import io.redback.rdb.RdbCheckReport;
-import io.redback.repo.VerifiedObject;
 import io.redback.storage.RepositoryUrl;
 import io.redback.repo.SnapshotManifest;
 import io.redback.storage.Storage;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -22,8 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -85,9 +78,6 @@ public final class SnapshotRestore {
     public record Result(Path target, SnapshotManifest manifest, RdbCheckReport report, Map<Phase, Duration> phases) {
     }
 
-    /** Between the download and the check: a few MiB, whatever the RDB's size. */
-    private static final int PIPE_BYTES = 4 << 20;
-
     private final AtomicLong progress;
     private final PhaseListener listener;
 
@@ -138,7 +128,9 @@ public final class SnapshotRestore {
         try (NewFile tmp = NewFile.beside(target, NewFile.Mode.DEFAULT)) {
             phases.start(Phase.FETCH);
             if (source instanceof Snapshot s) {
-                report = fetchAndCheck(s, tmp, phases);
+                // Checked as it arrives: the file is never read back.
+                report = SnapshotFiles.downloadChecked(s.storage(), s.manifest(), tmp.channel(), tmp.path(), progress,
+                        System.currentTimeMillis(), () -> phases.start(Phase.VERIFY));
             } else {
                 copyPlain((PlainRdb) source, tmp.channel(), target);
                 phases.start(Phase.VERIFY);
@@ -148,94 +140,6 @@ public final class SnapshotRestore {
             phases.end();
         }
         return new Result(target, m, report, phases.took());
-    }
-
-    /**
-     * A snapshot's object downloaded into tmp and its RDB checked in one pass over two threads:
-     * this one downloads, decompresses, hashes and writes, and hands each buffer through a
-     * bounded pipe to a checker thread that reads the RDB whole (structure, CRC64) as it
-     * arrives, so the file is never read back. A download or SHA-256 failure is reported first
-     * (the check's verdict on a broken stream would only be noise), then the check's. FETCH
-     * ends with the last byte written; VERIFY is what the check ran past it (usually little:
-     * it trails the download by at most the pipe).
-     */
-    private RdbCheckReport fetchAndCheck(Snapshot s, NewFile tmp, Phases phases) throws IOException, RestoreException {
-        SnapshotManifest m = s.manifest();
-        BytePipe pipe = new BytePipe(PIPE_BYTES);
-        RdbCheck check = new RdbCheck(tmp.path(), System.currentTimeMillis());
-        CompletableFuture<RdbCheckReport> checked = new CompletableFuture<>();
-        Thread checker = new Thread(() -> {
-            try {
-                checked.complete(check.runWhileWritten(pipe.source()));
-            } catch (Throwable e) {
-                checked.completeExceptionally(e);
-                pipe.stopReading(e); // the download must not wait on a reader that is gone
-            }
-        }, "redback-restore-check");
-        checker.setDaemon(true);
-        checker.start();
-        try {
-            OutputStream file = Channels.newOutputStream(tmp.channel());
-            OutputStream tee = new OutputStream() {
-                @Override
-                public void write(int b) throws IOException {
-                    write(new byte[] {(byte) b}, 0, 1);
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    file.write(b, off, len);
-                    pipe.write(b, off, len);
-                }
-            };
-            DataObjects.fetch(s.storage(), VerifiedObject.Expected.of(m), tee, progress);
-            pipe.close();
-        } catch (IOException | RestoreException | RuntimeException | Error e) {
-            // Read before fail(): once failed, the checker ends exceptionally because of us.
-            boolean checkerDied = checked.isCompletedExceptionally();
-            pipe.fail(e);
-            join(checker);
-            if (e instanceof IOException && checkerDied) {
-                // the download stopped because the checker died: its failure is the cause
-                throw checkFailure(checked);
-            }
-            throw e;
-        }
-        phases.start(Phase.VERIFY);
-        join(checker);
-        if (checked.isCompletedExceptionally()) {
-            throw checkFailure(checked);
-        }
-        return SnapshotFiles.judge(checked.join(), tmp.path(), m);
-    }
-
-    private static void join(Thread t) throws InterruptedIOException {
-        try {
-            t.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while the RDB was being checked");
-        }
-    }
-
-    /** The checker's own failure, rethrown as what it was. */
-    private static IOException checkFailure(CompletableFuture<RdbCheckReport> checked) {
-        try {
-            checked.join();
-            throw new IllegalStateException("the check did not fail");
-        } catch (CompletionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                return io;
-            }
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            if (c instanceof Error err) {
-                throw err;
-            }
-            return new IOException(c);
-        }
     }
 
     /**
