@@ -42,8 +42,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * the newest topology before each run (a slot goes to exactly one run, so each key is written
  * once); a slot that moves while its run writes answers MOVED (the topology is read again and the
  * command sent to the new owner) or ASK ({@code ASKING}, then the command, on the importing node),
- * followed reply by reply inside the run's pipeline. The runs are sequential, so {@code --rate}
- * and {@code --max-bandwidth} hold for the whole restore, and the report is the sum of theirs.
+ * followed reply by reply inside the run's pipeline. The primaries are written in parallel (each
+ * takes its runs in order); with {@code --rate} or {@code --max-bandwidth} the runs go one at a
+ * time, so that the limits hold for the whole restore. The report is the sum of theirs.
  * This reads a file twice per primary it has keys for (values only for the keys a run writes:
  * every primary, unless the caller says which slots each file holds, as a cluster snapshot's
  * manifest does); it was chosen over one pass with a pipeline per node because it needs no change
