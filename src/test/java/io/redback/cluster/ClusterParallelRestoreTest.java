@@ -172,6 +172,16 @@ class ClusterParallelRestoreTest {
             try (Stream<Path> left = Files.list(dirs.resolve("shard-1"))) {
                 assertThat(left).as("shard 1's work files").isEmpty();
             }
+
+            Path points = tmp.resolve("damaged-points");
+            assertThatThrownBy(() -> new ClusterPointInTime(damaged, () -> 64L << 30, null).toDir(plan(), points,
+                    RestoreWriter.Format.RDB, false, TestRedis.binary(), Instant.now(), new AtomicLong()))
+                    .isInstanceOfSatisfying(RestoreException.class, e -> {
+                        assertThat(e.kind()).isEqualTo(RestoreException.Kind.DAMAGED);
+                        assertThat(e.getMessage()).startsWith("shard 1 of cluster shop (source shop.shard-1): ");
+                    });
+            assertThat(points.resolve("cluster.json")).doesNotExist();
+            assertThat(points.resolve("shard-1")).doesNotExist();
         }
 
         Map<String, String> env = new HashMap<>(System.getenv());
