@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * A point in time of a whole cluster: every shard cut on redback's own clock (the arrival
@@ -49,10 +50,27 @@ public final class ClusterPointInTime {
      */
     public static final long RESOLUTION_MS = 100;
 
+    /**
+     * A throwaway redis-server's memory for a shard against the raw bytes it loads (the snapshot's
+     * RDB and the log replayed over it): an RDB is compact (small values packed, integers encoded,
+     * no per-key overhead), and a loaded dataset commonly takes 2 to 4 times its size; the upper end
+     * is taken so that the bound errs on the side of fewer servers.
+     */
+    static final long SERVER_MEMORY_FACTOR = 4;
+
     private final Repository repository;
+    private final LongSupplier memAvailable;
+    private final Parallel.InFlight inFlight;
 
     public ClusterPointInTime(Repository repository) {
+        this(repository, ClusterPointInTime::memAvailable, null);
+    }
+
+    /** With what the host's available memory is taken to be, and a counter of the shards restored at once (tests). */
+    ClusterPointInTime(Repository repository, LongSupplier memAvailable, Parallel.InFlight inFlight) {
         this.repository = Objects.requireNonNull(repository, "repository");
+        this.memAvailable = memAvailable;
+        this.inFlight = inFlight;
     }
 
     /**
@@ -319,7 +337,10 @@ public final class ClusterPointInTime {
      * Writes every shard of plan as {@code dir/shard-<index>/appendonlydir} (or {@code dump.rdb}
      * for {@link RestoreWriter.Format#RDB}), then {@code dir/cluster.json} as a cluster snapshot
      * restore writes it, with each shard's cut and the skew bound. Every target is checked before
-     * the first is written.
+     * the first is written. The shards go in parallel: with {@code appendonlydir} as many as the
+     * downloads' bound, with {@code dump.rdb} (a throwaway server per shard) as many as
+     * {@link #serversAtOnce} says fit in memory; after a failure no further shard starts, those
+     * running are awaited, and cluster.json is not written.
      *
      * @param progress advanced by the raw bytes read from the repository
      * @throws RestoreException TARGET_EXISTS (without force), or DAMAGED when an object does not verify
@@ -340,12 +361,17 @@ public final class ClusterPointInTime {
         }
         PointInTimeRestore restore = new PointInTimeRestore(repository, progress);
         List<Path> dirs = new ArrayList<>();
-        List<RestoreResult> results = new ArrayList<>();
+        List<Parallel.Task<RestoreResult>> tasks = new ArrayList<>();
         for (ShardCut s : plan.shards()) {
             Path shardDir = d.resolve(s.dir());
-            results.add(restore.write(s.plan(), shardDir, format, force, redisServer, now));
             dirs.add(shardDir);
+            tasks.add(stopped -> named(plan, s, () -> restore.write(s.plan(), shardDir, format, force, redisServer,
+                    now)));
         }
+        // appendonlydir starts no server: only the downloads bound how many shards go at once
+        int workers = format == RestoreWriter.Format.RDB ? serversAtOnce(plan) : Parallel.downloads(tasks.size());
+        List<RestoreResult> results = Parallel.run(tasks, workers, r -> true, "redback-restore",
+                "restoring the shards of cluster " + plan.cluster(), inFlight);
         NewFile.write(d.resolve("cluster.json"), ClusterBackup.JSON.writeValueAsBytes(describe(plan, results)),
                 NewFile.Mode.DEFAULT);
         return new Restored(d, dirs, results);
@@ -358,17 +384,92 @@ public final class ClusterPointInTime {
     /**
      * Materialises every shard of plan as one {@code dump.rdb} under work
      * ({@code work/shard-<index>/dump.rdb}, through Redis's own loader as
-     * {@link PointInTimeRestore#materialise}), in shard order, each with the slots it holds.
+     * {@link PointInTimeRestore#materialise}), each with the slots it holds, returned in shard
+     * order. The shards go in parallel, as many at once as {@link #serversAtOnce} says their
+     * throwaway servers fit in memory; the first failure in shard order is thrown, after those
+     * running are awaited.
      */
     public List<ShardRdb> materialise(ClusterPlan plan, Path work, Path redisServer, Instant now, AtomicLong progress)
             throws IOException, RestoreException {
         PointInTimeRestore restore = new PointInTimeRestore(repository, progress);
-        List<ShardRdb> out = new ArrayList<>();
+        List<Parallel.Task<ShardRdb>> tasks = new ArrayList<>();
         for (ShardCut s : plan.shards()) {
-            RestoreResult r = restore.materialise(s.plan(), work.resolve(s.dir()), redisServer, now);
-            out.add(new ShardRdb(s.shard().index(), s.shard().slots(), s.shard().source(), r.target(), r));
+            tasks.add(stopped -> {
+                RestoreResult r = named(plan, s, () -> restore.materialise(s.plan(), work.resolve(s.dir()),
+                        redisServer, now));
+                return new ShardRdb(s.shard().index(), s.shard().slots(), s.shard().source(), r.target(), r);
+            });
         }
-        return out;
+        return Parallel.run(tasks, serversAtOnce(plan), r -> true, "redback-materialise",
+                "materialising the shards of cluster " + plan.cluster(), inFlight);
+    }
+
+    private interface ShardWork {
+        RestoreResult run() throws IOException, RestoreException;
+    }
+
+    /** A shard's failure as the cluster's: the same kind, the shard named first. */
+    private static RestoreResult named(ClusterPlan plan, ShardCut s, ShardWork work)
+            throws IOException, RestoreException {
+        try {
+            return work.run();
+        } catch (RestoreException e) {
+            throw new RestoreException(e.kind(), "shard " + s.shard().index() + " of cluster " + plan.cluster()
+                    + " (source " + s.shard().source() + "): " + e.getMessage(), e.windows(), e);
+        }
+    }
+
+    /**
+     * How many shards go at once when each needs a throwaway redis-server: a server holds its
+     * shard's whole dataset in memory, so k at once need the sum of theirs. Known before any
+     * starts: each shard's raw bytes ({@link PointInTimeRestore#bytes}: its snapshot's RDB and the
+     * log replayed over it, which can only add to what the RDB holds) times
+     * {@link #SERVER_MEMORY_FACTOR}, against half of what the host says is available (the rest for
+     * everything else: the target servers, the page cache the downloads go through, this JVM). The
+     * k largest shards must fit (whichever k run together), never more than the downloads' bound,
+     * never fewer than 1; when the available memory is unknown (not Linux), one at a time.
+     */
+    int serversAtOnce(ClusterPlan plan) {
+        List<Long> needs = new ArrayList<>();
+        for (ShardCut s : plan.shards()) {
+            needs.add(PointInTimeRestore.bytes(s.plan()) * SERVER_MEMORY_FACTOR);
+        }
+        return serversAtOnce(needs, memAvailable.getAsLong(), Parallel.downloads(needs.size()));
+    }
+
+    /** The most servers of these needs (bytes each) that fit in half of available (unknown: negative), 1 to cap. */
+    static int serversAtOnce(List<Long> needs, long available, int cap) {
+        if (available < 0) {
+            return 1;
+        }
+        List<Long> largest = new ArrayList<>(needs);
+        largest.sort(java.util.Comparator.reverseOrder());
+        long budget = available / 2;
+        long sum = 0;
+        int k = 0;
+        for (long need : largest) {
+            sum += need;
+            if (sum > budget || k >= cap) {
+                break;
+            }
+            k++;
+        }
+        return Math.max(1, k);
+    }
+
+    /** The host's MemAvailable from /proc/meminfo, in bytes; -1 when it cannot be read. */
+    static long memAvailable() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    String[] f = line.trim().split("\\s+");
+                    return Long.parseLong(f[1]) * (f.length > 2 && f[2].equalsIgnoreCase("kB") ? 1024 : 1);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1; // not Linux, or a format not known: one server at a time
+        }
+        return -1;
     }
 
     /** The cluster.json document: what a cluster snapshot restore writes, with the point, each cut and the skew. */

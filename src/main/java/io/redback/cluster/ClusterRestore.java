@@ -14,12 +14,10 @@ import io.redback.restore.PhaseListener;
 import io.redback.restore.SnapshotRestore;
 import io.redback.restore.Throttle;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,12 +25,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -50,8 +42,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * the newest topology before each run (a slot goes to exactly one run, so each key is written
  * once); a slot that moves while its run writes answers MOVED (the topology is read again and the
  * command sent to the new owner) or ASK ({@code ASKING}, then the command, on the importing node),
- * followed reply by reply inside the run's pipeline. The runs are sequential, so {@code --rate}
- * and {@code --max-bandwidth} hold for the whole restore, and the report is the sum of theirs.
+ * followed reply by reply inside the run's pipeline. The primaries are written in parallel (each
+ * takes its runs in order); with {@code --rate} or {@code --max-bandwidth} the runs go one at a
+ * time, so that the limits hold for the whole restore. The report is the sum of theirs.
  * This reads a file twice per primary it has keys for (values only for the keys a run writes:
  * every primary, unless the caller says which slots each file holds, as a cluster snapshot's
  * manifest does); it was chosen over one pass with a pipeline per node because it needs no change
@@ -265,15 +258,34 @@ public final class ClusterRestore {
         Throttle t = opts.throttle();
         int workers = t.keysPerSecond() > 0 || t.bytesPerSecond() > 0 ? 1
                 : Math.min(byNode.size(), Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+        // One at a time: each run alone, in plan order; else each primary's runs in order as one task.
+        List<List<Integer>> groups = new ArrayList<>();
         if (workers <= 1) {
             for (int i = 0; i < runs.size(); i++) {
-                parts[i] = runPart(runs.get(i), nowMs);
-                if (!fine(parts[i])) {
-                    break;
-                }
+                groups.add(List.of(i));
             }
         } else {
-            inParallel(runs, byNode.values(), workers, parts, nowMs);
+            groups.addAll(byNode.values());
+        }
+        List<Parallel.Task<Boolean>> tasks = new ArrayList<>();
+        for (List<Integer> group : groups) {
+            tasks.add(stopped -> {
+                for (int i : group) {
+                    if (stopped.getAsBoolean()) {
+                        return true;
+                    }
+                    parts[i] = runPart(runs.get(i), nowMs);
+                    if (!fine(parts[i])) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+        }
+        try {
+            Parallel.run(tasks, workers, Boolean::booleanValue, "redback-restore", "restoring into the cluster", null);
+        } catch (RestoreException e) {
+            throw new IllegalStateException(e); // a run reports its outcome in its part, it throws no RestoreException
         }
         List<Part> made = new ArrayList<>();
         for (Part p : parts) {
@@ -282,67 +294,6 @@ public final class ClusterRestore {
             }
         }
         return new Pass(sum(made, started), made);
-    }
-
-    /** Each group's runs in order on one of workers threads; the first failure (or exception) stops the rest. */
-    private void inParallel(List<Run> runs, Collection<List<Integer>> groups, int workers, Part[] parts,
-                            long nowMs) throws IOException {
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicInteger named = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
-            Thread th = new Thread(r, "redback-restore-" + named.incrementAndGet());
-            th.setDaemon(true);
-            return th;
-        });
-        List<Future<?>> futures = new ArrayList<>();
-        try {
-            for (List<Integer> group : groups) {
-                futures.add(pool.submit(() -> {
-                    for (int i : group) {
-                        if (stop.get()) {
-                            return null;
-                        }
-                        try {
-                            parts[i] = runPart(runs.get(i), nowMs);
-                        } catch (IOException | RuntimeException | Error e) {
-                            stop.set(true);
-                            throw e;
-                        }
-                        if (!fine(parts[i])) {
-                            stop.set(true);
-                            return null;
-                        }
-                    }
-                    return null;
-                }));
-            }
-            Throwable first = null;
-            for (Future<?> f : futures) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    if (first == null) {
-                        first = e.getCause();
-                    }
-                }
-            }
-            if (first instanceof IOException io) {
-                throw io;
-            }
-            if (first instanceof RuntimeException re) {
-                throw re;
-            }
-            if (first instanceof Error err) {
-                throw err;
-            }
-        } catch (InterruptedException e) {
-            stop.set(true);
-            futures.forEach(f -> f.cancel(true));
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while restoring into the cluster");
-        } finally {
-            pool.shutdown();
-        }
     }
 
     /**
@@ -603,28 +554,38 @@ public final class ClusterRestore {
 
     /**
      * Downloads and verifies every shard's RDB of a cluster snapshot into {@code work/shard-<i>/dump.rdb},
-     * in shard order: the files for {@link #run} (with {@link Functions#EVERY_FILE}); bytes counts
-     * what was downloaded.
+     * the shards in parallel ({@link Parallel#downloads}: each is its own object, so the restore's
+     * time need not grow with the shard count), returned in shard order: the files for {@link #run}
+     * (with {@link Functions#EVERY_FILE}); bytes counts what was downloaded, over every shard.
+     * After a failure no further download starts and those running are awaited.
      *
-     * @throws RestoreException DAMAGED when a shard's object does not verify
+     * @throws RestoreException DAMAGED when a shard's object does not verify (the first such shard
+     *     in shard order, named)
      */
     public static List<Path> fetch(Repository repository, ClusterSnapshot snapshot, Path work, AtomicLong bytes)
             throws IOException, RestoreException {
-        List<Path> out = new ArrayList<>();
-        for (ClusterSnapshot.ShardSnapshot shard : snapshot.shards()) {
-            SnapshotManifest m;
-            try {
-                m = repository.catalog().find(shard.source(), shard.snapshot());
-            } catch (IOException | RuntimeException e) {
-                throw new ClusterException("cluster snapshot " + snapshot.id() + ": shard " + shard.index()
-                        + "'s snapshot " + shard.source() + "/" + shard.snapshot() + " cannot be read (" + e.getMessage()
-                        + "); a prune of that source may have removed it");
-            }
-            Path dir = Files.createDirectories(work.resolve("shard-" + shard.index()));
-            out.add(new SnapshotRestore(bytes, PhaseListener.NONE).fetch(new SnapshotRestore.Snapshot(repository.storage(),
-                    m), dir));
+        return fetch(repository, snapshot, work, bytes, null);
+    }
+
+    static List<Path> fetch(Repository repository, ClusterSnapshot snapshot, Path work, AtomicLong bytes,
+                            Parallel.InFlight inFlight) throws IOException, RestoreException {
+        List<SnapshotManifest> manifests = ClusterSnapshots.manifests(repository, snapshot);
+        List<Parallel.Task<Path>> tasks = new ArrayList<>();
+        for (int i = 0; i < manifests.size(); i++) {
+            ClusterSnapshot.ShardSnapshot shard = snapshot.shards().get(i);
+            SnapshotManifest m = manifests.get(i);
+            tasks.add(stopped -> {
+                Path dir = Files.createDirectories(work.resolve("shard-" + shard.index()));
+                try {
+                    return new SnapshotRestore(bytes, PhaseListener.NONE).fetch(
+                            new SnapshotRestore.Snapshot(repository.storage(), m), dir);
+                } catch (RestoreException e) {
+                    throw ClusterSnapshots.ofShard(snapshot, shard, e);
+                }
+            });
         }
-        return out;
+        return Parallel.run(tasks, Parallel.downloads(tasks.size()), p -> true, "redback-download",
+                "downloading the shards of cluster snapshot " + snapshot.id(), inFlight);
     }
 
     /** The raw size of every shard's RDB of a cluster snapshot (for a download's progress bar). */

@@ -164,36 +164,46 @@ public final class ClusterSnapshots {
     }
 
     /**
-     * Writes every shard of snapshot as {@code dir/shard-<index>/dump.rdb} and then
-     * {@code dir/cluster.json}.
+     * Writes every shard of snapshot as {@code dir/shard-<index>/dump.rdb}, the shards in parallel
+     * as {@link ClusterRestore#fetch} downloads them, and then {@code dir/cluster.json} (only when
+     * every shard is written). After a failure no further shard starts and those running are
+     * awaited; the shards written stay.
      *
-     * @throws RestoreException as {@link SnapshotRestore#toDir} for any shard
+     * @throws RestoreException as {@link SnapshotRestore#toDir} for a shard (the first that failed
+     *     in shard order, named)
      */
     public static Restored toDir(Repository repository, ClusterSnapshot snapshot, Path dir, boolean force)
             throws IOException, RestoreException {
+        return toDir(repository, snapshot, dir, force, null);
+    }
+
+    static Restored toDir(Repository repository, ClusterSnapshot snapshot, Path dir, boolean force,
+                          Parallel.InFlight inFlight) throws IOException, RestoreException {
         Path d = dir.toAbsolutePath().normalize();
-        List<SnapshotManifest> manifests = new ArrayList<>();
-        for (ClusterSnapshot.ShardSnapshot shard : snapshot.shards()) {
-            try {
-                manifests.add(repository.catalog().find(shard.source(), shard.snapshot()));
-            } catch (IOException | RuntimeException e) {
-                throw new ClusterException("cluster snapshot " + snapshot.id() + ": shard " + shard.index()
-                        + "'s snapshot " + shard.source() + "/" + shard.snapshot() + " cannot be read (" + e.getMessage()
-                        + "); a prune of that source may have removed it");
-            }
-        }
+        List<SnapshotManifest> manifests = manifests(repository, snapshot);
         for (ClusterSnapshot.ShardSnapshot shard : snapshot.shards()) {
             SnapshotRestore.prepare(d.resolve("shard-" + shard.index()), force); // every refusal before any write
         }
-        List<Path> dirs = new ArrayList<>();
-        List<SnapshotRestore.Result> results = new ArrayList<>();
-        List<Map<String, Object>> described = new ArrayList<>();
+        List<Parallel.Task<SnapshotRestore.Result>> tasks = new ArrayList<>();
         for (int i = 0; i < snapshot.shards().size(); i++) {
             ClusterSnapshot.ShardSnapshot shard = snapshot.shards().get(i);
-            Path shardDir = d.resolve("shard-" + shard.index());
-            results.add(new SnapshotRestore(new AtomicLong(), PhaseListener.NONE)
-                    .toDir(new SnapshotRestore.Snapshot(repository.storage(), manifests.get(i)), shardDir, force));
-            dirs.add(shardDir);
+            SnapshotManifest m = manifests.get(i);
+            tasks.add(stopped -> {
+                try {
+                    return new SnapshotRestore(new AtomicLong(), PhaseListener.NONE)
+                            .toDir(new SnapshotRestore.Snapshot(repository.storage(), m), d.resolve("shard-"
+                                    + shard.index()), force);
+                } catch (RestoreException e) {
+                    throw ofShard(snapshot, shard, e);
+                }
+            });
+        }
+        List<SnapshotRestore.Result> results = Parallel.run(tasks, Parallel.downloads(tasks.size()), r -> true,
+                "redback-restore", "restoring the shards of cluster snapshot " + snapshot.id(), inFlight);
+        List<Path> dirs = new ArrayList<>();
+        List<Map<String, Object>> described = new ArrayList<>();
+        for (ClusterSnapshot.ShardSnapshot shard : snapshot.shards()) {
+            dirs.add(d.resolve("shard-" + shard.index()));
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("dir", "shard-" + shard.index());
             entry.put("slots", shard.slots());
@@ -209,5 +219,27 @@ public final class ClusterSnapshots {
         doc.put("shards", described);
         NewFile.write(d.resolve("cluster.json"), ClusterBackup.JSON.writeValueAsBytes(doc), NewFile.Mode.DEFAULT);
         return new Restored(d, dirs, results);
+    }
+
+    /** Every shard's snapshot manifest, in shard order. */
+    static List<SnapshotManifest> manifests(Repository repository, ClusterSnapshot snapshot) {
+        List<SnapshotManifest> manifests = new ArrayList<>();
+        for (ClusterSnapshot.ShardSnapshot shard : snapshot.shards()) {
+            try {
+                manifests.add(repository.catalog().find(shard.source(), shard.snapshot()));
+            } catch (IOException | RuntimeException e) {
+                throw new ClusterException("cluster snapshot " + snapshot.id() + ": shard " + shard.index()
+                        + "'s snapshot " + shard.source() + "/" + shard.snapshot() + " cannot be read (" + e.getMessage()
+                        + "); a prune of that source may have removed it");
+            }
+        }
+        return manifests;
+    }
+
+    /** A shard's failure as the cluster snapshot's: the same kind, the shard named first. */
+    static RestoreException ofShard(ClusterSnapshot snapshot, ClusterSnapshot.ShardSnapshot shard,
+                                    RestoreException e) {
+        return new RestoreException(e.kind(), "cluster snapshot " + snapshot.id() + ", shard " + shard.index()
+                + " (" + shard.source() + "/" + shard.snapshot() + "): " + e.getMessage(), e.windows(), e);
     }
 }

@@ -52,7 +52,8 @@ import java.util.random.RandomGenerator;
  * recorded for it, the keys served in total are the sum of those counts (less keys expired by
  * now: a range), every function library is on every primary, the {@code --keys-from} keys are
  * there, the {@code --assert}s hold and a sample of keys has the value of the snapshot (digests;
- * each of these reads goes to the primary serving its key's slot). With the reload check the
+ * each of these reads goes to the primary serving its key's slot, and follows MOVED when the slot
+ * moved after the topology was read). With the reload check the
  * throwaway server then SAVEs, is restarted on its RDB and validated again, as in {@link Drill}.
  * The result is recorded under every shard's source
  * ({@code sources/<cluster>.shard-<i>/drills/<id>.json}), so that {@code status} of each shard
@@ -286,7 +287,7 @@ public final class ClusterDrill {
             for (java.nio.ByteBuffer k : options.keysFrom()) {
                 byte[] key = new byte[k.remaining()];
                 k.duplicate().get(key);
-                if (!(s.forKey(key).call("EXISTS", key) instanceof Long n && n > 0)) {
+                if (!(s.call(key, "EXISTS", key) instanceof Long n && n > 0)) {
                     absent.add(io.redback.rdb.Printable.escape(key));
                 }
             }
@@ -298,7 +299,7 @@ public final class ClusterDrill {
         ServedDigest digest = new ServedDigest(KeyDigest.ScoreFormat.forVersion(version));
         List<String> differ = new ArrayList<>();
         for (ExpectedKeys.Sampled k : expected.sample) {
-            byte[] got = digest.of(s.forKey(k.name()), k.name());
+            byte[] got = digest.of(command -> s.call(k.name(), command), s.forKey(k.name()).address(), k.name());
             if (!java.util.Arrays.equals(got, k.digest())) {
                 differ.add("key " + io.redback.rdb.Printable.escape(k.name()) + ": " + (got == null ? "missing"
                         : "expected digest " + KeyDigest.hex(k.digest()) + ", served " + KeyDigest.hex(got)));

@@ -34,6 +34,17 @@ public final class ServedDigest {
      * @throws IOException when the server cannot be asked, or its payload does not read (named)
      */
     public byte[] of(RedisConnection c, byte[] key) throws IOException {
+        return of(c::call, c.address(), key);
+    }
+
+    /** One command's reply: a connection's, or one that follows a cluster's redirects. */
+    @FunctionalInterface
+    public interface Reads {
+        Object call(Object... command) throws IOException;
+    }
+
+    /** As {@link #of(RedisConnection, byte[])}, with the commands sent through c; from names the server. */
+    public byte[] of(Reads c, String from, byte[] key) throws IOException {
         Object dump = c.call("DUMP", key);
         if (!(dump instanceof byte[] payload)) {
             return null;
@@ -46,7 +57,7 @@ public final class ServedDigest {
             return ofPayload(payload, ttl instanceof Long t && t >= 0);
         } catch (RdbException e) {
             throw new IOException("the DUMP payload of " + new String(key, StandardCharsets.UTF_8) + " from "
-                    + c.address() + " does not read: " + e.getMessage(), e);
+                    + from + " does not read: " + e.getMessage(), e);
         }
     }
 

@@ -141,10 +141,14 @@ class ClusterDrillTest {
                 .isEqualTo("assert GET " + second + " == nope: expected nope, served " + value);
         assertThat(r.target()).contains("a cluster of 2 primaries");
 
-        // The slot moves to the first primary after the drill read the topology: the read follows MOVED.
+        // The slot moves to the first primary after the drill read the topology: the reads (the
+        // assertion's, the sampled digests of every key, the --keys-from key) follow MOVED.
         emptyCluster();
         int slot = ClusterSlot.of(second.getBytes(StandardCharsets.UTF_8));
-        DrillResult moved = drill(options(into, 0, List.of("GET " + second + " == " + value), false))
+        Drill.Options everyKey = new Drill.Options(null, new Drill.Snapshot(snapshot.id()), into, TestRedis.binary(),
+                -1, java.util.Set.of(java.nio.ByteBuffer.wrap(second.getBytes(StandardCharsets.UTF_8))),
+                List.of(Assertion.parse("GET " + second + " == " + value)), null, false, false);
+        DrillResult moved = drill(everyKey)
                 .beforeValidate(uri -> {
                     try {
                         moveSlot(slot, cluster.primaries().get(1), cluster.primaries().get(0));
@@ -153,6 +157,7 @@ class ClusterDrillTest {
                     }
                 }).run();
         assertThat(moved.problems()).isEmpty();
+        assertThat(moved.sampled()).as("every key sampled, the moved one too").isEqualTo(KEYS + 1);
         try (RedisConnection c = cluster.primaries().get(0).connect()) {
             assertThat(c.callString("GET", second)).as("the key now lives on the first primary").isEqualTo(value);
         }
