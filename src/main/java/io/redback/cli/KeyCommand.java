@@ -3,12 +3,15 @@ package io.redback.cli;
 import io.redback.repo.Repository;
 import io.redback.repo.RepositoryConfig;
 import io.redback.repo.RepositoryException;
+import io.redback.repo.RepositoryLock;
 import io.redback.storage.Storage;
+import io.redback.storage.crypt.EncryptedStorage;
 import io.redback.storage.crypt.KeySlots;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Locale;
@@ -77,6 +80,25 @@ public final class KeyCommand implements Runnable {
         }
 
         abstract void run(Storage storage, RepositoryConfig config, PrintWriter out) throws IOException;
+
+        /** A change of the key slots that returns a value. */
+        interface Change<T> {
+            T apply() throws IOException;
+        }
+
+        /**
+         * Runs change under the repository's exclusive lock (as prune and compact take it): two key
+         * commands never interleave, so a rotate neither misses a slot added meanwhile nor writes
+         * back one removed meanwhile. The lock is a sealed object: it needs the master key.
+         */
+        <T> T locked(Storage storage, RepositoryConfig config, KeySlots.Unlocked unlocked, Change<T> change)
+                throws IOException {
+            Repository repository = Repository.open(new EncryptedStorage(storage, unlocked.key(), config.id()));
+            PrintWriter err = Terminal.err(spec);
+            try (RepositoryLock lock = repository.lockExclusive("key", Clock.systemUTC(), err::println)) {
+                return change.apply();
+            }
+        }
 
         /** The master key, opened with the repository's password. */
         KeySlots.Unlocked unlock(Storage storage, RepositoryConfig config) throws IOException {
@@ -164,7 +186,7 @@ public final class KeyCommand implements Runnable {
         @Override
         void run(Storage storage, RepositoryConfig config, PrintWriter out) throws IOException {
             KeySlots.Unlocked unlocked = unlock(storage, config);
-            out.println("added key slot " + addSlot(storage, config, unlocked).id());
+            out.println("added key slot " + locked(storage, config, unlocked, () -> addSlot(storage, config, unlocked)).id());
         }
     }
 
@@ -174,8 +196,11 @@ public final class KeyCommand implements Runnable {
         @Override
         void run(Storage storage, RepositoryConfig config, PrintWriter out) throws IOException {
             KeySlots.Unlocked unlocked = unlock(storage, config);
-            KeySlots.Slot s = addSlot(storage, config, unlocked);
-            KeySlots.remove(storage, unlocked.slotId());
+            KeySlots.Slot s = locked(storage, config, unlocked, () -> {
+                KeySlots.Slot added = addSlot(storage, config, unlocked);
+                KeySlots.remove(storage, unlocked.slotId());
+                return added;
+            });
             out.println("changed the password: key slot " + s.id() + " replaces " + unlocked.slotId());
         }
     }
@@ -188,8 +213,10 @@ public final class KeyCommand implements Runnable {
 
         @Override
         void run(Storage storage, RepositoryConfig config, PrintWriter out) throws IOException {
-            unlock(storage, config);
-            KeySlots.remove(storage, id);
+            locked(storage, config, unlock(storage, config), () -> {
+                KeySlots.remove(storage, id);
+                return id;
+            });
             out.println("removed key slot " + id);
         }
     }
@@ -204,7 +231,9 @@ public final class KeyCommand implements Runnable {
         void run(Storage storage, RepositoryConfig config, PrintWriter out) throws IOException {
             char[] password = repo.password.password(repo.env(), storage.describe(), false);
             try {
-                int generations = KeySlots.rotate(storage, config.id(), password, Instant.now()).generations();
+                KeySlots.Unlocked unlocked = KeySlots.unlock(storage, config.id(), password);
+                int generations = locked(storage, config, unlocked,
+                        () -> KeySlots.rotate(storage, config.id(), password, Instant.now())).generations();
                 out.println("rotated the master key: new objects are sealed with master key " + (generations - 1)
                         + "; " + generations + " master key(s) in every slot");
             } finally {

@@ -37,6 +37,34 @@ class EncryptedCommandsTest {
     }
 
     @Test
+    void keyCommandsWaitForNoOneAndChangeNothingWhileTheRepositoryIsLocked() throws Exception {
+        Path dir = tmp.resolve("locked");
+        String repo = dir.toString();
+        Map<String, String> env = env(Map.of());
+        env.put(KeyCommand.NEW_ENV, "second");
+        assertThat(redback(env, "init", "--encrypt", "--repo", repo).exit()).isZero();
+        try (io.redback.storage.Storage raw = new io.redback.storage.file.FileStorage(dir)) {
+            String id = io.redback.repo.Repository.readConfig(raw).orElseThrow().id();
+            io.redback.repo.Repository repository = io.redback.repo.Repository.open(
+                    io.redback.storage.crypt.EncryptedStorage.unlock(raw, id, PASSWORD.toCharArray()));
+            try (io.redback.repo.RepositoryLock prune = repository.lockExclusive("prune", java.time.Clock.systemUTC(),
+                    n -> { })) {
+                for (String[] cmd : new String[][] {{"add"}, {"rotate"}, {"passwd"}}) {
+                    Run refused = redback(env, "key", cmd[0], "--repo", repo);
+                    assertThat(refused.exit()).as(cmd[0]).isEqualTo(2);
+                    assertThat(refused.err()).as(cmd[0]).contains("is locked by prune");
+                }
+                Run list = redback(env, "key", "list", "--repo", repo, "--json");
+                assertThat(list.json()).as("one slot, one master key: nothing changed").hasSize(1);
+                assertThat(list.json().get(0).get("masterKeys").asInt()).isEqualTo(1);
+            }
+            Run added = redback(env, "key", "add", "--repo", repo);
+            assertThat(added.exit()).as(added.err()).isZero();
+            assertThat(repository.locks()).as("the key command's lock is gone with it").isEmpty();
+        }
+    }
+
+    @Test
     void everyStreamCommandWorksOnAnEncryptedFolderRepository() throws Exception {
         String repo = tmp.resolve("repo").toString();
         Map<String, String> env = env(Map.of());
