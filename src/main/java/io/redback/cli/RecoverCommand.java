@@ -164,8 +164,10 @@ public final class RecoverCommand implements Callable<Integer> {
             List<Timeline> timelines = r.timelines().of(source);
             if (!timelines.isEmpty()) {
                 Timeline t = timelines.get(timelines.size() - 1);
+                // The newest restorable second, not "now": a log ends before now, and --at refuses a later point.
+                String at = Instant.ofEpochSecond(t.restorableUntil().getEpochSecond()).toString();
                 return new Recovery.RepoPoint(t.restorableUntil(), "redback restore --repo " + ShellQuote.quote(repo.repo)
-                        + " --name " + source + " --at now --to-dir " + target);
+                        + " --name " + source + " --at " + at + " --to-dir " + target);
             }
             Optional<SnapshotManifest> last = r.catalog().latest(source);
             if (last.isEmpty()) {

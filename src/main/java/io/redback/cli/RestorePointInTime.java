@@ -82,9 +82,9 @@ final class RestorePointInTime {
                 }
             }
             if (targetExists && !command.force && !command.plan.dryRun) {
-                err.println("redback restore: " + target + " already exists: add --force to replace it, or choose "
-                        + "another --to-dir");
-                return Main.USAGE;
+                // Thrown, not printed here: with --json the refusal is a JSON document too.
+                throw new RestoreException(RestoreException.Kind.TARGET_EXISTS, target + " already exists: add "
+                        + "--force to replace it, or choose another --to-dir");
             }
             PointInTimeRestore restore = new PointInTimeRestore(repository, bytes);
             Plan plan = restore.plan(command.name.given(), point, command.timeline);

@@ -344,6 +344,10 @@ class PointInTimeRestoreTest {
             assertThat(again.exit()).isEqualTo(2);
             assertThat(again.err()).contains(dir.resolve("appendonlydir") + " already exists", "--force");
             assertThat(dir.resolve("appendonlydir/marker")).exists();
+            Run againJson = redback("restore", "--repo", repo(), "--to-dir", dir.toString(), "--at", sec(0), "--json");
+            assertThat(againJson.exit()).isEqualTo(2);
+            assertThat(againJson.json().path("error").path("kind").asText()).as("a refusal is JSON with --json")
+                    .isEqualTo("target-exists");
 
             Run forced = redback("restore", "--repo", repo(), "--to-dir", dir.toString(), "--at", sec(0), "--force",
                     "-q");

@@ -7,10 +7,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.redback.redis.LocalRedisServer;
 import io.redback.redis.RedisConnection;
 import io.redback.testsupport.TestRedis;
+import io.redback.testsupport.TimelineBuilder;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -299,6 +303,34 @@ class RecoverCommandTest {
                 .contains("--name cache-1 --snapshot latest --to-dir " + d + "-restored");
         assertThat(restore.get("byApply").asBoolean()).isFalse();
         assertThat(digest).isNotBlank();
+    }
+
+    @Test
+    void withAShippedLogTheRestoreItPrintsRestoresTheNewestSecondOfTheLog() throws Exception {
+        Path d = copy("with-log");
+        byte[] damaged = incr.clone();
+        int command = new String(incr, StandardCharsets.ISO_8859_1).indexOf("\r\n*", incr.length / 2) + 2;
+        damaged[command] = '!'; // a command in the middle damaged: restoring from the repository is an option
+        Files.write(d.resolve("appendonlydir").resolve(INCR), damaged);
+        Path repo = work.resolve("log-repo");
+        Instant t0 = Instant.parse("2026-11-22T10:00:00Z");
+        try (TimelineBuilder t = TimelineBuilder.start(repo, "cache-1", t0)) {
+            t.load("SET", "base", "1");
+            t.baseSnapshot();
+            t.at(t0.plusMillis(1500)).command("SET", "a", "1");
+            t.segment();
+        }
+        JsonNode doc = json(redback("recover", "--dir", d.toString(), "--appendonly", "yes", "--repo", repo.toString(),
+                "--json"));
+        assertThat(doc.get("verdict").asText()).isEqualTo("damaged");
+        String action = doc.get("options").get(optionIds(doc).indexOf("restore-repo")).get("action").asText();
+        assertThat(action).startsWith("redback restore --repo " + repo)
+                .contains("--name cache-1 --at 2026-11-22T10:00:01Z --to-dir " + d + "-restored");
+        // The command as printed restores: a log ends before "now", which --at would refuse.
+        List<String> args = new ArrayList<>(Arrays.asList(action.substring("redback ".length()).split(" ")));
+        args.add("--dry-run");
+        Cli.Run run = redback(args.toArray(String[]::new));
+        assertThat(run.exit()).as(run.err()).isZero();
     }
 
     @Test
