@@ -8,6 +8,9 @@ import io.redback.backup.SnapshotResult;
 import io.redback.cluster.ClusterDiscovery;
 import io.redback.rdb.ChecksumStatus;
 import io.redback.rdb.RdbException;
+import io.redback.redis.RedisAccessException;
+import io.redback.redis.RedisConnection;
+import io.redback.redis.RedisConnector;
 import io.redback.redis.RedisUri;
 import io.redback.redis.ReplicaOptions;
 import io.redback.redis.ReplicaSync;
@@ -140,15 +143,24 @@ public final class BackupCommand implements Callable<Integer> {
             return Main.USAGE;
         }
         Clock clock = Clock.systemUTC();
-        if (method != BackupMethod.bgsave && !cluster) {
-            try {
-                if (ClusterDiscovery.enabled(uri)) {
+        if (!cluster) {
+            // One login before anything is written: a source that cannot be reached or logged in to
+            // is said now, without creating a repository first (one still loading is waited for below).
+            try (RedisConnection c = RedisConnector.of(uri).connect()) {
+                if (method != BackupMethod.bgsave && ClusterDiscovery.enabled(c)) {
                     err.println("redback backup: " + uri.address() + " is a cluster node (cluster_enabled:1): "
                             + "backing up the whole cluster, one snapshot per shard");
                     cluster = true;
                 }
+            } catch (RedisAccessException e) {
+                if (e.reason() == RedisAccessException.Reason.AUTH || e.reason() == RedisAccessException.Reason.TLS
+                        || e.reason() == RedisAccessException.Reason.UNREACHABLE) {
+                    failed(err, sourceName);
+                    err.println("redback backup: " + Text.message(e) + "; nothing was written");
+                    return Main.USAGE;
+                }
             } catch (IOException | RuntimeException e) {
-                // unreachable: said below by the backup itself
+                // not allowed to ask, or not ready: said below by the backup itself
             }
         }
         if (cluster) {

@@ -34,6 +34,13 @@ public final class ClusterDiscovery {
      */
     public static boolean enabled(RedisUri uri) throws IOException {
         try (RedisConnection c = RedisConnector.of(uri).connect(Duration.ofSeconds(5))) {
+            return enabled(c);
+        }
+    }
+
+    /** {@link #enabled(RedisUri)} on a connection already logged in. */
+    public static boolean enabled(RedisConnection c) throws IOException {
+        try {
             return "1".equals(c.info("cluster").get("cluster_enabled"));
         } catch (RedisErrorReply e) {
             return false;

@@ -184,12 +184,15 @@ class BackupCommandsTest {
             try {
             Path pw = tmp.resolve("pw");
             Files.writeString(pw, "wrong\n");
-            Run r = redback("backup", "--redis", "redis://127.0.0.1:" + source.port(), "--password-file", pw.toString(),
-                    "--repo", repo);
-            assertThat(r.exit()).isEqualTo(2);
-            assertThat(r.err().lines().filter(l -> !l.contains("created a new repository")).count()).as(r.err()).isEqualTo(1);
-            assertThat(r.err()).containsIgnoringCase("password");
-            assertThat(redback("list", "--repo", repo).out()).contains("no snapshots");
+            for (String method : new String[] {"sync", "bgsave"}) {
+                Run r = redback("backup", "--redis", "redis://127.0.0.1:" + source.port(), "--password-file",
+                        pw.toString(), "--method", method, "--repo", repo);
+                assertThat(r.exit()).isEqualTo(2);
+                // Said at the first login: no repository is created for a backup that cannot log in.
+                assertThat(r.err().lines().count()).as(r.err()).isEqualTo(1);
+                assertThat(r.err()).containsIgnoringCase("password").endsWith("nothing was written\n");
+                assertThat(redback("list", "--repo", repo).err()).contains("no redback repository");
+            }
             } finally {
                 j.auth("right");
                 j.configSet("requirepass", "");
