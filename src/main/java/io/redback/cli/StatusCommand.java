@@ -193,7 +193,8 @@ public final class StatusCommand implements Callable<Integer> {
             return "NONE: no restore drill recorded; `redback drill` proves the backups restore";
         }
         DrillResult d = drill.get();
-        return d.verdict() + " " + TimelineText.ago(Instant.parse(d.startedAt()), now) + " (" + d.id() + ", RTO "
+        Instant at = Instant.parse(d.startedAt());
+        return d.verdict() + " " + TimelineText.ago(at, now) + " (" + d.id() + ", RTO "
                 + DrillCommand.seconds(d.rtoSeconds()) + ")" + (d.passed() ? "" : ": " + d.problems().size()
                 + " problem(s), see the drill") + (Drills.overdue(drill, now, maxAge) ? "; OVERDUE: none within "
                 + TimelineText.span(maxAge) : "");
