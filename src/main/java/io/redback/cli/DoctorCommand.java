@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
                 + "writes and rewrites, unsaved changes, fork time, copy-on-write, loading), security (default user, "
                 + "FLUSHALL/FLUSHDB/DEBUG/CONFIG for the default user, protected-mode and bind), the server log's "
                 + "known error lines when it is readable here, and with --repo the backups (newest snapshot's age, "
-                + "stream lag, gaps, drills).",
+                + "stream lag, gaps, the newest restore drill against --drill-max-age).",
                 "",
                 "Each check prints its id, ok|warn|fail|skip, what it found, the values read and the exact fix. A "
                         + "user that may not run CONFIG, ACL or INFO gets those checks skipped with the reason. "
@@ -69,6 +69,9 @@ public final class DoctorCommand implements Callable<Integer> {
     FailOn failOn;
 
     @Mixin
+    DrillMaxAgeOption drillAge;
+
+    @Mixin
     RepoOptions repo;
 
     @Mixin
@@ -93,7 +96,8 @@ public final class DoctorCommand implements Callable<Integer> {
                 case "cache" -> Profile.CACHE;
                 default -> throw new IllegalArgumentException("--profile '" + profile + "': use store or cache");
             };
-            options = new Doctor.Options(p, rpo == null ? null : Quantities.duration("--rpo", rpo), Duration.ofSeconds(1));
+            options = new Doctor.Options(p, rpo == null ? null : Quantities.duration("--rpo", rpo), Duration.ofSeconds(1),
+                    drillAge.maxAge());
         } catch (IOException | RuntimeException e) {
             err.println("redback doctor: " + Text.message(e));
             return Main.USAGE;

@@ -5,7 +5,6 @@ import io.redback.cluster.ClusterSources;
 import io.redback.cluster.ClusterStatus;
 import io.redback.drill.DrillResult;
 import io.redback.drill.Drills;
-import io.redback.repo.Quantities;
 import io.redback.repo.Repository;
 import io.redback.repo.SegmentManifest;
 import io.redback.repo.SnapshotManifest;
@@ -63,9 +62,8 @@ public final class StatusCommand implements Callable<Integer> {
     @Mixin
     JsonOption output;
 
-    @CommandLine.Option(names = "--drill-max-age", paramLabel = "DURATION", defaultValue = "35d", description = "Flag "
-            + "a source whose last restore drill is older than this, or that has none (default 35d).")
-    String drillMaxAge;
+    @Mixin
+    DrillMaxAgeOption drillAge;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -103,7 +101,7 @@ public final class StatusCommand implements Callable<Integer> {
         PrintWriter err = Terminal.err(spec);
         Duration maxAge;
         try {
-            maxAge = Quantities.duration("--drill-max-age", drillMaxAge);
+            maxAge = drillAge.maxAge();
         } catch (IllegalArgumentException e) {
             err.println("redback status: " + e.getMessage());
             return Main.USAGE;
@@ -198,12 +196,8 @@ public final class StatusCommand implements Callable<Integer> {
         Instant at = Instant.parse(d.startedAt());
         return d.verdict() + " " + TimelineText.ago(at, now) + " (" + d.id() + ", RTO "
                 + DrillCommand.seconds(d.rtoSeconds()) + ")" + (d.passed() ? "" : ": " + d.problems().size()
-                + " problem(s), see the drill") + (drillOverdue(drill, now, maxAge) ? "; OVERDUE: none within "
+                + " problem(s), see the drill") + (Drills.overdue(drill, now, maxAge) ? "; OVERDUE: none within "
                 + TimelineText.span(maxAge) : "");
-    }
-
-    private static boolean drillOverdue(Optional<DrillResult> drill, Instant now, Duration maxAge) {
-        return drill.map(d -> Duration.between(Instant.parse(d.startedAt()), now).compareTo(maxAge) > 0).orElse(true);
     }
 
     private static String streamLine(StreamStatus st, Instant now) {
@@ -294,10 +288,10 @@ public final class StatusCommand implements Callable<Integer> {
                         Duration.between(l.finishedAt(), now).toSeconds(), l.storedSize(), l.replicationOffset());
             }
             LastDrillJson drill = s.drill().map(d -> new LastDrillJson(d.id(), d.startedAt(),
-                    Duration.between(Instant.parse(d.startedAt()), now).toSeconds(), d.verdict(), d.rtoSeconds(),
+                    d.age(now).toSeconds(), d.verdict(), d.rtoSeconds(),
                     d.problems().size())).orElse(null);
             return new SourceJson(s.source(), s.stream().map(st -> StreamJson.of(st, now)).orElse(null), timelines,
-                    s.snapshots().size(), last, drill, StatusCommand.drillOverdue(s.drill(), now, maxAge), s.healthy());
+                    s.snapshots().size(), last, drill, Drills.overdue(s.drill(), now, maxAge), s.healthy());
         }
     }
 

@@ -2,6 +2,8 @@ package io.redback.doctor;
 
 import static io.redback.doctor.Check.evidence;
 
+import io.redback.drill.DrillResult;
+import io.redback.drill.Drills;
 import io.redback.repo.Repository;
 import io.redback.repo.SnapshotManifest;
 import io.redback.repo.StreamStatus;
@@ -11,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /** The backup side of a source, from the repository: snapshot age, stream lag, gaps, drills. */
@@ -23,7 +26,8 @@ final class BackupChecks {
     private BackupChecks() {
     }
 
-    static List<Check> run(Repository repo, String source, Duration rpo, Instant now) throws IOException {
+    static List<Check> run(Repository repo, String source, Doctor.Options options, Instant now) throws IOException {
+        Duration rpo = options.rpo();
         List<Check> out = new ArrayList<>();
         List<SnapshotManifest> snapshots = repo.catalog().snapshots(source);
         Optional<StreamStatus> stream = repo.timelines().status(source);
@@ -32,7 +36,7 @@ final class BackupChecks {
         out.add(snapshotAge(repo, source, snapshots, streaming, rpo, now));
         out.add(streamLag(source, stream, rpo, now));
         out.add(gaps(source, timelines));
-        out.add(Check.skip("backup.last-drill", "no drills recorded"));
+        out.add(lastDrill(source, Drills.latest(repo, source), options.profile(), options.drillMaxAge(), now));
         return out;
     }
 
@@ -102,5 +106,68 @@ final class BackupChecks {
                             + "starts a restorable point after them");
         }
         return Check.ok(id, timelines.size() + " timeline(s) without gaps", evidence(ev));
+    }
+
+    /**
+     * The newest restore drill, judged as {@code status} judges it ({@link Drills#overdue}): a
+     * failed one fails; none, or none within maxAge, warns a store and is noted for a cache,
+     * whose data can be refilled, so an unproven backup of it risks no data.
+     */
+    static Check lastDrill(String source, Optional<DrillResult> latest, Profile profile, Duration maxAge,
+                           Instant now) {
+        String id = "backup.last-drill";
+        String drill = "redback drill --name " + source + " --repo <URL>";
+        String schedule = drill + ", or schedule it in the agent (drill: {every: 30d})";
+        boolean store = profile == Profile.STORE;
+        if (latest.isEmpty()) {
+            Object[] ev = {"source", source, "maxAgeSeconds", maxAge.toSeconds()};
+            if (!store) {
+                return Check.ok(id, "no restore drill recorded: fine for a cache, which can be refilled; `" + drill
+                        + "` proves the backups restore", evidence(ev));
+            }
+            return Check.warn(id, "no restore drill recorded for " + source + ": nothing proves the backups restore",
+                    evidence(ev), schedule);
+        }
+        DrillResult d = latest.get();
+        Duration age = d.age(now);
+        Object[] ev = {"drill", d.id(), "startedAt", d.startedAt(), "ageSeconds", age.toSeconds(),
+                "verdict", d.verdict(), "rtoSeconds", d.rtoSeconds(), "rtoLimitSeconds", d.rtoLimitSeconds(),
+                "problems", d.problems(), "maxAgeSeconds", maxAge.toSeconds()};
+        if (!d.passed()) {
+            String first = d.problems().isEmpty() ? "no problem recorded" : d.problems().get(0)
+                    + (d.problems().size() > 1 ? " (and " + (d.problems().size() - 1) + " more)" : "");
+            return Check.fail(id, "the newest drill, " + d.id() + " (" + span(age) + " ago), failed: " + first,
+                    evidence(ev), "fix what the drill found (every problem is in the evidence, and in its record "
+                            + "sources/" + source + "/drills/" + d.id() + ".json), then " + drill);
+        }
+        String passed = "the newest drill passed " + span(age) + " ago (" + d.id() + ", RTO "
+                + String.format(Locale.ROOT, "%.3f s", d.rtoSeconds()) + ")";
+        if (Drills.overdue(latest, now, maxAge)) {
+            if (!store) {
+                return Check.ok(id, passed + ", older than " + span(maxAge) + ": fine for a cache, which can be "
+                        + "refilled", evidence(ev));
+            }
+            return Check.warn(id, passed + ", older than " + span(maxAge) + " (--drill-max-age): the backups "
+                    + "since are not proven to restore", evidence(ev), schedule);
+        }
+        return Check.ok(id, passed, evidence(ev));
+    }
+
+    /** An age in its largest whole unit (37 d, 5 h, 12 min, 42 s; under a second, 500 ms). */
+    static String span(Duration d) {
+        long s = Math.max(0, d.toSeconds());
+        if (s == 0 && d.toMillis() > 0) {
+            return d.toMillis() + " ms";
+        }
+        if (s >= 86_400) {
+            return s / 86_400 + " d";
+        }
+        if (s >= 3_600) {
+            return s / 3_600 + " h";
+        }
+        if (s >= 60) {
+            return s / 60 + " min";
+        }
+        return s + " s";
     }
 }

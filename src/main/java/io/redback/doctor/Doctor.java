@@ -1,5 +1,6 @@
 package io.redback.doctor;
 
+import io.redback.drill.Drills;
 import io.redback.redis.RedisConnection;
 import io.redback.repo.Repository;
 import java.io.IOException;
@@ -16,12 +17,26 @@ import java.util.Map;
  * that need it skip with the reason; only a connection that fails stops the run.
  */
 public final class Doctor {
-    /** How doctor judges: what the server is for, the recovery point objective, how long to sample the write rate. */
-    public record Options(Profile profile, Duration rpo, Duration rateSample) {
+    /**
+     * How doctor judges: what the server is for, the recovery point objective, how long to sample
+     * the write rate, and how old the newest restore drill may be (null: {@link Drills#DEFAULT_MAX_AGE},
+     * as {@code status} judges it).
+     */
+    public record Options(Profile profile, Duration rpo, Duration rateSample, Duration drillMaxAge) {
         public Options {
             if (rpo != null && (rpo.isNegative() || rpo.isZero())) {
                 throw new IllegalArgumentException("--rpo must be positive");
             }
+            if (drillMaxAge == null) {
+                drillMaxAge = Drills.DEFAULT_MAX_AGE;
+            } else if (drillMaxAge.isNegative() || drillMaxAge.isZero()) {
+                throw new IllegalArgumentException("--drill-max-age must be positive");
+            }
+        }
+
+        /** With the default drill age. */
+        public Options(Profile profile, Duration rpo, Duration rateSample) {
+            this(profile, rpo, rateSample, null);
         }
     }
 
@@ -53,7 +68,7 @@ public final class Doctor {
         checks.addAll(SecurityChecks.run(s));
         checks.add(LogChecks.run(s, h));
         if (backups != null) {
-            checks.addAll(BackupChecks.run(backups.repository(), backups.source(), options.rpo(), clock.instant()));
+            checks.addAll(BackupChecks.run(backups.repository(), backups.source(), options, clock.instant()));
         }
         return new DoctorReport(c.address(), checks);
     }

@@ -1,5 +1,7 @@
 package io.redback.drill;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,5 +39,10 @@ public record DrillResult(int format, String id, String source, String startedAt
 
     public boolean passed() {
         return PASSED.equals(verdict);
+    }
+
+    /** How long before now the drill started. */
+    public Duration age(Instant now) {
+        return Duration.between(Instant.parse(startedAt), now);
     }
 }

@@ -220,8 +220,38 @@ class DoctorCommandTest {
             assertThat(check(doc, "backup.snapshot-age").get("evidence").get("ageSeconds").asLong()).isLessThan(60);
             assertThat(status(doc, "backup.stream-lag")).isEqualTo("skip");
             assertThat(status(doc, "backup.gaps")).isEqualTo("skip");
-            assertThat(status(doc, "backup.last-drill")).isEqualTo("skip");
-            assertThat(check(doc, "backup.last-drill").get("message").asText()).isEqualTo("no drills recorded");
+            JsonNode noDrill = check(doc, "backup.last-drill");
+            assertThat(noDrill.get("status").asText()).isEqualTo("warn");
+            assertThat(noDrill.get("message").asText()).contains("no restore drill recorded for src");
+            assertThat(noDrill.get("fix").asText()).contains("redback drill --name src --repo");
+            assertThat(status(redback("doctor", "--redis", uri(redis), "--repo", repo, "--name", "src", "--profile",
+                    "cache", "--json").json(), "backup.last-drill")).isEqualTo("ok");
+
+            // a drill recorded: doctor says what status says
+            Cli.Run drill = redback("drill", "--repo", repo, "--name", "src", "-q");
+            assertThat(drill.exit()).as(drill.err() + drill.out()).isZero();
+            JsonNode lastDrill = redback("status", "--repo", repo, "--json").json().get("sources").get(0)
+                    .get("lastDrill");
+            JsonNode drilled = redback("doctor", "--redis", uri(redis), "--repo", repo, "--name", "src",
+                    "--json").json();
+            JsonNode ok = check(drilled, "backup.last-drill");
+            assertThat(ok.fieldNames()).toIterable().containsExactly("id", "status", "message", "evidence", "fix");
+            assertThat(ok.get("status").asText()).isEqualTo("ok");
+            assertThat(ok.get("message").asText()).contains("the newest drill passed", lastDrill.get("id").asText(),
+                    "RTO");
+            assertThat(ok.get("evidence").get("drill").asText()).isEqualTo(lastDrill.get("id").asText());
+            assertThat(ok.get("evidence").get("rtoSeconds").asDouble()).isEqualTo(lastDrill.get("rtoSeconds")
+                    .asDouble());
+
+            // the same --drill-max-age as status: overdue there, a warning here
+            assertThat(redback("status", "--repo", repo, "--drill-max-age", "1ms", "--json").json().get("sources")
+                    .get(0).get("drillOverdue").asBoolean()).isTrue();
+            Cli.Run overdue = redback("doctor", "--redis", uri(redis), "--repo", repo, "--name", "src",
+                    "--drill-max-age", "1ms");
+            assertThat(overdue.out()).containsPattern("WARN +backup\\.last-drill +the newest drill passed .* ago")
+                    .contains("--drill-max-age");
+            assertThat(redback("doctor", "--redis", uri(redis), "--repo", repo, "--name", "src",
+                    "--drill-max-age", "soon").exit()).isEqualTo(2);
         }
     }
 
