@@ -12,7 +12,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
@@ -20,13 +19,14 @@ import java.util.function.Predicate;
 /**
  * Independent tasks (a cluster's shards, or a primary's runs) on a bounded pool of threads: the
  * results come back in the tasks' order; after a failure (an exception, or a result the caller
- * says did not end well) no task starts, and those running are awaited rather than interrupted,
- * so that no thread outlives the call and none still writes a file its caller is about to delete.
- * The first task in order that threw decides what is thrown, whichever finished first, so that
- * the report does not depend on timing. With one worker the tasks run on the caller's thread.
+ * says did not end well) no task after it in order starts (those before it still run, as they
+ * would have one at a time), and those running are awaited rather than interrupted, so that no
+ * thread outlives the call and none still writes a file its caller is about to delete. The first
+ * task in order that failed decides what is thrown, whichever finished first, so that the report
+ * does not depend on timing. With one worker the tasks run on the caller's thread.
  */
 final class Parallel {
-    /** One task; stopped says whether another one failed (a task of several steps checks it between them). */
+    /** One task; stopped says whether one before it in order failed (a task of several steps checks it between them). */
     interface Task<T> {
         T run(BooleanSupplier stopped) throws IOException, RestoreException;
     }
@@ -45,10 +45,11 @@ final class Parallel {
     static <T> List<T> run(List<? extends Task<T>> tasks, int workers, Predicate<? super T> fine, String name,
                            String what, InFlight inFlight) throws IOException, RestoreException {
         List<T> results = Arrays.asList(newArray(tasks.size()));
-        AtomicBoolean stop = new AtomicBoolean();
+        // The lowest index that failed: a task after it need not run, one before it still must.
+        AtomicInteger failed = new AtomicInteger(Integer.MAX_VALUE);
         if (workers <= 1 || tasks.size() <= 1) {
             for (int i = 0; i < tasks.size(); i++) {
-                T r = runOne(tasks.get(i), stop, inFlight);
+                T r = runOne(tasks.get(i), i, failed, inFlight);
                 results.set(i, r);
                 if (!fine.test(r)) {
                     break;
@@ -67,17 +68,17 @@ final class Parallel {
             for (int n = 0; n < tasks.size(); n++) {
                 int i = n;
                 futures.add(pool.submit(() -> {
-                    if (stop.get()) {
+                    if (failed.get() < i) {
                         return null;
                     }
                     try {
-                        T r = runOne(tasks.get(i), stop, inFlight);
+                        T r = runOne(tasks.get(i), i, failed, inFlight);
                         results.set(i, r);
                         if (!fine.test(r)) {
-                            stop.set(true);
+                            failed.accumulateAndGet(i, Math::min);
                         }
                     } catch (IOException | RestoreException | RuntimeException | Error e) {
-                        stop.set(true);
+                        failed.accumulateAndGet(i, Math::min);
                         throw e;
                     }
                     return null;
@@ -107,7 +108,7 @@ final class Parallel {
             }
             return results;
         } catch (InterruptedException e) {
-            stop.set(true);
+            failed.set(-1);
             futures.forEach(f -> f.cancel(true));
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while " + what);
@@ -116,14 +117,14 @@ final class Parallel {
         }
     }
 
-    private static <T> T runOne(Task<T> task, AtomicBoolean stop, InFlight inFlight)
+    private static <T> T runOne(Task<T> task, int index, AtomicInteger failed, InFlight inFlight)
             throws IOException, RestoreException {
         if (inFlight == null) {
-            return task.run(stop::get);
+            return task.run(() -> failed.get() < index);
         }
         inFlight.started();
         try {
-            return task.run(stop::get);
+            return task.run(() -> failed.get() < index);
         } finally {
             inFlight.ended();
         }
