@@ -14,8 +14,7 @@ import java.util.Set;
 /**
  * The agent's log: one line per event, as text for people ({@code 2026-01-02T03:04:05Z
  * cache-1 snapshot ok: ...}) or as a JSON object for log shippers. Control characters of
- * messages written by others (server replies) are escaped in text lines; a message of several
- * lines (a cluster's topology) is written as one, its lines joined by "; ".
+ * messages written by others (server replies) are escaped in text lines.
  */
 final class AgentLog {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,7 +34,6 @@ final class AgentLog {
      */
     void event(String source, String event, String text, Object fields) {
         String time = clock.instant().toString();
-        text = text.strip().replaceAll("\\R\\s*", "; ");
         String line;
         if (json) {
             try {
@@ -67,9 +65,12 @@ final class AgentLog {
         event(source, event, text, new Fields(own));
     }
 
-    /** Logs a stream's event of source under the agent's name for it, in the stream's words and fields. */
+    /**
+     * Logs a stream's event of source under the agent's name for it, in the stream's words and
+     * fields; a message of several lines (a cluster's topology) on one, its lines joined by "; ".
+     */
     void event(String source, String event, StreamEvents.Words words) {
-        event(source, event, words.message(), words.fields());
+        event(source, event, words.message().replaceAll("\\R\\s*", "; "), words.fields());
     }
 
     /** The fields every JSON line has of its own. */

@@ -62,8 +62,8 @@ class AgentLogTest {
     void aShardsSourceFieldIsTheLinesOwnAndATopologyIsOneLine() {
         StringWriter s = new StringWriter();
         AgentLog log = new AgentLog(new PrintWriter(s), true, CLOCK);
-        log.event("shop.shard-1", "stream-stopped", "shard 1 (h:1): stopped\n  and more",
-                Map.of("source", "shop.shard-1"));
+        log.event("shop.shard-1", "stream-stopped", new StreamEvents.Words("stopped",
+                "shard 1 (h:1): stopped\n  and more", Map.of("source", "shop.shard-1")));
         assertThat(s.toString()).isEqualTo("{\"time\":\"2026-01-02T03:04:05.678Z\",\"source\":\"shop.shard-1\","
                 + "\"event\":\"stream-stopped\",\"message\":\"shard 1 (h:1): stopped; and more\"}"
                 + System.lineSeparator());
