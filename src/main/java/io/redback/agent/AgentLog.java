@@ -1,10 +1,15 @@
 package io.redback.agent;
 
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.redback.stream.StreamEvents;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The agent's log: one line per event, as text for people ({@code 2026-01-02T03:04:05Z
@@ -47,7 +52,32 @@ final class AgentLog {
     }
 
     void event(String source, String event, String text) {
-        event(source, event, text, null);
+        event(source, event, text, (Object) null);
+    }
+
+    /**
+     * Logs event of source with fields by name, in order (a stream event's, as {@code redback
+     * stream} prints them); a field the line itself has ({@code source}, say) is left to the line.
+     */
+    void event(String source, String event, String text, Map<String, ?> fields) {
+        Map<String, Object> own = new LinkedHashMap<>(fields);
+        own.keySet().removeAll(LINE_FIELDS);
+        event(source, event, text, new Fields(own));
+    }
+
+    /**
+     * Logs a stream's event of source under the agent's name for it, in the stream's words and
+     * fields; a message of several lines (a cluster's topology) on one, its lines joined by "; ".
+     */
+    void event(String source, String event, StreamEvents.Words words) {
+        event(source, event, words.message().replaceAll("\\R\\s*", "; "), words.fields());
+    }
+
+    /** The fields every JSON line has of its own. */
+    private static final Set<String> LINE_FIELDS = Set.of("time", "source", "event", "message");
+
+    /** Fields by name written as the line's own ({@code @JsonUnwrapped} does not unwrap a plain map). */
+    record Fields(@JsonAnyGetter Map<String, ?> fields) {
     }
 
     /** One JSON line: when, which source (null for the agent), the event, its own fields, the sentence. */

@@ -21,6 +21,7 @@ import io.redback.redis.ReplicaSync;
 import io.redback.cluster.ClusterDiscovery;
 import io.redback.cluster.ClusterSnapshots;
 import io.redback.cluster.ClusterStream;
+import io.redback.cluster.ClusterStreamEvents;
 import io.redback.cluster.ShardMap;
 import io.redback.repo.Pruner;
 import io.redback.repo.Repository;
@@ -28,6 +29,7 @@ import io.redback.repo.RepositoryLock;
 import io.redback.repo.SnapshotManifest;
 import io.redback.stream.Compactor;
 import io.redback.stream.StreamEvent;
+import io.redback.stream.StreamEvents;
 import io.redback.stream.Streamer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -477,7 +479,7 @@ final class SourceRunner {
             streamUp = false;
             metrics.streamUp.labelValues(config.name()).set(0);
         }
-        log.event(config.name(), "stream-" + kebab(event), event.toString());
+        log.event(config.name(), "stream-" + kebab(event), StreamEvents.describe(event));
     }
 
     private static String kebab(Object event) {
@@ -517,59 +519,27 @@ final class SourceRunner {
                 }
                 shardUp(e.source(), false);
             }
-            log.event(e.source(), "stream-" + kebab(inner), "shard " + e.index() + " (" + e.address() + "): " + inner);
+            log.event(e.source(), "stream-" + kebab(inner), ClusterStreamEvents.describe(event));
             return;
         }
-        String name;
-        String text;
+        // an event of one shard is logged under the shard's source, as the shard's stream events are
+        String source = config.name();
         if (event instanceof ClusterStream.ShardStarted s) {
             shardUp(s.source(), false);
-            name = "shard-started";
-            text = "shard " + s.index() + ": streaming " + s.address() + " as " + s.source() + " (spool " + s.spool()
-                    + ")";
+            source = s.source();
         } else if (event instanceof ClusterStream.ShardFailed f) {
             shardUp(f.source(), false);
             metrics.jobFailures.labelValues(f.source(), "stream").inc();
             metrics.reconnects.labelValues(f.source()).inc();
-            name = "shard-failed";
-            text = "shard " + f.index() + " (" + f.source() + ") stopped: " + f.reason() + "; the other shards keep "
-                    + "shipping; this shard starts again in " + f.retryIn().toSeconds() + " s from its spool";
+            source = f.source();
         } else if (event instanceof ClusterStream.ShardRemoved r) {
             shardsUp.remove(r.source());
             metrics.streamUp.remove(r.source());
             clusterUp();
-            name = "shard-removed";
-            text = "shard " + r.index() + " serves no slot any more: its link stopped (" + r.source()
-                    + " keeps its history)";
-        } else if (event instanceof ClusterStream.TopologyRecorded t) {
-            name = "topology";
-            text = "topology recorded (" + t.map().id() + "): " + String.join("; ", t.map().changes()) + "; "
-                    + t.map().shards().stream().map(sh -> sh.source() + " " + String.join(",", sh.slots()) + " at "
-                    + sh.primaryAddress()).collect(java.util.stream.Collectors.joining(", "));
-        } else if (event instanceof ClusterStream.TopologyUnreadable u) {
-            name = "topology-unreadable";
-            text = "the cluster's topology could not be read (" + u.reason() + "); the links keep their nodes";
-        } else if (event instanceof ClusterStream.SnapshotDeferred d) {
-            name = "cluster-snapshot-deferred";
-            text = "slots are migrating (" + String.join("; ", d.migrating()) + "): the cluster snapshot the change "
-                    + "needs waits for the end of the resharding";
-        } else if (event instanceof ClusterStream.SnapshotTaken t) {
-            name = "cluster-snapshot";
-            text = "cluster snapshot " + t.snapshot().id() + " stored after a change of slots ("
-                    + t.snapshot().shards().size() + " shards)";
-        } else if (event instanceof ClusterStream.SnapshotFailed f) {
-            name = "cluster-snapshot-failed";
-            text = "the cluster snapshot after a change of slots failed (" + f.reason() + "); tried again at the next "
-                    + "reading of the topology";
-        } else if (event instanceof ClusterStream.Stopped st) {
-            name = "cluster-stopped";
-            text = st.shards() + " shard links stopped" + (st.failedShards().isEmpty() ? ""
-                    : "; shards failed meanwhile: " + String.join("; ", st.failedShards()));
-        } else {
-            name = kebab(event);
-            text = event.toString();
+            source = r.source();
         }
-        log.event(config.name(), "stream-" + name, text);
+        StreamEvents.Words words = ClusterStreamEvents.describe(event);
+        log.event(source, "stream-" + words.event(), words);
     }
 
     private void shardUp(String source, boolean up) {

@@ -1,10 +1,10 @@
 package io.redback.cli;
 
-import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.redback.cluster.ClusterBackup;
 import io.redback.cluster.ClusterException;
 import io.redback.cluster.ClusterSnapshot;
 import io.redback.cluster.ClusterStream;
+import io.redback.cluster.ClusterStreamEvents;
 import io.redback.cluster.ShardMap;
 import io.redback.redis.RedisUri;
 import io.redback.repo.Quantities;
@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 
@@ -90,115 +89,23 @@ final class ClusterStreamRun {
     }
 
     static void print(PrintWriter out, ClusterStream.Event event, boolean json) {
-        if (event instanceof ClusterStream.ShardEvent s) {
-            StreamCommand.Line line = StreamCommand.line(s.event());
-            if (json) {
-                synchronized (out) {
-                    out.println(Json.line(new ShardLineJson(Instant.now().toString(), line.event(), s.index(),
-                            s.source(), line.fields())));
-                    out.flush();
-                }
-            } else {
-                StreamCommand.println(out, "shard " + s.index() + " (" + s.address() + "): " + line.text(),
-                        line.event(), line.fields(), false);
-            }
-            return;
-        }
-        String name;
-        Object fields = event;
-        String text;
-        if (event instanceof ClusterStream.ShardStarted s) {
-            name = "shard-started";
-            fields = new ShardStartedJson(s.index(), s.source(), s.address(), s.spool().toString());
-            text = "shard " + s.index() + ": streaming " + s.address() + " as " + s.source() + " (spool " + s.spool()
-                    + ")";
-        } else if (event instanceof ClusterStream.ShardFailed f) {
-            name = "shard-failed";
-            fields = new ShardFailedJson(f.index(), f.source(), f.reason(), f.retryIn().toMillis());
-            text = "ERROR: shard " + f.index() + " (" + f.source() + ") stopped: " + f.reason() + "; the other "
-                    + "shards keep shipping; this shard starts again in " + f.retryIn().toSeconds() + " s from its "
-                    + "spool (if it keeps failing, see its stream.json with `redback status --name " + f.source()
-                    + "`; the exit code will be 1)";
-        } else if (event instanceof ClusterStream.ShardRemoved r) {
-            name = "shard-removed";
-            fields = new ShardJson(r.index(), r.source());
-            text = "shard " + r.index() + " serves no slot any more: its link stopped (" + r.source()
-                    + " keeps its history)";
-        } else if (event instanceof ClusterStream.TopologyRecorded t) {
-            name = "topology";
-            ShardMap m = t.map();
-            fields = new TopologyJson(m.id(), m.slotsChanged(), m.changes(), m.shards().stream()
-                    .map(s -> new TopologyShardJson(s.index(), s.source(), s.primaryAddress(), s.slots())).toList());
-            StringBuilder b = new StringBuilder("topology recorded (clusters/" + m.cluster() + "/shards/" + m.id()
-                    + ".json): ");
-            b.append(String.join("; ", m.changes()));
-            for (ShardMap.Shard s : m.shards()) {
-                b.append(System.lineSeparator()).append("  shard ").append(s.index()).append("  slots ")
-                        .append(String.join(",", s.slots())).append("  primary ").append(s.primaryAddress());
-            }
-            text = b.toString();
-        } else if (event instanceof ClusterStream.TopologyUnreadable u) {
-            name = "topology-unreadable";
-            text = "WARNING: the cluster's topology could not be read (" + u.reason() + "); the links keep their "
-                    + "nodes, trying again";
-        } else if (event instanceof ClusterStream.SnapshotDeferred d) {
-            name = "cluster-snapshot-deferred";
-            text = "slots are migrating (" + String.join("; ", d.migrating().stream().limit(3).toList())
-                    + (d.migrating().size() > 3 ? "; ..." : "") + "): the cluster snapshot waits for the end of the "
-                    + "resharding";
-        } else if (event instanceof ClusterStream.SnapshotTaken t) {
-            name = "cluster-snapshot";
-            ClusterSnapshot c = t.snapshot();
-            fields = new ClusterSnapshotJson(c.id(), c.shards().stream()
-                    .map(s -> new ShardSnapshotJson(s.index(), s.source(), s.snapshot(), s.slots())).toList());
-            text = ClusterText.line(c) + " stored";
-        } else if (event instanceof ClusterStream.SnapshotFailed f) {
-            name = "cluster-snapshot-failed";
-            text = "WARNING: the cluster snapshot failed (" + f.reason() + "); trying again at the next reading of "
-                    + "the topology";
-        } else if (event instanceof ClusterStream.Stopped s) {
-            name = "cluster-stopped";
-            text = "stopped: " + s.shards() + " shard links stopped" + (s.failedShards().isEmpty() ? ""
-                    : "; shards failed meanwhile: " + String.join("; ", s.failedShards()));
-        } else {
-            throw new IllegalStateException("unknown event " + event);
-        }
-        StreamCommand.println(out, text, name, fields, json);
+        StreamCommand.Line line = StreamCommand.line(ClusterStreamEvents.describe(event), exitNote(event));
+        StreamCommand.println(out, line.text(), line.event(), line.fields(), json);
     }
 
-    /** A shard's event: its own fields after which shard and source it is. */
-    record ShardLineJson(String time, String event, int shard, String source, @JsonUnwrapped Object fields) {
+    /** What a cluster stream's event means for this command's exit code, said after its sentence ("" for most). */
+    static String exitNote(ClusterStream.Event event) {
+        if (event instanceof ClusterStream.ShardEvent s) {
+            return StreamCommand.exitNote(s.event());
+        }
+        if (event instanceof ClusterStream.ShardFailed f) {
+            return " (if it keeps failing, see its stream.json with `redback status --name " + f.source()
+                    + "`; the exit code will be 1)";
+        }
+        return "";
     }
 
     /** {@code started}: which cluster, from which node, into which repository. */
     record StartedJson(String cluster, String address, String repository, String spool, String durableAt) {
-    }
-
-    /** {@code shard-started}. */
-    record ShardStartedJson(int shard, String source, String address, String spool) {
-    }
-
-    /** {@code shard-removed}. */
-    record ShardJson(int shard, String source) {
-    }
-
-    /** {@code shard-failed}. */
-    record ShardFailedJson(int shard, String source, String reason, long retryInMs) {
-    }
-
-    /** {@code topology}: the record written, what changed, and each shard. */
-    record TopologyJson(String record, boolean slotsChanged, List<String> changes, List<TopologyShardJson> shards) {
-    }
-
-    /** One shard of {@code topology}. */
-    record TopologyShardJson(int shard, String source, String primary, List<String> slots) {
-    }
-
-    /** {@code cluster-snapshot}. */
-    record ClusterSnapshotJson(String id, List<ShardSnapshotJson> shards) {
-    }
-
-    /** One shard of {@code cluster-snapshot}. */
-    record ShardSnapshotJson(int shard, String source, String snapshot, List<String> slots) {
     }
 }

@@ -7,18 +7,9 @@ final class ClusterText {
     private ClusterText() {
     }
 
-    /** One line: id, cluster, shards with their slots and snapshots. */
+    /** One line: id, cluster, shards with their slots and snapshots ({@link ClusterSnapshot#line}). */
     static String line(ClusterSnapshot c) {
-        StringBuilder s = new StringBuilder("cluster snapshot " + c.id() + " of " + c.cluster() + ": "
-                + c.shards().size() + " shards");
-        long keys = 0;
-        for (ClusterSnapshot.ShardSnapshot shard : c.shards()) {
-            keys += shard.keys();
-            s.append(" [").append(shard.index()).append(": slots ").append(String.join(",", shard.slots()))
-                    .append(", ").append(shard.source()).append('/').append(shard.snapshot()).append(']');
-        }
-        s.append(", ").append(Text.count(keys)).append(" keys").append(c.allowedMigrating() ? ", slots were migrating" : "");
-        return s.toString();
+        return c.line();
     }
 
     /** Several lines for show. */

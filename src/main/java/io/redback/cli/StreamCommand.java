@@ -8,6 +8,7 @@ import io.redback.repo.Compression;
 import io.redback.repo.Repository;
 import io.redback.storage.Storage;
 import io.redback.stream.StreamEvent;
+import io.redback.stream.StreamEvents;
 import io.redback.stream.StreamFailedException;
 import io.redback.stream.Streamer;
 import java.io.IOException;
@@ -236,79 +237,19 @@ public final class StreamCommand implements Callable<Integer> {
     record Line(String event, Object fields, String text) {
     }
 
-    /** What {@link #print} prints of an event (the cluster stream prints it with the shard in front). */
+    /** What {@link #print} prints of an event: its words ({@link StreamEvents}) and what the exit code does. */
     static Line line(StreamEvent event) {
-        String name;
-        Object fields = event;
-        String text;
-        if (event instanceof StreamEvent.TimelineStarted t) {
-            name = "timeline-started";
-            fields = new TimelineStartedJson(t.base().id().toString(), t.base().replicationId(),
-                    t.base().replicationOffset(), t.base().totalKeys(),
-                    t.previous() == null ? null : t.previous().toString());
-            text = "timeline " + t.base().id() + " started: base snapshot of " + Text.keys(t.base().totalKeys())
-                    + " (" + Text.size(t.base().rawSize()) + "), replication " + t.base().replicationId()
-                    + ":" + t.base().replicationOffset()
-                    + (t.previous() == null ? "" : "; the source could not continue timeline " + t.previous()
-                    + " after offset " + t.previousEnd() + ", so restores cannot cross from one to the other");
-        } else if (event instanceof StreamEvent.Continued c) {
-            name = "continued";
-            text = "continuing timeline " + c.timeline() + " from offset " + c.offset()
-                    + (c.newReplicationId() ? " under the new replication id " + c.replicationId()
-                    + " (a failover or restart of the source)" : "");
-        } else if (event instanceof StreamEvent.Disconnected d) {
-            name = "disconnected";
-            fields = new DisconnectedJson(d.reason(), d.offset(), d.retryIn().toMillis());
-            text = "link lost at offset " + d.offset() + ": " + d.reason() + "; retrying in "
-                    + d.retryIn().toMillis() + " ms";
-        } else if (event instanceof StreamEvent.RepositoryFailing f) {
-            name = "repository-failing";
-            text = "WARNING: the repository refuses writes (" + f.reason() + "); segments wait in the spool ("
-                    + Text.size(f.spoolBytes()) + ") and are retried";
-        } else if (event instanceof StreamEvent.RepositoryBack b) {
-            name = "repository-back";
-            text = "the repository accepts writes again; spool draining (" + Text.size(b.spoolBytes()) + " left)";
-        } else if (event instanceof StreamEvent.SpoolFilling f) {
-            name = "spool-filling";
-            text = "WARNING: the spool holds " + Text.size(f.bytes()) + " of --max-spool " + Text.size(f.max())
-                    + "; when full, reading from the source pauses and the source may drop the link";
-        } else if (event instanceof StreamEvent.SpoolFull f) {
-            name = "spool-full";
-            text = "WARNING: the spool is full (" + Text.size(f.bytes()) + "): reading from the source paused "
-                    + "until the repository takes segments again";
-        } else if (event instanceof StreamEvent.SpoolFailed f) {
-            name = "spool-failed";
-            text = "ERROR: cannot write the spool (" + f.reason() + "); reconnecting from the last durable offset";
-        } else if (event instanceof StreamEvent.BacklogShort b) {
-            name = "backlog-short";
-            fields = new BacklogShortJson(b.backlogBytes(), Math.round(b.bytesPerSecond()),
-                    b.covers().toMillis() / 1000.0);
-            text = String.format(Locale.ROOT, "WARNING: the source's replication backlog (%s) holds only %.1f s of "
-                    + "writes at the current rate (%s/s): if redback is stopped or cut off for longer, the source "
-                    + "cannot continue the link and a new timeline starts with a full sync; raise it, e.g. "
-                    + "CONFIG SET repl-backlog-size %s", Text.size(b.backlogBytes()), b.covers().toMillis() / 1000.0,
-                    Text.size(Math.round(b.bytesPerSecond())), suggestedBacklog(b.bytesPerSecond()));
-        } else if (event instanceof StreamEvent.SnapshotTaken s) {
-            name = "snapshot";
-            fields = new SnapshotJson(s.snapshot().id().toString(), s.snapshot().replicationOffset());
-            text = "snapshot " + s.snapshot().id() + " stored (" + Text.keys(s.snapshot().totalKeys())
-                    + ", offset " + s.snapshot().replicationOffset() + ")";
-        } else if (event instanceof StreamEvent.SnapshotFailed s) {
-            name = "snapshot-failed";
-            text = "WARNING: periodic snapshot failed: " + s.reason();
-        } else if (event instanceof StreamEvent.ThreadDied d) {
-            name = "failed";
-            text = "ERROR: " + d.describe() + "; stopping (stream.json says failed; the exit code is 1)";
-        } else if (event instanceof StreamEvent.Stopped s) {
-            name = "stopped";
-            text = "stopped: received up to offset " + s.receivedOffset() + ", repository holds up to "
-                    + s.committedOffset() + (s.spooledSegments() == 0 ? ""
-                    : "; " + s.spooledSegments() + " segment(s) (" + Text.size(s.spoolBytes())
-                    + ") wait in the spool for the next start");
-        } else {
-            throw new IllegalStateException("unknown event " + event);
-        }
-        return new Line(name, fields, text);
+        return line(StreamEvents.describe(event), exitNote(event));
+    }
+
+    /** An event's words as a line, with what only this command says of it after the sentence. */
+    static Line line(StreamEvents.Words words, String note) {
+        return new Line(words.event(), new Json.Fields(words.fields()), words.message() + note);
+    }
+
+    /** What a stream's event means for this command's exit code, said after its sentence ("" for most). */
+    static String exitNote(StreamEvent event) {
+        return event instanceof StreamEvent.ThreadDied ? " (stream.json says failed; the exit code is 1)" : "";
     }
 
     /** One JSON line: when, which event, then the event's own fields. */
@@ -317,31 +258,6 @@ public final class StreamCommand implements Callable<Integer> {
 
     /** {@code started}: what is streamed where, and where WAITAOF waits. */
     record StartedJson(String source, String address, String repository, String spool, String durableAt) {
-    }
-
-    /** {@code timeline-started}: the base snapshot; {@code previousTimeline} is null for the first. */
-    record TimelineStartedJson(String timeline, String replicationId, Long offset, long keys, String previousTimeline) {
-    }
-
-    /** {@code disconnected}. */
-    record DisconnectedJson(String reason, long offset, long retryInMs) {
-    }
-
-    /** {@code backlog-short}. */
-    record BacklogShortJson(long backlogBytes, long bytesPerSecond, double coversSeconds) {
-    }
-
-    /** {@code snapshot}: a periodic snapshot committed. */
-    record SnapshotJson(String snapshot, Long offset) {
-    }
-
-    /** Five minutes of writes at this rate, rounded up to a power of two megabytes (at least 64mb). */
-    static String suggestedBacklog(double bytesPerSecond) {
-        long mb = 64;
-        while (mb * (1L << 20) < bytesPerSecond * 300) {
-            mb *= 2;
-        }
-        return mb + "mb";
     }
 
     static void println(PrintWriter out, String text, String event, Object fields, boolean json) {

@@ -1,35 +1,25 @@
 package io.redback.cli;
 
-import java.util.Locale;
+import io.redback.repo.Quantities;
 
 /** Quantities and errors as the commands print them for people: sizes, counts, keys, one-line errors. */
 final class Text {
     private Text() {
     }
 
-    /** 1,234 B / 12.3 kB / 4.56 MB / 7.89 GB (powers of 1000, as the MB/s figures). */
+    /** 1,234 B / 12.3 kB / 4.56 MB / 7.89 GB: {@link Quantities#printSize}. */
     static String size(long bytes) {
-        if (bytes < 1000) {
-            return bytes + " B";
-        }
-        String[] units = {"kB", "MB", "GB", "TB", "PB"};
-        double v = bytes;
-        int u = -1;
-        while (v >= 1000 && u < units.length - 1) {
-            v /= 1000;
-            u++;
-        }
-        return String.format(Locale.ROOT, v >= 100 ? "%.0f %s" : v >= 10 ? "%.1f %s" : "%.2f %s", v, units[u]);
+        return Quantities.printSize(bytes);
     }
 
-    /** {@code 1,204}. */
+    /** {@code 1,204}: {@link Quantities#printCount}. */
     static String count(long n) {
-        return String.format(Locale.ROOT, "%,d", n);
+        return Quantities.printCount(n);
     }
 
-    /** {@code 1 key}, {@code 1,204 keys}. */
+    /** {@code 1 key}, {@code 1,204 keys}: {@link Quantities#printKeys}. */
     static String keys(long n) {
-        return count(n) + (n == 1 ? " key" : " keys");
+        return Quantities.printKeys(n);
     }
 
     /**

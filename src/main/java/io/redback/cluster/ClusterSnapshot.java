@@ -2,6 +2,7 @@ package io.redback.cluster;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.redback.repo.Quantities;
 import java.util.List;
 
 /**
@@ -36,6 +37,21 @@ public record ClusterSnapshot(int formatVersion, String id, String cluster, Stri
         migrating = migrating == null ? List.of() : List.copyOf(migrating);
         shards = shards == null ? List.of() : List.copyOf(shards);
         method = method == null ? SYNC : method;
+    }
+
+    /** One line for people (list, the stream's events): id, cluster, shards with their slots and snapshots. */
+    public String line() {
+        StringBuilder s = new StringBuilder("cluster snapshot " + id + " of " + cluster + ": " + shards.size()
+                + " shards");
+        long keys = 0;
+        for (ShardSnapshot shard : shards) {
+            keys += shard.keys();
+            s.append(" [").append(shard.index()).append(": slots ").append(String.join(",", shard.slots()))
+                    .append(", ").append(shard.source()).append('/').append(shard.snapshot()).append(']');
+        }
+        s.append(", ").append(Quantities.printCount(keys)).append(" keys")
+                .append(allowedMigrating ? ", slots were migrating" : "");
+        return s.toString();
     }
 
     /** The method of shards taken by full syncs. */

@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
 
 /**
  * Parses the durations ({@code 500ms}, {@code 1s}, {@code 15m}, {@code 6h}, {@code 1d}) and sizes ({@code 16MiB}) options and the agent's configuration
- * take; one parser so that {@code 15m} means the same everywhere.
+ * take; one parser so that {@code 15m} means the same everywhere. Also prints sizes and counts for
+ * people ({@code 4.56 MB}, {@code 1,204 keys}), as the commands and the agent's log word them.
  */
 public final class Quantities {
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
@@ -51,5 +52,30 @@ public final class Quantities {
             throw new IllegalArgumentException(option + " '" + text + "' is too large");
         }
         return n << shift;
+    }
+
+    /** 1,234 B / 12.3 kB / 4.56 MB / 7.89 GB (powers of 1000, as the MB/s figures). */
+    public static String printSize(long bytes) {
+        if (bytes < 1000) {
+            return bytes + " B";
+        }
+        String[] units = {"kB", "MB", "GB", "TB", "PB"};
+        double v = bytes;
+        int u = -1;
+        while (v >= 1000 && u < units.length - 1) {
+            v /= 1000;
+            u++;
+        }
+        return String.format(Locale.ROOT, v >= 100 ? "%.0f %s" : v >= 10 ? "%.1f %s" : "%.2f %s", v, units[u]);
+    }
+
+    /** {@code 1,204}. */
+    public static String printCount(long n) {
+        return String.format(Locale.ROOT, "%,d", n);
+    }
+
+    /** {@code 1 key}, {@code 1,204 keys}. */
+    public static String printKeys(long n) {
+        return printCount(n) + (n == 1 ? " key" : " keys");
     }
 }

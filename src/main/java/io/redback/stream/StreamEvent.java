@@ -6,7 +6,8 @@ import java.time.Duration;
 
 /**
  * What a running stream has to tell its operator: the closed set of things that happen to it.
- * The command line prints them as lines (or JSON); tests wait for them.
+ * {@link StreamEvents} words them: the command line prints them as lines (or JSON), the agent
+ * logs them; tests wait for them.
  */
 public sealed interface StreamEvent {
 

@@ -305,6 +305,27 @@ class AgentTest {
                 }
                 assertThat(st.committedOffset()).isBetween(offset, after);
                 assertThat(st.receivedOffset()).isEqualTo(st.committedOffset());
+                // The stream's events in words, with the fields redback stream prints: no record syntax.
+                List<JsonNode> lines = new ArrayList<>();
+                for (String line : Files.readAllLines(out)) {
+                    lines.add(new ObjectMapper().readTree(line));
+                }
+                JsonNode started = lines.stream().filter(l -> l.path("event").asText()
+                        .equals("stream-timeline-started")).findFirst().orElseThrow();
+                assertThat(started.path("source").asText()).isEqualTo("cache-1");
+                assertThat(started.path("message").asText()).startsWith("timeline " + started.path("timeline")
+                        .asText() + " started: base snapshot of ").doesNotContain("[", "SnapshotManifest");
+                assertThat(started.path("replicationId").asText()).hasSize(40);
+                assertThat(started.path("offset").isNumber()).isTrue();
+                assertThat(started.path("keys").isNumber()).isTrue();
+                JsonNode stopped = lines.stream().filter(l -> l.path("event").asText().equals("stream-stopped"))
+                        .reduce((first, second) -> second).orElseThrow();
+                assertThat(stopped.path("receivedOffset").isNumber()).isTrue();
+                assertThat(stopped.path("receivedOffset").asLong()).isEqualTo(st.receivedOffset());
+                assertThat(stopped.path("committedOffset").asLong()).isEqualTo(st.committedOffset());
+                assertThat(stopped.path("spooledSegments").asInt()).isZero();
+                assertThat(stopped.path("message").asText()).isEqualTo("stopped: received up to offset "
+                        + st.receivedOffset() + ", repository holds up to " + st.committedOffset());
             }
             assertThat(Files.readString(out)).contains("\"event\":\"stopped\"");
         } finally {
