@@ -174,7 +174,7 @@ final class ClusterJobs {
         ClusterTopology topology = ClusterDiscovery.discover(config.redis());
         Optional<ShardMap> map = ShardMap.newest(repository, config.name());
         Doctor doctor = new Doctor(new Doctor.Options(config.doctorProfile(), config.objectives().get("rpo"),
-                java.time.Duration.ofSeconds(1)), clock);
+                java.time.Duration.ofSeconds(1), config.objectives().get("max-drill-age")), clock);
         Map<Check.Status, Integer> counts = new EnumMap<>(Check.Status.class);
         Check.Status worst = Check.Status.OK;
         List<String> shards = new ArrayList<>();

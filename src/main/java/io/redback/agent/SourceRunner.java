@@ -378,7 +378,7 @@ final class SourceRunner {
      */
     private String doctor() throws IOException {
         Doctor doctor = new Doctor(new Doctor.Options(config.doctorProfile(), config.objectives().get("rpo"),
-                Duration.ofSeconds(1)), clock);
+                Duration.ofSeconds(1), config.objectives().get("max-drill-age")), clock);
         DoctorReport report;
         try (RedisConnection c = RedisConnector.of(config.redis()).connect()) {
             report = doctor.examine(c, config.redis().host(), new Doctor.Backups(repository, config.name()));
