@@ -199,6 +199,9 @@ public final class LiveRestore {
                 pipe.startMemoryWatch();
                 read(rdb, owned(writer), progress.get());
                 pipe.drain();
+                if (writer.restoreRefusedSets()) {
+                    pipe.drain();
+                }
                 t.sentBytes = pipe.sentBytes() - scanBytes;
             } catch (RdbException e) {
                 t.sentBytes = pipe.sentBytes() - scanBytes;

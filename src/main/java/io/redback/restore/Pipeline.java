@@ -210,6 +210,18 @@ final class Pipeline implements AutoCloseable {
         }
     }
 
+    /** How many arguments (its name included) the command whose reply is being handled has. */
+    int answeredArgc() {
+        if (answeredAt < 0) {
+            throw new IllegalStateException("no reply is being handled");
+        }
+        int n = 0;
+        for (int q = answeredAt + 1; answered[q] != '\r'; q++) { // after '*'
+            n = n * 10 + (answered[q] - '0');
+        }
+        return n;
+    }
+
     /** The database the command whose reply is being handled went to. */
     int answeredDb() {
         return answeredDb;

@@ -44,7 +44,9 @@ final class Writer implements RdbVisitor {
     private static final byte[] SET = bytes("SET");
     private static final byte[] NX = bytes("NX");
     private static final byte[] PXAT = bytes("PXAT");
-    private final boolean setsStrings;
+    private boolean setsStrings; // until the target refuses SET to this user: RESTORE then
+    /** Strings whose SET the target refused (NOPERM), to send again as RESTORE: at most a window's worth. */
+    private final List<Object[]> refusedSets = new ArrayList<>();
     private int version;
     private RdbKey current;
     private boolean reencoding;
@@ -272,6 +274,40 @@ final class Writer implements RdbVisitor {
         return true;
     }
 
+    /**
+     * Sends the strings whose SET the target refused again as RESTORE (after the pass: a reply
+     * handler may not send); true when there were any, whose replies the caller then drains.
+     */
+    boolean restoreRefusedSets() throws IOException {
+        if (refusedSets.isEmpty()) {
+            return false;
+        }
+        boolean replace = options.onConflict() == OnConflict.REPLACE;
+        for (Object[] r : refusedSets) {
+            long deadline = (Long) r[3];
+            reencoded.reset();
+            reencoded.string((byte[]) r[2]);
+            payload.start(RdbType.STRING.code());
+            payload.write(reencoded.array(), 0, reencoded.size());
+            payload.seal(version);
+            pipe.select((Integer) r[0]);
+            pipe.begin(4 + (replace ? 1 : 0) + (deadline > 0 ? 1 : 0));
+            pipe.arg(RESTORE);
+            pipe.arg((byte[]) r[1]);
+            pipe.arg(deadline);
+            pipe.arg(payload.array(), 0, payload.length());
+            if (replace) {
+                pipe.arg(REPLACE);
+            }
+            if (deadline > 0) {
+                pipe.arg(ABSTTL);
+            }
+            pipe.endKey(restored);
+        }
+        refusedSets.clear();
+        return true;
+    }
+
     private void finishBig(RdbKey key, int db) {
         String name = key.printableName();
         BigKey b = big;
@@ -356,6 +392,15 @@ final class Writer implements RdbVisitor {
         }
         RedisErrorReply e = (RedisErrorReply) reply;
         String code = e.code();
+        if ("NOPERM".equals(code) && java.util.Arrays.equals(pipe.answeredArg(0), SET)) {
+            // The user may not run SET (an ACL made for RESTORE): this and every string after it go as RESTORE.
+            setsStrings = false;
+            int argc = pipe.answeredArgc();
+            long deadline = argc >= 5 && java.util.Arrays.equals(pipe.answeredArg(3), PXAT)
+                    ? Long.parseLong(new String(pipe.answeredArg(4), java.nio.charset.StandardCharsets.US_ASCII)) : 0L;
+            refusedSets.add(new Object[] {db, key, pipe.answeredArg(2), deadline});
+            return;
+        }
         if (LiveRestore.FATAL.contains(code)) {
             throw new Pipeline.StopRestore("the target refused " + Printable.escape(pipe.answeredArg(0)) + " of "
                     + name + " in db " + db + ": " + LiveRestore.reason(e));

@@ -129,6 +129,34 @@ class StringFormsRestoreTest {
     }
 
     @Test
+    void aUserWhoMayNotRunSetGetsItsStringsAsRestore() throws Exception {
+        Path rdb;
+        String digest;
+        try (LocalRedisServer source = Datasets.server().start(); RedisConnection c = source.connect()) {
+            for (int i = 0; i < 5_000; i++) {
+                c.call("SET", "s:" + i, "v" + i);
+            }
+            c.call("SET", "ttl", "x", "PXAT", Long.toString(Datasets.FAR_FUTURE_MS));
+            c.call("RPUSH", "list", "a", "b");
+            digest = Datasets.digest(source);
+            rdb = save(source, c, "source.rdb");
+        }
+        try (LocalRedisServer target = Datasets.server().start(); RedisConnection c = target.connect()) {
+            // An ACL made for restores: RESTORE (and what a restore reads), not SET.
+            c.call("ACL", "SETUSER", "restorer", "on", ">pw", "~*", "&*", "+@all", "-set");
+            LiveReport report = new LiveRestore(RedisConnector.of(RedisUri.parse("redis://restorer:pw@127.0.0.1:"
+                    + target.port())), LiveRestore.Options.defaults(), new AtomicLong()).run(rdb, System.currentTimeMillis());
+            assertThat(report.outcome()).as(report.message()).isEqualTo(LiveReport.Outcome.RESTORED);
+            assertThat(report.restored()).isEqualTo(5_002);
+            assertThat(report.failed()).isZero();
+            assertThat(Datasets.digest(target)).isEqualTo(digest);
+            assertThat(c.callLong("PEXPIRETIME", "ttl")).isEqualTo(Datasets.FAR_FUTURE_MS);
+            assertThat(calls(c, "set")).as("every SET was refused").isZero();
+            assertThat(calls(c, "restore")).isEqualTo(5_002);
+        }
+    }
+
+    @Test
     void setTakesADeadlineFromRedis62AndEveryValkey() {
         assertThat(target("redis", "6.0.20").setsWithDeadline()).isFalse();
         assertThat(target("redis", "6.2.0").setsWithDeadline()).isTrue();
