@@ -46,7 +46,10 @@ final class Writer implements RdbVisitor {
     private static final byte[] PXAT = bytes("PXAT");
     private boolean setsStrings; // until the target refuses SET to this user: RESTORE then
     /** Strings whose SET the target refused (NOPERM), to send again as RESTORE: at most a window's worth. */
-    private final List<Object[]> refusedSets = new ArrayList<>();
+    private final List<RefusedSet> refusedSets = new ArrayList<>();
+
+    private record RefusedSet(int db, byte[] key, byte[] value, long deadline) {
+    }
     private int version;
     private RdbKey current;
     private boolean reencoding;
@@ -283,17 +286,17 @@ final class Writer implements RdbVisitor {
             return false;
         }
         boolean replace = options.onConflict() == OnConflict.REPLACE;
-        for (Object[] r : refusedSets) {
-            long deadline = (Long) r[3];
+        for (RefusedSet r : refusedSets) {
+            long deadline = r.deadline();
             reencoded.reset();
-            reencoded.string((byte[]) r[2]);
+            reencoded.string(r.value());
             payload.start(RdbType.STRING.code());
             payload.write(reencoded.array(), 0, reencoded.size());
             payload.seal(version);
-            pipe.select((Integer) r[0]);
+            pipe.select(r.db());
             pipe.begin(4 + (replace ? 1 : 0) + (deadline > 0 ? 1 : 0));
             pipe.arg(RESTORE);
-            pipe.arg((byte[]) r[1]);
+            pipe.arg(r.key());
             pipe.arg(deadline);
             pipe.arg(payload.array(), 0, payload.length());
             if (replace) {
@@ -398,7 +401,7 @@ final class Writer implements RdbVisitor {
             int argc = pipe.answeredArgc();
             long deadline = argc >= 5 && java.util.Arrays.equals(pipe.answeredArg(3), PXAT)
                     ? Long.parseLong(new String(pipe.answeredArg(4), java.nio.charset.StandardCharsets.US_ASCII)) : 0L;
-            refusedSets.add(new Object[] {db, key, pipe.answeredArg(2), deadline});
+            refusedSets.add(new RefusedSet(db, key, pipe.answeredArg(2), deadline));
             return;
         }
         if (LiveRestore.FATAL.contains(code)) {
