@@ -19,9 +19,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -35,8 +32,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,7 +52,6 @@ class AgentClusterTest {
 
     @Test
     void theAgentSnapshotsPrunesAndStreamsEveryShardOfACluster() throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
         Path repoDir = dir.resolve("repo");
         try (TestCluster cluster = TestCluster.start(3)) {
             AgentConfig config = AgentConfig.parse("""
@@ -92,10 +86,10 @@ class AgentClusterTest {
                 URI metricsUri = URI.create("http://127.0.0.1:" + agent.address().getPort() + "/metrics");
                 // every shard's stream up, each under its shard source; the cluster's while all are
                 await(Duration.ofSeconds(60), () -> {
-                    String m = get(http, metricsUri);
-                    return value(m, "redback_stream_up{source=\"shop.shard-0\"}") == 1
-                            && value(m, "redback_stream_up{source=\"shop.shard-1\"}") == 1
-                            && value(m, "redback_stream_up{source=\"shop.shard-2\"}") == 1;
+                    String m = AgentTest.scrape(metricsUri);
+                    return AgentTest.value(m, "redback_stream_up{source=\"shop.shard-0\"}") == 1
+                            && AgentTest.value(m, "redback_stream_up{source=\"shop.shard-1\"}") == 1
+                            && AgentTest.value(m, "redback_stream_up{source=\"shop.shard-2\"}") == 1;
                 }, log);
 
                 // writes after the start, each on the primary of its slot
@@ -127,9 +121,9 @@ class AgentClusterTest {
                 }
 
                 // cluster snapshots keep coming; retention trims them and the shards' snapshots
-                await(Duration.ofSeconds(90), () -> count(log, "\"event\":\"snapshot\"") >= 4
-                        && count(log, "\"event\":\"prune\"") >= 4 && count(log, "\"event\":\"drill\"") >= 1
-                        && count(log, "\"event\":\"check\"") >= 1, log);
+                await(Duration.ofSeconds(90), () -> AgentTest.count(log, "\"event\":\"snapshot\"") >= 4
+                        && AgentTest.count(log, "\"event\":\"prune\"") >= 4 && AgentTest.count(log, "\"event\":\"drill\"") >= 1
+                        && AgentTest.count(log, "\"event\":\"check\"") >= 1, log);
                 try (FileStorage storage = new FileStorage(repoDir)) {
                     Repository repository = Repository.open(storage);
                     List<ClusterSnapshot> kept = ClusterSnapshots.list(repository, "shop");
@@ -143,27 +137,27 @@ class AgentClusterTest {
                 }
 
                 // metrics: the whole under the cluster's name, the streams per shard source
-                await(Duration.ofSeconds(15), () -> !Double.isNaN(value(get(http, metricsUri),
+                await(Duration.ofSeconds(15), () -> !Double.isNaN(AgentTest.value(AgentTest.scrape(metricsUri),
                         "redback_snapshot_last_success_timestamp_seconds{source=\"shop\"}")), log);
-                String metrics = get(http, metricsUri);
-                assertThat(value(metrics, "redback_snapshots_total{result=\"ok\",source=\"shop\"}"))
+                String metrics = AgentTest.scrape(metricsUri);
+                assertThat(AgentTest.value(metrics, "redback_snapshots_total{result=\"ok\",source=\"shop\"}"))
                         .isGreaterThanOrEqualTo(4);
-                assertThat(value(metrics, "redback_snapshot_last_size_bytes{source=\"shop\"}")).isPositive();
-                assertThat(value(metrics, "redback_stream_up{source=\"shop\"}")).isEqualTo(1);
-                assertThat(value(metrics, "redback_objective_seconds{objective=\"rpo\",source=\"shop\"}")).isEqualTo(60);
-                assertThat(value(metrics, "redback_objective_seconds{objective=\"rpo\",source=\"shop.shard-2\"}"))
+                assertThat(AgentTest.value(metrics, "redback_snapshot_last_size_bytes{source=\"shop\"}")).isPositive();
+                assertThat(AgentTest.value(metrics, "redback_stream_up{source=\"shop\"}")).isEqualTo(1);
+                assertThat(AgentTest.value(metrics, "redback_objective_seconds{objective=\"rpo\",source=\"shop\"}")).isEqualTo(60);
+                assertThat(AgentTest.value(metrics, "redback_objective_seconds{objective=\"rpo\",source=\"shop.shard-2\"}"))
                         .isEqualTo(60);
-                assertThat(value(metrics, "redback_recoverable_until_timestamp_seconds{source=\"shop.shard-1\"}"))
+                assertThat(AgentTest.value(metrics, "redback_recoverable_until_timestamp_seconds{source=\"shop.shard-1\"}"))
                         .isPositive();
                 assertThat(metrics).contains("redback_stream_offset_bytes{", "source=\"shop.shard-0\"");
-                assertThat(value(metrics, "redback_drills_total{result=\"passed\",source=\"shop\"}")).isEqualTo(1);
-                assertThat(value(metrics, "redback_check_last_success_timestamp_seconds{source=\"shop\"}")).isPositive();
-                assertThat(value(metrics, "redback_drill_last_success_timestamp_seconds{source=\"shop\"}")).isPositive();
+                assertThat(AgentTest.value(metrics, "redback_drills_total{result=\"passed\",source=\"shop\"}")).isEqualTo(1);
+                assertThat(AgentTest.value(metrics, "redback_check_last_success_timestamp_seconds{source=\"shop\"}")).isPositive();
+                assertThat(AgentTest.value(metrics, "redback_drill_last_success_timestamp_seconds{source=\"shop\"}")).isPositive();
                 // the doctor examined each shard's primary, its series under the shard source
-                await(Duration.ofSeconds(30), () -> value(get(http, metricsUri),
+                await(Duration.ofSeconds(30), () -> AgentTest.value(AgentTest.scrape(metricsUri),
                         "redback_doctor_check_status{check=\"config.rdbchecksum\",source=\"shop.shard-2\"}") == 1, log);
                 assertThat(log.toString()).contains("\"event\":\"doctor\"", "shop.shard-0 ");
-                JsonNode status = new ObjectMapper().readTree(get(http,
+                JsonNode status = new ObjectMapper().readTree(AgentTest.scrape(
                         URI.create("http://127.0.0.1:" + agent.address().getPort() + "/status")));
                 assertThat(status.at("/sources/0/source").asText()).isEqualTo("shop");
                 assertThat(status.at("/sources/0/shards")).hasSize(3);
@@ -216,7 +210,7 @@ class AgentClusterTest {
                     Clock.systemUTC());
             second.start();
             try {
-                await(Duration.ofSeconds(30), () -> count(log2, "\"event\":\"snapshot\"") >= 1, log2);
+                await(Duration.ofSeconds(30), () -> AgentTest.count(log2, "\"event\":\"snapshot\"") >= 1, log2);
                 assertThat(log2.toString()).contains("\"event\":\"cluster\"", "is a cluster node (cluster_enabled:1)",
                         "stored (3 shards, " + KEYS + " keys");
             } finally {
@@ -258,30 +252,8 @@ class AgentClusterTest {
         }
     }
 
-    private static String get(HttpClient http, URI uri) {
-        try {
-            return http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body();
-        } catch (IOException e) {
-            return "";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "";
-        }
-    }
 
-    /** The value of one series in a scrape, or NaN when it is not there. */
-    private static double value(String metrics, String series) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(metrics);
-        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
-    }
 
-    private static int count(StringWriter log, String text) {
-        String s;
-        synchronized (log) {
-            s = log.toString();
-        }
-        return s.split(Pattern.quote(text), -1).length - 1;
-    }
 
     /** Waits for condition; the failure shows what said why (the agent's log, a command's errors). */
     private static void await(Duration wait, BooleanSupplier condition, Object said) throws InterruptedException {

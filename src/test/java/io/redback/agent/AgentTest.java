@@ -350,7 +350,7 @@ class AgentTest {
         return scrape(URI.create("http://127.0.0.1:" + agent.address().getPort() + "/metrics"));
     }
 
-    private static String scrape(URI uri) {
+    static String scrape(URI uri) {
         try {
             return HTTP.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body();
         } catch (IOException e) {
@@ -362,7 +362,7 @@ class AgentTest {
     }
 
     /** The value of one series in a scrape, or NaN when it is not there. */
-    private static double value(String metrics, String series) {
+    static double value(String metrics, String series) {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(metrics);
         return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
     }
@@ -373,7 +373,7 @@ class AgentTest {
         return Double.isNaN(a) ? value(metrics, "redback_stream_offset_bytes{source=\"cache-1\",kind=\"" + kind + "\"}") : a;
     }
 
-    private static int count(StringWriter log, String text) {
+    static int count(StringWriter log, String text) {
         String s;
         synchronized (log) {
             s = log.toString();
