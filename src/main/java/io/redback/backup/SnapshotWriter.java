@@ -2,6 +2,7 @@ package io.redback.backup;
 
 import io.redback.bytes.BulkInputStream;
 import io.redback.bytes.BytePipe;
+import io.redback.bytes.Failures;
 import io.redback.bytes.HashingInputStream;
 import io.redback.rdb.RdbException;
 import io.redback.rdb.RdbReader;
@@ -221,18 +222,8 @@ public final class SnapshotWriter {
         /** Waits for the put; rethrows its failure. */
         void await() throws IOException {
             join();
-            Throwable t = failure;
-            if (t instanceof IOException e) {
-                throw e;
-            }
-            if (t instanceof RuntimeException e) {
-                throw e;
-            }
-            if (t instanceof Error e) {
-                throw e;
-            }
-            if (t != null) {
-                throw new IOException(t);
+            if (failure != null) {
+                throw Failures.asIOException(failure);
             }
         }
 

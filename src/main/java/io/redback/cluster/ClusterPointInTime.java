@@ -8,6 +8,7 @@ import io.redback.pitr.Planner;
 import io.redback.pitr.RestoreException;
 import io.redback.pitr.RestoreResult;
 import io.redback.pitr.RestoreWriter;
+import io.redback.redis.HostMemory;
 import io.redback.repo.Repository;
 import io.redback.repo.RepositoryException;
 import io.redback.repo.SegmentManifest;
@@ -63,7 +64,7 @@ public final class ClusterPointInTime {
     private final Parallel.InFlight inFlight;
 
     public ClusterPointInTime(Repository repository) {
-        this(repository, ClusterPointInTime::memAvailable, null);
+        this(repository, HostMemory::available, null);
     }
 
     /** With what the host's available memory is taken to be, and a counter of the shards restored at once (tests). */
@@ -455,21 +456,6 @@ public final class ClusterPointInTime {
             k++;
         }
         return Math.max(1, k);
-    }
-
-    /** The host's MemAvailable from /proc/meminfo, in bytes; -1 when it cannot be read. */
-    static long memAvailable() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemAvailable:")) {
-                    String[] f = line.trim().split("\\s+");
-                    return Long.parseLong(f[1]) * (f.length > 2 && f[2].equalsIgnoreCase("kB") ? 1024 : 1);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1; // not Linux, or a format not known: one server at a time
-        }
-        return -1;
     }
 
     /** The cluster.json document: what a cluster snapshot restore writes, with the point, each cut and the skew. */

@@ -1,5 +1,6 @@
 package io.redback.cluster;
 
+import io.redback.bytes.Failures;
 import io.redback.pitr.RestoreException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -94,17 +95,11 @@ final class Parallel {
                     }
                 }
             }
-            if (first instanceof IOException io) {
-                throw io;
-            }
             if (first instanceof RestoreException re) {
                 throw re;
             }
-            if (first instanceof RuntimeException re) {
-                throw re;
-            }
-            if (first instanceof Error err) {
-                throw err;
+            if (first != null) {
+                throw Failures.asIOException(first);
             }
             return results;
         } catch (InterruptedException e) {

@@ -1,12 +1,12 @@
 package io.redback.doctor;
 
+import io.redback.redis.HostMemory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * This host, as far as the server runs on it: whether the server's address is one of this
@@ -110,17 +110,7 @@ final class Host {
     /** A /proc/meminfo value in bytes ("MemAvailable"), or -1. */
     long meminfo(String name) {
         String m = read(proc.resolve("meminfo"));
-        if (m == null) {
-            return -1;
-        }
-        for (String line : m.split("\n")) {
-            if (line.startsWith(name + ":")) {
-                List<String> f = List.of(line.substring(name.length() + 1).trim().split("\\s+"));
-                long n = Server.parseLong(f.get(0), -1);
-                return n < 0 ? -1 : f.size() > 1 && f.get(1).equalsIgnoreCase("kB") ? n * 1024 : n;
-            }
-        }
-        return -1;
+        return m == null ? -1 : HostMemory.value(m, name);
     }
 
     private static String read(Path p) {

@@ -1,6 +1,7 @@
 package io.redback.pitr;
 
 import io.redback.bytes.BytePipe;
+import io.redback.bytes.Failures;
 import io.redback.files.NewFile;
 import io.redback.rdb.RdbCheck;
 import io.redback.rdb.RdbCheckReport;
@@ -127,17 +128,7 @@ public final class SnapshotFiles {
             checked.join();
             throw new IllegalStateException("the check did not fail");
         } catch (CompletionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                return io;
-            }
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            if (c instanceof Error err) {
-                throw err;
-            }
-            return new IOException(c);
+            return Failures.asIOException(e.getCause());
         }
     }
 

@@ -95,7 +95,7 @@ class ParallelTest {
         assertThat(ClusterPointInTime.serversAtOnce(List.of(8 * gib), gib, 8)).as("never fewer than one")
                 .isEqualTo(1);
         assertThat(ClusterPointInTime.serversAtOnce(List.of(1L, 1L), -1, 8)).as("memory unknown").isEqualTo(1);
-        assertThat(ClusterPointInTime.memAvailable()).isNotZero();
+        assertThat(io.redback.redis.HostMemory.available()).isNotZero();
     }
 
     private static void assertNoTaskThreads() throws InterruptedException {
