@@ -2,6 +2,7 @@ package io.redback.restore;
 
 import io.redback.rdb.Element;
 import io.redback.rdb.Printable;
+import io.redback.rdb.RdbConstants;
 import io.redback.rdb.RdbHeader;
 import io.redback.rdb.RdbKey;
 import io.redback.rdb.RdbReader;
@@ -249,7 +250,9 @@ final class Writer implements RdbVisitor {
         byte[] b = payload.array();
         int first = b[1] & 0xFF;
         int size = RdbReader.lengthSize(first);
-        boolean integer = size < 0 && first >= 0xC0 && first <= 0xC2;
+        int encoding = first >>> 6 == RdbConstants.ENCVAL ? first & 0x3F : -1;
+        boolean integer = encoding == RdbConstants.ENC_INT8 || encoding == RdbConstants.ENC_INT16
+                || encoding == RdbConstants.ENC_INT32;
         if (size < 0 && !integer) {
             return false;
         }
@@ -257,9 +260,9 @@ final class Writer implements RdbVisitor {
         pipe.arg(SET);
         pipe.arg(key.name());
         if (integer) {
-            pipe.arg(switch (first) { // little-endian, signed: rdbEncodeInteger
-                case 0xC0 -> (long) b[2];
-                case 0xC1 -> (long) (short) ((b[2] & 0xFF) | (b[3] & 0xFF) << 8);
+            pipe.arg(switch (encoding) { // little-endian, signed: rdbEncodeInteger
+                case RdbConstants.ENC_INT8 -> (long) b[2];
+                case RdbConstants.ENC_INT16 -> (long) (short) ((b[2] & 0xFF) | (b[3] & 0xFF) << 8);
                 default -> (long) ((b[2] & 0xFF) | (b[3] & 0xFF) << 8 | (b[4] & 0xFF) << 16 | (b[5] & 0xFF) << 24);
             });
         } else {
