@@ -314,10 +314,6 @@ public final class RdbInspection {
             this.max = max;
         }
 
-        void add(byte[] name, long bytes, long elements) {
-            add(name, 0, name.length, bytes, elements);
-        }
-
         /** Counts a key whose name is {@code buf[off, off + len)}. */
         void add(byte[] buf, int off, int len, long bytes, long elements) {
             int end = prefixEnd(buf, off, len, delimiter, depth);
@@ -349,12 +345,10 @@ public final class RdbInspection {
             recentGroup[slot] = c;
         }
 
-        /** Index where the prefix ends (the start of its terminating delimiter), or -1 for none. */
-        static int prefixEnd(byte[] name, byte[] delimiter, int depth) {
-            return prefixEnd(name, 0, name.length, delimiter, depth);
-        }
-
-        /** {@link #prefixEnd(byte[], byte[], int)} of the name {@code buf[off, off + len)}, relative to off. */
+        /**
+         * Where the prefix of the name {@code buf[off, off + len)} ends (the start of its terminating
+         * delimiter, relative to off), or -1 for none.
+         */
         static int prefixEnd(byte[] buf, int off, int len, byte[] delimiter, int depth) {
             int end = -1;
             if (delimiter.length == 1) { // the usual ':'

@@ -308,26 +308,28 @@ class RdbInspectionTest {
 
     @Test
     void prefixEndFindsTheNthDelimiterOrTheLastOne() {
-        byte[] colon = ":".getBytes(StandardCharsets.US_ASCII);
-        byte[] name = "a:b:c:d".getBytes(StandardCharsets.US_ASCII);
+        assertThat(prefixEnd("a:b:c:d", ":", 1)).isEqualTo(1);
+        assertThat(prefixEnd("a:b:c:d", ":", 2)).isEqualTo(3);
+        assertThat(prefixEnd("a:b:c:d", ":", 9)).isEqualTo(5);
+        assertThat(prefixEnd("abc", ":", 1)).isEqualTo(-1);
+        assertThat(prefixEnd("x::y::z", "::", 2)).isEqualTo(4);
+        assertThat(prefixEnd(":lead", ":", 1)).isZero();
+    }
 
-        assertThat(RdbInspection.PrefixCounter.prefixEnd(name, colon, 1)).isEqualTo(1);
-        assertThat(RdbInspection.PrefixCounter.prefixEnd(name, colon, 2)).isEqualTo(3);
-        assertThat(RdbInspection.PrefixCounter.prefixEnd(name, colon, 9)).isEqualTo(5);
-        assertThat(RdbInspection.PrefixCounter.prefixEnd("abc".getBytes(StandardCharsets.US_ASCII), colon, 1))
-                .isEqualTo(-1);
-        byte[] doubleColon = "::".getBytes(StandardCharsets.US_ASCII);
-        assertThat(RdbInspection.PrefixCounter.prefixEnd("x::y::z".getBytes(StandardCharsets.US_ASCII),
-                doubleColon, 2)).isEqualTo(4);
-        assertThat(RdbInspection.PrefixCounter.prefixEnd(":lead".getBytes(StandardCharsets.US_ASCII), colon, 1))
-                .isZero();
+    /** The name in the middle of a larger buffer, as the reader hands it over: delimiters around it must not count. */
+    private static int prefixEnd(String name, String delimiter, int depth) {
+        byte[] buf = (delimiter + delimiter + name + delimiter).getBytes(StandardCharsets.US_ASCII);
+        int off = 2 * delimiter.length();
+        return RdbInspection.PrefixCounter.prefixEnd(buf, off, name.length(), delimiter.getBytes(StandardCharsets.US_ASCII),
+                depth);
     }
 
     @Test
     void prefixCounterFoldsNewPrefixesIntoOtherOnceFull() {
         RdbInspection.PrefixCounter c = new RdbInspection.PrefixCounter(":".getBytes(StandardCharsets.US_ASCII), 1, 2);
         for (String k : List.of("a:1", "b:1", "c:1", "a:2", "plain", "d:1")) {
-            c.add(k.getBytes(StandardCharsets.US_ASCII), 10, 1);
+            byte[] b = k.getBytes(StandardCharsets.US_ASCII);
+            c.add(b, 0, b.length, 10, 1);
         }
 
         Map<String, Tally> p = c.biggestFirst();
