@@ -285,36 +285,30 @@ final class SourceRunner {
     private String snapshot() throws Exception {
         long t0 = System.nanoTime();
         try {
-            if (cluster()) {
-                String taken = clusterJobs.snapshot();
-                metrics.snapshots.labelValues(config.name(), "ok").inc();
-                metrics.snapshotLastDuration.labelValues(config.name()).set((System.nanoTime() - t0) / 1e9);
-                return taken;
-            }
-            Backup.Stored stored;
-            AgentConfig.SnapshotMethod method = config.snapshotMethod();
-            if (method instanceof AgentConfig.SnapshotMethod.Scan scan) {
-                try (ScanSnapshot scanned = ScanSnapshot.start(config.redis(), scan.options())) {
-                    stored = Backup.take(repository, config.name(), config.redis(), new Backup.Scan(scanned),
-                            config.compression(), (done, total, mbs) -> { }, clock);
-                }
-            } else if (method instanceof AgentConfig.SnapshotMethod.Bgsave bgsave) {
-                stored = Backup.take(repository, config.name(), config.redis(),
-                        new Backup.Bgsave(BgsaveSnapshot.take(config.redis(), bgsave.rdbFile())), config.compression(),
-                        (done, total, mbs) -> { }, clock);
-            } else {
-                ReplicaSync sync = ReplicaSync.start(config.redis(), ReplicaOptions.defaults());
-                stored = Backup.take(repository, config.name(), config.redis(), new Backup.FullSync(sync),
-                        config.compression(), (done, total, mbs) -> { }, clock);
-            }
-            SnapshotManifest m = stored.manifest();
+            String taken = cluster() ? clusterJobs.snapshot() : snapshotOne();
             metrics.snapshots.labelValues(config.name(), "ok").inc();
             metrics.snapshotLastDuration.labelValues(config.name()).set((System.nanoTime() - t0) / 1e9);
-            return "snapshot " + m.id() + " stored (" + m.totalKeys() + " keys, " + m.storedSize() + " bytes)";
+            return taken;
         } catch (Exception e) {
             metrics.snapshots.labelValues(config.name(), "failed").inc();
             throw e;
         }
+    }
+
+    /** One server's snapshot, its RDB taken as the method says (backup --method); the writer closes what it read. */
+    private String snapshotOne() throws Exception {
+        AgentConfig.SnapshotMethod method = config.snapshotMethod();
+        Backup.Rdb rdb;
+        if (method instanceof AgentConfig.SnapshotMethod.Scan scan) {
+            rdb = new Backup.Scan(ScanSnapshot.start(config.redis(), scan.options()));
+        } else if (method instanceof AgentConfig.SnapshotMethod.Bgsave bgsave) {
+            rdb = new Backup.Bgsave(BgsaveSnapshot.take(config.redis(), bgsave.rdbFile()));
+        } else {
+            rdb = new Backup.FullSync(ReplicaSync.start(config.redis(), ReplicaOptions.defaults()));
+        }
+        SnapshotManifest m = Backup.take(repository, config.name(), config.redis(), rdb, config.compression(),
+                (done, total, mbs) -> { }, clock).manifest();
+        return "snapshot " + m.id() + " stored (" + m.totalKeys() + " keys, " + m.storedSize() + " bytes)";
     }
 
     private String prune() throws IOException {
