@@ -2,6 +2,7 @@ package io.redback.agent;
 
 import io.redback.backup.ScanSnapshot;
 import io.redback.cluster.ClusterSnapshot;
+import io.redback.doctor.Doctor;
 import io.redback.doctor.Profile;
 import io.redback.redis.RedisUri;
 import io.redback.redis.TlsOptions;
@@ -64,6 +65,11 @@ public record AgentConfig(String repository, String listenHost, int listenPort, 
                          Schedule drill, Schedule doctor, Map<String, Duration> objectives,
                          Compression compression, long segmentSize, Profile doctorProfile, Streamer.AckWhen ackWhen,
                          boolean drillRandom, SnapshotMethod snapshotMethod, Boolean cluster) {
+        /** What the doctor job judges against: the profile, and the rpo and max-drill-age objectives. */
+        Doctor.Options doctorOptions() {
+            return new Doctor.Options(doctorProfile, objectives.get("rpo"), Duration.ofSeconds(1),
+                    objectives.get("max-drill-age"));
+        }
     }
 
     /**

@@ -3,6 +3,8 @@ package io.redback.agent;
 import io.prometheus.metrics.core.metrics.Info;
 import io.redback.cluster.ClusterSnapshot;
 import io.redback.cluster.ClusterSnapshots;
+import io.redback.doctor.Check;
+import io.redback.doctor.DoctorReport;
 import io.redback.drill.DrillResult;
 import io.redback.drill.Drills;
 import io.redback.metrics.Metrics;
@@ -103,5 +105,22 @@ final class AgentMetrics extends Metrics {
         Newest read = new Newest(listed, last, size);
         newest.put(cluster, read);
         return read;
+    }
+
+    /**
+     * Each check of report as redback_doctor_check_status of source (1 ok, 0.5 warn, 0 fail; a
+     * skipped check has no series), counted by status into counts.
+     */
+    void doctorChecks(String source, DoctorReport report,
+                      Map<Check.Status, Integer> counts) {
+        for (Check check : report.checks()) {
+            counts.merge(check.status(), 1, Integer::sum);
+            switch (check.status()) {
+                case OK -> doctorStatus.labelValues(source, check.id()).set(1);
+                case WARN -> doctorStatus.labelValues(source, check.id()).set(0.5);
+                case FAIL -> doctorStatus.labelValues(source, check.id()).set(0);
+                case SKIP -> doctorStatus.remove(source, check.id());
+            }
+        }
     }
 }

@@ -173,8 +173,7 @@ final class ClusterJobs {
     String doctor() throws IOException {
         ClusterTopology topology = ClusterDiscovery.discover(config.redis());
         Optional<ShardMap> map = ShardMap.newest(repository, config.name());
-        Doctor doctor = new Doctor(new Doctor.Options(config.doctorProfile(), config.objectives().get("rpo"),
-                java.time.Duration.ofSeconds(1), config.objectives().get("max-drill-age")), clock);
+        Doctor doctor = new Doctor(config.doctorOptions(), clock);
         Map<Check.Status, Integer> counts = new EnumMap<>(Check.Status.class);
         Check.Status worst = Check.Status.OK;
         List<String> shards = new ArrayList<>();
@@ -194,15 +193,7 @@ final class ClusterJobs {
             try (RedisConnection c = RedisConnector.of(uri).connect()) {
                 report = doctor.examine(c, primary.host(), new Doctor.Backups(repository, source));
             }
-            for (Check check : report.checks()) {
-                counts.merge(check.status(), 1, Integer::sum);
-                switch (check.status()) {
-                    case OK -> metrics.doctorStatus.labelValues(source, check.id()).set(1);
-                    case WARN -> metrics.doctorStatus.labelValues(source, check.id()).set(0.5);
-                    case FAIL -> metrics.doctorStatus.labelValues(source, check.id()).set(0);
-                    case SKIP -> metrics.doctorStatus.remove(source, check.id());
-                }
-            }
+            metrics.doctorChecks(source, report, counts);
             if (report.verdict().compareTo(worst) > 0 && report.verdict() != Check.Status.SKIP) {
                 worst = report.verdict();
             }

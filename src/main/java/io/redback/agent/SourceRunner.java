@@ -371,22 +371,13 @@ final class SourceRunner {
      * check's status becomes redback_doctor_check_status (a finding is a result, not a job failure).
      */
     private String doctor() throws IOException {
-        Doctor doctor = new Doctor(new Doctor.Options(config.doctorProfile(), config.objectives().get("rpo"),
-                Duration.ofSeconds(1), config.objectives().get("max-drill-age")), clock);
+        Doctor doctor = new Doctor(config.doctorOptions(), clock);
         DoctorReport report;
         try (RedisConnection c = RedisConnector.of(config.redis()).connect()) {
             report = doctor.examine(c, config.redis().host(), new Doctor.Backups(repository, config.name()));
         }
         Map<Check.Status, Integer> counts = new EnumMap<>(Check.Status.class);
-        for (Check check : report.checks()) {
-            counts.merge(check.status(), 1, Integer::sum);
-            switch (check.status()) {
-                case OK -> metrics.doctorStatus.labelValues(config.name(), check.id()).set(1);
-                case WARN -> metrics.doctorStatus.labelValues(config.name(), check.id()).set(0.5);
-                case FAIL -> metrics.doctorStatus.labelValues(config.name(), check.id()).set(0);
-                case SKIP -> metrics.doctorStatus.remove(config.name(), check.id());
-            }
-        }
+        metrics.doctorChecks(config.name(), report, counts);
         StringBuilder b = new StringBuilder("doctor: ").append(report.verdict().label());
         counts.forEach((status, n) -> b.append(", ").append(n).append(' ').append(status.label()));
         return b.toString();
