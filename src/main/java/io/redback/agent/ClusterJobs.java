@@ -186,9 +186,7 @@ final class ClusterJobs {
                 throw new IOException("the shard of " + primary.address() + " is not in the shard map of "
                         + config.name() + " yet: the snapshot job or the stream records it first");
             }
-            RedisUri template = config.redis();
-            RedisUri uri = new RedisUri(template.tls(), primary.host(), primary.port(), 0, template.username(),
-                    template.password(), template.tlsOptions(), template.connectTimeout());
+            RedisUri uri = config.redis().atNode(primary.host(), primary.port());
             DoctorReport report;
             try (RedisConnection c = RedisConnector.of(uri).connect()) {
                 report = doctor.examine(c, primary.host(), new Doctor.Backups(repository, source));

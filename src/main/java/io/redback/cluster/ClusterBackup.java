@@ -108,8 +108,7 @@ public final class ClusterBackup {
                 futures.add(pool.submit(() -> {
                     ClusterTopology.Node node = options.preferReplica() && !shard.replicas().isEmpty()
                             ? shard.replicas().get(0) : shard.primary();
-                    RedisUri uri = new RedisUri(template.tls(), node.host(), node.port(), 0, template.username(),
-                            template.password(), template.tlsOptions(), template.connectTimeout());
+                    RedisUri uri = template.atNode(node.host(), node.port());
                     String source = ClusterSnapshot.shardSource(cluster, index);
                     Backup.Rdb rdb = options.scan() != null
                             ? new Backup.Scan(ScanSnapshot.start(uri, options.scan()))

@@ -85,8 +85,7 @@ public record ClusterMark(int formatVersion, String name, String cluster, String
         Instant at;
         try {
             for (ClusterTopology.Shard s : shards) {
-                connections.add(RedisConnector.of(new RedisUri(seed.tls(), s.primary().host(), s.primary().port(), 0,
-                        seed.username(), seed.password(), seed.tlsOptions(), seed.connectTimeout())).connect());
+                connections.add(RedisConnector.of(seed.atNode(s.primary().host(), s.primary().port())).connect());
             }
             pausedAt = System.nanoTime();
             for (int i = 0; i < connections.size(); i++) {

@@ -366,7 +366,7 @@ public final class ClusterRestore {
                     runOne(template, run.options(), run.rdb(), nowMs, null));
         }
         ClusterTopology.Shard shard = run.shard();
-        RedisUri node = nodeUri(shard.primary().host(), shard.primary().port());
+        RedisUri node = template.atNode(shard.primary().host(), shard.primary().port());
         try (Route route = new Route(run.slots())) {
             return new Part(run.rdb(), shard.primary().address(), run.slots().cardinality(),
                     runOne(node, run.options(), run.rdb(), nowMs, route));
@@ -406,11 +406,6 @@ public final class ClusterRestore {
             b.set(r.first(), r.last() + 1);
         }
         return b;
-    }
-
-    private RedisUri nodeUri(String host, int port) {
-        return new RedisUri(template.tls(), host, port, 0, template.username(), template.password(),
-                template.tlsOptions(), template.connectTimeout());
     }
 
     /** The parts as one report: counts added, lists joined (capped), the outcome and message of the first that failed. */
@@ -539,7 +534,7 @@ public final class ClusterRestore {
                     host = template.host(); // a node that does not know its own address answers ":port"
                 }
                 int port = Integer.parseInt(address.substring(colon + 1).split("@")[0]);
-                c = RedisConnector.of(nodeUri(host, port)).connect();
+                c = RedisConnector.of(template.atNode(host, port)).connect();
                 nodes.put(address, c);
             }
             return c;

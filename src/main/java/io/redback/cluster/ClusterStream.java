@@ -394,14 +394,12 @@ public final class ClusterStream {
     }
 
     private static RedisUri quick(RedisUri u) {
-        return new RedisUri(u.tls(), u.host(), u.port(), 0, u.username(), u.password(), u.tlsOptions(),
-                DISCOVERY_CONNECT);
+        return u.atNode(u.host(), u.port()).withConnectTimeout(DISCOVERY_CONNECT);
     }
 
     /** A node's URI with the seed's user, password and TLS settings. */
     private RedisUri uri(ClusterTopology.Node node) {
-        return new RedisUri(seed.tls(), node.host(), node.port(), 0, seed.username(), seed.password(),
-                seed.tlsOptions(), seed.connectTimeout());
+        return seed.atNode(node.host(), node.port());
     }
 
     private static String message(Throwable e) {

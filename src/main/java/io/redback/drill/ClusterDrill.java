@@ -404,8 +404,7 @@ public final class ClusterDrill {
 
         /** A connection to one node, with the user, password and TLS settings of the URI given. */
         private RedisConnection node(String host, int port) throws IOException {
-            return RedisConnector.of(new RedisUri(uri.tls(), host, port, 0, uri.username(), uri.password(),
-                    uri.tlsOptions(), uri.connectTimeout())).connect(Duration.ofMinutes(10));
+            return RedisConnector.of(uri.atNode(host, port)).connect(Duration.ofMinutes(10));
         }
 
         /** Keys in every database of every node (INFO keyspace). */

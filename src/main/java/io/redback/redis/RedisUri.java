@@ -210,6 +210,14 @@ public record RedisUri(boolean tls, String host, int port, int db, String userna
         return new RedisUri(tls, host, port, newDb, username, password, tlsOptions, connectTimeout);
     }
 
+    /**
+     * Another node (of the same cluster) at host:port, logged in to alike: the same user, password
+     * and TLS settings, database 0.
+     */
+    public RedisUri atNode(String otherHost, int otherPort) {
+        return new RedisUri(tls, otherHost, otherPort, 0, username, password, tlsOptions, connectTimeout);
+    }
+
     /** The URI with the password shown as {@code ***}: safe for messages and logs. */
     @Override
     public String toString() {
